@@ -1,0 +1,44 @@
+import { defineConfig, devices } from '@playwright/test';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Debian's Chromium where it is installed (Playwright cannot download its own browsers here);
+// Playwright's own build elsewhere.
+const debianChromium = '/usr/bin/chromium';
+const port = Number(process.env.E2E_PORT ?? 4321);
+const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'unseen-e2e-'));
+process.env.E2E_DATA_DIR = dataDir;
+
+export default defineConfig({
+	testDir: 'test/browser',
+	outputDir: 'test-results',
+	fullyParallel: false,
+	workers: 1,
+	retries: 0,
+	timeout: 60_000,
+	reporter: [['list']],
+	use: {
+		baseURL: `http://localhost:${port}`,
+		trace: 'retain-on-failure',
+		launchOptions: {
+			executablePath: existsSync(debianChromium) ? debianChromium : undefined,
+			args: [
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync',
+				'--no-first-run'
+			]
+		}
+	},
+	projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+	webServer: {
+		command: 'node server/start.ts',
+		url: `http://localhost:${port}/`,
+		reuseExistingServer: false,
+		timeout: 120_000,
+		env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ALLOWED_ORIGINS: `http://localhost:${port}` }
+	}
+});

@@ -1,0 +1,33 @@
+import { defineConfig } from 'vite';
+import { sveltekit } from '@sveltejs/kit/vite';
+import adapter from '@sveltejs/adapter-node';
+
+// SvelteKit 3 takes its configuration here: a svelte.config.js is refused at start-up.
+export default defineConfig({
+	plugins: [
+		sveltekit({
+			adapter: adapter({ out: 'build', precompress: false }),
+			csp: {
+				mode: 'hash',
+				directives: {
+					'default-src': ['self'],
+					'script-src': ['self', 'wasm-unsafe-eval'],
+					'style-src': ['self', 'unsafe-inline'],
+					'img-src': ['self', 'data:', 'blob:'],
+					'font-src': ['self'],
+					'connect-src': ['self'],
+					'object-src': ['none'],
+					'base-uri': ['none'],
+					'form-action': ['self'],
+					'frame-ancestors': ['none']
+				}
+			}
+		})
+	],
+	test: {
+		include: ['src/**/*.{test,spec}.ts', 'server/**/*.{test,spec}.ts', 'test/**/*.test.ts'],
+		exclude: ['test/browser/**', 'node_modules/**'],
+		testTimeout: 30_000,
+		hookTimeout: 30_000
+	}
+});
