@@ -1,0 +1,58 @@
+/**
+ * The group state every client computes from the verified log (docs/PROTOCOL.md §3.5), and the
+ * relay computes too for routing. Plain JSON (b64 strings), so it can be stored as is.
+ */
+import type { Role, Settings } from '../schema.ts';
+
+/** Crypto the state machine needs, injected: libsodium in the client, node:crypto in the relay. */
+export interface Primitives {
+	sha256(data: Uint8Array): Uint8Array;
+	/** Ed25519 detached signature check; false (never throws) on any malformed input. */
+	verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+}
+
+export interface ApplyContext {
+	/** Relay time of the entry carrying the op (ms). Used for invite expiry. */
+	now: number;
+	primitives: Primitives;
+}
+
+export interface MemberState {
+	sign: string;
+	box: string;
+	role: Role;
+	/** Epoch in which the member joined or was added. */
+	since: number;
+}
+
+export interface InviteState {
+	key: string;
+	author: string;
+	expires: number;
+	maxUses: number;
+	uses: number;
+	role: 'member' | 'listener';
+	revoked: boolean;
+}
+
+export interface GroupState {
+	/** Group id, b64 (op hash of the genesis). */
+	group: string;
+	/** Op hash of the last applied op, b64. */
+	head: string;
+	/** Number of ops applied. */
+	length: number;
+	epoch: number;
+	/** Epoch commitments by epoch number (b64), so members can check their opened secret. */
+	commits: Record<string, string>;
+	/** Relay time at which the current epoch began. */
+	epochStartedAt: number;
+	needsRekey: boolean;
+	ended: boolean;
+	settings: Settings;
+	/** Keyed by sign pk (b64). Object with null prototype semantics: keys are validated b64. */
+	members: Record<string, MemberState>;
+	invites: Record<string, InviteState>;
+	/** Messages hidden by moderators, by relay seq. */
+	hidden: number[];
+}

@@ -1,0 +1,39 @@
+/**
+ * Every domain-separation label in the protocol (P7). One purpose per label; a label is
+ * never reused for a second job. docs/PROTOCOL.md §1.3 lists them with their inputs.
+ */
+export const LABEL = {
+	// signatures
+	relayAuth: 'unseen/v1/relay-auth',
+	op: 'unseen/v1/op',
+	opInvite: 'unseen/v1/op-invite',
+	inviteFetch: 'unseen/v1/invite-fetch',
+	msgSig: 'unseen/v1/msg-sig',
+	// hashes
+	opHash: 'unseen/v1/op-hash',
+	epochCommit: 'unseen/v1/epoch-commit',
+	safetyNumber: 'unseen/v1/safety-number',
+	// key derivation (BLAKE2b keyed)
+	identity: 'unseen/v1/identity',
+	identitySign: 'unseen/v1/identity-sign',
+	identityBox: 'unseen/v1/identity-box',
+	epochMeta: 'unseen/v1/epoch-meta',
+	epochChain: 'unseen/v1/epoch-chain',
+	chainNext: 'unseen/v1/chain-next',
+	chainMsg: 'unseen/v1/chain-msg',
+	pairMac: 'unseen/v1/pair-mac',
+	inviteSign: 'unseen/v1/invite-sign',
+	inviteEnc: 'unseen/v1/invite-enc',
+	storage: 'unseen/v1/storage',
+	backup: 'unseen/v1/backup',
+	// associated data
+	msgAd: 'unseen/v1/msg',
+	opBodyAd: 'unseen/v1/op-body',
+	inviteBodyAd: 'unseen/v1/invite-body',
+	storageAd: 'unseen/v1/storage-record',
+	backupAd: 'unseen/v1/backup-file',
+	reportAd: 'unseen/v1/report',
+	// franking
+	frank: 'unseen/v1/frank',
+	stamp: 'unseen/v1/stamp'
+} as const;

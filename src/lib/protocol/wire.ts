@@ -1,0 +1,148 @@
+/**
+ * Relay protocol v1 frames (docs/PROTOCOL.md §9). One schema per direction, a discriminated
+ * union on `t`; both the relay and the client parse every frame with `parseClientFrame` /
+ * `parseRelayFrame` and never touch an unparsed one.
+ */
+import * as v from 'valibot';
+import { b64, entrySchema, key32, opSchema, sig64, uint } from './schema.ts';
+
+const requestId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+const sealedFor = v.pipe(
+	v.array(v.strictObject({ to: key32, box: b64([48, 32 * 1024]) })),
+	v.minLength(1),
+	v.maxLength(64)
+);
+
+export const clientFrameSchema = v.variant('t', [
+	v.strictObject({ t: v.literal('auth'), id: requestId, key: key32, sig: sig64 }),
+	v.strictObject({ t: v.literal('append'), id: requestId, group: key32, mid: b64(16), entry: entrySchema }),
+	v.strictObject({ t: v.literal('sub'), id: requestId, group: key32, as: key32, after: uint }),
+	v.strictObject({ t: v.literal('unsub'), id: requestId, group: key32 }),
+	v.strictObject({ t: v.literal('invite'), id: requestId, group: key32, key: key32, sig: sig64 }),
+	v.strictObject({
+		t: v.literal('verify'),
+		id: requestId,
+		as: key32,
+		group: key32,
+		seq: uint,
+		ts: uint,
+		sender: key32,
+		c: key32,
+		stamp: key32
+	}),
+	v.strictObject({ t: v.literal('report'), id: requestId, group: v.optional(key32), sealed: sealedFor }),
+	v.strictObject({ t: v.literal('reports'), id: requestId, as: key32, group: v.optional(key32), after: uint })
+]);
+export type ClientFrame = v.InferOutput<typeof clientFrameSchema>;
+export type ClientFrameType = ClientFrame['t'];
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = [
+	'auth',
+	'append',
+	'sub',
+	'unsub',
+	'invite',
+	'verify',
+	'report',
+	'reports'
+];
+
+export const relayErrorCodes = [
+	'RELAY_BAD_FRAME',
+	'RELAY_UNKNOWN_TYPE',
+	'RELAY_TOO_LARGE',
+	'RELAY_NOT_AUTHENTICATED',
+	'RELAY_AUTH_FAILED',
+	'RELAY_FORBIDDEN',
+	'RELAY_NO_GROUP',
+	'RELAY_GROUP_EXISTS',
+	'RELAY_CONFLICT',
+	'RELAY_STALE_EPOCH',
+	'RELAY_INVALID_OP',
+	'RELAY_INVITE_INVALID',
+	'RELAY_RATE_LIMITED',
+	'RELAY_STORAGE_FULL',
+	'RELAY_SHUTTING_DOWN',
+	'RELAY_INTERNAL'
+] as const;
+export type RelayErrorCode = (typeof relayErrorCodes)[number];
+
+const storedOp = v.strictObject({ seq: uint, ts: uint, op: opSchema });
+const storedReport = v.strictObject({ seq: uint, ts: uint, sealed: sealedFor });
+
+export const relayFrameSchema = v.variant('t', [
+	v.strictObject({
+		t: v.literal('hello'),
+		v: v.literal(1),
+		challenge: b64(32),
+		time: uint,
+		limits: v.strictObject({ maxPayload: uint, maxKeys: uint }),
+		moderator: v.optional(v.strictObject({ sign: key32, box: key32 }))
+	}),
+	v.strictObject({
+		t: v.literal('ok'),
+		re: requestId,
+		seq: v.optional(uint),
+		ts: v.optional(uint),
+		stamp: v.optional(key32),
+		head: v.optional(uint),
+		ops: v.optional(v.array(storedOp)),
+		valid: v.optional(v.boolean()),
+		reports: v.optional(v.array(storedReport))
+	}),
+	v.strictObject({
+		t: v.literal('err'),
+		re: v.optional(requestId),
+		code: v.picklist(relayErrorCodes),
+		message: v.pipe(v.string(), v.maxLength(1000)),
+		head: v.optional(key32)
+	}),
+	v.strictObject({
+		t: v.literal('entry'),
+		group: key32,
+		seq: uint,
+		ts: uint,
+		entry: entrySchema,
+		stamp: v.optional(key32)
+	}),
+	v.strictObject({ t: v.literal('live'), group: key32, seq: uint })
+]);
+export type RelayFrame = v.InferOutput<typeof relayFrameSchema>;
+
+export type ParseResult<T> = { ok: true; frame: T } | { ok: false; code: 'RELAY_BAD_FRAME' | 'RELAY_UNKNOWN_TYPE'; message: string };
+
+function describe(issues: v.BaseIssue<unknown>[]): string {
+	return issues
+		.slice(0, 5)
+		.map((i) => `${v.getDotPath(i) ?? '(frame)'}: ${i.message}`)
+		.join('; ');
+}
+
+function parseWith<T>(schema: v.GenericSchema<unknown, T>, types: readonly string[] | null, raw: unknown): ParseResult<T> {
+	let value: unknown = raw;
+	if (typeof raw === 'string') {
+		try {
+			value = JSON.parse(raw);
+		} catch {
+			return { ok: false, code: 'RELAY_BAD_FRAME', message: 'frame is not JSON' };
+		}
+	}
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+		return { ok: false, code: 'RELAY_BAD_FRAME', message: 'frame is not a JSON object' };
+	}
+	const t = (value as { t?: unknown }).t;
+	if (types && (typeof t !== 'string' || !types.includes(t))) {
+		return { ok: false, code: 'RELAY_UNKNOWN_TYPE', message: 'unknown frame type' };
+	}
+	const result = v.safeParse(schema, value);
+	if (!result.success) return { ok: false, code: 'RELAY_BAD_FRAME', message: describe(result.issues) };
+	return { ok: true, frame: result.output };
+}
+
+/** Relay side: a frame from a client, as text. */
+export const parseClientFrame = (raw: unknown): ParseResult<ClientFrame> =>
+	parseWith(clientFrameSchema, CLIENT_FRAME_TYPES, raw);
+
+/** Client side: a frame from the relay, as text. */
+export const parseRelayFrame = (raw: unknown): ParseResult<RelayFrame> => parseWith(relayFrameSchema, null, raw);
+
+export { opSchema };
