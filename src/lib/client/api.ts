@@ -1,0 +1,155 @@
+/**
+ * The contract between the headless client (src/lib/client) and the UI (src/routes, *.svelte.ts
+ * state modules). The UI never touches crypto; it calls these methods and renders these views.
+ * Every view is plain data (b64 strings for keys), safe to put in Svelte $state.
+ */
+import type { Role } from '../protocol/schema.ts';
+
+export type ConnectionState = 'connecting' | 'online' | 'offline';
+
+/** Persistence the client needs. Memory in Node tests; encrypted IndexedDB in the browser. */
+export interface Store {
+	get(key: string): Promise<Uint8Array | undefined>;
+	put(key: string, value: Uint8Array): Promise<void>;
+	delete(key: string): Promise<void>;
+	/** Keys starting with `prefix`, sorted ascending. */
+	keys(prefix: string): Promise<string[]>;
+}
+
+export interface GroupSummary {
+	id: string;
+	name: string;
+	description: string;
+	role: Role;
+	/** My pseudonym in this group. */
+	pseudonym: string;
+	pair: boolean;
+	ended: boolean;
+	unread: number;
+	lastActivity: number;
+	memberCount: number;
+	settings: { retention: number; listeners: boolean; listenersMaySpeak: boolean; invite: 'admins' | 'members' };
+	/** Set when the group log failed verification: the group is read-only until resolved. */
+	frozen?: { code: string; message: string };
+	/** Backlog sync progress while catching up; undefined when live. */
+	sync?: { done: number; total: number };
+}
+
+export interface MemberView {
+	sign: string;
+	/** Display name from the member's encrypted profile; null until one has been received. */
+	name: string | null;
+	role: Role;
+	self: boolean;
+	safety: { digits: string; emoji: string };
+	verified: boolean;
+	/** A member I had verified now has a different key. */
+	keyChanged: boolean;
+}
+
+export type MessageStatus = 'sending' | 'sent' | 'failed';
+
+export interface ChatMessage {
+	/** `${sender}:${epoch}:${ctr}` for received and sent messages; a local id while sending. */
+	id: string;
+	group: string;
+	sender: string;
+	senderName: string | null;
+	self: boolean;
+	kind: 'text' | 'system';
+	text: string;
+	cw?: string;
+	replyTo?: { id: string; senderName: string | null; text: string };
+	reactions: Record<string, string[]>;
+	edited: boolean;
+	deleted: boolean;
+	hidden: boolean;
+	/** Relay time (ms); local time while sending. */
+	ts: number;
+	seq?: number;
+	status: MessageStatus;
+	/** Set on messages whose sender could not be verified, or that are flagged by the core. */
+	warning?: string;
+}
+
+export type WarningKind = 'gap' | 'late' | 'replay' | 'fork' | 'unverified' | 'bad-commitment' | 'decrypt-failed' | 'tampered-log';
+
+export interface Warning {
+	kind: WarningKind;
+	/** Plain-language sentence for the UI. */
+	text: string;
+	at: number;
+}
+
+export interface InviteView {
+	key: string;
+	link: string;
+	expires: number;
+	maxUses: number;
+	uses: number;
+	role: 'member' | 'listener';
+	revoked: boolean;
+}
+
+export interface InvitePreview {
+	group: string;
+	name: string;
+	description: string;
+	inviterName: string | null;
+	role: 'member' | 'listener';
+	expires: number;
+}
+
+export interface CreateGroupOptions {
+	name: string;
+	description: string;
+	pseudonym: string;
+	/** Seconds; 0 keeps messages until deleted. */
+	retention: number;
+	listeners: boolean;
+	listenersMaySpeak: boolean;
+	invite: 'admins' | 'members';
+}
+
+export type ClientEvent =
+	| { type: 'connection'; state: ConnectionState }
+	| { type: 'groups' }
+	| { type: 'messages'; group: string }
+	| { type: 'members'; group: string }
+	| { type: 'warning'; group: string; warning: Warning }
+	| { type: 'removed'; group: string };
+
+export interface UnseenClientApi {
+	readonly connection: ConnectionState;
+	start(): Promise<void>;
+	stop(): Promise<void>;
+	on(listener: (event: ClientEvent) => void): () => void;
+
+	groups(): GroupSummary[];
+	members(group: string): MemberView[];
+	messages(group: string): ChatMessage[];
+	warnings(group: string): Warning[];
+	invites(group: string): InviteView[];
+
+	createGroup(options: CreateGroupOptions): Promise<string>;
+	createInvite(group: string, options: { expiresInMs: number; maxUses: number; role: 'member' | 'listener' }): Promise<InviteView>;
+	revokeInvite(group: string, key: string): Promise<void>;
+	previewInvite(link: string): Promise<InvitePreview>;
+	joinWithInvite(link: string, pseudonym: string): Promise<string>;
+
+	send(group: string, message: { text: string; cw?: string; replyTo?: string }): Promise<void>;
+	retry(group: string, messageId: string): Promise<void>;
+	react(group: string, messageId: string, emoji: string): Promise<void>;
+	edit(group: string, messageId: string, text: string): Promise<void>;
+	deleteMessage(group: string, messageId: string): Promise<void>;
+	markRead(group: string): void;
+
+	setRole(group: string, member: string, role: Role): Promise<void>;
+	remove(group: string, member: string): Promise<void>;
+	leave(group: string): Promise<void>;
+	askToSpeak(group: string): Promise<void>;
+	markVerified(group: string, member: string, verified: boolean): Promise<void>;
+
+	/** Seals the chosen messages to the group's moderators (and the deployment moderator if `service`). */
+	report(group: string, messageIds: string[], note: string, service: boolean): Promise<void>;
+}
