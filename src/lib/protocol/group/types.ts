@@ -55,4 +55,11 @@ export interface GroupState {
 	invites: Record<string, InviteState>;
 	/** Messages hidden by moderators, by relay seq. */
 	hidden: number[];
+	/**
+	 * Every op hash applied so far (b64) → its 1-based position in the log. Lets a client tell a
+	 * replayed op (`PROTOCOL_REPLAY`) from a second child of an old op (`PROTOCOL_FORK`).
+	 */
+	seen: Record<string, number>;
+	/** Relay time of the last applied op. */
+	lastOpAt: number;
 }

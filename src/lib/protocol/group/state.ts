@@ -1,0 +1,194 @@
+/**
+ * The group state machine (docs/PROTOCOL.md §3): `applyOp(state, op, ctx)` checks one op
+ * against the state before it and returns the state after it. Pure and deterministic; crypto is
+ * injected through `ctx.primitives` so the relay (node:crypto) and the client (libsodium) run
+ * exactly the same rules. Never mutates its input; throws `ProtocolError` with the §3.3 codes.
+ */
+import * as v from 'valibot';
+import { ProtocolError } from '../errors.ts';
+import { opSchema, type Op } from '../schema.ts';
+import { opHashB64, opInviteSigningBytes, opSigningBytes, raw } from './hash.ts';
+import * as rules from './rules.ts';
+import type { ApplyContext, GroupState, MemberState } from './types.ts';
+
+export { opHash, opHashB64, opInviteSigningBytes, opSigningBytes, unsignedOp } from './hash.ts';
+
+type EpochOp = Extract<Op, { epoch: number }>;
+
+/** Kinds that carry epoch fields (`epoch`, `keys`, `commit`) and start a new epoch. */
+export const EPOCH_KINDS: ReadonlySet<Op['kind']> = new Set(['genesis', 'join', 'add', 'remove', 'rekey']);
+
+/** While a rekey is pending (after a leave) only these kinds are accepted, besides epoch kinds. */
+const ALLOWED_WHILE_REKEY_PENDING: ReadonlySet<Op['kind']> = new Set(['leave', 'revoke', 'end']);
+
+/** Parses an op from `unknown` (wire or storage). Throws PROTOCOL_BAD_FRAME listing the bad paths. */
+export function parseOp(value: unknown): Op {
+	const result = v.safeParse(opSchema, value);
+	if (result.success) return result.output;
+	const paths = result.issues
+		.slice(0, 5)
+		.map((issue) => `${v.getDotPath(issue) ?? '(op)'}: ${issue.message}`)
+		.join('; ');
+	throw new ProtocolError('PROTOCOL_BAD_FRAME', `invalid op: ${paths}`);
+}
+
+export function isEpochOp(op: Op): op is EpochOp {
+	return EPOCH_KINDS.has(op.kind);
+}
+
+function verifySignatures(op: Op, ctx: ApplyContext): void {
+	const { verify } = ctx.primitives;
+	if (!verify(raw(op.sig), opSigningBytes(op), raw(op.author))) {
+		throw new ProtocolError('PROTOCOL_BAD_SIGNATURE', `${op.kind} op signature does not verify`);
+	}
+	if (op.kind === 'join' && !verify(raw(op.inviteSig), opInviteSigningBytes(op), raw(op.invite))) {
+		throw new ProtocolError('PROTOCOL_BAD_SIGNATURE', 'join op is not signed by the invite key');
+	}
+}
+
+/** §4.2: `epoch = S.epoch + 1` (0 in genesis) and `keys` addressed to exactly the members after the op, sorted by `to`. */
+function applyEpochFields(next: GroupState, op: EpochOp, expected: number, now: number): void {
+	if (op.epoch !== expected) throw new ProtocolError('PROTOCOL_BAD_EPOCH', `epoch must be ${expected}, got ${op.epoch}`);
+	const recipients = op.keys.map((k) => k.to);
+	for (let i = 1; i < recipients.length; i++) {
+		if (!(recipients[i - 1]! < recipients[i]!)) {
+			throw new ProtocolError('PROTOCOL_BAD_KEYS', 'keys must be sorted by recipient, without duplicates');
+		}
+	}
+	const members = Object.keys(next.members).sort();
+	if (members.length !== recipients.length || members.some((m, i) => m !== recipients[i])) {
+		throw new ProtocolError('PROTOCOL_BAD_KEYS', 'keys must be addressed to exactly the members after the op');
+	}
+	next.epoch = op.epoch;
+	next.commits = { ...next.commits, [String(op.epoch)]: op.commit };
+	next.epochStartedAt = now;
+	next.needsRekey = false;
+}
+
+function applyGenesis(op: Extract<Op, { kind: 'genesis' }>, hash: string, ctx: ApplyContext): GroupState {
+	const signs = op.members.map((m) => m.sign);
+	if (new Set(signs).size !== signs.length) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'a member is listed twice');
+	const creator = op.members.find((m) => m.sign === op.author);
+	if (!creator) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'the creator must be a member');
+	verifySignatures(op, ctx);
+	if (op.settings.pair) {
+		if (op.members.length !== 2 || op.members.some((m) => m.role !== 'member')) {
+			throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'a pair has exactly two members, both with role member');
+		}
+	} else if (creator.role !== 'admin') {
+		throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'the creator of a group is its admin');
+	}
+	const members: Record<string, MemberState> = {};
+	for (const m of op.members) members[m.sign] = { sign: m.sign, box: m.box, role: m.role, since: 0 };
+	const state: GroupState = {
+		group: hash,
+		head: hash,
+		length: 1,
+		epoch: 0,
+		commits: {},
+		epochStartedAt: ctx.now,
+		needsRekey: false,
+		ended: false,
+		settings: { ...op.settings },
+		members,
+		invites: {},
+		hidden: [],
+		seen: { [hash]: 1 },
+		lastOpAt: ctx.now
+	};
+	applyEpochFields(state, op, 0, ctx.now);
+	return state;
+}
+
+/**
+ * Applies one op. `state` is null for the genesis. Checks, in order (§3.3): schema → group →
+ * replay → parent (fork) → ended → author membership → signatures → rekey pending → kind rule →
+ * epoch fields.
+ */
+export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext): GroupState {
+	const op = parseOp(input);
+	const hash = opHashB64(op, ctx.primitives);
+	if (op.kind === 'genesis') {
+		if (state === null) return applyGenesis(op, hash, ctx);
+		if (hash === state.group) throw new ProtocolError('PROTOCOL_REPLAY', 'genesis replayed');
+		throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'a genesis can only start a log');
+	}
+	if (state === null) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'a log starts with a genesis');
+	if (op.group !== state.group) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'op belongs to another group');
+	if (rules.has(state.seen, hash)) throw new ProtocolError('PROTOCOL_REPLAY', `${op.kind} op already applied`);
+	if (op.parent !== state.head) {
+		if (rules.has(state.seen, op.parent)) throw new ProtocolError('PROTOCOL_FORK', 'a second op names an already-used parent');
+		throw new ProtocolError('PROTOCOL_BAD_PARENT', 'parent is not the head of the log');
+	}
+	if (state.ended) throw new ProtocolError('PROTOCOL_GROUP_ENDED', 'this pair has ended');
+	const isMember = rules.has(state.members, op.author);
+	if (op.kind === 'join') {
+		if (isMember) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'already a member');
+	} else if (!isMember) {
+		throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'author is not a member');
+	}
+	verifySignatures(op, ctx);
+	if (state.needsRekey && !EPOCH_KINDS.has(op.kind) && !ALLOWED_WHILE_REKEY_PENDING.has(op.kind)) {
+		throw new ProtocolError('PROTOCOL_STALE_EPOCH', 'a member left: the next op must start a new epoch');
+	}
+
+	const next: GroupState = {
+		...state,
+		head: hash,
+		length: state.length + 1,
+		seen: { ...state.seen, [hash]: state.length + 1 },
+		lastOpAt: ctx.now
+	};
+	const author = state.members[op.author]!;
+	switch (op.kind) {
+		case 'invite':
+			rules.applyInvite(next, op, author, ctx.now);
+			break;
+		case 'revoke':
+			rules.applyRevoke(next, op, author);
+			break;
+		case 'join':
+			rules.applyJoin(next, op, ctx.now);
+			break;
+		case 'add':
+			rules.applyAdd(next, op, author);
+			break;
+		case 'remove':
+			rules.applyRemove(next, op, author);
+			break;
+		case 'leave':
+			rules.applyLeave(next, op);
+			break;
+		case 'rekey':
+			break;
+		case 'role':
+			rules.applyRole(next, op, author);
+			break;
+		case 'settings':
+			rules.applySettings(next, op, author);
+			break;
+		case 'hide':
+			rules.applyHide(next, op, author);
+			break;
+		case 'end':
+			rules.applyEnd(next);
+			break;
+	}
+	if (isEpochOp(op)) applyEpochFields(next, op, state.epoch + 1, ctx.now);
+	return next;
+}
+
+/** Replays a whole log from its genesis. Throws at the first invalid op. */
+export function replayLog(ops: readonly Op[], ctx: (index: number) => ApplyContext): GroupState {
+	let state: GroupState | null = null;
+	ops.forEach((op, i) => (state = applyOp(state, op, ctx(i))));
+	if (state === null) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'empty log');
+	return state;
+}
+
+/** True when the next sender must post a `rekey` first: a member left, or the epoch is older than `settings.rotate`. */
+export function rekeyDue(state: GroupState, now: number): boolean {
+	if (state.ended) return false;
+	if (state.needsRekey) return true;
+	return state.settings.rotate > 0 && now - state.epochStartedAt >= state.settings.rotate * 1000;
+}
