@@ -1,0 +1,148 @@
+/**
+ * The one app-wide state: which phase the device is in (new, locked, ready), the running client,
+ * and a revision counter bumped on every client event so views re-read the client's plain data.
+ * Components call these actions; none of them touches crypto.
+ */
+import type { ClientEvent, ConnectionState, UnseenClientApi, Warning } from '../client/api.ts';
+import { createClient } from '../client/index.ts';
+import { Device } from '../storage/device.ts';
+import { idbBackend } from '../storage/idb.ts';
+import type { SealedStore } from '../storage/sealed-store.ts';
+
+export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed';
+
+const PROFILE_KEY = 'ui/profile';
+
+export interface Notice {
+	id: number;
+	text: string;
+	group?: string;
+}
+
+class AppState {
+	phase = $state<Phase>('loading');
+	connection = $state<ConnectionState>('connecting');
+	/** Bumped on every client event; views read it inside $derived to refresh. */
+	revision = $state(0);
+	hasPassphrase = $state(false);
+	/** The default pseudonym chosen at onboarding (each group may use another). */
+	profileName = $state('');
+	notices = $state<Notice[]>([]);
+	failure = $state('');
+	/** An invite link waiting for onboarding to finish. Memory only: it holds a secret. */
+	pendingInvite: string | null = null;
+
+	#device: Device | null = null;
+	#store: SealedStore | null = null;
+	#client: UnseenClientApi | null = null;
+	#unsubscribe: (() => void) | null = null;
+	#noticeId = 0;
+
+	get client(): UnseenClientApi {
+		if (!this.#client) throw new Error('the app is locked');
+		return this.#client;
+	}
+
+	get device(): Device {
+		if (!this.#device) throw new Error('storage is not open');
+		return this.#device;
+	}
+
+	async boot(): Promise<void> {
+		try {
+			this.#device = new Device(await idbBackend());
+			const status = await this.#device.status();
+			this.hasPassphrase = status === 'locked';
+			if (status === 'new') this.phase = 'new';
+			else if (status === 'locked') this.phase = 'locked';
+			else await this.#open(await this.#device.unlock(null));
+		} catch (error) {
+			this.failure = error instanceof Error ? error.message : String(error);
+			this.phase = 'failed';
+		}
+	}
+
+	async onboard(pseudonym: string, passphrase: string | null): Promise<void> {
+		const store = await this.device.create(passphrase);
+		this.hasPassphrase = Boolean(passphrase);
+		await store.put(PROFILE_KEY, new TextEncoder().encode(JSON.stringify({ name: pseudonym })));
+		await this.#open(store);
+	}
+
+	/** Throws PROTOCOL_WRONG_PASSPHRASE on a wrong passphrase; the data stays as it was. */
+	async unlock(passphrase: string): Promise<void> {
+		await this.#open(await this.device.unlock(passphrase));
+	}
+
+	async restore(text: string, backupPassphrase: string, devicePassphrase: string | null): Promise<void> {
+		const store = await this.device.restoreBackup(text, backupPassphrase, devicePassphrase);
+		this.hasPassphrase = Boolean(devicePassphrase);
+		await this.#open(store);
+	}
+
+	async exportBackup(passphrase: string): Promise<string> {
+		if (!this.#store) throw new Error('the app is locked');
+		return this.device.exportBackup(this.#store, passphrase);
+	}
+
+	/** Synchronous on purpose: keys leave memory before anything else happens. */
+	lockNow(): void {
+		this.#unsubscribe?.();
+		this.#unsubscribe = null;
+		const client = this.#client;
+		this.#client = null;
+		this.#store?.lock();
+		this.#store = null;
+		this.notices = [];
+		this.phase = 'locked';
+		void client?.stop().catch(() => {});
+	}
+
+	async wipe(): Promise<void> {
+		this.lockNow();
+		await this.device.wipe();
+		this.#device = new Device(await idbBackend());
+		this.hasPassphrase = false;
+		this.profileName = '';
+		this.phase = 'new';
+	}
+
+	dismiss(id: number): void {
+		this.notices = this.notices.filter((n) => n.id !== id);
+	}
+
+	#notify(text: string, group?: string): void {
+		this.notices = [...this.notices.slice(-3), { id: ++this.#noticeId, text, ...(group ? { group } : {}) }];
+	}
+
+	async #open(store: SealedStore): Promise<void> {
+		this.#store = store;
+		const profile = await store.get(PROFILE_KEY);
+		this.profileName = profile ? (JSON.parse(new TextDecoder().decode(profile)) as { name: string }).name : '';
+		const relayUrl = new URL('/relay', location.href);
+		relayUrl.protocol = relayUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+		const client = createClient({ relayUrl: relayUrl.href, store, origin: location.origin });
+		this.#client = client;
+		this.#unsubscribe = client.on((event) => this.#onEvent(event));
+		this.connection = client.connection;
+		this.phase = 'ready';
+		await client.start();
+		this.revision++;
+	}
+
+	#onEvent(event: ClientEvent): void {
+		if (event.type === 'connection') this.connection = event.state;
+		if (event.type === 'warning') this.#onWarning(event.group, event.warning);
+		if (event.type === 'removed') {
+			const name = this.#client?.groups().find((g) => g.id === event.group)?.name ?? 'a group';
+			this.#notify(`You are no longer a member of ${name}. You can still read what you received before.`, event.group);
+		}
+		this.revision++;
+	}
+
+	#onWarning(group: string, warning: Warning): void {
+		if (warning.kind === 'fork' || warning.kind === 'tampered-log') this.#notify(warning.text, group);
+	}
+}
+
+export const app = new AppState();

@@ -1,0 +1,102 @@
+/**
+ * This device's local data: create, unlock, lock, wipe, back up and restore.
+ * The storage key is random; it is wrapped under the passphrase (Argon2id, vault.ts) or, without
+ * one, kept beside the data in the clear (which the UI says protects against little).
+ */
+import { ProtocolError } from '../protocol/errors.ts';
+import { fromB64, toB64 } from '../protocol/bytes.ts';
+import type { CJson } from '../protocol/cjson.ts';
+import { ready } from '../crypto/sodium.ts';
+import { exportBackup, importBackup, newStorageKey, unwrapStorageKey, wrapStorageKey, type WrappedKey } from '../crypto/vault.ts';
+import type { DeviceBackend } from './kv.ts';
+import { sealedStore, type SealedStore } from './sealed-store.ts';
+
+interface Keyring {
+	v: 1;
+	passphrase: boolean;
+	wrapped: WrappedKey;
+}
+
+export type DeviceStatus = 'new' | 'locked' | 'unlocked-without-passphrase';
+
+function isKeyring(value: unknown): value is Keyring {
+	return typeof value === 'object' && value !== null && (value as Keyring).v === 1 && typeof (value as Keyring).passphrase === 'boolean';
+}
+
+export class Device {
+	readonly backend: DeviceBackend;
+
+	constructor(backend: DeviceBackend) {
+		this.backend = backend;
+	}
+
+	/** `new` before onboarding; `locked` when a passphrase is needed; otherwise it opens by itself. */
+	async status(): Promise<DeviceStatus> {
+		const keyring = await this.backend.readKeyring();
+		if (!isKeyring(keyring)) return 'new';
+		return keyring.passphrase ? 'locked' : 'unlocked-without-passphrase';
+	}
+
+	/** First run: a fresh storage key, wrapped under the passphrase when one is given. */
+	async create(passphrase: string | null): Promise<SealedStore> {
+		await ready();
+		if (isKeyring(await this.backend.readKeyring())) {
+			throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this device already has local data');
+		}
+		const storageKey = newStorageKey();
+		const wrapped = await wrapStorageKey(storageKey, passphrase || null);
+		await this.backend.writeKeyring({ v: 1, passphrase: Boolean(passphrase), wrapped } satisfies Keyring);
+		return sealedStore(this.backend.records, storageKey);
+	}
+
+	/** Opens the data. A wrong passphrase throws PROTOCOL_WRONG_PASSPHRASE and changes nothing. */
+	async unlock(passphrase: string | null): Promise<SealedStore> {
+		await ready();
+		const keyring = await this.backend.readKeyring();
+		if (!isKeyring(keyring)) throw new ProtocolError('PROTOCOL_LOCKED', 'this device has no local data yet');
+		if (keyring.passphrase && !passphrase) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'a passphrase is needed');
+		const storageKey = await unwrapStorageKey(keyring.wrapped, keyring.passphrase ? passphrase : null);
+		return sealedStore(this.backend.records, storageKey);
+	}
+
+	/** Deletes every record and the keyring. */
+	async wipe(): Promise<void> {
+		await this.backend.destroy();
+	}
+
+	/** Every record, decrypted and re-encrypted under the backup passphrase (vault.ts exportBackup). */
+	async exportBackup(store: SealedStore, passphrase: string): Promise<string> {
+		const records: Record<string, string> = {};
+		for (const key of await store.keys('')) {
+			const value = await store.get(key);
+			if (value !== undefined) records[key] = toB64(value);
+		}
+		const payload: CJson = { kind: 'unseen-device', v: 1, records };
+		return exportBackup(payload, passphrase);
+	}
+
+	/**
+	 * Restores a backup into this (new) device. The file is opened and checked completely before
+	 * anything is written, so a wrong passphrase or a damaged file leaves the device as it was.
+	 */
+	async restoreBackup(text: string, backupPassphrase: string, devicePassphrase: string | null): Promise<SealedStore> {
+		await ready();
+		const payload = await importBackup(text, backupPassphrase);
+		const records = parsePayload(payload);
+		const store = await this.create(devicePassphrase);
+		for (const [key, value] of records) await store.put(key, value);
+		return store;
+	}
+}
+
+function parsePayload(payload: CJson): [string, Uint8Array][] {
+	const bad = () => new ProtocolError('PROTOCOL_BAD_FRAME', 'this file is not an Unseen backup');
+	if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw bad();
+	if (payload.kind !== 'unseen-device' || payload.v !== 1) throw bad();
+	const records = payload.records;
+	if (typeof records !== 'object' || records === null || Array.isArray(records)) throw bad();
+	return Object.entries(records).map(([key, value]) => {
+		if (typeof value !== 'string') throw bad();
+		return [key, fromB64(value, `records.${key}`)];
+	});
+}

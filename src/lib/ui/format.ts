@@ -1,0 +1,49 @@
+/** Plain-language times and day separators for the chat. Pure: the clock and locale are passed in. */
+const DAY = 86_400_000;
+
+function startOfDay(ts: number): number {
+	const d = new Date(ts);
+	d.setHours(0, 0, 0, 0);
+	return d.getTime();
+}
+
+export function timeOfDay(ts: number, locale?: string): string {
+	return new Date(ts).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** "Today", "Yesterday", a weekday within the last week, else a date. */
+export function dayLabel(ts: number, now: number, locale?: string): string {
+	const days = Math.round((startOfDay(now) - startOfDay(ts)) / DAY);
+	if (days === 0) return 'Today';
+	if (days === 1) return 'Yesterday';
+	if (days > 1 && days < 7) return new Date(ts).toLocaleDateString(locale, { weekday: 'long' });
+	return new Date(ts).toLocaleDateString(locale, { day: 'numeric', month: 'long', year: 'numeric' });
+}
+
+export function sameDay(a: number, b: number): boolean {
+	return startOfDay(a) === startOfDay(b);
+}
+
+/** A retention in seconds as words: 0 is "Kept until deleted". */
+export function retentionLabel(seconds: number): string {
+	if (seconds === 0) return 'Kept until deleted';
+	const days = seconds / 86_400;
+	if (days >= 1 && Number.isInteger(days)) return days === 1 ? 'Disappear after 1 day' : `Disappear after ${days} days`;
+	const hours = Math.round(seconds / 3600);
+	return hours === 1 ? 'Disappear after 1 hour' : `Disappear after ${hours} hours`;
+}
+
+export const RETENTION_CHOICES: { seconds: number; label: string }[] = [
+	{ seconds: 86_400, label: '1 day' },
+	{ seconds: 7 * 86_400, label: '7 days' },
+	{ seconds: 30 * 86_400, label: '30 days' },
+	{ seconds: 90 * 86_400, label: '90 days' },
+	{ seconds: 0, label: 'Keep until deleted' }
+];
+
+export const ROLE_LABEL: Record<string, string> = {
+	admin: 'Facilitator (admin)',
+	moderator: 'Moderator',
+	member: 'Member',
+	listener: 'Listener'
+};
