@@ -1,0 +1,94 @@
+/**
+ * Message contents (docs/PROTOCOL.md §5.3): the plaintext inside an envelope is
+ * `utf8(cjson(content))`. One valibot schema, a discriminated union on `t`; anything else, and
+ * any non-canonical encoding, is PROTOCOL_BAD_FRAME so that one byte string has one meaning.
+ */
+import * as v from 'valibot';
+import { fromUtf8, utf8 } from '../protocol/bytes.ts';
+import { canonicalJson, type CJson } from '../protocol/cjson.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { key32, uint } from '../protocol/schema.ts';
+
+/** Longest text in characters (UTF-16 code units, as the UI counts). */
+export const MAX_TEXT = 8000;
+/**
+ * Largest encoded content. Chosen so the padded, encrypted, base64url envelope of the largest
+ * content still fits a 64 KiB relay frame (§9.1): 35 KiB → ≤ 48,384 padded → ≈ 64.5 K chars.
+ */
+export const MAX_CONTENT_BYTES = 35 * 1024;
+/** Longest pseudonym or group name. */
+export const MAX_NAME = 64;
+
+const text = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_TEXT));
+const name = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_NAME));
+/** A message is addressed by (sender, epoch, ctr). */
+export const messageRefSchema = v.strictObject({ sender: key32, epoch: uint, ctr: uint });
+export type MessageRef = v.InferOutput<typeof messageRefSchema>;
+
+export const helloContentSchema = v.strictObject({
+	t: v.literal('hello'),
+	esk: key32,
+	macs: v.pipe(v.array(v.strictObject({ to: key32, mac: key32 })), v.maxLength(1000)),
+	profile: v.strictObject({ name })
+});
+export type HelloContent = v.InferOutput<typeof helloContentSchema>;
+
+export const contentSchema = v.variant('t', [
+	helloContentSchema,
+	v.strictObject({
+		t: v.literal('text'),
+		text,
+		cw: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+		reply: v.optional(messageRefSchema)
+	}),
+	v.strictObject({ t: v.literal('react'), to: messageRefSchema, emoji: v.pipe(v.string(), v.minLength(1), v.maxLength(32)) }),
+	v.strictObject({ t: v.literal('edit'), to: messageRefSchema, text }),
+	v.strictObject({ t: v.literal('delete'), to: messageRefSchema }),
+	v.strictObject({ t: v.literal('profile'), name }),
+	v.strictObject({
+		t: v.literal('group-profile'),
+		name,
+		description: v.pipe(v.string(), v.maxLength(1000))
+	}),
+	v.strictObject({ t: v.literal('ask-to-speak') }),
+	v.strictObject({ t: v.literal('system'), text })
+]);
+export type Content = v.InferOutput<typeof contentSchema>;
+export type ContentType = Content['t'];
+
+function describe(issues: v.BaseIssue<unknown>[]): string {
+	return issues
+		.slice(0, 3)
+		.map((i) => `${v.getDotPath(i) ?? '(content)'}: ${i.message}`)
+		.join('; ');
+}
+
+/** Validates `content` and returns its bytes. Throws PROTOCOL_BAD_FRAME (with the bad paths). */
+export function encodeContent(content: Content): Uint8Array {
+	const parsed = v.safeParse(contentSchema, content);
+	if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', `bad content: ${describe(parsed.issues)}`);
+	const bytes = utf8(canonicalJson(parsed.output as CJson));
+	if (bytes.length > MAX_CONTENT_BYTES) {
+		throw new ProtocolError('PROTOCOL_BAD_FRAME', `content is ${bytes.length} bytes, over ${MAX_CONTENT_BYTES}`);
+	}
+	return bytes;
+}
+
+/** Parses content bytes from a decrypted message. Throws PROTOCOL_BAD_FRAME. */
+export function parseContent(bytes: Uint8Array): Content {
+	if (bytes.length > MAX_CONTENT_BYTES) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'content too large');
+	let raw: unknown;
+	let textForm: string;
+	try {
+		textForm = fromUtf8(bytes);
+		raw = JSON.parse(textForm);
+	} catch {
+		throw new ProtocolError('PROTOCOL_BAD_FRAME', 'content is not UTF-8 JSON');
+	}
+	const parsed = v.safeParse(contentSchema, raw);
+	if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', `bad content: ${describe(parsed.issues)}`);
+	if (canonicalJson(parsed.output as CJson) !== textForm) {
+		throw new ProtocolError('PROTOCOL_BAD_FRAME', 'content is not canonical JSON');
+	}
+	return parsed.output;
+}

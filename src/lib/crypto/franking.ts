@@ -1,0 +1,87 @@
+/**
+ * Message franking (docs/PROTOCOL.md §6, property P8).
+ *
+ *   c     = HMAC-SHA256(fk, labelled("unseen/v1/frank", {group, epoch, sender, ctr, body: b64(contentBytes)}))
+ *   stamp = HMAC-SHA256(relaySecret, labelled("unseen/v1/stamp", {c, sender, group, seq, ts}))
+ *
+ * `c` sits in the envelope header, hence in the AEAD associated data; `fk` travels inside the
+ * ciphertext. XChaCha20-Poly1305 is not key-committing, so a receiver recomputes `c` before it
+ * shows anything. The stamp is computed by the relay; `computeStamp` is here so that the relay,
+ * tests and a second implementation share one definition.
+ */
+import { b64Bytes, toB64 } from '../protocol/bytes.ts';
+import { labelled } from '../protocol/cjson.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { LABEL } from '../protocol/labels.ts';
+import { sodium } from './sodium.ts';
+
+/** Where a message sits: the franking commitment binds the content to it. */
+export interface FrankingContext {
+	group: string;
+	epoch: number;
+	sender: string;
+	ctr: number;
+}
+
+/** The fields the relay's stamp covers (and the `verify` frame carries, §9.7). */
+export interface StampFields {
+	c: string;
+	sender: string;
+	group: string;
+	seq: number;
+	ts: number;
+}
+
+export function newFrankingKey(): Uint8Array {
+	return sodium().randombytes_buf(32);
+}
+
+function frankInput(ctx: FrankingContext, contentBytes: Uint8Array): Uint8Array {
+	return labelled(LABEL.frank, {
+		group: ctx.group,
+		epoch: ctx.epoch,
+		sender: ctx.sender,
+		ctr: ctx.ctr,
+		body: toB64(contentBytes)
+	});
+}
+
+/** The commitment `c` (32 bytes) to `contentBytes` at `ctx` under franking key `fk`. */
+export function commit(fk: Uint8Array, ctx: FrankingContext, contentBytes: Uint8Array): Uint8Array {
+	if (fk.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'franking key must be 32 bytes');
+	return sodium().crypto_auth_hmacsha256(frankInput(ctx, contentBytes), fk);
+}
+
+/** True when `c` commits to `contentBytes` at `ctx` under `fk`. Constant-time comparison. */
+export function verifyCommitment(fk: Uint8Array, ctx: FrankingContext, contentBytes: Uint8Array, c: Uint8Array): boolean {
+	if (fk.length !== 32 || c.length !== 32) return false;
+	const expected = commit(fk, ctx, contentBytes);
+	return sodium().memcmp(expected, c);
+}
+
+/** Throws PROTOCOL_BAD_COMMITMENT unless `c` commits to the content. */
+export function checkCommitment(fk: Uint8Array, ctx: FrankingContext, contentBytes: Uint8Array, c: Uint8Array): void {
+	if (!verifyCommitment(fk, ctx, contentBytes, c)) {
+		throw new ProtocolError('PROTOCOL_BAD_COMMITMENT', 'franking commitment does not match the message');
+	}
+}
+
+/** The relay's stamp over a stored message (§6.2). Only the holder of `relaySecret` can compute or check it. */
+export function computeStamp(relaySecret: Uint8Array, fields: StampFields): Uint8Array {
+	if (relaySecret.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'relay secret must be 32 bytes');
+	return sodium().crypto_auth_hmacsha256(
+		labelled(LABEL.stamp, { c: fields.c, sender: fields.sender, group: fields.group, seq: fields.seq, ts: fields.ts }),
+		relaySecret
+	);
+}
+
+/** Relay side: constant-time check of a presented stamp. */
+export function checkStamp(relaySecret: Uint8Array, fields: StampFields, stamp: string): boolean {
+	let presented: Uint8Array;
+	try {
+		presented = b64Bytes(stamp, 32, 'stamp');
+	} catch {
+		return false;
+	}
+	return sodium().memcmp(computeStamp(relaySecret, fields), presented);
+}

@@ -1,0 +1,283 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { ready, sodium } from './sodium.ts';
+import {
+	PAD_BLOCK,
+	buildHello,
+	decryptMessage,
+	encryptMessage,
+	newEpochSigningKey,
+	openMessage,
+	pad,
+	unpad,
+	verifyHello,
+	verifyMessageSignature,
+	type Content
+} from './message.ts';
+import { MAX_TEXT, encodeContent, parseContent } from './content.ts';
+import { commit } from './franking.ts';
+import { SenderChain } from './chain.ts';
+import { toB64, utf8, fromB64 } from '../protocol/bytes.ts';
+import { canonicalJson, labelled } from '../protocol/cjson.ts';
+import { LABEL } from '../protocol/labels.ts';
+import type { Envelope } from '../protocol/schema.ts';
+
+const code = (c: string) => expect.objectContaining({ code: c });
+
+interface Person {
+	sign: string;
+	signSk: Uint8Array;
+	box: string;
+	boxSk: Uint8Array;
+}
+
+let alice: Person, bob: Person, carol: Person;
+const group = toB64(new Uint8Array(32).fill(0x47));
+const state = toB64(new Uint8Array(32).fill(0x53));
+
+function person(n: number): Person {
+	const s = sodium().crypto_sign_seed_keypair(new Uint8Array(32).fill(n));
+	const b = sodium().crypto_box_seed_keypair(new Uint8Array(32).fill(n + 100));
+	return { sign: toB64(s.publicKey), signSk: s.privateKey, box: toB64(b.publicKey), boxSk: b.privateKey };
+}
+
+beforeAll(async () => {
+	await ready();
+	alice = person(1);
+	bob = person(2);
+	carol = person(3);
+});
+
+const msgKey = () => new Uint8Array(32).fill(9);
+const text = (t: string): Content => ({ t: 'text', text: t });
+
+function send(content: Content, ctr = 1, esk = newEpochSigningKey(new Uint8Array(32).fill(5)), sender = alice.sign) {
+	return { ...encryptMessage({ group, epoch: 3, sender, ctr, state, content, msgKey: msgKey(), eskSk: esk.eskSk }), esk };
+}
+
+/** Re-encrypts a hand-made inner plaintext under `header` (what a malicious sender can do). */
+function forge(header: Omit<Envelope, 'n' | 'ct'>, inner: object): Envelope {
+	const s = sodium();
+	const nonce = new Uint8Array(24);
+	const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(pad(utf8(canonicalJson(inner as never))), labelled(LABEL.msgAd, header), null, nonce, msgKey());
+	return { ...header, n: toB64(nonce), ct: toB64(ct) };
+}
+
+describe('envelopes', () => {
+	test('a text message round-trips and its signature verifies with the epoch signing key', () => {
+		const { envelope, esk, frankingKey } = send({ t: 'text', text: 'this feels familiar', cw: 'loss' });
+		const opened = openMessage(envelope, msgKey(), esk.eskPk);
+		expect(opened.content).toEqual({ t: 'text', text: 'this feels familiar', cw: 'loss' });
+		expect(opened.frankingKey).toEqual(frankingKey);
+		expect(opened.header.sender).toBe(alice.sign);
+	});
+
+	test('ciphertexts are padded to 256-byte buckets, so short messages of different lengths look alike', () => {
+		const a = send(text('hi')).envelope;
+		const b = send(text('x'.repeat(30))).envelope;
+		expect(fromB64(a.ct).length).toBe(PAD_BLOCK + 16);
+		expect(fromB64(b.ct).length).toBe(fromB64(a.ct).length);
+		const long = send(text('x'.repeat(600))).envelope;
+		expect((fromB64(long.ct).length - 16) % PAD_BLOCK).toBe(0);
+	});
+
+	test('the largest allowed text still fits the envelope schema and a 64 KiB frame', () => {
+		const { envelope } = send(text('\u4e00'.repeat(MAX_TEXT)));
+		expect(JSON.stringify({ t: 'append', id: 'x'.repeat(64), group, mid: 'A'.repeat(22), entry: { msg: envelope } }).length).toBeLessThan(64 * 1024);
+	});
+
+	test('the wrong message key fails with PROTOCOL_DECRYPT_FAILED', () => {
+		const { envelope } = send(text('hello'));
+		expect(() => decryptMessage(envelope, new Uint8Array(32).fill(1))).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+	});
+
+	test.each(['group', 'sender', 'state'] as const)('changing the header %s breaks decryption (it is in the AD)', (field) => {
+		const { envelope } = send(text('hello'));
+		expect(() => decryptMessage({ ...envelope, [field]: carol.sign }, msgKey())).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+	});
+
+	test.each(['epoch', 'ctr'] as const)('changing the header %s breaks decryption', (field) => {
+		const { envelope } = send(text('hello'));
+		expect(() => decryptMessage({ ...envelope, [field]: envelope[field] + 1 }, msgKey())).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+	});
+
+	test('a sender whose commitment does not match the content is caught before anything is shown', () => {
+		const fk = new Uint8Array(32).fill(3);
+		const ctx = { group, epoch: 3, sender: alice.sign, ctr: 1 };
+		const innocent = encodeContent(text('nice weather'));
+		const abusive = encodeContent(text('something abusive'));
+		const header = { v: 1 as const, ...ctx, state, c: toB64(commit(fk, ctx, innocent)) };
+		const esk = newEpochSigningKey();
+		const sig = sodium().crypto_sign_detached(labelled(LABEL.msgSig, header), esk.eskSk);
+		const envelope = forge(header, { body: toB64(abusive), fk: toB64(fk), sig: toB64(sig) });
+		expect(() => decryptMessage(envelope, msgKey())).toThrow(code('PROTOCOL_BAD_COMMITMENT'));
+	});
+
+	test('a commitment swapped for another (stripped) one fails: the AD no longer matches', () => {
+		const { envelope } = send(text('hello'));
+		expect(() => decryptMessage({ ...envelope, c: toB64(new Uint8Array(32)) }, msgKey())).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+	});
+
+	test('a plaintext with bad padding or the wrong shape is PROTOCOL_BAD_FRAME', () => {
+		const header = { v: 1 as const, group, epoch: 3, sender: alice.sign, ctr: 1, state, c: toB64(new Uint8Array(32)) };
+		expect(() => decryptMessage(forge(header, { body: 'AA', fk: 'short', sig: 'x' }), msgKey())).toThrow(code('PROTOCOL_BAD_FRAME'));
+	});
+
+	test('a hello is only accepted at counter 0, and counter 0 must be a hello', () => {
+		const esk = newEpochSigningKey();
+		const hello = buildHello({ group, epoch: 3, sender: alice.sign, senderBoxSk: alice.boxSk, members: [alice, bob], eskPk: esk.eskPk, name: 'Wren' });
+		expect(() => send(hello, 4)).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expect(() => send(text('hi'), 0)).toThrow(code('PROTOCOL_BAD_FRAME'));
+	});
+
+	test('a message signed by another key fails with PROTOCOL_BAD_SIGNATURE', () => {
+		const { envelope } = send(text('hello'));
+		expect(() => openMessage(envelope, msgKey(), newEpochSigningKey().eskPk)).toThrow(code('PROTOCOL_BAD_SIGNATURE'));
+	});
+
+	test('a message before any verified hello is PROTOCOL_UNVERIFIED_SENDER', () => {
+		const { envelope } = send(text('hello'));
+		expect(() => openMessage(envelope, msgKey(), null)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+	});
+});
+
+describe('hello and pairwise MACs', () => {
+	const members = () => [alice, bob, carol].map((p) => ({ sign: p.sign, box: p.box }));
+
+	test('every other member verifies the sender\'s epoch signing key; the sender is not addressed', () => {
+		const esk = newEpochSigningKey();
+		const hello = buildHello({ group, epoch: 3, sender: alice.sign, senderBoxSk: alice.boxSk, members: members(), eskPk: esk.eskPk, name: 'Wren' });
+		expect(hello.macs.map((m) => m.to).sort()).toEqual([bob.sign, carol.sign].sort());
+		for (const r of [bob, carol]) {
+			const pk = verifyHello(hello, { group, epoch: 3, sender: alice.sign, senderBox: alice.box, me: r.sign, myBoxSk: r.boxSk });
+			expect(pk).toEqual(esk.eskPk);
+		}
+	});
+
+	test('a hello replayed into another epoch or group fails with PROTOCOL_UNVERIFIED_SENDER', () => {
+		const esk = newEpochSigningKey();
+		const hello = buildHello({ group, epoch: 3, sender: alice.sign, senderBoxSk: alice.boxSk, members: members(), eskPk: esk.eskPk, name: 'Wren' });
+		const base = { group, epoch: 3, sender: alice.sign, senderBox: alice.box, me: bob.sign, myBoxSk: bob.boxSk };
+		expect(() => verifyHello(hello, { ...base, epoch: 4 })).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+		expect(() => verifyHello(hello, { ...base, group: state })).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+		expect(() => verifyHello({ ...hello, esk: toB64(newEpochSigningKey().eskPk) }, base)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+	});
+
+	test('deniability: the receiver can compute its own MAC alone, so it proves nothing to an outsider', () => {
+		const esk = newEpochSigningKey();
+		const hello = buildHello({ group, epoch: 3, sender: alice.sign, senderBoxSk: alice.boxSk, members: members(), eskPk: esk.eskPk, name: 'Wren' });
+		// Bob forges "Alice's" hello MAC for himself from his own secret and Alice's public key.
+		const forgedByBob = buildHello({ group, epoch: 3, sender: alice.sign, senderBoxSk: bob.boxSk, members: [{ sign: bob.sign, box: alice.box }], eskPk: esk.eskPk, name: 'Wren' });
+		expect(forgedByBob.macs[0]!.mac).toBe(hello.macs.find((m) => m.to === bob.sign)!.mac);
+	});
+
+	test('P3 sender authenticity: a member holding the group keys cannot make a message appear to come from another member', () => {
+		// Both Alice's chain and all epoch keys are known to every member (Bob derives them too).
+		const aliceEsk = newEpochSigningKey();
+		const hello = buildHello({ group, epoch: 3, sender: alice.sign, senderBoxSk: alice.boxSk, members: members(), eskPk: aliceEsk.eskPk, name: 'Wren' });
+		const carolView = { group, epoch: 3, sender: alice.sign, senderBox: alice.box, me: carol.sign, myBoxSk: carol.boxSk };
+		const aliceEskAtCarol = verifyHello(hello, carolView);
+		const chainKey = new Uint8Array(32).fill(0x77);
+		const bobsCopy = SenderChain.fromChainKey(chainKey);
+		bobsCopy.nextSendKey();
+		const { msgKey: k1 } = bobsCopy.nextSendKey();
+		// Attack 1: Bob encrypts under Alice's chain key with Alice as sender, signed with his own key.
+		const bobEsk = newEpochSigningKey();
+		const forged = encryptMessage({ group, epoch: 3, sender: alice.sign, ctr: 1, state, content: text('I quit'), msgKey: k1, eskSk: bobEsk.eskSk });
+		const carolChain = SenderChain.fromChainKey(chainKey);
+		expect(() => carolChain.receive(1, 0, (k) => openMessage(forged.envelope, k, aliceEskAtCarol))).toThrow(code('PROTOCOL_BAD_SIGNATURE'));
+		// Attack 2: Bob sends his own hello in Alice's name; he cannot compute Alice's pairwise MAC for Carol.
+		const fakeHello = buildHello({ group, epoch: 3, sender: alice.sign, senderBoxSk: bob.boxSk, members: members(), eskPk: bobEsk.eskPk, name: 'Wren' });
+		expect(() => verifyHello(fakeHello, carolView)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+		// Alice's genuine message still opens (the failed forgery burned nothing).
+		const aliceChain = SenderChain.fromChainKey(chainKey);
+		aliceChain.nextSendKey();
+		const genuine = encryptMessage({ group, epoch: 3, sender: alice.sign, ctr: 1, state, content: text('see you tuesday'), msgKey: aliceChain.nextSendKey().msgKey, eskSk: aliceEsk.eskSk });
+		const opened = carolChain.receive(1, 0, (k) => openMessage(genuine.envelope, k, aliceEskAtCarol));
+		expect(opened.content).toEqual(text('see you tuesday'));
+	});
+});
+
+describe('contents', () => {
+	test.each([
+		['an unknown type', { t: 'poll' }],
+		['an empty text', { t: 'text', text: '' }],
+		['a text over 8,000 characters', { t: 'text', text: 'x'.repeat(MAX_TEXT + 1) }],
+		['an extra field', { t: 'text', text: 'hi', colour: 'red' }],
+		['a reaction without a target', { t: 'react', emoji: '💛' }],
+		['a bad reference key', { t: 'delete', to: { sender: 'AAAA', epoch: 0, ctr: 0 } }]
+	])('%s is PROTOCOL_BAD_FRAME when sent and when received', (_name, content) => {
+		expect(() => encodeContent(content as Content)).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expect(() => parseContent(utf8(JSON.stringify(content)))).toThrow(code('PROTOCOL_BAD_FRAME'));
+	});
+
+	test('non-canonical content bytes are refused, so one message has one encoding', () => {
+		expect(parseContent(utf8('{"t":"text","text":"hi"}'))).toEqual(text('hi'));
+		expect(() => parseContent(utf8('{"text":"hi","t":"text"}'))).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expect(() => parseContent(utf8('{"t":"text", "text":"hi"}'))).toThrow(code('PROTOCOL_BAD_FRAME'));
+	});
+
+	test.each<Content>([
+		{ t: 'text', text: 'a reply', reply: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 } },
+		{ t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: '💛' },
+		{ t: 'edit', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, text: 'fixed' },
+		{ t: 'delete', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 } },
+		{ t: 'profile', name: 'Wren' },
+		{ t: 'group-profile', name: 'Tuesday circle', description: '' },
+		{ t: 'ask-to-speak' },
+		{ t: 'system', text: 'Wren joined' }
+	])('content type $t round-trips through an envelope', (content) => {
+		const { envelope, esk } = send(content);
+		expect(openMessage(envelope, msgKey(), esk.eskPk).content).toEqual(content);
+	});
+});
+
+describe('padding', () => {
+	test.each([0, 1, 255, 256, 257, 511])('%i bytes pad to a whole block and unpad back', (n) => {
+		const data = new Uint8Array(n).fill(0x80);
+		const padded = pad(data);
+		expect(padded.length % PAD_BLOCK).toBe(0);
+		expect(padded.length).toBeGreaterThan(n);
+		expect(unpad(padded)).toEqual(data);
+	});
+
+	test('all-zero or partial blocks are refused', () => {
+		expect(() => unpad(new Uint8Array(256))).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expect(() => unpad(new Uint8Array(100))).toThrow(code('PROTOCOL_BAD_FRAME'));
+	});
+});
+
+describe('properties', () => {
+	test('property: any text content round-trips', () => {
+		const esk = newEpochSigningKey();
+		fc.assert(
+			fc.property(fc.string({ minLength: 1, maxLength: 300, unit: 'grapheme' }), fc.option(fc.string({ minLength: 1, maxLength: 50 }), { nil: undefined }), (t, cw) => {
+				const content: Content = cw === undefined ? { t: 'text', text: t } : { t: 'text', text: t, cw };
+				const { envelope } = send(content, 1, esk);
+				expect(openMessage(envelope, msgKey(), esk.eskPk).content).toEqual(content);
+			}),
+			{ numRuns: 100 }
+		);
+	});
+
+	test('property: any single-byte change to the header, nonce, ciphertext or commitment is rejected', () => {
+		const { envelope, esk } = send(text('a message worth protecting'));
+		const fields = ['group', 'sender', 'state', 'c', 'n', 'ct'] as const;
+		fc.assert(
+			fc.property(fc.constantFrom(...fields), fc.nat(), fc.integer({ min: 1, max: 255 }), (field, pos, delta) => {
+				const bytes = fromB64(envelope[field]);
+				const i = pos % bytes.length;
+				bytes[i] = (bytes[i]! + delta) & 0xff;
+				const tampered = { ...envelope, [field]: toB64(bytes) };
+				expect(() => openMessage(tampered, msgKey(), esk.eskPk)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+			}),
+			{ numRuns: 200 }
+		);
+	});
+
+	test('a signature over a changed header never verifies', () => {
+		const { envelope, esk } = send(text('hello'));
+		const opened = decryptMessage(envelope, msgKey());
+		expect(() => verifyMessageSignature({ ...opened.header, ctr: 2 }, opened.sig, esk.eskPk)).toThrow(code('PROTOCOL_BAD_SIGNATURE'));
+	});
+});
