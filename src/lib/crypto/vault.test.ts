@@ -1,0 +1,146 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { ready } from './sodium.ts';
+import {
+	ARGON2_MEM,
+	ARGON2_OPS,
+	exportBackup,
+	importBackup,
+	newStorageKey,
+	openRecord,
+	sealRecord,
+	unwrapStorageKey,
+	wrapStorageKey,
+	type WrappedKey
+} from './vault.ts';
+import { fromB64, toB64, utf8 } from '../protocol/bytes.ts';
+
+const code = (c: string) => expect.objectContaining({ code: c });
+/** Cheap Argon2id cost so the suite stays fast; one test below uses the real cost. */
+const FAST = { ops: 1, mem: 8 * 1024 };
+
+beforeAll(async () => {
+	await ready();
+});
+
+describe('storage key wrapping', () => {
+	test('a passphrase-wrapped storage key unwraps with the same passphrase', async () => {
+		const key = newStorageKey();
+		const wrapped = await wrapStorageKey(key, 'correct horse battery', FAST);
+		expect(wrapped.kind).toBe('argon2id');
+		expect(JSON.stringify(wrapped)).not.toContain(toB64(key));
+		expect(await unwrapStorageKey(wrapped, 'correct horse battery')).toEqual(key);
+	});
+
+	test('a wrong passphrase is PROTOCOL_WRONG_PASSPHRASE and the wrapped key is unchanged', async () => {
+		const key = newStorageKey();
+		const wrapped = await wrapStorageKey(key, 'correct horse battery', FAST);
+		const before = JSON.stringify(wrapped);
+		await expect(unwrapStorageKey(wrapped, 'correct horse batterY')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		await expect(unwrapStorageKey(wrapped, '')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		expect(JSON.stringify(wrapped)).toBe(before);
+		expect(await unwrapStorageKey(wrapped, 'correct horse battery')).toEqual(key);
+	});
+
+	test('a locked key asked for without a passphrase is PROTOCOL_LOCKED', async () => {
+		const wrapped = await wrapStorageKey(newStorageKey(), 'pass', FAST);
+		await expect(unwrapStorageKey(wrapped, null)).rejects.toEqual(code('PROTOCOL_LOCKED'));
+	});
+
+	test('without a passphrase the key is kept beside the data and unwraps with none', async () => {
+		const key = newStorageKey();
+		const wrapped = await wrapStorageKey(key, null);
+		expect(wrapped.kind).toBe('plain');
+		expect(await unwrapStorageKey(wrapped, null)).toEqual(key);
+	});
+
+	test('the same passphrase typed in another Unicode normal form still unlocks', async () => {
+		const key = newStorageKey();
+		const wrapped = await wrapStorageKey(key, 'caf\u00e9', FAST);
+		expect(await unwrapStorageKey(wrapped, 'cafe\u0301')).toEqual(key);
+	});
+
+	test.each<[string, object]>([
+		['an absurd memory cost', { mem: 2 ** 40 }],
+		['zero passes', { ops: 0 }],
+		['a short salt', { salt: 'AAAA' }]
+	])('a stored key with %s is refused with PROTOCOL_BAD_FRAME before any work', async (_n, change) => {
+		const wrapped = await wrapStorageKey(newStorageKey(), 'pass', FAST);
+		await expect(unwrapStorageKey({ ...wrapped, ...change } as WrappedKey, 'pass')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+	});
+
+	test('P10 data at rest: with the production Argon2id cost the key unlocks only with the passphrase', async () => {
+		const key = newStorageKey();
+		const started = performance.now();
+		const wrapped = await wrapStorageKey(key, 'a long quiet evening');
+		const took = performance.now() - started;
+		expect(wrapped).toMatchObject({ kind: 'argon2id', ops: ARGON2_OPS, mem: ARGON2_MEM });
+		// Argon2id at 64 MiB is deliberately slow: this is the cost an attacker pays per guess.
+		expect(took).toBeGreaterThan(20);
+		await expect(unwrapStorageKey(wrapped, 'a long quiet evenin')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		expect(await unwrapStorageKey(wrapped, 'a long quiet evening')).toEqual(key);
+	});
+});
+
+describe('records', () => {
+	test('P10 data at rest: a sealed record holds no plaintext and opens only in its own slot', () => {
+		const key = newStorageKey();
+		const value = utf8('I relapsed last night');
+		const sealed = sealRecord(key, 'messages', 'g1:0042', value);
+		expect(Buffer.from(sealed).includes(Buffer.from(value))).toBe(false);
+		expect(openRecord(key, 'messages', 'g1:0042', sealed)).toEqual(value);
+		expect(() => openRecord(key, 'messages', 'g1:0043', sealed)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		expect(() => openRecord(key, 'groups', 'g1:0042', sealed)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		expect(() => openRecord(newStorageKey(), 'messages', 'g1:0042', sealed)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+	});
+
+	test('a tampered or truncated record is PROTOCOL_DECRYPT_FAILED', () => {
+		const key = newStorageKey();
+		const sealed = sealRecord(key, 'messages', 'k', utf8('hello'));
+		for (const i of [0, 23, 24, sealed.length - 1]) {
+			const bad = sealed.slice();
+			bad[i]! ^= 1;
+			expect(() => openRecord(key, 'messages', 'k', bad)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		}
+		expect(() => openRecord(key, 'messages', 'k', sealed.subarray(0, 30))).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+	});
+
+	test('sealing the same value twice gives different bytes (random nonce)', () => {
+		const key = newStorageKey();
+		expect(toB64(sealRecord(key, 's', 'k', utf8('x')))).not.toBe(toB64(sealRecord(key, 's', 'k', utf8('x'))));
+	});
+});
+
+describe('backup files', () => {
+	const payload = { root: toB64(new Uint8Array(32).fill(1)), groups: [{ id: 'g', nonce: 'n' }], note: 'Tuesday circle' };
+
+	test('a backup exported with a passphrase imports with it', async () => {
+		const text = await exportBackup(payload, 'moving to a new phone', FAST);
+		expect(text).not.toContain('Tuesday');
+		expect(JSON.parse(text)).toMatchObject({ unseen: 'backup', v: 1, ops: 1, mem: 8192 });
+		expect(await importBackup(text, 'moving to a new phone')).toEqual(payload);
+	});
+
+	test('a wrong backup passphrase is PROTOCOL_WRONG_PASSPHRASE', async () => {
+		const text = await exportBackup(payload, 'moving to a new phone', FAST);
+		await expect(importBackup(text, 'moving to a new phone!')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+	});
+
+	test.each([
+		['not JSON', 'hello'],
+		['another JSON file', '{"name":"photos"}'],
+		['a backup of a future version', JSON.stringify({ unseen: 'backup', v: 2, salt: 'A'.repeat(22), ops: 1, mem: 8192, nonce: 'A'.repeat(32), ct: 'AAAA' })]
+	])('%s is PROTOCOL_BAD_FRAME', async (_n, text) => {
+		await expect(importBackup(text, 'pass')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+	});
+
+	test('a backup whose ciphertext was altered fails as a wrong passphrase would, revealing nothing', async () => {
+		const file = JSON.parse(await exportBackup(payload, 'pass', FAST));
+		const ct = fromB64(file.ct);
+		ct[5]! ^= 1;
+		await expect(importBackup(JSON.stringify({ ...file, ct: toB64(ct) }), 'pass')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+	});
+
+	test('an empty backup passphrase is refused when exporting', async () => {
+		await expect(exportBackup(payload, '', FAST)).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+	});
+});

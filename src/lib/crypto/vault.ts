@@ -1,0 +1,200 @@
+/**
+ * Local data at rest and backup files (docs/PROTOCOL.md §8, property P10).
+ *
+ *   record  = nonce ‖ AEAD(KDF(storageKey, "unseen/v1/storage", store), nonce, value,
+ *                          labelled("unseen/v1/storage-record", {store, key}))
+ *   wrapped = {salt, ops, mem, nonce, ct = AEAD(PWHash(pass, salt), nonce, storageKey,
+ *                          labelled("unseen/v1/storage-record", {store: "keyring"}))}
+ *   backup  = {unseen: "backup", v: 1, salt, ops, mem, nonce,
+ *              ct = AEAD(KDF(PWHash(pass, salt), "unseen/v1/backup", ""), nonce, cjson(payload),
+ *                        labelled("unseen/v1/backup-file", {v: 1}))}
+ *
+ * PWHash is Argon2id13 (crypto_pwhash, sumo build), 32-byte output, 16-byte salt, passphrase
+ * NFC-normalised UTF-8. Production cost: opslimit 3, memlimit 64 MiB; tests may pass less.
+ */
+import * as v from 'valibot';
+import { b64Bytes, concat, fromUtf8, toB64, utf8 } from '../protocol/bytes.ts';
+import { canonicalJson, labelled, type CJson } from '../protocol/cjson.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { LABEL } from '../protocol/labels.ts';
+import { b64, uint } from '../protocol/schema.ts';
+import { kdf } from './chain.ts';
+import { ready, sodium } from './sodium.ts';
+
+export const ARGON2_OPS = 3;
+export const ARGON2_MEM = 64 * 1024 * 1024;
+/** Bounds accepted from a stored key or a backup file, so a hostile file cannot exhaust the device. */
+const OPS_RANGE = [1, 10] as const;
+const MEM_RANGE = [8 * 1024, 256 * 1024 * 1024] as const;
+
+export interface KdfCost {
+	ops: number;
+	mem: number;
+}
+
+/** Test vectors only: fixed salt and nonce. */
+export interface WrapOptions extends Partial<KdfCost> {
+	salt?: Uint8Array;
+	nonce?: Uint8Array;
+}
+
+export type WrappedKey =
+	| { v: 1; kind: 'plain'; key: string }
+	| { v: 1; kind: 'argon2id'; salt: string; ops: number; mem: number; nonce: string; ct: string };
+
+const cost = { ops: v.pipe(uint, v.minValue(OPS_RANGE[0]), v.maxValue(OPS_RANGE[1])), mem: v.pipe(uint, v.minValue(MEM_RANGE[0]), v.maxValue(MEM_RANGE[1])) };
+const wrappedSchema = v.variant('kind', [
+	v.strictObject({ v: v.literal(1), kind: v.literal('plain'), key: b64(32) }),
+	v.strictObject({ v: v.literal(1), kind: v.literal('argon2id'), salt: b64(16), ...cost, nonce: b64(24), ct: b64(48) })
+]);
+const backupSchema = v.strictObject({
+	unseen: v.literal('backup'),
+	v: v.literal(1),
+	salt: b64(16),
+	...cost,
+	nonce: b64(24),
+	ct: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/))
+});
+
+const KEYRING_AD = () => labelled(LABEL.storageAd, { store: 'keyring' });
+const BACKUP_AD = () => labelled(LABEL.backupAd, { v: 1 });
+const NONCE = 24;
+
+function checkPassphrase(passphrase: string): Uint8Array {
+	if (typeof passphrase !== 'string' || passphrase.length === 0) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'passphrase is empty');
+	return utf8(passphrase.normalize('NFC'));
+}
+
+function pwhash(passphrase: string, salt: Uint8Array, c: KdfCost): Uint8Array {
+	const s = sodium();
+	const pass = checkPassphrase(passphrase);
+	try {
+		return s.crypto_pwhash(32, pass, salt, c.ops, c.mem, s.crypto_pwhash_ALG_ARGON2ID13);
+	} finally {
+		s.memzero(pass);
+	}
+}
+
+function aeadOpen(key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, ad: Uint8Array): Uint8Array | null {
+	try {
+		return sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, ad, nonce, key);
+	} catch {
+		return null;
+	}
+}
+
+const aeadSeal = (key: Uint8Array, nonce: Uint8Array, m: Uint8Array, ad: Uint8Array) =>
+	sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(m, ad, null, nonce, key);
+
+/** A fresh random 32-byte storage key. */
+export function newStorageKey(): Uint8Array {
+	return sodium().randombytes_buf(32);
+}
+
+/** Wraps the storage key under a passphrase (Argon2id), or stores it as is when `passphrase` is null. */
+export async function wrapStorageKey(storageKey: Uint8Array, passphrase: string | null, options: WrapOptions = {}): Promise<WrappedKey> {
+	const s = await ready();
+	if (storageKey.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'storage key must be 32 bytes');
+	if (passphrase === null) return { v: 1, kind: 'plain', key: toB64(storageKey) };
+	const c = { ops: options.ops ?? ARGON2_OPS, mem: options.mem ?? ARGON2_MEM };
+	const salt = options.salt ?? s.randombytes_buf(16);
+	const nonce = options.nonce ?? s.randombytes_buf(NONCE);
+	const wrapKey = pwhash(passphrase, salt, c);
+	const ct = aeadSeal(wrapKey, nonce, storageKey, KEYRING_AD());
+	s.memzero(wrapKey);
+	return { v: 1, kind: 'argon2id', salt: toB64(salt), ...c, nonce: toB64(nonce), ct: toB64(ct) };
+}
+
+/**
+ * Recovers the storage key. PROTOCOL_WRONG_PASSPHRASE when the passphrase does not open it,
+ * PROTOCOL_LOCKED when a passphrase is needed and none was given, PROTOCOL_BAD_FRAME for a
+ * malformed record. Never changes `wrapped`.
+ */
+export async function unwrapStorageKey(wrapped: WrappedKey, passphrase: string | null): Promise<Uint8Array> {
+	const s = await ready();
+	const parsed = v.safeParse(wrappedSchema, wrapped);
+	if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'wrapped storage key is malformed');
+	const w = parsed.output;
+	if (w.kind === 'plain') return b64Bytes(w.key, 32, 'key');
+	if (passphrase === null) throw new ProtocolError('PROTOCOL_LOCKED', 'a passphrase is needed to unlock');
+	if (passphrase.length === 0) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'wrong passphrase');
+	const wrapKey = pwhash(passphrase, b64Bytes(w.salt, 16, 'salt'), w);
+	const key = aeadOpen(wrapKey, b64Bytes(w.nonce, NONCE, 'nonce'), b64Bytes(w.ct, 48, 'ct'), KEYRING_AD());
+	s.memzero(wrapKey);
+	if (!key) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'wrong passphrase');
+	return key;
+}
+
+function recordKey(storageKey: Uint8Array, store: string): Uint8Array {
+	if (storageKey.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'storage key must be 32 bytes');
+	return kdf(storageKey, LABEL.storage, utf8(store));
+}
+
+/** Encrypts one record, bound to its store and key: it cannot be moved to another slot. */
+export function sealRecord(storageKey: Uint8Array, store: string, key: string, value: Uint8Array, nonce?: Uint8Array): Uint8Array {
+	const s = sodium();
+	const k = recordKey(storageKey, store);
+	const n = nonce ?? s.randombytes_buf(NONCE);
+	const ct = aeadSeal(k, n, value, labelled(LABEL.storageAd, { store, key }));
+	s.memzero(k);
+	return concat(n, ct);
+}
+
+/** Decrypts one record. PROTOCOL_DECRYPT_FAILED if it was changed, moved, or sealed under another key. */
+export function openRecord(storageKey: Uint8Array, store: string, key: string, sealed: Uint8Array): Uint8Array {
+	const s = sodium();
+	if (sealed.length < NONCE + 16) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'record is truncated');
+	const k = recordKey(storageKey, store);
+	const value = aeadOpen(k, sealed.subarray(0, NONCE), sealed.subarray(NONCE), labelled(LABEL.storageAd, { store, key }));
+	s.memzero(k);
+	if (!value) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', `record ${store}/${key} does not decrypt`);
+	return value;
+}
+
+function backupKey(passphrase: string, salt: Uint8Array, c: KdfCost): Uint8Array {
+	const master = pwhash(passphrase, salt, c);
+	const key = kdf(master, LABEL.backup);
+	sodium().memzero(master);
+	return key;
+}
+
+/** A backup file (JSON text) holding `payload`, encrypted under `passphrase`. */
+export async function exportBackup(payload: CJson, passphrase: string, options: WrapOptions = {}): Promise<string> {
+	const s = await ready();
+	const c = { ops: options.ops ?? ARGON2_OPS, mem: options.mem ?? ARGON2_MEM };
+	const salt = options.salt ?? s.randombytes_buf(16);
+	const nonce = options.nonce ?? s.randombytes_buf(NONCE);
+	const plain = utf8(canonicalJson(payload));
+	const key = backupKey(passphrase, salt, c);
+	const ct = aeadSeal(key, nonce, plain, BACKUP_AD());
+	s.memzero(key);
+	s.memzero(plain);
+	return JSON.stringify({ unseen: 'backup', v: 1, salt: toB64(salt), ops: c.ops, mem: c.mem, nonce: toB64(nonce), ct: toB64(ct) });
+}
+
+/** Reads a backup file. PROTOCOL_BAD_FRAME if it is not one; PROTOCOL_WRONG_PASSPHRASE if the passphrase does not open it. */
+export async function importBackup(text: string, passphrase: string): Promise<CJson> {
+	const s = await ready();
+	let raw: unknown;
+	try {
+		raw = JSON.parse(text);
+	} catch {
+		throw new ProtocolError('PROTOCOL_BAD_FRAME', 'this is not an Unseen backup file');
+	}
+	const parsed = v.safeParse(backupSchema, raw);
+	if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'this is not an Unseen backup file');
+	const f = parsed.output;
+	if (typeof passphrase !== 'string' || passphrase.length === 0) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'wrong passphrase');
+	const ct = b64Bytes(f.ct, [16, Number.MAX_SAFE_INTEGER], 'ct');
+	const key = backupKey(passphrase, b64Bytes(f.salt, 16, 'salt'), f);
+	const plain = aeadOpen(key, b64Bytes(f.nonce, NONCE, 'nonce'), ct, BACKUP_AD());
+	s.memzero(key);
+	if (!plain) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'wrong passphrase');
+	try {
+		return JSON.parse(fromUtf8(plain)) as CJson;
+	} catch {
+		throw new ProtocolError('PROTOCOL_BAD_FRAME', 'backup contents are not JSON');
+	} finally {
+		s.memzero(plain);
+	}
+}
