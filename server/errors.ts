@@ -1,0 +1,21 @@
+/**
+ * Relay errors: a stable code from docs/PROTOCOL.md §10 and a short message for the peer.
+ * Messages never carry stack traces, content, addresses or user agents.
+ */
+import type { RelayErrorCode } from '../src/lib/protocol/wire.ts';
+
+export class RelayError extends Error {
+	readonly code: RelayErrorCode;
+	/** For RELAY_CONFLICT: the op hash of the current head. */
+	readonly head?: string;
+	constructor(code: RelayErrorCode, message: string, head?: string) {
+		super(message);
+		this.name = 'RelayError';
+		this.code = code;
+		if (head !== undefined) this.head = head;
+	}
+}
+
+export function errFrame(code: RelayErrorCode, message: string, re?: string, head?: string): string {
+	return JSON.stringify({ t: 'err', re, code, message: message.slice(0, 1000), head });
+}

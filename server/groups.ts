@@ -1,0 +1,198 @@
+/**
+ * The relay's view of each group: the verified state (computed with the SAME state machine as
+ * clients, src/lib/protocol/group/state.ts), the sequence counter and the subscribers. Appends
+ * are validated and numbered synchronously (one group can never get two entries with one seq),
+ * then written through the group commit; the ack and the fan-out happen only after the fsync.
+ */
+import { isProtocolError } from '../src/lib/protocol/errors.ts';
+import { applyOp } from '../src/lib/protocol/group/state.ts';
+import type { GroupState } from '../src/lib/protocol/group/types.ts';
+import type { Entry, Envelope, Op } from '../src/lib/protocol/schema.ts';
+import { RelayError } from './errors.ts';
+import type { GroupCommit } from './group-commit.ts';
+import { nodePrimitives } from './primitives.ts';
+import { computeStamp } from './stamp.ts';
+import type { EntryRecord, GroupHead, MidRecord, RelayStore } from './store.ts';
+import type { Subscription } from './subscription.ts';
+
+export type AppendDone = (error: RelayError | null, result?: MidRecord) => void;
+
+interface GroupMem {
+	id: string;
+	/** State and head including entries still being written. */
+	state: GroupState;
+	head: GroupHead;
+	/** What is on disk: restored if a write fails. */
+	committed: { state: GroupState; head: GroupHead };
+	pending: Map<string, AppendDone[]>;
+	/** Mids committed by this process lately: closes the race between a disk lookup and a commit. */
+	recent: Map<string, MidRecord>;
+	subs: Set<Subscription>;
+}
+
+export interface AppendRequest {
+	group: string;
+	mid: string;
+	entry: Entry;
+	/** Keys the connection has authenticated. */
+	keys: ReadonlySet<string>;
+}
+
+const RECENT_MIDS = 4096;
+
+export class GroupLog {
+	readonly #store: RelayStore;
+	readonly #writer: GroupCommit;
+	readonly #stampSecret: Uint8Array;
+	readonly #now: () => number;
+	readonly #groups = new Map<string, GroupMem>();
+	readonly #loading = new Map<string, Promise<GroupMem | undefined>>();
+
+	constructor(store: RelayStore, writer: GroupCommit, stampSecret: Uint8Array, now: () => number = Date.now) {
+		this.#store = store;
+		this.#writer = writer;
+		this.#stampSecret = stampSecret;
+		this.#now = now;
+	}
+
+	/** The group as last committed or pending, loaded from disk once. */
+	async get(group: string): Promise<GroupMem | undefined> {
+		const cached = this.#groups.get(group);
+		if (cached) return cached;
+		let loading = this.#loading.get(group);
+		if (!loading) {
+			loading = this.#store.loadGroup(group).then((stored) => {
+				this.#loading.delete(group);
+				if (!stored) return undefined;
+				// A genesis may have created it in memory while the disk read was under way.
+				const existing = this.#groups.get(group);
+				if (existing) return existing;
+				const mem = this.#fresh(group, stored.state, stored.head);
+				this.#groups.set(group, mem);
+				return mem;
+			});
+			this.#loading.set(group, loading);
+		}
+		return loading;
+	}
+
+	/** Committed state only, for authorization of reads (never pending, possibly failing ops). */
+	async committedState(group: string): Promise<{ state: GroupState; seq: number } | undefined> {
+		const mem = await this.get(group);
+		return mem && { state: mem.committed.state, seq: mem.committed.head.seq };
+	}
+
+	async append(req: AppendRequest, done: AppendDone): Promise<void> {
+		const isGenesis = 'op' in req.entry && req.entry.op.kind === 'genesis';
+		let mem = await this.get(req.group);
+		const stored = mem || isGenesis ? await this.#store.findMid(req.group, req.mid) : undefined;
+		// From here on, synchronous: validation, numbering and queueing cannot interleave.
+		mem = this.#groups.get(req.group) ?? mem;
+		const waiting = mem?.pending.get(req.mid);
+		if (waiting) return void waiting.push(done);
+		const known = stored ?? mem?.recent.get(req.mid);
+		if (known) return done(null, known);
+
+		const now = this.#now();
+		const ts = Math.max(now, mem?.head.ts ?? 0);
+		const seq = (mem?.head.seq ?? 0) + 1;
+		let state: GroupState | undefined;
+		let stamp: string | undefined;
+		try {
+			if ('op' in req.entry) state = this.#checkOp(mem, req, req.entry.op, ts);
+			else stamp = this.#checkMessage(mem, req, req.entry.msg, seq, ts);
+		} catch (error) {
+			return done(toRelayError(error, mem));
+		}
+		if (!mem) {
+			mem = this.#fresh(req.group, state!, { seq: 0, ts: 0 });
+			this.#groups.set(req.group, mem);
+		}
+		const g = mem;
+		const kind = 'op' in req.entry ? 'op' : 'msg';
+		const frame = JSON.stringify({ t: 'entry', group: req.group, seq, ts, entry: req.entry, stamp });
+		const record: EntryRecord = { seq, ts, kind, mid: req.mid, frame, ...(stamp ? { stamp } : {}) };
+		const head = { seq, ts };
+		if (state) g.state = state;
+		g.head = head;
+		g.pending.set(req.mid, [done]);
+		const stateAfter = g.state;
+		this.#writer.write({ group: req.group, record, head, state }, (error) => {
+			const waiters = g.pending.get(req.mid) ?? [];
+			g.pending.delete(req.mid);
+			if (error) {
+				g.state = g.committed.state;
+				g.head = g.committed.head;
+				if (g.committed.head.seq === 0) this.#groups.delete(g.id);
+				const failure = new RelayError('RELAY_STORAGE_FULL', 'the relay could not store this entry; nothing was stored');
+				for (const w of waiters) w(failure);
+				return;
+			}
+			g.committed = { state: stateAfter, head };
+			const result: MidRecord = { seq, ts, ...(stamp ? { stamp } : {}) };
+			g.recent.set(req.mid, result);
+			if (g.recent.size > RECENT_MIDS) g.recent.delete(g.recent.keys().next().value!);
+			for (const w of waiters) w(null, result);
+			for (const sub of g.subs) {
+				const removed = kind === 'op' && !Object.hasOwn(stateAfter.members, sub.as);
+				sub.offer(seq, frame, removed);
+			}
+		});
+	}
+
+	/** Joins the fan-out at the current committed seq; the caller then streams the backlog. */
+	subscribe(mem: GroupMem, sub: Subscription): number {
+		mem.subs.add(sub);
+		return mem.committed.head.seq;
+	}
+
+	unsubscribe(sub: Subscription): void {
+		this.#groups.get(sub.group)?.subs.delete(sub);
+	}
+
+	/** Live subscriber count (for tests and the benchmark). */
+	subscribers(group: string): number {
+		return this.#groups.get(group)?.subs.size ?? 0;
+	}
+
+	#fresh(id: string, state: GroupState, head: GroupHead): GroupMem {
+		return { id, state, head, committed: { state, head }, pending: new Map(), recent: new Map(), subs: new Set() };
+	}
+
+	#checkOp(mem: GroupMem | undefined, req: AppendRequest, op: Op, ts: number): GroupState {
+		const ctx = { now: ts, primitives: nodePrimitives };
+		if (op.kind === 'genesis') {
+			if (mem) throw new RelayError('RELAY_GROUP_EXISTS', 'this group already exists');
+			const state = applyOp(null, op, ctx);
+			if (state.group !== req.group) throw new RelayError('RELAY_INVALID_OP', 'a genesis is appended with group = its op hash');
+			return state;
+		}
+		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
+		return applyOp(mem.state, op, ctx);
+	}
+
+	#checkMessage(mem: GroupMem | undefined, req: AppendRequest, msg: Envelope, seq: number, ts: number): string {
+		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
+		const { state } = mem;
+		if (msg.group !== req.group) throw new RelayError('RELAY_FORBIDDEN', 'msg.group differs from the frame group');
+		if (!req.keys.has(msg.sender)) throw new RelayError('RELAY_NOT_AUTHENTICATED', 'authenticate as msg.sender first');
+		if (state.ended) throw new RelayError('RELAY_FORBIDDEN', 'this pair has ended');
+		const member = Object.hasOwn(state.members, msg.sender) ? state.members[msg.sender] : undefined;
+		if (!member) throw new RelayError('RELAY_FORBIDDEN', 'sender is not a member of this group');
+		if (member.role === 'listener') throw new RelayError('RELAY_FORBIDDEN', 'listeners may not post');
+		if (msg.epoch !== state.epoch) throw new RelayError('RELAY_STALE_EPOCH', `the current epoch is ${state.epoch}`);
+		if (state.needsRekey) throw new RelayError('RELAY_STALE_EPOCH', 'a member left: a rekey must come first');
+		return computeStamp(this.#stampSecret, { c: msg.c, sender: msg.sender, group: req.group, seq, ts });
+	}
+}
+
+function toRelayError(error: unknown, mem: GroupMem | undefined): RelayError {
+	if (error instanceof RelayError) return error;
+	if (isProtocolError(error)) {
+		if ((error.code === 'PROTOCOL_BAD_PARENT' || error.code === 'PROTOCOL_FORK') && mem) {
+			return new RelayError('RELAY_CONFLICT', 'the op does not extend the current head', mem.state.head);
+		}
+		return new RelayError('RELAY_INVALID_OP', `${error.code}: ${error.message}`);
+	}
+	throw error;
+}

@@ -1,0 +1,83 @@
+/**
+ * HTTP side of the one-port server: security headers on every response (P12), then the built
+ * SvelteKit app (adapter-node's handler) when present. HTML pages keep SvelteKit's own hashed
+ * Content-Security-Policy (configured in vite.config.ts); every other response gets a strict
+ * fallback policy unless it already carries one.
+ */
+import { existsSync } from 'node:fs';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+	'Referrer-Policy': 'no-referrer',
+	'X-Content-Type-Options': 'nosniff',
+	'X-Frame-Options': 'DENY',
+	'Cross-Origin-Opener-Policy': 'same-origin',
+	'Cross-Origin-Resource-Policy': 'same-origin',
+	'Permissions-Policy':
+		'camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), browsing-topics=()'
+};
+
+/** For responses that are not pages: nothing may load, nothing may frame it. */
+export const FALLBACK_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** Scripts may start workers, whose policy comes from the script's own response. */
+export const SCRIPT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+export const BUILD_HANDLER = join(import.meta.dirname, '..', 'build', 'handler.js');
+
+function headerValue(headers: OutgoingHttpHeaders | undefined, res: ServerResponse, name: string): string {
+	const fromArgs = headers && Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+	return String(fromArgs ?? res.getHeader(name) ?? '');
+}
+
+/** Adds the fallback CSP at the last moment, when the response's own headers are known. */
+function withFallbackCsp(res: ServerResponse): void {
+	const writeHead = res.writeHead;
+	res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+		const headers = rest.find((a) => a && typeof a === 'object' && !Array.isArray(a)) as OutgoingHttpHeaders | undefined;
+		if (!headerValue(headers, res, 'content-security-policy')) {
+			const type = headerValue(headers, res, 'content-type');
+			res.setHeader('Content-Security-Policy', /javascript/.test(type) ? SCRIPT_CSP : FALLBACK_CSP);
+		}
+		return writeHead.call(this, status, ...(rest as []));
+	} as typeof res.writeHead;
+}
+
+function notFound(res: ServerResponse): void {
+	res.statusCode = 404;
+	res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+	res.end('Not found');
+}
+
+/** Loads the app handler when wanted and built; null means "relay and headers only". */
+export async function loadAppHandler(app: boolean): Promise<Handler | null> {
+	if (!app || !existsSync(BUILD_HANDLER)) return null;
+	const module = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: Handler };
+	return module.handler;
+}
+
+export function requestListener(app: Handler | null): (req: IncomingMessage, res: ServerResponse) => void {
+	return (req, res) => {
+		for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+		withFallbackCsp(res);
+		if (req.url === '/healthz') {
+			res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+			res.setHeader('Cache-Control', 'no-store');
+			return void res.end('ok');
+		}
+		if (!app) return notFound(res);
+		try {
+			app(req, res, () => notFound(res));
+		} catch {
+			if (!res.headersSent) {
+				res.statusCode = 500;
+				res.end('Internal error');
+			} else {
+				res.destroy();
+			}
+		}
+	};
+}

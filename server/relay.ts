@@ -1,0 +1,209 @@
+/**
+ * The WebSocket relay (docs/PROTOCOL.md §9): accepts upgrades on /relay, greets with a
+ * challenge, parses every frame with the shared schema and dispatches it. Every failure is an
+ * `err` frame with a stable code; nothing a peer sends can crash the process, and nothing about
+ * the peer (address, user agent) or its content is logged: only counts and codes.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { isProtocolError } from '../src/lib/protocol/errors.ts';
+import { parseClientFrame, type ClientFrame, type RelayErrorCode } from '../src/lib/protocol/wire.ts';
+import type { ServerConfig } from './config.ts';
+import { CLOSE_UNAUTHENTICATED, Connection } from './connection.ts';
+import { RelayError } from './errors.ts';
+import { GroupCommit } from './group-commit.ts';
+import { GroupLog } from './groups.ts';
+import { KeyedBuckets } from './rate-limit.ts';
+import * as requests from './requests.ts';
+import type { RelayStore } from './store.ts';
+
+export const RELAY_PATH = '/relay';
+const CLOSE_GOING_AWAY = 1001;
+
+export interface RelayStats {
+	connections: number;
+	frames: number;
+	errors: Partial<Record<RelayErrorCode, number>>;
+}
+
+export class Relay {
+	readonly config: ServerConfig;
+	readonly store: RelayStore;
+	readonly writer: GroupCommit;
+	readonly stats: RelayStats = { connections: 0, frames: 0, errors: {} };
+	groups!: GroupLog;
+	#ctx!: requests.RequestContext;
+	readonly #wss: WebSocketServer;
+	readonly #connections = new Set<Connection>();
+	readonly #keyBuckets: KeyedBuckets;
+	#heartbeat: NodeJS.Timeout | undefined;
+	#closing = false;
+
+	constructor(config: ServerConfig, store: RelayStore) {
+		this.config = config;
+		this.store = store;
+		this.writer = new GroupCommit(store);
+		this.#keyBuckets = new KeyedBuckets(config.keyRate);
+		this.#wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
+	}
+
+	async start(): Promise<void> {
+		const stampSecret = await this.store.secret('stamp');
+		this.groups = new GroupLog(this.store, this.writer, stampSecret);
+		this.#ctx = { config: this.config, store: this.store, groups: this.groups, stampSecret, now: Date.now };
+		this.#heartbeat = setInterval(() => this.#beat(), this.config.heartbeatMs);
+		this.#heartbeat.unref();
+	}
+
+	/** HTTP `upgrade` listener: only /relay, only from an allowed Origin. */
+	handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+		const reject = (status: number, text: string) => {
+			socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+		};
+		const path = (req.url ?? '').split('?')[0];
+		if (path !== RELAY_PATH) return reject(404, 'Not Found');
+		if (this.#closing) return reject(503, 'Service Unavailable');
+		if (!this.#originAllowed(req)) return reject(403, 'Forbidden');
+		this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
+	}
+
+	get connectionCount(): number {
+		return this.#connections.size;
+	}
+
+	/** Stops taking frames, lets pending writes reach the disk, then closes every socket. */
+	async close(): Promise<void> {
+		this.#closing = true;
+		clearInterval(this.#heartbeat);
+		await this.writer.drain();
+		for (const conn of this.#connections) conn.close(CLOSE_GOING_AWAY, 'relay shutting down');
+		await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+	}
+
+	#originAllowed(req: IncomingMessage): boolean {
+		const origin = req.headers.origin;
+		// Browsers always send Origin; non-browser clients could forge it anyway.
+		if (origin === undefined) return true;
+		if (this.config.allowedOrigins) return this.config.allowedOrigins.includes(origin);
+		try {
+			return new URL(origin).host === req.headers.host;
+		} catch {
+			return false;
+		}
+	}
+
+	#accept(ws: WebSocket): void {
+		const conn = new Connection(ws, this.config, Date.now());
+		this.#connections.add(conn);
+		this.stats.connections++;
+		const authTimer = setTimeout(() => {
+			if (conn.keys.size === 0) conn.close(CLOSE_UNAUTHENTICATED, 'authenticate within the time limit');
+		}, this.config.authTimeoutMs);
+		authTimer.unref();
+		ws.on('pong', () => (conn.alive = true));
+		ws.on('message', (data, isBinary) => this.#onMessage(conn, data, isBinary));
+		// Oversized frames (1009) and protocol errors end up here; ws closes the socket itself.
+		ws.on('error', () => this.#count('RELAY_TOO_LARGE'));
+		ws.on('close', () => {
+			clearTimeout(authTimer);
+			conn.dispose();
+			this.#connections.delete(conn);
+		});
+		const moderator = this.config.moderator ?? undefined;
+		conn.send(
+			JSON.stringify({
+				t: 'hello',
+				v: 1,
+				challenge: conn.challenge,
+				time: Date.now(),
+				limits: { maxPayload: this.config.maxPayload, maxKeys: this.config.maxKeys },
+				moderator
+			})
+		);
+	}
+
+	#onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
+		this.stats.frames++;
+		const now = Date.now();
+		if (isBinary) return this.#fail(conn, 'RELAY_BAD_FRAME', 'frames are UTF-8 JSON text');
+		const text = data.toString();
+		if (!conn.bucket.take(now)) return this.#fail(conn, 'RELAY_RATE_LIMITED', 'too many frames on this connection', requestId(text));
+		if (this.#closing) return this.#fail(conn, 'RELAY_SHUTTING_DOWN', 'the relay is stopping; reconnect', requestId(text));
+		const parsed = parseClientFrame(text);
+		if (!parsed.ok) return this.#fail(conn, parsed.code, parsed.message, requestId(text));
+		const frame = parsed.frame;
+		if (frame.t === 'append') {
+			const author = 'op' in frame.entry ? frame.entry.op.author : frame.entry.msg.sender;
+			if (!this.#keyBuckets.take(author, now)) return this.#fail(conn, 'RELAY_RATE_LIMITED', 'too many appends for this key', frame.id);
+		}
+		this.#dispatch(conn, frame).catch((error: unknown) => this.#onError(conn, frame.id, error));
+	}
+
+	async #dispatch(conn: Connection, frame: ClientFrame): Promise<void> {
+		const ctx = this.#ctx;
+		switch (frame.t) {
+			case 'auth':
+				return requests.handleAuth(ctx, conn, frame);
+			case 'append':
+				return this.groups.append({ group: frame.group, mid: frame.mid, entry: frame.entry, keys: conn.keys }, (error, result) => {
+					if (error) return this.#onError(conn, frame.id, error);
+					conn.send(JSON.stringify({ t: 'ok', re: frame.id, ...result }));
+				});
+			case 'sub':
+				return requests.handleSub(ctx, conn, frame);
+			case 'unsub':
+				return requests.handleUnsub(conn, frame);
+			case 'invite':
+				return requests.handleInvite(ctx, conn, frame);
+			case 'verify':
+				return requests.handleVerify(ctx, conn, frame);
+			case 'report':
+				return requests.handleReport(ctx, conn, frame);
+			case 'reports':
+				return requests.handleReports(ctx, conn, frame);
+		}
+	}
+
+	#onError(conn: Connection, re: string, error: unknown): void {
+		if (error instanceof RelayError) return this.#fail(conn, error.code, error.message, re, error.head);
+		if (isProtocolError(error)) return this.#fail(conn, 'RELAY_BAD_FRAME', error.message, re);
+		if ((error as { code?: string })?.code === 'RELAY_STORAGE_FULL') {
+			return this.#fail(conn, 'RELAY_STORAGE_FULL', 'the relay could not store this; nothing was stored', re);
+		}
+		// Only the error's class name: library messages may quote keys or paths.
+		this.config.log(`relay: internal error ${(error as Error)?.name ?? typeof error}`);
+		this.#fail(conn, 'RELAY_INTERNAL', 'unexpected relay failure', re);
+	}
+
+	#fail(conn: Connection, code: RelayErrorCode, message: string, re?: string, head?: string): void {
+		this.#count(code);
+		conn.error(code, message, re, head);
+	}
+
+	#count(code: RelayErrorCode): void {
+		this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
+	}
+
+	#beat(): void {
+		this.#keyBuckets.prune(Date.now());
+		for (const conn of this.#connections) {
+			if (!conn.alive) {
+				conn.ws.terminate();
+				continue;
+			}
+			conn.alive = false;
+			conn.ws.ping();
+		}
+	}
+}
+
+/** The request id of a frame that failed before parsing, when it has a usable one. */
+function requestId(text: string): string | undefined {
+	try {
+		const id = (JSON.parse(text) as { id?: unknown })?.id;
+		return typeof id === 'string' && id.length >= 1 && id.length <= 64 ? id : undefined;
+	} catch {
+		return undefined;
+	}
+}

@@ -1,0 +1,130 @@
+/**
+ * Handlers for the request frames other than `append` (docs/PROTOCOL.md §9.3, §9.5-§9.8).
+ * Each one checks, answers `ok` or throws a RelayError; the dispatcher turns errors into frames.
+ */
+import { b64Bytes } from '../src/lib/protocol/bytes.ts';
+import { labelled } from '../src/lib/protocol/cjson.ts';
+import { LABEL } from '../src/lib/protocol/labels.ts';
+import type { ClientFrame } from '../src/lib/protocol/wire.ts';
+import type { GroupState } from '../src/lib/protocol/group/types.ts';
+import type { ServerConfig } from './config.ts';
+import type { Connection } from './connection.ts';
+import { RelayError } from './errors.ts';
+import type { GroupLog } from './groups.ts';
+import { verifyEd25519 } from './primitives.ts';
+import { checkStamp } from './stamp.ts';
+import { DEPLOYMENT_TARGET, type RelayStore } from './store.ts';
+import { Subscription } from './subscription.ts';
+
+type Frame<T extends ClientFrame['t']> = Extract<ClientFrame, { t: T }>;
+
+export interface RequestContext {
+	config: ServerConfig;
+	store: RelayStore;
+	groups: GroupLog;
+	stampSecret: Uint8Array;
+	now: () => number;
+}
+
+const REPORTS_PER_PAGE = 100;
+
+const ok = (re: string, extra: Record<string, unknown> = {}) => JSON.stringify({ t: 'ok', re, ...extra });
+
+export function handleAuth(ctx: RequestContext, conn: Connection, f: Frame<'auth'>): void {
+	if (conn.keys.has(f.key)) return void conn.send(ok(f.id));
+	if (conn.keys.size >= ctx.config.maxKeys) throw new RelayError('RELAY_AUTH_FAILED', `at most ${ctx.config.maxKeys} keys per connection`);
+	const message = labelled(LABEL.relayAuth, { challenge: conn.challenge, key: f.key });
+	if (!verifyEd25519(b64Bytes(f.sig, 64, 'sig'), message, b64Bytes(f.key, 32, 'key'))) {
+		throw new RelayError('RELAY_AUTH_FAILED', 'the signature does not verify for this key and challenge');
+	}
+	conn.keys.add(f.key);
+	conn.send(ok(f.id));
+}
+
+function requireKey(conn: Connection, key: string): void {
+	if (!conn.keys.has(key)) throw new RelayError('RELAY_NOT_AUTHENTICATED', 'authenticate this key first');
+}
+
+async function requireGroup(ctx: RequestContext, group: string): Promise<GroupState> {
+	const found = await ctx.groups.committedState(group);
+	if (!found) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
+	return found.state;
+}
+
+const isModerator = (state: GroupState, key: string) =>
+	Object.hasOwn(state.members, key) && ['admin', 'moderator'].includes(state.members[key]!.role);
+
+export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<'sub'>): Promise<void> {
+	requireKey(conn, f.as);
+	const state = await requireGroup(ctx, f.group);
+	if (!Object.hasOwn(state.members, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
+	if (conn.closed) return;
+	conn.subs.get(f.group)?.close();
+	const mem = (await ctx.groups.get(f.group))!;
+	const sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, (s) => ctx.groups.unsubscribe(s));
+	conn.subs.set(f.group, sub);
+	const liveFrom = ctx.groups.subscribe(mem, sub);
+	conn.send(ok(f.id, { head: liveFrom }));
+	await sub.run(ctx.store, liveFrom, ctx.config.pageSize);
+}
+
+export function handleUnsub(conn: Connection, f: Frame<'unsub'>): void {
+	conn.subs.get(f.group)?.close();
+	conn.send(ok(f.id));
+}
+
+export async function handleInvite(ctx: RequestContext, conn: Connection, f: Frame<'invite'>): Promise<void> {
+	const message = labelled(LABEL.inviteFetch, { challenge: conn.challenge, group: f.group, key: f.key });
+	if (!verifyEd25519(b64Bytes(f.sig, 64, 'sig'), message, b64Bytes(f.key, 32, 'key'))) {
+		throw new RelayError('RELAY_INVITE_INVALID', 'invite unknown, revoked, expired or used up');
+	}
+	const found = await ctx.groups.committedState(f.group);
+	const invite = found && Object.hasOwn(found.state.invites, f.key) ? found.state.invites[f.key] : undefined;
+	// One answer for every failure, so a guessed key learns nothing about which check failed.
+	if (!invite || invite.revoked || invite.expires <= ctx.now() || invite.uses >= invite.maxUses || found!.state.ended) {
+		throw new RelayError('RELAY_INVITE_INVALID', 'invite unknown, revoked, expired or used up');
+	}
+	const ops = (await ctx.store.ops(f.group)).filter((r) => r.seq <= found!.seq);
+	const list = ops.map((r) => {
+		const { seq, ts, entry } = JSON.parse(r.frame) as { seq: number; ts: number; entry: { op: unknown } };
+		return { seq, ts, op: entry.op };
+	});
+	conn.send(ok(f.id, { ops: list }));
+}
+
+export async function handleVerify(ctx: RequestContext, conn: Connection, f: Frame<'verify'>): Promise<void> {
+	requireKey(conn, f.as);
+	const deployment = ctx.config.moderator?.sign === f.as;
+	if (!deployment) {
+		const state = await requireGroup(ctx, f.group);
+		if (!isModerator(state, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'only moderators and admins may verify stamps');
+	}
+	const valid = checkStamp(ctx.stampSecret, { c: f.c, sender: f.sender, group: f.group, seq: f.seq, ts: f.ts }, f.stamp);
+	conn.send(ok(f.id, { valid }));
+}
+
+export async function handleReport(ctx: RequestContext, conn: Connection, f: Frame<'report'>): Promise<void> {
+	let target = DEPLOYMENT_TARGET;
+	if (f.group !== undefined) {
+		await requireGroup(ctx, f.group);
+		target = f.group;
+	} else if (!ctx.config.moderator) {
+		throw new RelayError('RELAY_FORBIDDEN', 'this relay has no deployment moderator');
+	}
+	const seq = await ctx.store.putReport(target, { ts: ctx.now(), sealed: f.sealed });
+	conn.send(ok(f.id, { seq }));
+}
+
+export async function handleReports(ctx: RequestContext, conn: Connection, f: Frame<'reports'>): Promise<void> {
+	requireKey(conn, f.as);
+	let target = DEPLOYMENT_TARGET;
+	if (f.group !== undefined) {
+		const state = await requireGroup(ctx, f.group);
+		if (!isModerator(state, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'only moderators and admins may read reports');
+		target = f.group;
+	} else if (ctx.config.moderator?.sign !== f.as) {
+		throw new RelayError('RELAY_FORBIDDEN', 'only the deployment moderator may read deployment reports');
+	}
+	const reports = await ctx.store.listReports(target, f.after, REPORTS_PER_PAGE);
+	conn.send(ok(f.id, { reports }));
+}

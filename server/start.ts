@@ -1,0 +1,48 @@
+/**
+ * `npm start`: builds the app when there is no build yet, then serves app and relay on one
+ * port. SIGTERM/SIGINT stop accepting, let pending writes reach the disk, close LevelDB, exit 0.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer } from './app.ts';
+import { ConfigError, configFromEnv } from './config.ts';
+import { BUILD_HANDLER } from './http.ts';
+
+const root = join(import.meta.dirname, '..');
+
+if (!existsSync(BUILD_HANDLER)) {
+	console.log('unseen: no build/ yet, running vite build first');
+	const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+	const built = spawnSync(process.execPath, [vite, 'build'], { cwd: root, stdio: 'inherit' });
+	if (built.status !== 0) {
+		console.error('unseen: the build failed');
+		process.exit(1);
+	}
+}
+
+let partial;
+try {
+	partial = configFromEnv(process.env);
+} catch (error) {
+	if (error instanceof ConfigError) {
+		console.error(`unseen: ${error.message}`);
+		process.exit(2);
+	}
+	throw error;
+}
+
+const server = await startServer(partial);
+console.log(`unseen: open ${server.url} (relay at ${server.url.replace(/^http/, 'ws')}/relay)`);
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+	process.on(signal, () => {
+		if (stopping) return;
+		stopping = true;
+		server.close().then(
+			() => process.exit(0),
+			() => process.exit(1)
+		);
+	});
+}

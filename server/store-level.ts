@@ -1,0 +1,168 @@
+/**
+ * RelayStore on LevelDB (`level` → classic-level). Sublevels are tables; keys sort by group
+ * then zero-padded sequence, so a range read is one iterator. Appends and all their indexes go
+ * in one atomic batch written with `sync: true` (fsync) before the relay acknowledges.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { Level } from 'level';
+import type { GroupState } from '../src/lib/protocol/group/types.ts';
+import {
+	StorageError,
+	type AppendRecord,
+	type EntryRecord,
+	type GroupHead,
+	type MidRecord,
+	type RelayStore,
+	type ReportRecord,
+	type StoredGroup
+} from './store.ts';
+
+const pad = (seq: number) => seq.toString().padStart(16, '0');
+const entryKey = (group: string, seq: number) => `${group}:${pad(seq)}`;
+
+type Sub<V> = ReturnType<Level<string, unknown>['sublevel']> & { get(key: string): Promise<V | undefined> };
+
+export class LevelStore implements RelayStore {
+	readonly location: string;
+	readonly #db: Level<string, unknown>;
+	readonly #entries: Sub<EntryRecord>;
+	readonly #ops: Sub<EntryRecord>;
+	readonly #states: Sub<GroupState>;
+	readonly #heads: Sub<GroupHead>;
+	readonly #mids: Sub<MidRecord>;
+	readonly #reports: Sub<ReportRecord>;
+	readonly #secrets: Sub<string>;
+	/** Retention cursor per group, apart from heads so the sweeper never rewrites a head. */
+	readonly #swept: Sub<number>;
+	readonly #reportSeq = new Map<string, number>();
+	#reportChain: Promise<unknown> = Promise.resolve();
+
+	constructor(location: string) {
+		this.location = location;
+		this.#db = new Level<string, unknown>(location, { valueEncoding: 'json' });
+		const table = <V>(name: string) => this.#db.sublevel<string, V>(name, { valueEncoding: 'json' }) as unknown as Sub<V>;
+		this.#entries = table('entries');
+		this.#ops = table('ops');
+		this.#states = table('states');
+		this.#heads = table('heads');
+		this.#mids = table('mids');
+		this.#reports = table('reports');
+		this.#secrets = table('secrets');
+		this.#swept = table('swept');
+	}
+
+	async open(): Promise<void> {
+		await mkdir(this.location, { recursive: true });
+		await this.#db.open();
+	}
+
+	async close(): Promise<void> {
+		await this.#db.close();
+	}
+
+	async loadGroup(group: string): Promise<StoredGroup | undefined> {
+		const [state, head] = await Promise.all([this.#states.get(group), this.#heads.get(group)]);
+		return state && head ? { state, head } : undefined;
+	}
+
+	findMid(group: string, mid: string): Promise<MidRecord | undefined> {
+		return this.#mids.get(`${group}:${mid}`);
+	}
+
+	async commit(appends: AppendRecord[]): Promise<void> {
+		const batch: Parameters<Level<string, unknown>['batch']>[0] = [];
+		for (const { group, record, head, state } of appends) {
+			const key = entryKey(group, record.seq);
+			batch.push({ type: 'put', sublevel: this.#entries as never, key, value: record });
+			if (record.kind === 'op') batch.push({ type: 'put', sublevel: this.#ops as never, key, value: record });
+			const mid: MidRecord = { seq: record.seq, ts: record.ts, stamp: record.stamp };
+			batch.push({ type: 'put', sublevel: this.#mids as never, key: `${group}:${record.mid}`, value: mid });
+			batch.push({ type: 'put', sublevel: this.#heads as never, key: group, value: head });
+			if (state) batch.push({ type: 'put', sublevel: this.#states as never, key: group, value: state });
+		}
+		try {
+			await this.#db.batch(batch, { sync: true });
+		} catch (error) {
+			// LevelDB applies a batch atomically or not at all, so a refused batch stored nothing.
+			throw new StorageError('the disk refused the write', { cause: error });
+		}
+	}
+
+	async range(group: string, after: number, limit: number): Promise<EntryRecord[]> {
+		return this.#entries.values({ gt: entryKey(group, after), lt: `${group};`, limit }).all();
+	}
+
+	async ops(group: string): Promise<EntryRecord[]> {
+		return this.#ops.values({ gt: `${group}:`, lt: `${group};` }).all();
+	}
+
+	async *retentions(): AsyncIterable<{ group: string; retention: number }> {
+		for await (const [group, state] of this.#states.iterator()) yield { group, retention: state.settings.retention };
+	}
+
+	async expire(group: string, beforeTs: number, limit: number): Promise<number> {
+		const start = (await this.#swept.get(group)) ?? 0;
+		const batch: Parameters<Level<string, unknown>['batch']>[0] = [];
+		let swept = start;
+		let deleted = 0;
+		for await (const record of this.#entries.values({ gt: entryKey(group, start), lt: `${group};`, limit })) {
+			if (record.ts >= beforeTs) break;
+			swept = record.seq;
+			if (record.kind !== 'msg') continue;
+			batch.push({ type: 'del', sublevel: this.#entries as never, key: entryKey(group, record.seq) });
+			batch.push({ type: 'del', sublevel: this.#mids as never, key: `${group}:${record.mid}` });
+			deleted++;
+		}
+		if (swept === start) return 0;
+		batch.push({ type: 'put', sublevel: this.#swept as never, key: group, value: swept });
+		try {
+			await this.#db.batch(batch, { sync: true });
+		} catch (error) {
+			throw new StorageError('the disk refused the deletion', { cause: error });
+		}
+		return deleted;
+	}
+
+	async compact(): Promise<void> {
+		// The whole key space: sublevel prefixes are `!name!`, all below '\xff'.
+		await this.#db.compactRange('\x00', '\xff');
+	}
+
+	putReport(target: string, report: Omit<ReportRecord, 'seq'>): Promise<number> {
+		// Serialised so that two reports arriving together never get the same number.
+		const next = this.#reportChain.then(() => this.#putReport(target, report));
+		this.#reportChain = next.catch(() => undefined);
+		return next;
+	}
+
+	async #putReport(target: string, report: Omit<ReportRecord, 'seq'>): Promise<number> {
+		const seq = (await this.#lastReportSeq(target)) + 1;
+		try {
+			await this.#reports.put(entryKey(target, seq), { ...report, seq }, { sync: true } as never);
+			this.#reportSeq.set(target, seq);
+		} catch (error) {
+			throw new StorageError('the disk refused the report', { cause: error });
+		}
+		return seq;
+	}
+
+	async listReports(target: string, after: number, limit: number): Promise<ReportRecord[]> {
+		return this.#reports.values({ gt: entryKey(target, after), lt: `${target};`, limit }).all();
+	}
+
+	async secret(name: string): Promise<Uint8Array> {
+		const stored = await this.#secrets.get(name);
+		if (stored) return new Uint8Array(Buffer.from(stored, 'base64'));
+		const fresh = randomBytes(32);
+		await this.#secrets.put(name, fresh.toString('base64'), { sync: true } as never);
+		return new Uint8Array(fresh);
+	}
+
+	async #lastReportSeq(target: string): Promise<number> {
+		const known = this.#reportSeq.get(target);
+		if (known !== undefined) return known;
+		const [last] = await this.#reports.values({ gt: `${target}:`, lt: `${target};`, reverse: true, limit: 1 }).all();
+		return last?.seq ?? 0;
+	}
+}

@@ -1,0 +1,86 @@
+/**
+ * The relay's storage interface: one small surface (commit, range, group state, delete) so a
+ * clustered backend (Redis Streams, PRODUCT.md journey 8) can replace the embedded LevelDB
+ * (store-level.ts) without touching the relay. Everything stored is ciphertext or routing data
+ * listed field by field in docs/THREAT-MODEL.md.
+ */
+import type { GroupState } from '../src/lib/protocol/group/types.ts';
+
+/** One appended entry as stored: `frame` is the exact `entry` frame text sent to subscribers. */
+export interface EntryRecord {
+	seq: number;
+	ts: number;
+	kind: 'op' | 'msg';
+	/** Client-chosen idempotency id (b64, 16 bytes). */
+	mid: string;
+	stamp?: string;
+	frame: string;
+}
+
+export interface GroupHead {
+	/** Last assigned sequence number (entries may have been deleted by retention since). */
+	seq: number;
+	/** Relay time of the last entry; entry times never decrease. */
+	ts: number;
+}
+
+export interface StoredGroup {
+	state: GroupState;
+	head: GroupHead;
+}
+
+/** What a retry of a stored `mid` is answered with. */
+export interface MidRecord {
+	seq: number;
+	ts: number;
+	stamp?: string;
+}
+
+export interface AppendRecord {
+	group: string;
+	record: EntryRecord;
+	head: GroupHead;
+	/** Present when the entry is an op: the state after it. */
+	state?: GroupState;
+}
+
+export interface ReportRecord {
+	seq: number;
+	ts: number;
+	sealed: { to: string; box: string }[];
+}
+
+/** Reports addressed to the deployment moderator are stored under this target. */
+export const DEPLOYMENT_TARGET = '~deployment';
+
+export interface RelayStore {
+	open(): Promise<void>;
+	close(): Promise<void>;
+	loadGroup(group: string): Promise<StoredGroup | undefined>;
+	findMid(group: string, mid: string): Promise<MidRecord | undefined>;
+	/** Writes every record, its mid index, heads and states in ONE atomic fsync'd batch. */
+	commit(appends: AppendRecord[]): Promise<void>;
+	/** Entries with seq > after, ascending, at most `limit`. */
+	range(group: string, after: number, limit: number): Promise<EntryRecord[]>;
+	/** Every op of a group, ascending (ops are never expired: they are the membership log). */
+	ops(group: string): Promise<EntryRecord[]>;
+	/** Ids and retention of every stored group, for the sweeper. */
+	retentions(): AsyncIterable<{ group: string; retention: number }>;
+	/** Deletes up to `limit` message entries older than `beforeTs`; returns how many. */
+	expire(group: string, beforeTs: number, limit: number): Promise<number>;
+	/** Rewrites the files so that deleted entries are gone from disk. */
+	compact(): Promise<void>;
+	putReport(target: string, report: Omit<ReportRecord, 'seq'>): Promise<number>;
+	listReports(target: string, after: number, limit: number): Promise<ReportRecord[]>;
+	/** A named 32-byte secret, created randomly (and durably) on first use. */
+	secret(name: string): Promise<Uint8Array>;
+}
+
+/** Thrown by a store when the disk refused a write; nothing of the batch was stored. */
+export class StorageError extends Error {
+	readonly code = 'RELAY_STORAGE_FULL';
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, options);
+		this.name = 'StorageError';
+	}
+}

@@ -1,0 +1,101 @@
+/**
+ * One `sub` (docs/PROTOCOL.md §9.5): the backlog from the cursor, in pages that wait for the
+ * socket to drain, then `live`, then entries as they are committed. The subscription joins the
+ * group's fan-out BEFORE the backlog is read, at a known committed seq (`liveFrom`): entries up
+ * to it come from storage, later ones from fan-out (held until the backlog is done), and a seq
+ * filter drops anything already sent. So no entry is missed or sent twice across the switch.
+ */
+import type { Closable, Connection } from './connection.ts';
+import { CLOSE_SLOW } from './connection.ts';
+import type { RelayStore } from './store.ts';
+
+interface Held {
+	seq: number;
+	frame: string;
+	ends: boolean;
+}
+
+export class Subscription implements Closable {
+	readonly conn: Connection;
+	readonly group: string;
+	readonly as: string;
+	#mode: 'backlog' | 'live' | 'closed' = 'backlog';
+	#last: number;
+	#held: Held[] = [];
+	#heldBytes = 0;
+	readonly #limit: number;
+	readonly #detach: (sub: Subscription) => void;
+
+	constructor(conn: Connection, group: string, as: string, after: number, heldLimit: number, detach: (sub: Subscription) => void) {
+		this.conn = conn;
+		this.group = group;
+		this.as = as;
+		this.#last = after;
+		this.#limit = heldLimit;
+		this.#detach = detach;
+	}
+
+	get closed(): boolean {
+		return this.#mode === 'closed';
+	}
+
+	/** A committed entry from fan-out. `ends`: this entry removed the subscriber from the group. */
+	offer(seq: number, frame: string, ends: boolean): void {
+		if (this.#mode === 'closed') return;
+		if (this.#mode === 'backlog') {
+			this.#held.push({ seq, frame, ends });
+			this.#heldBytes += frame.length;
+			// Entries piling up behind a backlog that does not drain: the reader is too slow.
+			if (this.#heldBytes > this.#limit) this.conn.close(CLOSE_SLOW, 'reader too slow');
+			return;
+		}
+		this.#deliver(seq, frame, ends);
+	}
+
+	/** Streams the backlog `(after, liveFrom]`, then switches to live. */
+	async run(store: RelayStore, liveFrom: number, pageSize: number): Promise<void> {
+		let cursor = this.#last;
+		while (cursor < liveFrom && this.#mode === 'backlog') {
+			const page = await store.range(this.group, cursor, Math.min(pageSize, liveFrom - cursor));
+			if (this.#mode !== 'backlog') return;
+			if (page.length === 0) break;
+			let written: Promise<void> | undefined;
+			for (const record of page) {
+				if (record.seq > liveFrom) break;
+				const isLast = record === page[page.length - 1];
+				if (isLast) {
+					written = new Promise((resolve) => this.conn.send(record.frame, () => resolve()));
+				} else if (!this.conn.send(record.frame)) {
+					return;
+				}
+				cursor = record.seq;
+			}
+			// Backpressure: the next page is read only once this one has left the process.
+			if (written) await written;
+		}
+		if (this.#mode !== 'backlog') return;
+		this.#last = Math.max(this.#last, liveFrom);
+		this.conn.send(JSON.stringify({ t: 'live', group: this.group, seq: this.#last }));
+		this.#mode = 'live';
+		const held = this.#held;
+		this.#held = [];
+		this.#heldBytes = 0;
+		for (const h of held) this.#deliver(h.seq, h.frame, h.ends);
+	}
+
+	close(): void {
+		if (this.#mode === 'closed') return;
+		this.#mode = 'closed';
+		this.#held = [];
+		this.#detach(this);
+		if (this.conn.subs.get(this.group) === this) this.conn.subs.delete(this.group);
+	}
+
+	#deliver(seq: number, frame: string, ends: boolean): void {
+		if (this.#mode === 'closed' || seq <= this.#last) return;
+		this.#last = seq;
+		this.conn.send(frame);
+		// A removed member receives its removal op and nothing after it.
+		if (ends) this.close();
+	}
+}
