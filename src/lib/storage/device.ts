@@ -7,7 +7,7 @@ import { ProtocolError } from '../protocol/errors.ts';
 import { fromB64, toB64 } from '../protocol/bytes.ts';
 import type { CJson } from '../protocol/cjson.ts';
 import { ready } from '../crypto/sodium.ts';
-import { exportBackup, importBackup, newStorageKey, unwrapStorageKey, wrapStorageKey, type WrappedKey } from '../crypto/vault.ts';
+import { exportBackup, importBackup, newStorageKey, unwrapStorageKey, wrapStorageKey, type KdfCost, type WrappedKey } from '../crypto/vault.ts';
 import type { DeviceBackend } from './kv.ts';
 import { sealedStore, type SealedStore } from './sealed-store.ts';
 
@@ -25,9 +25,12 @@ function isKeyring(value: unknown): value is Keyring {
 
 export class Device {
 	readonly backend: DeviceBackend;
+	/** Argon2id cost; the defaults of vault.ts unless a test asks for a cheaper one. */
+	readonly cost: Partial<KdfCost>;
 
-	constructor(backend: DeviceBackend) {
+	constructor(backend: DeviceBackend, cost: Partial<KdfCost> = {}) {
 		this.backend = backend;
+		this.cost = cost;
 	}
 
 	/** `new` before onboarding; `locked` when a passphrase is needed; otherwise it opens by itself. */
@@ -44,7 +47,7 @@ export class Device {
 			throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this device already has local data');
 		}
 		const storageKey = newStorageKey();
-		const wrapped = await wrapStorageKey(storageKey, passphrase || null);
+		const wrapped = await wrapStorageKey(storageKey, passphrase || null, this.cost);
 		await this.backend.writeKeyring({ v: 1, passphrase: Boolean(passphrase), wrapped } satisfies Keyring);
 		return sealedStore(this.backend.records, storageKey);
 	}
@@ -72,7 +75,7 @@ export class Device {
 			if (value !== undefined) records[key] = toB64(value);
 		}
 		const payload: CJson = { kind: 'unseen-device', v: 1, records };
-		return exportBackup(payload, passphrase);
+		return exportBackup(payload, passphrase, this.cost);
 	}
 
 	/**
