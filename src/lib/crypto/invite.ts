@@ -1,0 +1,105 @@
+/**
+ * Invites (docs/PROTOCOL.md §7). The secret travels only in the link's fragment (P9); the relay
+ * sees the invite's public key, never the secret.
+ *
+ *   inviteSeed = KDF(secret, "unseen/v1/invite-sign", group) → Ed25519 (invitePk, inviteSk)
+ *   inviteKey  = KDF(secret, "unseen/v1/invite-enc", group)
+ *   link       = origin + "/join#" + b64(0x01 ‖ group(32) ‖ secret(32))
+ */
+import * as v from 'valibot';
+import { b64Bytes, concat, fromB64, fromUtf8, toB64, utf8 } from '../protocol/bytes.ts';
+import { canonicalJson, labelled } from '../protocol/cjson.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { LABEL } from '../protocol/labels.ts';
+import { aeadOpen, aeadSeal } from '../protocol/group/body.ts';
+import { kdf } from './chain.ts';
+import { sodium } from './sodium.ts';
+
+const LINK_VERSION = 1;
+
+export interface InviteKeys {
+	/** Ed25519 public key: the invite's name in the log (`invite.key`). */
+	signPk: Uint8Array;
+	signSk: Uint8Array;
+	/** AEAD key of the invite body. */
+	encKey: Uint8Array;
+}
+
+export const inviteBodySchema = v.strictObject({
+	name: v.pipe(v.string(), v.maxLength(64)),
+	description: v.pipe(v.string(), v.maxLength(1000)),
+	inviter: v.strictObject({ name: v.pipe(v.string(), v.maxLength(64)) })
+});
+export type InviteBody = v.InferOutput<typeof inviteBodySchema>;
+
+/** A new invite for `group` (b64): its secret and the public key that names it. */
+export function newInvite(group: string): { secret: Uint8Array; key: string } {
+	const secret = sodium().randombytes_buf(32);
+	const keys = inviteKeys(secret, group);
+	const key = toB64(keys.signPk);
+	wipeInviteKeys(keys);
+	return { secret, key };
+}
+
+export function inviteKeys(secret: Uint8Array, group: string): InviteKeys {
+	if (secret.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'invite secret must be 32 bytes');
+	const groupBytes = b64Bytes(group, 32, 'group');
+	const seed = kdf(secret, LABEL.inviteSign, groupBytes);
+	const pair = sodium().crypto_sign_seed_keypair(seed);
+	sodium().memzero(seed);
+	return { signPk: pair.publicKey, signSk: pair.privateKey, encKey: kdf(secret, LABEL.inviteEnc, groupBytes) };
+}
+
+export function wipeInviteKeys(keys: InviteKeys): void {
+	sodium().memzero(keys.signSk);
+	sodium().memzero(keys.encKey);
+}
+
+export function inviteLink(origin: string, group: string, secret: Uint8Array): string {
+	const payload = concat(new Uint8Array([LINK_VERSION]), b64Bytes(group, 32, 'group'), secret);
+	if (secret.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'invite secret must be 32 bytes');
+	return `${origin.replace(/\/+$/, '')}/join#${toB64(payload)}`;
+}
+
+/** Accepts a full link or its fragment alone. PROTOCOL_INVITE_INVALID for anything else. */
+export function parseInviteLink(link: string): { group: string; secret: Uint8Array } {
+	const hash = link.indexOf('#');
+	const fragment = (hash >= 0 ? link.slice(hash + 1) : link).trim();
+	let payload: Uint8Array;
+	try {
+		payload = fromB64(fragment, 'invite link');
+	} catch {
+		throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this is not an Unseen invite link');
+	}
+	if (payload.length !== 65) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite link is cut short or too long');
+	if (payload[0] !== LINK_VERSION) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite link is from another version');
+	return { group: toB64(payload.subarray(1, 33)), secret: payload.slice(33) };
+}
+
+function bodyAd(group: string, key: string): Uint8Array {
+	return labelled(LABEL.inviteBodyAd, { group, key });
+}
+
+/** The invite op's `body`: what a newcomer sees before joining. */
+export function sealInviteBody(keys: InviteKeys, group: string, content: InviteBody, nonce?: Uint8Array): string {
+	return toB64(aeadSeal(keys.encKey, utf8(canonicalJson(content)), bodyAd(group, toB64(keys.signPk)), nonce));
+}
+
+export function openInviteBody(keys: InviteKeys, group: string, body: string): InviteBody {
+	const plain = aeadOpen(keys.encKey, fromB64(body, 'body'), bodyAd(group, toB64(keys.signPk)));
+	let value: unknown;
+	try {
+		value = JSON.parse(fromUtf8(plain));
+	} catch {
+		throw new ProtocolError('PROTOCOL_BAD_FRAME', 'invite body is not JSON');
+	}
+	const result = v.safeParse(inviteBodySchema, value);
+	if (!result.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'invite body does not match its schema');
+	return result.output;
+}
+
+/** `Sign(inviteSk, labelled("unseen/v1/invite-fetch", {challenge, group, key}))` for the relay's `invite` frame (§9.6). */
+export function inviteFetchSignature(keys: InviteKeys, challenge: string, group: string): string {
+	const message = labelled(LABEL.inviteFetch, { challenge, group, key: toB64(keys.signPk) });
+	return toB64(sodium().crypto_sign_detached(message, keys.signSk));
+}

@@ -1,0 +1,209 @@
+/**
+ * Op builders (client side, libsodium): each returns a signed op ready to append, and for ops
+ * that start an epoch the fresh epoch secret, for the author's own key derivation (pass it to
+ * `deriveEpochKeys`, which wipes it). Builders do not check the rules: `rebaseOp` and the relay
+ * run `applyOp` on what they produce. Optional `secret` / `nonce` inputs exist for known-answer
+ * vectors only.
+ */
+import { toB64 } from '../bytes.ts';
+import { ProtocolError } from '../errors.ts';
+import { LABEL } from '../labels.ts';
+import type { Member, Op, Role, Settings } from '../schema.ts';
+import { kdf } from '../../crypto/chain.ts';
+import { groupContext, newEpochSecret, sealEpochKeys } from '../../crypto/epoch.ts';
+import { inviteKeys, sealInviteBody, wipeInviteKeys, type InviteBody } from '../../crypto/invite.ts';
+import { sodium } from '../../crypto/sodium.ts';
+import { encryptOpBody, type OpBody } from './body.ts';
+import { opInviteSigningBytes, opSigningBytes } from './hash.ts';
+import type { GroupState } from './types.ts';
+
+type OpOf<K extends Op['kind']> = Extract<Op, { kind: K }>;
+
+export interface Signer {
+	signPk: Uint8Array;
+	signSk: Uint8Array;
+}
+
+export interface Boxed extends Signer {
+	boxPk: Uint8Array;
+}
+
+export interface BuildOptions {
+	/** Author's clock (ms); informational. Defaults to Date.now(). */
+	at?: number;
+	/** Epoch secret to use instead of a random one (vectors only). */
+	secret?: Uint8Array;
+	/** Body AEAD nonce instead of a random one (vectors only). */
+	nonce?: Uint8Array;
+}
+
+export interface EpochBuild<K extends Op['kind']> {
+	op: OpOf<K>;
+	/** The new epoch's secret. The caller derives its keys from it and wipes it. */
+	secret: Uint8Array;
+}
+
+/** Fills in `sig` (the author's signature over the op without `sig` and `inviteSig`). */
+export function signOp<T extends Op>(op: Omit<T, 'sig'>, signer: Signer): T {
+	const withSig = { ...op, sig: '' } as T;
+	withSig.sig = toB64(sodium().crypto_sign_detached(opSigningBytes(withSig), signer.signSk));
+	return withSig;
+}
+
+function chained<K extends Op['kind']>(state: GroupState, kind: K, signer: Signer, opts: BuildOptions) {
+	return { v: 1 as const, kind, group: state.group, parent: state.head, author: toB64(signer.signPk), at: opts.at ?? Date.now() };
+}
+
+function membersOf(state: GroupState): Member[] {
+	return Object.values(state.members).map((m) => ({ sign: m.sign, box: m.box, role: m.role }));
+}
+
+/** Meta key of an epoch whose secret the caller still needs (does not wipe `secret`). */
+export function metaKeyOf(secret: Uint8Array, group: string): Uint8Array {
+	return kdf(secret, LABEL.epochMeta, groupContext(group));
+}
+
+function epochFields(state: GroupState, members: readonly Member[], opts: BuildOptions) {
+	const secret = opts.secret ?? newEpochSecret();
+	return { secret, fields: sealEpochKeys(secret, state.epoch + 1, state.group, members) };
+}
+
+export interface GenesisParams {
+	settings: Settings;
+	/** Members besides the creator (exactly one for a pair). */
+	others?: Member[];
+	content: OpBody<'genesis'>;
+	/** 32-byte genesis nonce (vectors only; random otherwise). */
+	genesisNonce?: Uint8Array;
+}
+
+export function buildGenesis(creator: Boxed, params: GenesisParams, opts: BuildOptions = {}): EpochBuild<'genesis'> {
+	const na = sodium();
+	const role: Role = params.settings.pair ? 'member' : 'admin';
+	const members: Member[] = [{ sign: toB64(creator.signPk), box: toB64(creator.boxPk), role }, ...(params.others ?? [])];
+	const secret = opts.secret ?? newEpochSecret();
+	const fields = sealEpochKeys(secret, 0, '', members);
+	const author = toB64(creator.signPk);
+	const metaKey = metaKeyOf(secret, '');
+	const body = encryptOpBody(metaKey, params.content, { group: '', kind: 'genesis', author, epoch: 0 }, opts.nonce);
+	na.memzero(metaKey);
+	const nonce = params.genesisNonce ?? na.randombytes_buf(32);
+	const op = signOp<OpOf<'genesis'>>(
+		{ v: 1, kind: 'genesis', author, at: opts.at ?? Date.now(), nonce: toB64(nonce), settings: { ...params.settings }, members, ...fields, body },
+		creator
+	);
+	return { op, secret };
+}
+
+/** A one-to-one pair (sponsor and mentee): exactly two members, no admin, no invites. */
+export function buildPair(creator: Boxed, other: { sign: string; box: string }, content: OpBody<'genesis'>, opts: BuildOptions = {}): EpochBuild<'genesis'> {
+	const settings: Settings = { retention: 0, rotate: 0, invite: 'admins', listeners: false, listenersMaySpeak: false, pair: true };
+	return buildGenesis(creator, { settings, others: [{ ...other, role: 'member' }], content }, opts);
+}
+
+export interface InviteParams {
+	secret: Uint8Array;
+	expires: number;
+	maxUses: number;
+	role: 'member' | 'listener';
+	content: InviteBody;
+}
+
+export function buildInvite(state: GroupState, author: Signer, params: InviteParams, opts: BuildOptions = {}): OpOf<'invite'> {
+	const keys = inviteKeys(params.secret, state.group);
+	try {
+		const invite = { key: toB64(keys.signPk), expires: params.expires, maxUses: params.maxUses, role: params.role };
+		const body = sealInviteBody(keys, state.group, params.content, opts.nonce);
+		return signOp<OpOf<'invite'>>({ ...chained(state, 'invite', author, opts), invite, body }, author);
+	} finally {
+		wipeInviteKeys(keys);
+	}
+}
+
+export function buildRevoke(state: GroupState, author: Signer, inviteKey: string, opts: BuildOptions = {}): OpOf<'revoke'> {
+	return signOp<OpOf<'revoke'>>({ ...chained(state, 'revoke', author, opts), invite: inviteKey }, author);
+}
+
+/** The newcomer's join, signed by its new identity and co-signed by the invite key (§7). */
+export function buildJoin(
+	state: GroupState,
+	joiner: Boxed,
+	inviteSecret: Uint8Array,
+	content: OpBody<'join'>,
+	opts: BuildOptions = {}
+): EpochBuild<'join'> {
+	const keys = inviteKeys(inviteSecret, state.group);
+	try {
+		const inviteKey = toB64(keys.signPk);
+		const invite = Object.prototype.hasOwnProperty.call(state.invites, inviteKey) ? state.invites[inviteKey] : undefined;
+		if (!invite) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite is not in the group log');
+		const member: Member = { sign: toB64(joiner.signPk), box: toB64(joiner.boxPk), role: invite.role };
+		const { secret, fields } = epochFields(state, [...membersOf(state), member], opts);
+		const metaKey = metaKeyOf(secret, state.group);
+		const body = encryptOpBody(metaKey, content, { group: state.group, kind: 'join', author: member.sign, epoch: fields.epoch }, opts.nonce);
+		sodium().memzero(metaKey);
+		const unsigned = { ...chained(state, 'join', joiner, opts), member, invite: inviteKey, ...fields, body };
+		const op = signOp<OpOf<'join'>>({ ...unsigned, inviteSig: '' } as Omit<OpOf<'join'>, 'sig'>, joiner);
+		op.inviteSig = toB64(sodium().crypto_sign_detached(opInviteSigningBytes(op), keys.signSk));
+		return { op, secret };
+	} finally {
+		wipeInviteKeys(keys);
+	}
+}
+
+export function buildAdd(state: GroupState, author: Signer, member: Member, opts: BuildOptions = {}): EpochBuild<'add'> {
+	const { secret, fields } = epochFields(state, [...membersOf(state), member], opts);
+	return { op: signOp<OpOf<'add'>>({ ...chained(state, 'add', author, opts), member, ...fields }, author), secret };
+}
+
+export function buildRemove(state: GroupState, author: Signer, target: string, opts: BuildOptions = {}): EpochBuild<'remove'> {
+	const rest = membersOf(state).filter((m) => m.sign !== target);
+	const { secret, fields } = epochFields(state, rest, opts);
+	return { op: signOp<OpOf<'remove'>>({ ...chained(state, 'remove', author, opts), target, ...fields }, author), secret };
+}
+
+export function buildRekey(state: GroupState, author: Signer, opts: BuildOptions = {}): EpochBuild<'rekey'> {
+	const { secret, fields } = epochFields(state, membersOf(state), opts);
+	return { op: signOp<OpOf<'rekey'>>({ ...chained(state, 'rekey', author, opts), ...fields }, author), secret };
+}
+
+export function buildLeave(state: GroupState, author: Signer, opts: BuildOptions = {}): OpOf<'leave'> {
+	return signOp<OpOf<'leave'>>(chained(state, 'leave', author, opts), author);
+}
+
+export function buildRole(state: GroupState, author: Signer, target: string, role: Role, opts: BuildOptions = {}): OpOf<'role'> {
+	return signOp<OpOf<'role'>>({ ...chained(state, 'role', author, opts), target, role }, author);
+}
+
+/** `metaKey` is the current epoch's meta key: the new name and description are sealed under it. */
+export function buildSettings(
+	state: GroupState,
+	author: Signer,
+	settings: Settings,
+	content: OpBody<'settings'>,
+	metaKey: Uint8Array,
+	opts: BuildOptions = {}
+): OpOf<'settings'> {
+	const base = chained(state, 'settings', author, opts);
+	const body = encryptOpBody(metaKey, content, { group: state.group, kind: 'settings', author: base.author, epoch: state.epoch }, opts.nonce);
+	return signOp<OpOf<'settings'>>({ ...base, settings: { ...settings }, body }, author);
+}
+
+/** Hides message `seq` for everyone; an optional reason is sealed under the current meta key. */
+export function buildHide(
+	state: GroupState,
+	author: Signer,
+	seq: number,
+	reason?: { text: string; metaKey: Uint8Array },
+	opts: BuildOptions = {}
+): OpOf<'hide'> {
+	const base = chained(state, 'hide', author, opts);
+	const body = reason
+		? encryptOpBody(reason.metaKey, { reason: reason.text }, { group: state.group, kind: 'hide', author: base.author, epoch: state.epoch }, opts.nonce)
+		: undefined;
+	return signOp<OpOf<'hide'>>({ ...base, target: seq, ...(body === undefined ? {} : { body }) }, author);
+}
+
+export function buildEnd(state: GroupState, author: Signer, opts: BuildOptions = {}): OpOf<'end'> {
+	return signOp<OpOf<'end'>>(chained(state, 'end', author, opts), author);
+}
