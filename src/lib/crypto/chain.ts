@@ -125,7 +125,7 @@ export class SenderChain {
 		}
 		// Walk a scratch copy forward; the real state changes only after `use` succeeds.
 		const passed: { ctr: number; key: Uint8Array }[] = [];
-		let ck = this.#ck.slice();
+		let ck: Uint8Array = this.#ck.slice();
 		for (let i = this.#next; i < ctr; i++) {
 			passed.push({ ctr: i, key: kdf(ck, LABEL.chainMsg) });
 			const nextCk = kdf(ck, LABEL.chainNext);

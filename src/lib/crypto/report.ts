@@ -1,0 +1,173 @@
+/**
+ * Abuse reports (docs/PROTOCOL.md §6.3, property P8).
+ *
+ * A report discloses, for each chosen message, `{header, n, seq, ts, stamp, fk, body}` plus the
+ * reporter's note, and nothing else. It is sealed separately to each moderator's X25519 key:
+ * `box = Seal(modBoxPk, labelled("unseen/v1/report", report))`. A moderator verifies each
+ * message by recomputing the franking commitment from (header, fk, body) and asking the relay
+ * whether the stamp over (c, sender, group, seq, ts) is genuine (`verify` frame, §9.7).
+ */
+import * as v from 'valibot';
+import { b64Bytes, concat, equalBytes, fromB64, toB64, utf8 } from '../protocol/bytes.ts';
+import { canonicalJson, labelled, type CJson } from '../protocol/cjson.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { LABEL } from '../protocol/labels.ts';
+import { b64, key32, uint, type Envelope, type EnvelopeHeader } from '../protocol/schema.ts';
+import { MAX_CONTENT_BYTES, parseContent, type Content } from './content.ts';
+import { verifyCommitment, type StampFields } from './franking.ts';
+import { sodium } from './sodium.ts';
+
+export const MAX_REPORT_MESSAGES = 50;
+export const MAX_NOTE = 1000;
+/** Sealed boxes travel in `report` frames, at most 32 KiB each (§9.8); Seal adds 48 bytes. */
+export const MAX_REPORT_BYTES = 32 * 1024 - 48;
+
+const headerSchema = v.strictObject({ v: v.literal(1), group: key32, epoch: uint, sender: key32, ctr: uint, state: key32, c: key32 });
+const reportedSchema = v.strictObject({
+	header: headerSchema,
+	n: b64(24),
+	seq: v.pipe(uint, v.minValue(1)),
+	ts: uint,
+	stamp: key32,
+	fk: key32,
+	body: b64([1, MAX_CONTENT_BYTES])
+});
+export const reportSchema = v.strictObject({
+	v: v.literal(1),
+	group: key32,
+	note: v.pipe(v.string(), v.maxLength(MAX_NOTE)),
+	messages: v.pipe(v.array(reportedSchema), v.minLength(1), v.maxLength(MAX_REPORT_MESSAGES))
+});
+export type Report = v.InferOutput<typeof reportSchema>;
+export type ReportedMessage = v.InferOutput<typeof reportedSchema>;
+
+/** One message as the reporter holds it after receiving it. */
+export interface ReportInput {
+	envelope: Envelope;
+	seq: number;
+	ts: number;
+	stamp: string;
+	frankingKey: Uint8Array;
+	contentBytes: Uint8Array;
+}
+
+/** Builds a report of the chosen messages. PROTOCOL_BAD_REPORT if it is empty, mixed or too large. */
+export function buildReport(group: string, messages: ReportInput[], note: string): Report {
+	const report = {
+		v: 1 as const,
+		group,
+		note,
+		messages: messages.map((m) => ({
+			header: { v: m.envelope.v, group: m.envelope.group, epoch: m.envelope.epoch, sender: m.envelope.sender, ctr: m.envelope.ctr, state: m.envelope.state, c: m.envelope.c },
+			n: m.envelope.n,
+			seq: m.seq,
+			ts: m.ts,
+			stamp: m.stamp,
+			fk: toB64(m.frankingKey),
+			body: toB64(m.contentBytes)
+		}))
+	};
+	const parsed = v.safeParse(reportSchema, report);
+	if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'report must hold 1 to 50 well-formed messages and a short note');
+	if (report.messages.some((m) => m.header.group !== group)) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'every reported message must come from this group');
+	if (labelled(LABEL.reportAd, report).length > MAX_REPORT_BYTES) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'report is too large: choose fewer messages');
+	return report;
+}
+
+/** Seals the report to each moderator box key (b64). Returns the `sealed` list of a `report` frame. */
+export function sealReport(report: Report, moderatorBoxKeys: string[]): { to: string; box: string }[] {
+	const plain = labelled(LABEL.reportAd, report as unknown as CJson);
+	const unique = [...new Set(moderatorBoxKeys)];
+	if (unique.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'a report needs at least one moderator');
+	const sealed = unique.map((to) => ({ to, box: toB64(sodium().crypto_box_seal(plain, b64Bytes(to, 32, 'moderator key'))) }));
+	sodium().memzero(plain);
+	return sealed;
+}
+
+/** Opens a sealed report addressed to us. PROTOCOL_BAD_REPORT on anything that is not one. */
+export function openReport(box: string, myBoxPk: Uint8Array, myBoxSk: Uint8Array): Report {
+	let plain: Uint8Array;
+	try {
+		plain = sodium().crypto_box_seal_open(fromB64(box, 'box'), myBoxPk, myBoxSk);
+	} catch {
+		throw new ProtocolError('PROTOCOL_BAD_REPORT', 'report does not open with this key');
+	}
+	const prefix = concat(utf8(LABEL.reportAd), new Uint8Array([0]));
+	if (plain.length <= prefix.length || !equalBytes(plain.subarray(0, prefix.length), prefix)) {
+		throw new ProtocolError('PROTOCOL_BAD_REPORT', 'sealed data is not a report');
+	}
+	let raw: unknown;
+	try {
+		raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plain.subarray(prefix.length)));
+	} catch {
+		throw new ProtocolError('PROTOCOL_BAD_REPORT', 'report is not JSON');
+	}
+	const parsed = v.safeParse(reportSchema, raw);
+	if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'report has the wrong shape');
+	if (canonicalJson(parsed.output as unknown as CJson) !== canonicalJson(raw as CJson)) {
+		throw new ProtocolError('PROTOCOL_BAD_REPORT', 'report is not canonical');
+	}
+	return parsed.output;
+}
+
+/** What the moderator asks the relay (the `verify` frame's fields). */
+export type StampCheck = StampFields & { stamp: string };
+
+export type VerdictReason = 'commitment' | 'stamp' | 'stamp-unchecked' | 'content' | 'group';
+
+export interface Verdict {
+	/** True only when the commitment matches and the relay confirms the stamp. */
+	verified: boolean;
+	reason?: VerdictReason;
+	sender: string;
+	seq: number;
+	ts: number;
+	/** The disclosed content, when it parses (shown with the verdict). */
+	content?: Content;
+}
+
+/**
+ * Verifies each reported message: the franking commitment (locally, constant time), then the
+ * relay stamp through `verifyStamp` (the client sends a `verify` frame). A throwing
+ * `verifyStamp` gives `stamp-unchecked`, never `verified`.
+ */
+export async function verifyReport(report: Report, verifyStamp: (fields: StampCheck) => Promise<boolean>): Promise<Verdict[]> {
+	const verdicts: Verdict[] = [];
+	for (const m of report.messages) {
+		const h: EnvelopeHeader = m.header;
+		const base = { sender: h.sender, seq: m.seq, ts: m.ts };
+		let content: Content | undefined;
+		const body = fromB64(m.body);
+		try {
+			content = parseContent(body);
+		} catch {
+			content = undefined;
+		}
+		const reject = (reason: VerdictReason) => verdicts.push({ verified: false, reason, ...base, content });
+		if (h.group !== report.group) {
+			reject('group');
+			continue;
+		}
+		if (!verifyCommitment(fromB64(m.fk), h, body, fromB64(h.c))) {
+			reject('commitment');
+			continue;
+		}
+		if (!content) {
+			reject('content');
+			continue;
+		}
+		let valid: boolean;
+		try {
+			valid = await verifyStamp({ c: h.c, sender: h.sender, group: h.group, seq: m.seq, ts: m.ts, stamp: m.stamp });
+		} catch {
+			reject('stamp-unchecked');
+			continue;
+		}
+		if (valid !== true) {
+			reject('stamp');
+			continue;
+		}
+		verdicts.push({ verified: true, ...base, content });
+	}
+	return verdicts;
+}
