@@ -1,0 +1,70 @@
+/**
+ * What a device holds across all its groups (docs/PROTOCOL.md §2.1): one root secret and, per
+ * group, the nonce its pseudonymous identity is derived from. Backing up this object restores
+ * every identity. Plain JSON for the (encrypted) store.
+ */
+import * as v from 'valibot';
+import { fromB64, toB64 } from '../bytes.ts';
+import { ProtocolError } from '../errors.ts';
+import { key32 } from '../schema.ts';
+import { deriveIdentity, newRoot, type Identity } from '../../crypto/identity.ts';
+import { sodium } from '../../crypto/sodium.ts';
+
+export interface DeviceData {
+	v: 1;
+	root: string;
+	/** Group id → identity nonce. */
+	groups: Record<string, string>;
+}
+
+const deviceSchema = v.strictObject({
+	v: v.literal(1),
+	root: key32,
+	groups: v.record(key32, key32)
+});
+
+export class DeviceState {
+	#root: Uint8Array;
+	readonly groups: Record<string, string>;
+
+	private constructor(root: Uint8Array, groups: Record<string, string>) {
+		this.#root = root;
+		this.groups = groups;
+	}
+
+	static create(): DeviceState {
+		return new DeviceState(newRoot(), {});
+	}
+
+	/** Restores from `toJSON()`; PROTOCOL_BAD_FRAME on anything malformed. */
+	static fromJSON(value: unknown): DeviceState {
+		const parsed = v.safeParse(deviceSchema, value);
+		if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'device state is malformed');
+		return new DeviceState(fromB64(parsed.output.root), { ...parsed.output.groups });
+	}
+
+	/** A fresh nonce for a new pseudonym (call `remember` once the group id is known). */
+	newNonce(): string {
+		return toB64(sodium().randombytes_buf(32));
+	}
+
+	identity(nonce: string): Identity {
+		return deriveIdentity(this.#root, fromB64(nonce));
+	}
+
+	remember(group: string, nonce: string): void {
+		this.groups[group] = nonce;
+	}
+
+	forget(group: string): void {
+		delete this.groups[group];
+	}
+
+	toJSON(): DeviceData {
+		return { v: 1, root: toB64(this.#root), groups: { ...this.groups } };
+	}
+
+	wipe(): void {
+		sodium().memzero(this.#root);
+	}
+}

@@ -1,0 +1,164 @@
+/**
+ * The sending half of a group session: what to append next for an outgoing content
+ * (a `rekey` first when one is due, then this epoch's `hello`, then the message), and the
+ * signed ops behind member actions. Every op is dry-run through `applyOp` before it is
+ * returned, so an action that no longer makes sense (after a RELAY_CONFLICT rebase, say)
+ * fails here with the rule's code instead of at the relay.
+ */
+import { fromB64, toB64 } from '../bytes.ts';
+import { ProtocolError } from '../errors.ts';
+import type { Op, Role, Settings } from '../schema.ts';
+import { applyOp } from '../group/state.ts';
+import * as build from '../group/build.ts';
+import { SenderChain } from '../../crypto/chain.ts';
+import type { Content } from '../../crypto/content.ts';
+import { buildHello, encryptMessage, newEpochSigningKey } from '../../crypto/message.ts';
+import { sodium } from '../../crypto/sodium.ts';
+import type { GroupSession } from './session.ts';
+import type { SendData, SendStep } from './types.ts';
+
+export type Action =
+	| { kind: 'invite'; secret: Uint8Array; expires: number; maxUses: number; role: 'member' | 'listener' }
+	| { kind: 'revoke'; key: string }
+	| { kind: 'remove'; target: string }
+	| { kind: 'leave' }
+	| { kind: 'rekey' }
+	| { kind: 'role'; target: string; role: Role }
+	| { kind: 'settings'; settings: Settings; name: string; description: string }
+	| { kind: 'hide'; seq: number }
+	| { kind: 'end' };
+
+export const newMid = (): string => toB64(sodium().randombytes_buf(16));
+
+function usable(session: GroupSession) {
+	const { data } = session;
+	if (data.frozen) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this group is frozen after a failed verification');
+	if (data.removed || !data.log || !data.log.members[data.me]) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'you are not a member of this group');
+	if (data.log.ended) throw new ProtocolError('PROTOCOL_GROUP_ENDED', 'this conversation has ended');
+	return data.log;
+}
+
+/** Builds the op for `action` against the current head and checks it would be accepted. */
+export function buildAction(session: GroupSession, action: Action, now: number): Op {
+	const log = usable(session);
+	const me = session.data.me;
+	const signer = { signPk: session.id.signPk, signSk: session.id.signSk };
+	let op: Op;
+	let secret: Uint8Array | undefined;
+	switch (action.kind) {
+		case 'invite':
+			op = build.buildInvite(log, signer, {
+				secret: action.secret,
+				expires: action.expires,
+				maxUses: action.maxUses,
+				role: action.role,
+				content: { name: session.data.name, description: session.data.description, inviter: { name: session.data.profiles[me] ?? '' } }
+			});
+			break;
+		case 'revoke':
+			op = build.buildRevoke(log, signer, action.key);
+			break;
+		case 'remove':
+			({ op, secret } = build.buildRemove(log, signer, action.target));
+			break;
+		case 'leave':
+			op = build.buildLeave(log, signer);
+			break;
+		case 'rekey':
+			({ op, secret } = build.buildRekey(log, signer));
+			break;
+		case 'role':
+			op = build.buildRole(log, signer, action.target, action.role);
+			break;
+		case 'settings': {
+			const meta = session.metaKey(log.epoch);
+			if (!meta) throw new ProtocolError('PROTOCOL_BAD_KEYS', 'the current epoch key is not available');
+			op = build.buildSettings(log, signer, action.settings, { name: action.name, description: action.description }, meta);
+			sodium().memzero(meta);
+			break;
+		}
+		case 'hide':
+			op = build.buildHide(log, signer, action.seq);
+			break;
+		case 'end':
+			op = build.buildEnd(log, signer);
+			break;
+	}
+	// The author reads its own epoch secret back from the log like everyone else (§4.2).
+	if (secret) sodium().memzero(secret);
+	applyOp(log, op, { now, primitives: session.primitives });
+	return op;
+}
+
+/** Starts my sending side for the current epoch: my chain and a fresh epoch signing key. */
+function sendState(session: GroupSession): SendData {
+	const { data } = session;
+	const epoch = data.log!.epoch;
+	if (data.send && data.send.epoch === epoch) return data.send;
+	const epochData = data.epochs[String(epoch)];
+	if (!epochData?.own) throw new ProtocolError('PROTOCOL_BAD_KEYS', 'no sending key for the current epoch');
+	const chain = SenderChain.fromChainKey(fromB64(epochData.own));
+	delete epochData.own;
+	const esk = newEpochSigningKey();
+	data.send = { epoch, chain: chain.toJSON(), eskPk: toB64(esk.eskPk), eskSk: toB64(esk.eskSk) };
+	chain.wipe();
+	sodium().memzero(esk.eskSk);
+	return data.send;
+}
+
+function seal(session: GroupSession, send: SendData, content: Content) {
+	const chain = SenderChain.fromJSON(send.chain);
+	const { ctr, msgKey } = chain.nextSendKey();
+	send.chain = chain.toJSON();
+	chain.wipe();
+	const eskSk = fromB64(send.eskSk);
+	try {
+		return encryptMessage({ group: session.data.group, epoch: send.epoch, sender: session.data.me, ctr, state: session.data.log!.head, content, msgKey, eskSk });
+	} finally {
+		sodium().memzero(msgKey);
+		sodium().memzero(eskSk);
+	}
+}
+
+/**
+ * The next entry to append so that `content` gets sent. Call again after each acknowledged
+ * step (and after the relay's copy of an op has been received) until it returns a `msg`.
+ * Listeners may not post (PROTOCOL_NOT_ALLOWED).
+ */
+export function nextStep(session: GroupSession, content: Content, now: number): SendStep {
+	const log = usable(session);
+	if (log.members[session.data.me]!.role === 'listener') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'listeners cannot post in this group');
+	if (session.rekeyDue(now)) return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
+	const send = sendState(session);
+	if (!send.hello) {
+		const hello = buildHello({
+			group: session.data.group,
+			epoch: send.epoch,
+			sender: session.data.me,
+			senderBoxSk: session.id.boxSk,
+			members: Object.values(log.members).map((m) => ({ sign: m.sign, box: m.box })),
+			eskPk: fromB64(send.eskPk),
+			name: session.data.profiles[session.data.me] || 'member'
+		});
+		send.hello = { mid: newMid(), envelope: seal(session, send, hello).envelope, acked: false };
+	}
+	if (!send.hello.acked) return { kind: 'hello', envelope: send.hello.envelope, mid: send.hello.mid };
+	const sealed = seal(session, send, content);
+	const env = sealed.envelope;
+	const step: SendStep = {
+		kind: 'msg',
+		envelope: env,
+		mid: newMid(),
+		address: { sender: env.sender, epoch: env.epoch, ctr: env.ctr },
+		fk: toB64(sealed.frankingKey),
+		body: toB64(sealed.contentBytes)
+	};
+	sodium().memzero(sealed.frankingKey);
+	return step;
+}
+
+/** The relay stored this epoch's hello (or already had it: same mid). */
+export function helloAcked(session: GroupSession, epoch: number): void {
+	const send = session.data.send;
+	if (send && send.epoch === epoch && send.hello) send.hello.acked = true;
+}

@@ -1,0 +1,246 @@
+/**
+ * One member's view of one group, with no I/O (the matrix-js-sdk / Signal pattern): relay
+ * entries go in through `receive`, and it returns events for the UI; outgoing content goes in
+ * through `nextStep` (send.ts), which returns the next entry to append. It keeps the verified
+ * group state (every op through `applyOp`, P2), the epoch keys and per-sender chains, and freezes
+ * the group at the first op that does not verify: only a misbehaving relay can deliver one.
+ */
+import { fromB64, toB64 } from '../bytes.ts';
+import { isProtocolError } from '../errors.ts';
+import type { Op } from '../schema.ts';
+import { applyOp, isEpochOp, rekeyDue } from '../group/state.ts';
+import { decryptOpBody } from '../group/body.ts';
+import type { GroupState, Primitives } from '../group/types.ts';
+import { SenderChain } from '../../crypto/chain.ts';
+import { deriveEpochKeys, groupContext, openEpochSecret } from '../../crypto/epoch.ts';
+import type { Identity } from '../../crypto/identity.ts';
+import { sodium } from '../../crypto/sodium.ts';
+import { receiveMessage, warning } from './receive.ts';
+import type { RelayEntry, SessionData, SessionEvent } from './types.ts';
+
+/** Epoch keys older than this are wiped even if some sender never moved on (§4.3). */
+export const EPOCH_KEY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+const has = (record: object, key: string) => Object.prototype.hasOwnProperty.call(record, key);
+
+export class GroupSession {
+	data: SessionData;
+	readonly id: Identity;
+	readonly primitives: Primitives;
+
+	constructor(data: SessionData, id: Identity, primitives: Primitives) {
+		this.data = data;
+		this.id = id;
+		this.primitives = primitives;
+	}
+
+	/** A session for a group not yet known locally (creator before its genesis, joiner before its join). */
+	static create(group: string, nonce: string, id: Identity, primitives: Primitives): GroupSession {
+		const data: SessionData = {
+			v: 1,
+			group,
+			me: toB64(id.signPk),
+			nonce,
+			log: null,
+			cursor: 0,
+			joinedEpoch: 0,
+			name: '',
+			description: '',
+			profiles: {},
+			epochs: {},
+			send: null,
+			frozen: null,
+			removed: false,
+			unread: 0,
+			lastActivity: 0,
+			asks: {}
+		};
+		return new GroupSession(data, id, primitives);
+	}
+
+	/** Restores from `toJSON()` output (already decrypted from the store). */
+	static fromJSON(value: unknown, id: Identity, primitives: Primitives): GroupSession {
+		const data = value as SessionData;
+		if (!data || data.v !== 1 || typeof data.group !== 'string' || data.me !== toB64(id.signPk)) {
+			throw new TypeError('session state does not belong to this identity');
+		}
+		return new GroupSession(structuredClone(data), id, primitives);
+	}
+
+	toJSON(): SessionData {
+		return structuredClone(this.data);
+	}
+
+	get state(): GroupState | null {
+		return this.data.log;
+	}
+
+	get me(): string {
+		return this.data.me;
+	}
+
+	/** True when the next sender must start a new epoch first (leave, or scheduled rotation). */
+	rekeyDue(now: number): boolean {
+		return !!this.data.log && !this.data.frozen && !this.data.removed && rekeyDue(this.data.log, now);
+	}
+
+	/** Processes one relay entry in relay order. Entries at or below the cursor are ignored. */
+	receive(item: RelayEntry): SessionEvent[] {
+		if (item.seq <= this.data.cursor) return [];
+		this.data.cursor = item.seq;
+		if (this.data.frozen || this.data.removed) return [];
+		const events = 'op' in item.entry ? this.receiveOp(item, item.entry.op) : receiveMessage({ data: this.data, id: this.id }, item, item.entry.msg);
+		for (const e of events) {
+			if (e.type === 'message') {
+				this.data.lastActivity = Math.max(this.data.lastActivity, e.ts);
+				if (e.content.t === 'text') this.data.unread++;
+				if (e.content.t === 'ask-to-speak') this.data.asks[e.address.sender] = e.ts;
+			}
+		}
+		return events;
+	}
+
+	/**
+	 * Applies ops the relay handed over for an invite (§9.6) before this member exists in the log.
+	 * Any invalid op means the relay lies: throws, and nothing is kept.
+	 */
+	replayInviteLog(ops: { seq: number; ts: number; op: Op }[]): void {
+		let log = this.data.log;
+		for (const { ts, op } of ops) log = applyOp(log, op, { now: ts, primitives: this.primitives });
+		if (!log || log.group !== this.data.group) throw new TypeError('invite log is for another group');
+		this.data.log = log;
+		this.data.cursor = ops.length ? ops[ops.length - 1]!.seq : 0;
+		this.readGenesisName(ops[0]?.op);
+	}
+
+	markRead(): void {
+		this.data.unread = 0;
+	}
+
+	freeze(code: string, message: string, at: number): SessionEvent[] {
+		this.data.frozen = { code, message };
+		return [
+			warning('tampered-log', code, `This group's history failed verification (${message}). It is read-only until this is resolved: the relay may be tampering with it.`, at)
+		];
+	}
+
+	private receiveOp(item: RelayEntry, op: Op): SessionEvent[] {
+		const data = this.data;
+		const prev = data.log;
+		let next: GroupState;
+		try {
+			next = applyOp(prev, op, { now: item.ts, primitives: this.primitives });
+		} catch (error) {
+			if (isProtocolError(error)) return this.freeze(error.code, error.message, item.ts);
+			throw error;
+		}
+		if (prev === null && next.group !== data.group) return this.freeze('PROTOCOL_BAD_GENESIS', 'genesis of another group', item.ts);
+		data.log = next;
+		data.lastActivity = Math.max(data.lastActivity, item.ts);
+		const events: SessionEvent[] = [{ type: 'op', op, seq: item.seq, ts: item.ts }];
+		const wasMember = !!prev && has(prev.members, data.me);
+		const isMember = has(next.members, data.me);
+		if (wasMember && !isMember) {
+			this.wipeKeys();
+			data.removed = true;
+			events.push({ type: 'removed' });
+			return events;
+		}
+		if (isEpochOp(op) && isMember) {
+			try {
+				this.adoptEpoch(op, next, item.ts);
+			} catch (error) {
+				if (isProtocolError(error)) return [...events, ...this.freeze(error.code, error.message, item.ts)];
+				throw error;
+			}
+			if (!wasMember) data.joinedEpoch = next.epoch;
+		}
+		if (op.kind === 'hide') events.push({ type: 'hidden', seq: op.target });
+		events.push(...this.readBody(op, next));
+		this.pruneEpochs(item.ts);
+		return events;
+	}
+
+	/** Opens my sealed epoch secret, checks its commitment, derives the epoch keys and wipes the secret. */
+	private adoptEpoch(op: Extract<Op, { epoch: number }>, next: GroupState, ts: number): void {
+		const data = this.data;
+		const commitGroup = op.kind === 'genesis' ? '' : data.group;
+		const secret = openEpochSecret(op, commitGroup, { sign: data.me, boxPk: this.id.boxPk, boxSk: this.id.boxSk });
+		const keys = deriveEpochKeys(secret, groupContext(op.epoch === 0 ? '' : data.group), Object.keys(next.members));
+		const chains: Record<string, ReturnType<SenderChain['toJSON']>> = {};
+		let own: string | undefined;
+		for (const [sign, key] of keys.chains) {
+			if (sign === data.me) own = toB64(key);
+			else {
+				const chain = SenderChain.fromChainKey(key);
+				chains[sign] = chain.toJSON();
+				chain.wipe();
+			}
+			sodium().memzero(key);
+		}
+		for (const epochData of Object.values(data.epochs)) epochData.meta = '';
+		data.epochs[String(op.epoch)] = { startedAt: ts, meta: toB64(keys.metaKey), chains, own, esk: {}, held: [] };
+		sodium().memzero(keys.metaKey);
+		// My chain of the previous epoch is never used again (the relay refuses stale epochs).
+		data.send = null;
+	}
+
+	private readBody(op: Op, next: GroupState): SessionEvent[] {
+		const data = this.data;
+		try {
+			if (op.kind === 'genesis') {
+				this.readGenesisName(op);
+			} else if (op.kind === 'join') {
+				const meta = this.metaKey(op.epoch);
+				if (!meta) return [];
+				const body = decryptOpBody(meta, op.body, { group: data.group, kind: 'join', author: op.author, epoch: op.epoch });
+				data.profiles[op.author] = body.profile.name;
+				return [{ type: 'profile', sender: op.author, name: body.profile.name }];
+			} else if (op.kind === 'settings') {
+				const meta = this.metaKey(next.epoch);
+				if (!meta) return [];
+				const body = decryptOpBody(meta, op.body, { group: data.group, kind: 'settings', author: op.author, epoch: next.epoch });
+				data.name = body.name;
+				data.description = body.description;
+			}
+		} catch (error) {
+			// A body that does not open is the author's fault, not the relay's: the op stands.
+			if (!isProtocolError(error)) throw error;
+		}
+		return [];
+	}
+
+	private readGenesisName(op: Op | undefined): void {
+		if (!op || op.kind !== 'genesis') return;
+		const meta = this.metaKey(0);
+		if (!meta) return;
+		try {
+			const body = decryptOpBody(meta, op.body, { group: '', kind: 'genesis', author: op.author, epoch: 0 });
+			this.data.name = body.name;
+			this.data.description = body.description;
+			this.data.profiles[op.author] = body.profile.name;
+		} catch (error) {
+			if (!isProtocolError(error)) throw error;
+		}
+	}
+
+	/** The op-body key of `epoch` if it is still held (only the current epoch's is kept). */
+	metaKey(epoch: number): Uint8Array | null {
+		const meta = this.data.epochs[String(epoch)]?.meta;
+		return meta ? fromB64(meta) : null;
+	}
+
+	/** Wipes epochs older than the TTL, except the current one. */
+	private pruneEpochs(now: number): void {
+		const current = this.data.log?.epoch;
+		for (const [e, epochData] of Object.entries(this.data.epochs)) {
+			if (Number(e) !== current && now - epochData.startedAt > EPOCH_KEY_TTL_MS) delete this.data.epochs[e];
+		}
+	}
+
+	/** Forgets every key: after removal nothing sent later can be read, and nothing old is kept. */
+	wipeKeys(): void {
+		this.data.epochs = {};
+		this.data.send = null;
+	}
+}
