@@ -37,7 +37,7 @@ export async function messageVectors(): Promise<Record<string, unknown>> {
 	const chainKey0 = fill(0x0c);
 	const sender = SenderChain.fromChainKey(chainKey0);
 	const steps: { ctr: number; chainKey: string; msgKey: string }[] = [];
-	let ck = chainKey0.slice();
+	let ck: Uint8Array = chainKey0.slice();
 	for (let i = 0; i < 4; i++) {
 		const { ctr, msgKey } = sender.nextSendKey();
 		steps.push({ ctr, chainKey: toB64(ck), msgKey: toB64(msgKey) });
