@@ -202,16 +202,25 @@ export class Connection {
 		socket.addEventListener('message', (event) => {
 			if (this.socket === socket) this.handle((event as MessageEvent).data);
 		});
-		socket.addEventListener('close', () => {
+		const lost = () => {
 			if (this.socket !== socket) return;
 			this.socket = null;
 			this.hello = null;
 			this.authed.clear();
 			this.dropPending('CLIENT_OFFLINE', 'connection to the relay closed');
 			this.scheduleReconnect();
+		};
+		socket.addEventListener('close', lost);
+		// Node 22's WebSocket reports a refused connection with 'error' alone (no 'close'), so an
+		// error ends this socket too; whichever event comes first does the work, once.
+		socket.addEventListener('error', () => {
+			lost();
+			try {
+				socket.close();
+			} catch {
+				// already closing
+			}
 		});
-		// An 'error' is always followed by 'close', which does the work.
-		socket.addEventListener('error', () => undefined);
 	}
 
 	private scheduleReconnect(): void {
