@@ -123,7 +123,7 @@ class AppState {
 		relayUrl.protocol = relayUrl.protocol === 'https:' ? 'wss:' : 'ws:';
 		const client = createClient({ relayUrl: relayUrl.href, store, origin: location.origin });
 		this.#client = client;
-		this.#unsubscribe = client.on((event) => this.#onEvent(event));
+		this.#unsubscribe = client.on((event: ClientEvent) => this.#onEvent(event));
 		this.connection = client.connection;
 		this.phase = 'ready';
 		await client.start();

@@ -15,7 +15,7 @@ const NOUNS = [
 
 export const PSEUDONYM_MAX_LENGTH = 40;
 
-function uniform(n: number, random: (buffer: Uint32Array) => Uint32Array): number {
+function uniform(n: number, random: (buffer: Uint32Array<ArrayBuffer>) => Uint32Array): number {
 	const limit = Math.floor(0x1_0000_0000 / n) * n;
 	const buffer = new Uint32Array(1);
 	for (;;) {
@@ -24,7 +24,7 @@ function uniform(n: number, random: (buffer: Uint32Array) => Uint32Array): numbe
 	}
 }
 
-export function generatePseudonym(random: (buffer: Uint32Array) => Uint32Array = (b) => crypto.getRandomValues(b)): string {
+export function generatePseudonym(random: (buffer: Uint32Array<ArrayBuffer>) => Uint32Array = (b) => crypto.getRandomValues(b)): string {
 	const adjective = ADJECTIVES[uniform(ADJECTIVES.length, random)]!;
 	const noun = NOUNS[uniform(NOUNS.length, random)]!;
 	return `${adjective} ${noun} ${uniform(90, random) + 10}`;

@@ -1,0 +1,63 @@
+import { expect, test, type Request } from '@playwright/test';
+import { BASE_URL, createGroup, createInvite, expectMessage, joinByLink, newPerson, openChat, send } from './helpers.ts';
+
+function directives(csp: string): Map<string, string[]> {
+	return new Map(
+		csp
+			.split(';')
+			.map((d) => d.trim().split(/\s+/))
+			.filter((parts) => parts[0])
+			.map((parts) => [parts[0]!, parts.slice(1)])
+	);
+}
+
+test.describe('P12 web hardening', () => {
+	test('P12 web hardening: every page is served with a strict Content-Security-Policy and no-referrer', async ({ request }) => {
+		for (const path of ['/', '/welcome', '/join', '/help']) {
+			const response = await request.get(`${BASE_URL}${path}`);
+			expect(response.status(), path).toBe(200);
+			const headers = response.headers();
+			const csp = headers['content-security-policy'] ?? '';
+			expect(csp, `${path} has a CSP header`).not.toBe('');
+			const d = directives(csp);
+			const script = d.get('script-src') ?? d.get('default-src') ?? [];
+			expect(script).not.toContain("'unsafe-eval'");
+			expect(script).not.toContain("'unsafe-inline'");
+			expect(script.every((s) => s === "'self'" || s === "'wasm-unsafe-eval'" || /^'sha(256|384|512)-/.test(s) || /^'nonce-/.test(s)), script.join(' ')).toBe(true);
+			expect(d.get('frame-ancestors')).toEqual(["'none'"]);
+			expect(d.get('object-src')).toEqual(["'none'"]);
+			expect(d.get('connect-src')).toEqual(["'self'"]);
+			expect(headers['referrer-policy']).toBe('no-referrer');
+		}
+	});
+
+	test('P12 web hardening: onboarding, creating, inviting, joining and chatting send no request to any other origin and no secret in a URL', async ({ browser }) => {
+		test.setTimeout(120_000);
+		const requests: Request[] = [];
+		const record = (r: Request) => requests.push(r);
+		browser.contexts().forEach((c) => c.on('request', record));
+		const ann = await newPerson(browser, 'Rue Comet');
+		ann.context.on('request', record);
+		const group = await createGroup(ann.page, 'Origin check');
+		const link = await createInvite(ann.page, group);
+		const ben = await newPerson(browser, 'Sol Harbor');
+		ben.context.on('request', record);
+		await joinByLink(ben, link);
+		await openChat(ann.page, group);
+		await send(ann.page, 'Checking the wire');
+		await expectMessage(ben.page, 'Checking the wire');
+		await ann.page.goto('/help');
+
+		expect(requests.length).toBeGreaterThan(0);
+		const origin = new URL(BASE_URL).origin;
+		const secret = new URL(link).hash.slice(1);
+		for (const r of requests) {
+			const url = new URL(r.url());
+			if (url.protocol === 'data:' || url.protocol === 'blob:') continue;
+			expect(url.origin.replace(/^ws/, 'http'), r.url()).toBe(origin);
+			expect(r.url(), 'the invite secret never appears in a request').not.toContain(secret);
+		}
+		await ann.context.close();
+		await ben.context.close();
+	});
+});

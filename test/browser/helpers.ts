@@ -1,0 +1,83 @@
+/**
+ * Shared steps for the browser tests: each "person" is a fresh browser context (its own
+ * IndexedDB), driving the real app served by the real relay (playwright.config.ts webServer).
+ */
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+export const BASE_URL = `http://localhost:${process.env.E2E_PORT ?? 4321}`;
+
+export interface Person {
+	context: BrowserContext;
+	page: Page;
+	name: string;
+}
+
+/** A new person in a new context; every request it makes is recorded in `requests`. */
+export async function newPerson(browser: Browser, name: string, options: { passphrase?: string } = {}): Promise<Person> {
+	const context = await browser.newContext({ baseURL: BASE_URL });
+	const page = await context.newPage();
+	await onboard(page, name, options.passphrase);
+	return { context, page, name };
+}
+
+export async function onboard(page: Page, name: string, passphrase?: string): Promise<void> {
+	await page.goto('/');
+	await expect(page).toHaveURL(/\/welcome$/);
+	await page.getByRole('button', { name: 'Continue' }).click();
+	await page.getByLabel('Your name in groups').fill(name);
+	if (passphrase) {
+		await page.getByLabel('Lock Unseen on this device with a passphrase').check();
+		await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+		await page.getByLabel('Type it again').fill(passphrase);
+	}
+	await page.getByRole('button', { name: 'Start' }).click();
+	await expect(page.getByRole('heading', { name: 'Your groups' })).toBeVisible({ timeout: 20_000 });
+}
+
+export async function createGroup(page: Page, name: string, options: { description?: string; listeners?: boolean; listenersMaySpeak?: boolean } = {}): Promise<string> {
+	await page.goto('/new');
+	await page.getByLabel('Group name').fill(name);
+	if (options.description) await page.getByLabel(/Description/).fill(options.description);
+	const listeners = page.getByLabel(/Allow listeners/);
+	if (options.listeners === false) await listeners.uncheck();
+	if (options.listenersMaySpeak === false) await page.getByLabel('Listeners may start speaking by themselves').uncheck();
+	await page.getByRole('button', { name: 'Create group' }).click();
+	await expect(page).toHaveURL(/\/g\/[^/]+\/invite$/, { timeout: 20_000 });
+	return new URL(page.url()).pathname.split('/')[2]!;
+}
+
+export async function createInvite(page: Page, group: string, role: 'member' | 'listener' = 'member'): Promise<string> {
+	await page.goto(`/g/${group}/invite`);
+	if (role === 'listener') await page.getByLabel('Joins as').selectOption('listener');
+	const before = await page.getByTestId('invite-link').count();
+	await page.getByRole('button', { name: 'Create invite link' }).click();
+	await expect(page.getByTestId('invite-link')).toHaveCount(before + 1, { timeout: 20_000 });
+	return page.getByTestId('invite-link').last().inputValue();
+}
+
+export async function joinByLink(person: Person, link: string): Promise<string> {
+	await person.page.goto(link);
+	await expect(person.page.getByRole('button', { name: 'Join group' })).toBeVisible({ timeout: 20_000 });
+	await person.page.getByLabel('Your name in this group').fill(person.name);
+	await person.page.getByRole('button', { name: 'Join group' }).click();
+	await expect(person.page).toHaveURL(/\/g\/[^/]+$/, { timeout: 20_000 });
+	return new URL(person.page.url()).pathname.split('/')[2]!;
+}
+
+export async function openChat(page: Page, group: string): Promise<void> {
+	if (!new URL(page.url()).pathname.endsWith(`/g/${group}`)) await page.goto(`/g/${group}`);
+	await expect(page.getByTestId('group-title')).toBeVisible({ timeout: 20_000 });
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+	await page.getByLabel('Write a message').fill(text);
+	await page.getByRole('button', { name: 'Send' }).click();
+}
+
+export function messageText(page: Page, text: string) {
+	return page.getByTestId('message-text').filter({ hasText: text });
+}
+
+export async function expectMessage(page: Page, text: string, timeout = 20_000): Promise<void> {
+	await expect(messageText(page, text)).toBeVisible({ timeout });
+}

@@ -1,0 +1,73 @@
+import { expect, test } from '@playwright/test';
+import { createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
+
+test.describe('membership', () => {
+	test('P5 secrecy after removal: a removed member stops receiving and cannot read what is sent afterwards', async ({ browser }) => {
+		test.setTimeout(120_000);
+		const host = await newPerson(browser, 'Hana Crane');
+		const group = await createGroup(host.page, 'Removal room');
+		const link = await createInvite(host.page, group);
+		const stays = await newPerson(browser, 'Ivo Reed');
+		const leaves = await newPerson(browser, 'Jo Thistle');
+		await joinByLink(stays, link);
+		await joinByLink(leaves, link);
+
+		await openChat(host.page, group);
+		await send(host.page, 'Everyone can read this');
+		await expectMessage(leaves.page, 'Everyone can read this');
+
+		await host.page.goto(`/g/${group}/people`);
+		await host.page.getByTestId('member').filter({ hasText: 'Jo Thistle' }).getByRole('button', { name: 'Remove' }).click();
+		await host.page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+		await expect(host.page.getByTestId('member')).toHaveCount(2, { timeout: 20_000 });
+		await expect(leaves.page.getByText(/You are no longer a member of Removal room/)).toBeVisible({ timeout: 20_000 });
+
+		await openChat(host.page, group);
+		await send(host.page, 'Said after the removal');
+		await expectMessage(stays.page, 'Said after the removal');
+		await leaves.page.reload();
+		await leaves.page.waitForTimeout(2000);
+		await expect(messageText(leaves.page, 'Said after the removal')).toHaveCount(0);
+		// What they received before stays readable to them.
+		await openChat(leaves.page, group);
+		await expectMessage(leaves.page, 'Everyone can read this');
+		for (const p of [host, stays, leaves]) await p.context.close();
+	});
+
+	test('a listener reads but has no message box, and can start speaking where the group allows it', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const host = await newPerson(browser, 'Kit Swan');
+		const group = await createGroup(host.page, 'Listening room');
+		const link = await createInvite(host.page, group, 'listener');
+		const reader = await newPerson(browser, 'Lee Birch');
+		await joinByLink(reader, link);
+		await expect(reader.page.getByTestId('listener-bar')).toContainText('You are listening');
+		await expect(reader.page.getByLabel('Write a message')).toHaveCount(0);
+		await openChat(host.page, group);
+		await send(host.page, 'Listeners are welcome here');
+		await expectMessage(reader.page, 'Listeners are welcome here');
+		await expect(reader.page.getByRole('button', { name: 'Reply' })).toHaveCount(0);
+
+		await reader.page.getByRole('button', { name: 'Start speaking' }).click();
+		await expect(reader.page.getByLabel('Write a message')).toBeVisible({ timeout: 20_000 });
+		await send(reader.page, 'I finally said something');
+		await expectMessage(host.page, 'I finally said something');
+		await host.context.close();
+		await reader.context.close();
+	});
+
+	test('a listener in a group where listeners may not speak by themselves can only ask to speak', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const host = await newPerson(browser, 'Mo Cedar');
+		const group = await createGroup(host.page, 'Quiet listening', { listenersMaySpeak: false });
+		const link = await createInvite(host.page, group, 'listener');
+		const reader = await newPerson(browser, 'Nia Fern');
+		await joinByLink(reader, link);
+		await expect(reader.page.getByRole('button', { name: 'Start speaking' })).toHaveCount(0);
+		await expect(reader.page.getByLabel('Write a message')).toHaveCount(0);
+		await reader.page.getByRole('button', { name: 'Ask to speak' }).click();
+		await expect(reader.page.getByText('You asked to speak')).toBeVisible({ timeout: 20_000 });
+		await host.context.close();
+		await reader.context.close();
+	});
+});

@@ -1,0 +1,74 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { BASE_URL, createGroup, createInvite, joinByLink, newPerson, openChat, send } from './helpers.ts';
+
+const SIZES = [
+	{ name: 'phone', width: 390, height: 844 },
+	{ name: 'desktop', width: 1280, height: 800 }
+];
+
+async function checkScreen(page: Page, name: string): Promise<void> {
+	await page.waitForTimeout(300);
+	const results = await new AxeBuilder({ page }).analyze();
+	const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+	expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), `${name} has no serious or critical accessibility problem`).toEqual([]);
+	for (const size of SIZES) {
+		await page.setViewportSize({ width: size.width, height: size.height });
+		await page.waitForTimeout(150);
+		await page.screenshot({ path: `test-results/screenshots/${name}-${size.name}.png` });
+	}
+	await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+test('every main screen passes an axe-core scan and is captured at phone and desktop size, in light and dark', async ({ browser }) => {
+	test.setTimeout(180_000);
+	const context = await browser.newContext({ baseURL: BASE_URL });
+	const page = await context.newPage();
+	await page.goto('/welcome');
+	await checkScreen(page, 'welcome');
+	await page.getByRole('button', { name: 'Continue' }).click();
+	await checkScreen(page, 'welcome-name');
+	await page.goto('/help');
+	await checkScreen(page, 'help');
+	await context.close();
+
+	const host = await newPerson(browser, 'Tess Aspen');
+	await checkScreen(host.page, 'groups-empty');
+	await host.page.goto('/new');
+	await checkScreen(host.page, 'create-group');
+	const group = await createGroup(host.page, 'Sunday circle', { description: 'Peer support on Sunday evenings.' });
+	const link = await createInvite(host.page, group);
+	await host.page.getByRole('button', { name: 'QR code' }).last().click().catch(() => {});
+	await checkScreen(host.page, 'invite');
+
+	const guest = await newPerson(browser, 'Uma Clover');
+	await guest.page.goto(link);
+	await expect(guest.page.getByRole('button', { name: 'Join group' })).toBeVisible({ timeout: 20_000 });
+	await checkScreen(guest.page, 'join');
+	await joinByLink(guest, link);
+
+	await openChat(host.page, group);
+	await send(host.page, 'Welcome Uma. Take your time, reading is fine too.');
+	await guest.page.getByRole('button', { name: 'CW' }).click();
+	await guest.page.getByLabel('Content warning').fill('difficult week');
+	await send(guest.page, 'Thank you. It has been a hard week.');
+	await send(guest.page, 'Glad this place exists.');
+	await expect(host.page.getByText('Content warning: difficult week')).toBeVisible({ timeout: 20_000 });
+	await checkScreen(host.page, 'chat');
+	await host.page.goto('/');
+	await checkScreen(host.page, 'groups');
+	await host.page.goto(`/g/${group}/people`);
+	await expect(host.page.getByTestId('member')).toHaveCount(2, { timeout: 20_000 });
+	await host.page.getByRole('button', { name: 'Safety number' }).first().click();
+	await checkScreen(host.page, 'people');
+	await host.page.goto('/settings');
+	await checkScreen(host.page, 'settings');
+
+	await host.page.emulateMedia({ colorScheme: 'dark' });
+	await openChat(host.page, group);
+	await checkScreen(host.page, 'chat-dark');
+	await host.page.goto('/settings');
+	await checkScreen(host.page, 'settings-dark');
+	await host.context.close();
+	await guest.context.close();
+});
