@@ -1,0 +1,80 @@
+/**
+ * P11 limits: per-connection and per-key token buckets answer RELAY_RATE_LIMITED, and a reader
+ * that stops reading is cut off instead of being buffered without bound, while others go on.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import { createGroup, sendMessage } from './fixtures/group.ts';
+import { identity, message, mid } from './fixtures/ops.ts';
+import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
+
+let relay: TestRelay | undefined;
+afterEach(async () => {
+	await relay?.stop();
+	relay = undefined;
+});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('P11 relay robustness: rate limits and slow readers', () => {
+	test('P11 a connection over its frame rate gets RELAY_RATE_LIMITED, and is served again after a pause', async () => {
+		relay = await startRelay({ connectionRate: { perSecond: 5, burst: 10 } });
+		const client = await TestClient.connect(relay.wsUrl);
+		const replies = await Promise.all(Array.from({ length: 30 }, () => client.auth(identity())));
+		const limited = replies.filter((r) => r.code === 'RELAY_RATE_LIMITED');
+		expect(replies.filter((r) => r.t === 'ok').length).toBeLessThanOrEqual(11);
+		expect(limited.length).toBeGreaterThanOrEqual(19);
+		expect(limited[0]!.re).toBeTypeOf('string');
+		await sleep(500);
+		expect((await client.auth(identity())).t).toBe('ok');
+		client.close();
+	});
+
+	test('P11 one key appending over two connections shares one per-key budget', async () => {
+		relay = await startRelay({ keyRate: { perSecond: 1, burst: 4 } });
+		const a = await TestClient.connect(relay.wsUrl);
+		const g = await createGroup(a);
+		const b = await TestClient.connect(relay.wsUrl);
+		await b.auth(g.admin);
+		const replies = await Promise.all(
+			Array.from({ length: 8 }, (_, i) => sendMessage(i % 2 ? a : b, g, g.admin, i))
+		);
+		// The genesis used one token; three messages fit, the rest are refused.
+		expect(replies.filter((r) => r.t === 'ok')).toHaveLength(3);
+		expect(replies.filter((r) => r.code === 'RELAY_RATE_LIMITED')).toHaveLength(5);
+		a.close();
+		b.close();
+	});
+
+	test('P11 a reader that stops reading is closed while another subscriber keeps receiving', { timeout: 60_000 }, async () => {
+		const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
+		relay = await startRelay({ highWaterMark: 256 * 1024, connectionRate: unlimited, keyRate: unlimited });
+		const writer = await TestClient.connect(relay.wsUrl);
+		const g = await createGroup(writer);
+		const slow = await TestClient.connect(relay.wsUrl);
+		const fast = await TestClient.connect(relay.wsUrl);
+		for (const c of [slow, fast]) {
+			await c.auth(g.admin);
+			await c.request({ t: 'sub', group: g.group, as: g.admin.sign, after: 1 });
+			await c.waitFor((f) => f.t === 'live');
+		}
+		slow.ws.pause();
+		// ~27 MB of entries (as base64): more than the kernel's socket buffers plus the high-water mark.
+		const total = 500;
+		for (let i = 0; i < total; i += 50) {
+			await Promise.all(
+				Array.from({ length: 50 }, (_, k) =>
+					writer.request({ t: 'append', group: g.group, mid: mid(), entry: { msg: message(g.group, g.admin.sign, 0, i + k, 40 * 1024) } })
+				)
+			);
+		}
+		await fast.waitFor((f) => f.t === 'entry' && f.seq === total + 1, 30_000);
+		expect(fast.entries()).toHaveLength(total);
+		// The slow one is closed (politely, then for good after the grace period).
+		const r = relay;
+		await expect.poll(() => r.relay.connectionCount, { timeout: 5000 }).toBe(2);
+		slow.ws.resume();
+		expect([1013, 1006]).toContain(await slow.closed());
+		expect(slow.entries().length).toBeLessThan(total);
+		writer.close();
+		fast.close();
+	});
+});
