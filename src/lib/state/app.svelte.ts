@@ -85,6 +85,12 @@ class AppState {
 		return this.device.exportBackup(this.#store, passphrase);
 	}
 
+	/** Adds a passphrase (current = null) or changes it; PROTOCOL_WRONG_PASSPHRASE if `current` is wrong. */
+	async setPassphrase(current: string | null, next: string): Promise<void> {
+		await this.device.setPassphrase(current, next);
+		this.hasPassphrase = true;
+	}
+
 	/** Synchronous on purpose: keys leave memory before anything else happens. */
 	lockNow(): void {
 		this.#unsubscribe?.();

@@ -87,6 +87,29 @@ describe('P10 data at rest: the device vault', () => {
 		expect(await device.status()).toBe('new');
 	});
 
+	test('P10 data at rest: adding a passphrase later locks the same data without re-encrypting it', async () => {
+		const backend = memoryBackend();
+		const device = new Device(backend, cheap);
+		const store = await device.create(null);
+		await store.put('k', utf8('kept'));
+		await device.setPassphrase(null, 'added later passphrase');
+		expect(await device.status()).toBe('locked');
+		expect(await code(device.unlock(null))).toBe('PROTOCOL_WRONG_PASSPHRASE');
+		const again = await device.unlock('added later passphrase');
+		expect(text(await again.get('k'))).toBe('kept');
+	});
+
+	test('P10 data at rest: changing the passphrase with a wrong current one fails with PROTOCOL_WRONG_PASSPHRASE and keeps the old one', async () => {
+		const backend = memoryBackend();
+		const device = new Device(backend, cheap);
+		await device.create('first passphrase');
+		expect(await code(device.setPassphrase('not it', 'second passphrase'))).toBe('PROTOCOL_WRONG_PASSPHRASE');
+		await device.unlock('first passphrase');
+		await device.setPassphrase('first passphrase', 'second passphrase');
+		expect(await code(device.unlock('first passphrase'))).toBe('PROTOCOL_WRONG_PASSPHRASE');
+		await device.unlock('second passphrase');
+	});
+
 	test('a device that is already set up refuses to be created again with PROTOCOL_NOT_ALLOWED', async () => {
 		const device = new Device(memoryBackend(), cheap);
 		await device.create(null);

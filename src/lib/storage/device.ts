@@ -6,7 +6,7 @@
 import { ProtocolError } from '../protocol/errors.ts';
 import { fromB64, toB64 } from '../protocol/bytes.ts';
 import type { CJson } from '../protocol/cjson.ts';
-import { ready } from '../crypto/sodium.ts';
+import { ready, sodium } from '../crypto/sodium.ts';
 import { exportBackup, importBackup, newStorageKey, unwrapStorageKey, wrapStorageKey, type KdfCost, type WrappedKey } from '../crypto/vault.ts';
 import type { DeviceBackend } from './kv.ts';
 import { sealedStore, type SealedStore } from './sealed-store.ts';
@@ -60,6 +60,23 @@ export class Device {
 		if (keyring.passphrase && !passphrase) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'a passphrase is needed');
 		const storageKey = await unwrapStorageKey(keyring.wrapped, keyring.passphrase ? passphrase : null);
 		return sealedStore(this.backend.records, storageKey);
+	}
+
+	/**
+	 * Adds or changes the passphrase: the same storage key is wrapped again, so no record changes.
+	 * A wrong current passphrase throws PROTOCOL_WRONG_PASSPHRASE and leaves the keyring as it was.
+	 */
+	async setPassphrase(current: string | null, next: string): Promise<void> {
+		await ready();
+		const keyring = await this.backend.readKeyring();
+		if (!isKeyring(keyring)) throw new ProtocolError('PROTOCOL_LOCKED', 'this device has no local data yet');
+		const storageKey = await unwrapStorageKey(keyring.wrapped, keyring.passphrase ? current : null);
+		try {
+			const wrapped = await wrapStorageKey(storageKey, next, this.cost);
+			await this.backend.writeKeyring({ v: 1, passphrase: true, wrapped } satisfies Keyring);
+		} finally {
+			sodium().memzero(storageKey);
+		}
 	}
 
 	/** Deletes every record and the keyring. */
