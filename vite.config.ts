@@ -1,6 +1,11 @@
 import { defineConfig } from 'vite';
 import { sveltekit } from '@sveltejs/kit/vite';
 import adapter from '@sveltejs/adapter-node';
+import { resolve } from 'node:path';
+
+// A deployment can ship its own crisis lines: UNSEEN_CRISIS_FILE=/path/crisis.json npm run build
+// (same shape as src/lib/config/crisis.json; checked when the app loads, never fetched at run time).
+const crisisFile = process.env.UNSEEN_CRISIS_FILE;
 
 // SvelteKit 3 takes its configuration here: a svelte.config.js is refused at start-up.
 export default defineConfig({
@@ -24,6 +29,7 @@ export default defineConfig({
 			}
 		})
 	],
+	resolve: crisisFile ? { alias: [{ find: /^\.\/crisis\.json$/, replacement: resolve(crisisFile) }] } : {},
 	test: {
 		include: ['src/**/*.{test,spec}.ts', 'server/**/*.{test,spec}.ts', 'test/**/*.test.ts'],
 		exclude: ['test/browser/**', 'node_modules/**'],
