@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SenderChain, kdf } from '../../src/lib/crypto/chain.ts';
-import { buildHello, encryptMessage, newEpochSigningKey, pairMacKey, type Content } from '../../src/lib/crypto/message.ts';
+import { buildHello, encryptMessage, messageLink, newEpochSigningKey, pairMacKey, type Content } from '../../src/lib/crypto/message.ts';
 import { commit, computeStamp } from '../../src/lib/crypto/franking.ts';
 import { buildReport, sealReport } from '../../src/lib/crypto/report.ts';
 import { exportBackup, sealRecord, wrapStorageKey } from '../../src/lib/crypto/vault.ts';
@@ -67,12 +67,16 @@ export async function messageVectors(): Promise<Record<string, unknown>> {
 		{ ctr: 1, content: { t: 'text', text: 'this feels familiar', cw: 'grief' } },
 		{ ctr: 2, content: { t: 'react', to: { sender: bob.sign, epoch: 2, ctr: 0 }, emoji: '💛' } }
 	];
+	// Counter 1 is unlinked, counter 2 links to counter 1 (`prev` = its messageLink).
+	let prev: Uint8Array | undefined;
 	const envelopes = contents.map(({ ctr, content }) => {
 		const msgKey = fill(0x40 + ctr);
 		const frankingKey = fill(0x60 + ctr);
 		const nonce = fill(0x80 + ctr, 24);
-		const { envelope } = encryptMessage({ group, epoch: 2, sender: alice.sign, ctr, state, content, msgKey, eskSk: esk.eskSk, frankingKey, nonce });
-		return { msgKey: toB64(msgKey), frankingKey: toB64(frankingKey), nonce: toB64(nonce), content, envelope };
+		const linkTo = ctr === 2 ? prev : undefined;
+		const { envelope } = encryptMessage({ group, epoch: 2, sender: alice.sign, ctr, state, content, msgKey, eskSk: esk.eskSk, frankingKey, nonce, prev: linkTo });
+		prev = messageLink(envelope, linkTo);
+		return { msgKey: toB64(msgKey), frankingKey: toB64(frankingKey), nonce: toB64(nonce), content, ...(linkTo ? { prev: toB64(linkTo) } : {}), link: toB64(prev), envelope };
 	});
 	const message = {
 		members: people.map(({ boxSk: _secret, ...p }) => p),

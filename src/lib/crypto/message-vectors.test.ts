@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { messageVectors } from '../../../test/vectors/message-vectors.ts';
 import { ready, sodium } from './sodium.ts';
 import { SenderChain } from './chain.ts';
-import { openMessage, verifyHello, type HelloContent } from './message.ts';
+import { messageLink, openMessage, verifyHello, type HelloContent } from './message.ts';
 import { checkStamp, verifyCommitment } from './franking.ts';
 import { openReport } from './report.ts';
 import { importBackup, openRecord, unwrapStorageKey, type WrappedKey } from './vault.ts';
@@ -53,6 +53,10 @@ describe('known-answer vectors', () => {
 		const boxSk = (seed: string) => sodium().crypto_box_seed_keypair(fromB64(seed)).privateKey;
 		const opened = v.envelopes.map((e: { envelope: never; msgKey: string }) => openMessage(e.envelope, fromB64(e.msgKey), fromB64(v.eskPk)));
 		opened.forEach((o: { content: unknown }, i: number) => expect(o.content).toEqual(v.envelopes[i].content));
+		opened.forEach((o: { header: never; prev?: Uint8Array }, i: number) => {
+			expect(o.prev && toB64(o.prev)).toBe(v.envelopes[i].prev);
+			expect(toB64(messageLink(o.header, o.prev))).toBe(v.envelopes[i].link);
+		});
 		const [alice, ...others] = v.members;
 		for (const r of others) {
 			const esk = verifyHello(opened[0].content as HelloContent, { group: v.group, epoch: v.epoch, sender: alice.sign, senderBox: alice.box, me: r.sign, myBoxSk: boxSk(r.boxSeed) });

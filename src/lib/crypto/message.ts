@@ -3,13 +3,17 @@
  *
  *   header   = { v: 1, group, epoch, sender, ctr, state, c }
  *   ad       = labelled("unseen/v1/msg", header)
- *   inner    = cjson({ body: b64(contentBytes), fk: b64(fk), sig: b64(Sign(eskSk, labelled("unseen/v1/msg-sig", header))) })
+ *   signed   = ctr > 0 and the sender links ? { ...header, prev: b64(link of its message ctr - 1) } : header
+ *   link     = SHA-256(labelled("unseen/v1/msg-link", signed))   of each message
+ *   inner    = cjson({ body: b64(contentBytes), fk: b64(fk), prev?, sig: b64(Sign(eskSk, labelled("unseen/v1/msg-sig", signed))) })
  *   padded   = inner ‖ 0x80 ‖ 0x00*  (ISO/IEC 7816-4, to the next multiple of 256 bytes)
  *   envelope = { ...header, n: b64(nonce), ct: b64(XChaCha20-Poly1305(msgKey, n, padded, ad)) }
  *
  * `decryptMessage` opens, unpads, and checks the franking commitment before it returns
  * anything (P8); the signature is checked with `verifyMessageSignature` against the sender's
- * eskPk from its hello (hello.ts), or in one step with `openMessage`.
+ * eskPk from its hello (hello.ts), or in one step with `openMessage`. `prev` links each message
+ * to the sender's previous one, so a backlog can be verified with one signature per sender
+ * (history.ts `verifyLinked`).
  */
 import * as v from 'valibot';
 import { b64Bytes, fromUtf8, toB64, utf8 } from '../protocol/bytes.ts';
@@ -49,9 +53,19 @@ export function headerOf(envelope: EnvelopeHeader): EnvelopeHeader {
 }
 
 const adOf = (header: EnvelopeHeader) => labelled(LABEL.msgAd, headerOf(header));
-const sigInput = (header: EnvelopeHeader) => labelled(LABEL.msgSig, headerOf(header));
+/** The value a message signature covers: the header, plus `prev` when the sender links. */
+const signedValue = (header: EnvelopeHeader, prev?: Uint8Array) => (prev ? { ...headerOf(header), prev: toB64(prev) } : headerOf(header));
+const sigInput = (header: EnvelopeHeader, prev?: Uint8Array) => labelled(LABEL.msgSig, signedValue(header, prev));
 
-const innerSchema = v.strictObject({ body: b64([1, MAX_CONTENT_BYTES]), fk: key32, sig: sig64 });
+/**
+ * SHA-256(labelled("unseen/v1/msg-link", signed)): what the sender's next message names as
+ * `prev`. It covers this message's own `prev`, so a chain of links is as strong as a signature.
+ */
+export function messageLink(header: EnvelopeHeader, prev?: Uint8Array): Uint8Array {
+	return sodium().crypto_hash_sha256(labelled(LABEL.msgLink, signedValue(header, prev)));
+}
+
+const innerSchema = v.strictObject({ body: b64([1, MAX_CONTENT_BYTES]), fk: key32, prev: v.optional(key32), sig: sig64 });
 
 export interface EncryptInput {
 	group: string;
@@ -63,6 +77,8 @@ export interface EncryptInput {
 	content: Content;
 	msgKey: Uint8Array;
 	eskSk: Uint8Array;
+	/** `messageLink` of the sender's own message ctr - 1 in this epoch (optional; never at ctr 0). */
+	prev?: Uint8Array;
 	/** Test vectors only: fixed franking key and nonce. */
 	frankingKey?: Uint8Array;
 	nonce?: Uint8Array;
@@ -80,13 +96,15 @@ export function encryptMessage(input: EncryptInput): Encrypted {
 	if ((input.content.t === 'hello') !== (input.ctr === 0)) {
 		throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a hello is sent at counter 0 and only there');
 	}
+	if (input.prev && (input.ctr === 0 || input.prev.length !== 32)) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'prev links a 32-byte hash, never at counter 0');
 	const contentBytes = encodeContent(input.content);
 	const frankingKey = input.frankingKey?.slice() ?? newFrankingKey();
 	const ctx = { group: input.group, epoch: input.epoch, sender: input.sender, ctr: input.ctr };
 	const c = commit(frankingKey, ctx, contentBytes);
 	const header: EnvelopeHeader = { v: 1, ...ctx, state: input.state, c: toB64(c) };
-	const sig = s.crypto_sign_detached(sigInput(header), input.eskSk);
-	const inner = utf8(canonicalJson({ body: toB64(contentBytes), fk: toB64(frankingKey), sig: toB64(sig) }));
+	const sig = s.crypto_sign_detached(sigInput(header, input.prev), input.eskSk);
+	const prev = input.prev ? toB64(input.prev) : undefined;
+	const inner = utf8(canonicalJson({ body: toB64(contentBytes), fk: toB64(frankingKey), prev, sig: toB64(sig) }));
 	const padded = pad(inner);
 	const nonce = input.nonce ?? s.randombytes_buf(s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 	const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, adOf(header), null, nonce, input.msgKey);
@@ -101,6 +119,8 @@ export interface Decrypted {
 	contentBytes: Uint8Array;
 	frankingKey: Uint8Array;
 	sig: Uint8Array;
+	/** The sender's link to its previous envelope, when it sent one (part of the signed data). */
+	prev?: Uint8Array;
 }
 
 /**
@@ -138,14 +158,17 @@ export function decryptMessage(envelope: Envelope, msgKey: Uint8Array): Decrypte
 	if ((content.t === 'hello') !== (header.ctr === 0)) {
 		throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a hello is sent at counter 0 and only there');
 	}
-	return { header, content, contentBytes, frankingKey, sig: b64Bytes(inner.output.sig, 64, 'sig') };
+	const prev = inner.output.prev === undefined ? undefined : b64Bytes(inner.output.prev, 32, 'prev');
+	if (prev && header.ctr === 0) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a hello links to nothing');
+	const sig = b64Bytes(inner.output.sig, 64, 'sig');
+	return prev ? { header, content, contentBytes, frankingKey, sig, prev } : { header, content, contentBytes, frankingKey, sig };
 }
 
-/** Throws PROTOCOL_BAD_SIGNATURE unless `sig` is the epoch signing key's signature over `header`. */
-export function verifyMessageSignature(header: EnvelopeHeader, sig: Uint8Array, eskPk: Uint8Array): void {
+/** Throws PROTOCOL_BAD_SIGNATURE unless `sig` is the epoch signing key's signature over `header` (and `prev`). */
+export function verifyMessageSignature(header: EnvelopeHeader, sig: Uint8Array, eskPk: Uint8Array, prev?: Uint8Array): void {
 	let ok = false;
 	try {
-		ok = sig.length === 64 && eskPk.length === 32 && sodium().crypto_sign_verify_detached(sig, sigInput(header), eskPk);
+		ok = sig.length === 64 && eskPk.length === 32 && sodium().crypto_sign_verify_detached(sig, sigInput(header, prev), eskPk);
 	} catch {
 		ok = false;
 	}
@@ -162,6 +185,6 @@ export function openMessage(envelope: Envelope, msgKey: Uint8Array, eskPk: Uint8
 	const opened = decryptMessage(envelope, msgKey);
 	const key = opened.content.t === 'hello' ? b64Bytes(opened.content.esk, 32, 'esk') : eskPk;
 	if (!key) throw new ProtocolError('PROTOCOL_UNVERIFIED_SENDER', 'no verified hello from this sender in this epoch');
-	verifyMessageSignature(opened.header, opened.sig, key);
+	verifyMessageSignature(opened.header, opened.sig, key, opened.prev);
 	return opened;
 }

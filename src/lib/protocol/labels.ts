@@ -13,6 +13,7 @@ export const LABEL = {
 	opHash: 'unseen/v1/op-hash',
 	epochCommit: 'unseen/v1/epoch-commit',
 	safetyNumber: 'unseen/v1/safety-number',
+	msgLink: 'unseen/v1/msg-link',
 	// key derivation (BLAKE2b keyed)
 	identity: 'unseen/v1/identity',
 	identitySign: 'unseen/v1/identity-sign',
