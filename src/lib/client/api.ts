@@ -100,6 +100,25 @@ export interface InvitePreview {
 	expires: number;
 }
 
+export interface ReportedMessageView {
+	sender: string;
+	senderName: string | null;
+	seq: number;
+	ts: number;
+	text: string | null;
+	/** The relay confirmed its stamp and the words match the sender's franking commitment (P8). */
+	verified: boolean;
+	/** Why not verified: 'commitment' (words altered), 'stamp' (stamp not genuine), 'stamp-unchecked', 'content', 'group'. */
+	reason?: string;
+}
+
+export interface ReportView {
+	seq: number;
+	ts: number;
+	note: string;
+	messages: ReportedMessageView[];
+}
+
 export interface CreateGroupOptions {
 	name: string;
 	description: string;
@@ -152,4 +171,6 @@ export interface UnseenClientApi {
 
 	/** Seals the chosen messages to the group's moderators (and the deployment moderator if `service`). */
 	report(group: string, messageIds: string[], note: string, service: boolean): Promise<void>;
+	/** Moderator inbox: reports addressed to me in this group, each message verified. */
+	reports(group: string): Promise<ReportView[]>;
 }

@@ -63,10 +63,19 @@ export class History {
 		return this.byId.get(id);
 	}
 
-	takeDirty(): ChatMessage[] {
-		const out = [...this.dirty].map((id) => this.byId.get(id)).filter((m): m is ChatMessage => m !== undefined);
+	/** Ids changed (or removed) since the last call, for incremental persistence. */
+	takeDirty(): string[] {
+		const out = [...this.dirty];
 		this.dirty.clear();
 		return out;
+	}
+
+	/** A line about the group itself (joins, removals), named after the op's relay seq. */
+	addSystem(seq: number, ts: number, text: string): boolean {
+		const id = `op:${seq}`;
+		if (this.byId.has(id)) return false;
+		this.put({ id, group: this.group, sender: '', senderName: null, self: false, kind: 'system', text, reactions: {}, edited: false, deleted: false, hidden: false, ts, seq, status: 'sent' });
+		return true;
 	}
 
 	/** A local message the user just wrote, shown at once as `sending`. */

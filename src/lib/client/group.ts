@@ -1,0 +1,226 @@
+/**
+ * One group inside the client: its pure GroupSession plus what the device keeps around it
+ * (transcript, warnings, outbox, franking material for reports, invite links, verifications),
+ * loaded from and saved to the Store. Entries from the relay are applied here in relay order;
+ * saving is coalesced so a long backlog does not write once per entry.
+ */
+import type { ChatMessage, Store, Warning } from './api.ts';
+import { History, type MessageContent } from './history.ts';
+import { getJson, keys, listJson, putJson } from './store.ts';
+import { GroupSession } from '../protocol/session/session.ts';
+import type { Content, FrankingRecord, RelayEntry, SessionEvent, SendStep } from '../protocol/session/types.ts';
+import type { Identity } from '../crypto/identity.ts';
+import type { Primitives } from '../protocol/group/types.ts';
+
+export interface OutboxItem {
+	/** Local id (also the history id while sending). */
+	id: string;
+	n: number;
+	content: Content;
+	createdAt: number;
+	status: 'sending' | 'failed';
+	/** The prepared entry: resent byte for byte (same mid) until the relay acknowledges it. */
+	step?: SendStep;
+	error?: string;
+}
+
+export interface GroupEvents {
+	messages(): void;
+	members(): void;
+	warning(warning: Warning): void;
+	removed(): void;
+}
+
+const MAX_WARNINGS = 200;
+
+export class GroupHandle {
+	readonly id: string;
+	session: GroupSession;
+	history: History;
+	warnings: Warning[];
+	outbox: OutboxItem[];
+	inviteLinks: Record<string, string>;
+	verified: Record<string, { name: string | null }>;
+	sync: { start: number; head: number } | null = null;
+	readonly #store: Store;
+	#waiters: { seq: number; resolve(): void }[] = [];
+	#saving: Promise<void> = Promise.resolve();
+	#dirty = false;
+	#newFranking = new Map<string, FrankingRecord>();
+
+	private constructor(store: Store, session: GroupSession, history: History) {
+		this.#store = store;
+		this.id = session.data.group;
+		this.session = session;
+		this.history = history;
+		this.warnings = [];
+		this.outbox = [];
+		this.inviteLinks = {};
+		this.verified = {};
+	}
+
+	static fresh(store: Store, session: GroupSession): GroupHandle {
+		return new GroupHandle(store, session, new History(session.data.group));
+	}
+
+	static async load(store: Store, group: string, id: Identity, primitives: Primitives): Promise<GroupHandle | null> {
+		const data = await getJson(store, keys.session(group));
+		if (!data) return null;
+		const session = GroupSession.fromJSON(data, id, primitives);
+		const records = (await listJson<ChatMessage>(store, keys.messages(group))).map((r) => r.value);
+		const handle = new GroupHandle(store, session, new History(group, records));
+		handle.warnings = (await getJson<Warning[]>(store, keys.warnings(group))) ?? [];
+		handle.outbox = (await listJson<OutboxItem>(store, keys.outboxAll(group))).map((r) => r.value);
+		for (const { key, value } of await listJson<{ link: string }>(store, keys.invites(group))) {
+			handle.inviteLinks[key.slice(keys.invites(group).length)] = value.link;
+		}
+		handle.verified = (await getJson(store, keys.verified(group))) ?? {};
+		return handle;
+	}
+
+	get cursor(): number {
+		return this.session.data.cursor;
+	}
+
+	/** Resolves once every entry up to `seq` has been applied. */
+	waitFor(seq: number, timeoutMs = 15_000): Promise<boolean> {
+		if (this.cursor >= seq) return Promise.resolve(true);
+		return new Promise((resolve) => {
+			const timer = setTimeout(() => {
+				this.#waiters = this.#waiters.filter((w) => w !== waiter);
+				resolve(false);
+			}, timeoutMs);
+			const waiter = { seq, resolve: () => (clearTimeout(timer), resolve(true)) };
+			this.#waiters.push(waiter);
+		});
+	}
+
+	/** Applies one relay entry and reports what changed. */
+	apply(item: RelayEntry, on: GroupEvents): void {
+		const events = this.session.receive(item);
+		let messages = false;
+		let members = false;
+		for (const event of events) {
+			switch (event.type) {
+				case 'message':
+					messages = this.applyContent(event) || messages;
+					break;
+				case 'profile':
+					this.history.rename(event.sender, event.name);
+					members = true;
+					break;
+				case 'op':
+					members = true;
+					messages = this.opNotice(event) || messages;
+					break;
+				case 'hidden':
+					messages = this.history.hideSeq(event.seq) || messages;
+					break;
+				case 'removed':
+					on.removed();
+					break;
+				case 'warning': {
+					const warning: Warning = { kind: event.kind, text: event.text, at: event.at };
+					this.warnings = [...this.warnings.slice(-(MAX_WARNINGS - 1)), warning];
+					on.warning(warning);
+					break;
+				}
+				case 'own':
+					break;
+			}
+		}
+		this.#dirty = true;
+		if (messages) on.messages();
+		if (members) on.members();
+		const ready = this.#waiters.filter((w) => w.seq <= this.cursor);
+		this.#waiters = this.#waiters.filter((w) => w.seq > this.cursor);
+		for (const w of ready) w.resolve();
+	}
+
+	private applyContent(event: Extract<SessionEvent, { type: 'message' }>): boolean {
+		const name = this.session.data.profiles[event.address.sender] ?? null;
+		const changed = this.history.apply(
+			{ address: event.address, content: event.content as MessageContent, seq: event.seq, ts: event.ts, self: false },
+			name
+		);
+		if (event.franking && (event.content.t === 'text' || event.content.t === 'system')) {
+			this.#newFranking.set(`${event.address.sender}:${event.address.epoch}:${event.address.ctr}`, event.franking);
+		}
+		return changed;
+	}
+
+	/** A system line in the transcript for membership changes people should see. */
+	private opNotice(event: Extract<SessionEvent, { type: 'op' }>): boolean {
+		const { op } = event;
+		const names = this.session.data.profiles;
+		const who = (key: string) => names[key] ?? 'someone';
+		let text: string | null = null;
+		if (op.kind === 'join') text = `${who(op.author)} joined${op.member.role === 'listener' ? ' as a listener' : ''}.`;
+		else if (op.kind === 'remove') text = `${who(op.target)} was removed. Keys were changed.`;
+		else if (op.kind === 'leave') text = `${who(op.author)} left.`;
+		else if (op.kind === 'role') text = `${who(op.target)} is now ${op.role === 'admin' ? 'an admin' : `a ${op.role}`}.`;
+		else if (op.kind === 'rekey') text = null;
+		if (!text) return false;
+		return this.history.addSystem(event.seq, event.ts, text);
+	}
+
+	addWarning(warning: Warning): void {
+		this.warnings = [...this.warnings.slice(-(MAX_WARNINGS - 1)), warning];
+		this.#dirty = true;
+	}
+
+	/** Stores franking material of a message I sent (reports may include my own messages' context). */
+	keepFranking(id: string, record: FrankingRecord): void {
+		this.#newFranking.set(id, record);
+	}
+
+	franking(id: string): Promise<FrankingRecord | undefined> {
+		const pending = this.#newFranking.get(id);
+		return pending ? Promise.resolve(pending) : getJson<FrankingRecord>(this.#store, keys.franking(this.id, id));
+	}
+
+	markDirty(): void {
+		this.#dirty = true;
+	}
+
+	/** Writes everything changed since the last save. Saves are serialised. */
+	save(): Promise<void> {
+		this.#saving = this.#saving.then(() => this.#write());
+		return this.#saving;
+	}
+
+	async saveOutbox(item: OutboxItem): Promise<void> {
+		await putJson(this.#store, keys.outbox(this.id, item.n), item);
+	}
+
+	async dropOutbox(item: OutboxItem): Promise<void> {
+		this.outbox = this.outbox.filter((o) => o !== item);
+		await this.#store.delete(keys.outbox(this.id, item.n));
+	}
+
+	async saveInviteLink(key: string, link: string): Promise<void> {
+		this.inviteLinks[key] = link;
+		await putJson(this.#store, keys.invite(this.id, key), { link });
+	}
+
+	async saveVerified(): Promise<void> {
+		await putJson(this.#store, keys.verified(this.id), this.verified);
+	}
+
+	async #write(): Promise<void> {
+		const store = this.#store;
+		const dirtyMessages = this.history.takeDirty();
+		const franking = [...this.#newFranking];
+		this.#newFranking.clear();
+		if (!this.#dirty && dirtyMessages.length === 0 && franking.length === 0) return;
+		this.#dirty = false;
+		await putJson(store, keys.session(this.id), this.session.toJSON());
+		for (const id of dirtyMessages) {
+			const record = this.history.get(id);
+			if (record) await putJson(store, keys.message(this.id, id), record);
+			else await store.delete(keys.message(this.id, id));
+		}
+		for (const [id, record] of franking) await putJson(store, keys.franking(this.id, id), record);
+		await putJson(store, keys.warnings(this.id), this.warnings);
+	}
+}

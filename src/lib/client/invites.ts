@@ -1,0 +1,64 @@
+/**
+ * Invite fetch (docs/PROTOCOL.md §7, §9.6): prove possession of the invite secret to the relay
+ * by signing its challenge with the invite key, receive the group's op log, verify the whole
+ * log (a relay cannot make up a group), check the invite is active in it, and open the invite
+ * body for the preview. The secret never leaves the device.
+ */
+import type { InvitePreview } from './api.ts';
+import { RelayError, type Connection } from './connection.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { Op } from '../protocol/schema.ts';
+import { replayLog } from '../protocol/group/state.ts';
+import type { Primitives } from '../protocol/group/types.ts';
+import { inviteFetchSignature, inviteKeys, openInviteBody, parseInviteLink, wipeInviteKeys } from '../crypto/invite.ts';
+import { toB64 } from '../protocol/bytes.ts';
+
+export interface FetchedInvite {
+	preview: InvitePreview;
+	ops: { seq: number; ts: number; op: Op }[];
+	/** The invite secret; the caller wipes it. */
+	secret: Uint8Array;
+}
+
+export async function fetchInvite(conn: Connection, link: string, primitives: Primitives): Promise<FetchedInvite> {
+	const { group, secret } = parseInviteLink(link);
+	const keys = inviteKeys(secret, group);
+	try {
+		const key = toB64(keys.signPk);
+		const challenge = conn.hello?.challenge;
+		if (!challenge) throw new RelayError('CLIENT_OFFLINE', 'not connected to the relay');
+		let ok;
+		try {
+			ok = await conn.request({ t: 'invite', group, key, sig: inviteFetchSignature(keys, challenge, group) });
+		} catch (error) {
+			if (error instanceof RelayError && (error.code === 'RELAY_INVITE_INVALID' || error.code === 'RELAY_NO_GROUP')) {
+				throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite has expired, was withdrawn or was used up');
+			}
+			throw error;
+		}
+		const ops = ok.ops ?? [];
+		const state = replayLog(
+			ops.map((o) => o.op),
+			(i) => ({ now: ops[i]!.ts, primitives })
+		);
+		if (state.group !== group) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'the relay sent the log of another group');
+		const invite = state.invites[key];
+		const lastTs = ops.length ? ops[ops.length - 1]!.ts : 0;
+		if (!invite || invite.revoked || invite.uses >= invite.maxUses || invite.expires <= Math.max(lastTs, Date.now())) {
+			throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite has expired, was withdrawn or was used up');
+		}
+		const inviteOp = ops.find((o) => o.op.kind === 'invite' && o.op.invite.key === key)?.op;
+		if (!inviteOp || inviteOp.kind !== 'invite') throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'invite not found in the group log');
+		const body = openInviteBody(keys, group, inviteOp.body);
+		return {
+			preview: { group, name: body.name, description: body.description, inviterName: body.inviter.name || null, role: invite.role, expires: invite.expires },
+			ops,
+			secret
+		};
+	} catch (error) {
+		secret.fill(0);
+		throw error;
+	} finally {
+		wipeInviteKeys(keys);
+	}
+}

@@ -1,0 +1,97 @@
+/**
+ * Sending an outbox item: ask the session for the next step (a rekey op, this epoch's hello,
+ * then the message), persist it, append it, and move on only when the relay acknowledged it.
+ * A prepared step is resent with the same `mid` after a reconnect, so the relay stores it once
+ * (§9.4). RELAY_CONFLICT and RELAY_STALE_EPOCH mean the log moved: catch up, then rebuild.
+ */
+import { RelayError, type Connection } from './connection.ts';
+import type { GroupHandle, OutboxItem } from './group.ts';
+import { helloAcked, nextStep } from '../protocol/session/send.ts';
+import { headerOf } from '../crypto/message.ts';
+import type { MessageContent } from './history.ts';
+import { isProtocolError } from '../protocol/errors.ts';
+
+export type SendResult = 'sent' | 'failed' | 'offline';
+
+const MAX_REBUILDS = 6;
+
+/** Waits a little for entries the relay has and we have not seen yet. */
+export async function catchUp(g: GroupHandle): Promise<void> {
+	await g.waitFor(g.cursor + 1, 1_500);
+}
+
+export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxItem, now: () => number): Promise<SendResult> {
+	for (let rebuild = 0; rebuild < MAX_REBUILDS; rebuild++) {
+		let step = item.step;
+		if (!step) {
+			try {
+				step = nextStep(g.session, item.content, now());
+			} catch (error) {
+				return fail(g, item, error);
+			}
+			item.step = step;
+			// The chain moved: persist the session before anything leaves the device.
+			g.markDirty();
+			await g.save();
+			await g.saveOutbox(item);
+		}
+		try {
+			const entry = step.kind === 'op' ? { op: step.op } : { msg: step.envelope };
+			const ok = await conn.request({ t: 'append', group: g.id, mid: step.mid, entry });
+			if (step.kind === 'op') {
+				await g.waitFor(ok.seq ?? 0);
+				item.step = undefined;
+				await g.saveOutbox(item);
+				continue;
+			}
+			if (step.kind === 'hello') {
+				helloAcked(g.session, step.envelope.epoch);
+				item.step = undefined;
+				g.markDirty();
+				await g.save();
+				await g.saveOutbox(item);
+				continue;
+			}
+			const seq = ok.seq ?? 0;
+			const ts = ok.ts ?? now();
+			if (item.content.t === 'text') g.history.settle(item.id, step.address, seq, ts);
+			else g.history.apply({ address: step.address, content: item.content as MessageContent, seq, ts, self: true }, null);
+			if (ok.stamp) {
+				g.keepFranking(`${step.address.sender}:${step.address.epoch}:${step.address.ctr}`, {
+					header: headerOf(step.envelope),
+					n: step.envelope.n,
+					seq,
+					ts,
+					stamp: ok.stamp,
+					fk: step.fk,
+					body: step.body
+				});
+			}
+			await g.dropOutbox(item);
+			g.markDirty();
+			await g.save();
+			return 'sent';
+		} catch (error) {
+			if (error instanceof RelayError && error.transient) return 'offline';
+			if (error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_STALE_EPOCH')) {
+				item.step = undefined;
+				await g.saveOutbox(item);
+				await catchUp(g);
+				continue;
+			}
+			return fail(g, item, error);
+		}
+	}
+	return fail(g, item, new Error('the group kept changing while sending'));
+}
+
+async function fail(g: GroupHandle, item: OutboxItem, error: unknown): Promise<SendResult> {
+	item.status = 'failed';
+	item.step = undefined;
+	item.error = error instanceof RelayError || isProtocolError(error) ? error.code : 'CLIENT_ERROR';
+	await g.saveOutbox(item);
+	if (item.content.t === 'text') g.history.setStatus(item.id, 'failed');
+	g.markDirty();
+	await g.save();
+	return 'failed';
+}

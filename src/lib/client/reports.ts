@@ -1,0 +1,79 @@
+/**
+ * The client half of reporting (docs/PROTOCOL.md §6.3, §9.7-9.8, property P8). A member seals
+ * the chosen messages (with their franking keys and relay stamps) to the group's moderators
+ * and admins, or to the deployment moderator; a moderator opens the reports addressed to it and
+ * verifies each message: the commitment locally, the stamp by asking the relay.
+ */
+import type { ReportView } from './api.ts';
+import { RelayError, type Connection } from './connection.ts';
+import type { GroupHandle } from './group.ts';
+import { ProtocolError, isProtocolError } from '../protocol/errors.ts';
+import type { Envelope } from '../protocol/schema.ts';
+import { fromB64, toB64 } from '../protocol/bytes.ts';
+import { buildReport, openReport, sealReport, verifyReport, type ReportInput } from '../crypto/report.ts';
+
+export async function sendReport(conn: Connection, g: GroupHandle, messageIds: string[], note: string, service: boolean): Promise<void> {
+	const inputs: ReportInput[] = [];
+	for (const id of messageIds) {
+		const record = await g.franking(id);
+		if (!record) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message cannot be reported from this device');
+		// The report discloses the header and nonce, never the ciphertext: `ct` is not needed.
+		const envelope = { ...record.header, n: record.n, ct: '' } as Envelope;
+		inputs.push({ envelope, seq: record.seq, ts: record.ts, stamp: record.stamp, frankingKey: fromB64(record.fk), contentBytes: fromB64(record.body) });
+	}
+	const report = buildReport(g.id, inputs, note);
+	let recipients: string[];
+	if (service) {
+		const moderator = conn.hello?.moderator;
+		if (!moderator) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this service has no moderator to report to');
+		recipients = [moderator.box];
+	} else {
+		const log = g.session.state;
+		recipients = log ? Object.values(log.members).filter((m) => (m.role === 'admin' || m.role === 'moderator') && m.sign !== g.session.me).map((m) => m.box) : [];
+		if (recipients.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this group has no other moderator or admin to report to');
+	}
+	const sealed = sealReport(report, recipients);
+	for (const input of inputs) input.frankingKey.fill(0);
+	await conn.request(service ? { t: 'report', sealed } : { t: 'report', group: g.id, sealed });
+}
+
+export async function fetchReports(conn: Connection, g: GroupHandle): Promise<ReportView[]> {
+	const me = g.session.me;
+	const myBox = toB64(g.session.id.boxPk);
+	const ok = await conn.request({ t: 'reports', as: me, group: g.id, after: 0 });
+	const out: ReportView[] = [];
+	for (const stored of ok.reports ?? []) {
+		const mine = stored.sealed.find((s) => s.to === myBox);
+		if (!mine) continue;
+		let report;
+		try {
+			report = openReport(mine.box, g.session.id.boxPk, g.session.id.boxSk);
+		} catch (error) {
+			if (isProtocolError(error)) continue;
+			throw error;
+		}
+		if (report.group !== g.id) continue;
+		const verdicts = await verifyReport(report, async (fields) => {
+			const reply = await conn.request({ t: 'verify', as: me, ...fields }).catch((error: unknown) => {
+				if (error instanceof RelayError && !error.transient) return { valid: false };
+				throw error;
+			});
+			return reply.valid === true;
+		});
+		out.push({
+			seq: stored.seq,
+			ts: stored.ts,
+			note: report.note,
+			messages: verdicts.map((v) => ({
+				sender: v.sender,
+				senderName: g.session.data.profiles[v.sender] ?? null,
+				seq: v.seq,
+				ts: v.ts,
+				text: v.content && v.content.t === 'text' ? v.content.text : null,
+				verified: v.verified,
+				...(v.reason ? { reason: v.reason } : {})
+			}))
+		});
+	}
+	return out;
+}

@@ -1,0 +1,63 @@
+/**
+ * Plain-data views of a group for the UI (src/lib/client/api.ts): summaries, members with
+ * safety numbers and verification state, invites. Read-only over a GroupHandle.
+ */
+import type { GroupSummary, InviteView, MemberView } from './api.ts';
+import type { GroupHandle } from './group.ts';
+import { safetyNumber } from '../crypto/safety.ts';
+
+export function summary(g: GroupHandle): GroupSummary | null {
+	const data = g.session.data;
+	const log = data.log;
+	if (!log) return null;
+	const me = log.members[data.me];
+	const out: GroupSummary = {
+		id: g.id,
+		name: data.name,
+		description: data.description,
+		role: me?.role ?? 'listener',
+		pseudonym: data.profiles[data.me] ?? '',
+		pair: log.settings.pair,
+		ended: log.ended || data.removed,
+		unread: data.unread,
+		lastActivity: data.lastActivity,
+		memberCount: Object.keys(log.members).length,
+		settings: { retention: log.settings.retention, listeners: log.settings.listeners, listenersMaySpeak: log.settings.listenersMaySpeak, invite: log.settings.invite }
+	};
+	if (data.frozen) out.frozen = { ...data.frozen };
+	if (g.sync && g.sync.head > g.cursor) out.sync = { done: Math.max(0, g.cursor - g.sync.start), total: Math.max(1, g.sync.head - g.sync.start) };
+	return out;
+}
+
+export function members(g: GroupHandle): MemberView[] {
+	const data = g.session.data;
+	const log = data.log;
+	if (!log) return [];
+	const verifiedNames = new Map<string, string>();
+	for (const [sign, v] of Object.entries(g.verified)) if (v.name) verifiedNames.set(v.name, sign);
+	return Object.values(log.members)
+		.map((m) => {
+			const name = data.profiles[m.sign] ?? null;
+			const verified = Object.prototype.hasOwnProperty.call(g.verified, m.sign);
+			// Someone now using the name of a member I verified, with another key.
+			const previous = name ? verifiedNames.get(name) : undefined;
+			const keyChanged = !verified && previous !== undefined && previous !== m.sign;
+			const safety = m.sign === data.me ? { digits: '', emoji: '' } : safetyNumber(g.id, data.me, m.sign);
+			return { sign: m.sign, name, role: m.role, self: m.sign === data.me, safety: { digits: safety.digits, emoji: safety.emoji }, verified, keyChanged };
+		})
+		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
+}
+
+export function invites(g: GroupHandle): InviteView[] {
+	const log = g.session.data.log;
+	if (!log) return [];
+	return Object.values(log.invites).map((i) => ({
+		key: i.key,
+		link: g.inviteLinks[i.key] ?? '',
+		expires: i.expires,
+		maxUses: i.maxUses,
+		uses: i.uses,
+		role: i.role,
+		revoked: i.revoked
+	}));
+}

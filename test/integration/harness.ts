@@ -1,0 +1,65 @@
+/**
+ * Test harness: the real relay (server/app.ts, LevelDB in a temporary folder, random port) and
+ * real headless clients with in-memory stores, speaking over Node's WebSocket.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../../server/app.ts';
+import { createClient, memoryStore, type UnseenClient } from '../../src/lib/client/index.ts';
+import type { ClientEvent, Store } from '../../src/lib/client/api.ts';
+import type { ServerConfig } from '../../server/config.ts';
+
+export interface Relay {
+	server: RunningServer;
+	dir: string;
+	url: string;
+	port: number;
+}
+
+export async function startRelay(config: Partial<ServerConfig> = {}, dir?: string): Promise<Relay> {
+	const dataDir = dir ?? (await mkdtemp(join(tmpdir(), 'unseen-it-')));
+	const server = await startServer({ app: false, port: 0, host: '127.0.0.1', dataDir, ...config });
+	return { server, dir: dataDir, url: `ws://127.0.0.1:${server.port}/relay`, port: server.port };
+}
+
+export async function removeDir(dir: string): Promise<void> {
+	await rm(dir, { recursive: true, force: true });
+}
+
+export interface TestClient {
+	client: UnseenClient;
+	store: Store;
+	events: ClientEvent[];
+}
+
+export async function startClient(relayUrl: string, store: Store = memoryStore()): Promise<TestClient> {
+	const client = createClient({ relayUrl, store, origin: 'https://unseen.test', backoff: { initialMs: 50, maxMs: 400 } });
+	const events: ClientEvent[] = [];
+	client.on((e) => events.push(e));
+	await client.start();
+	await until(() => client.connection === 'online');
+	return { client, store, events };
+}
+
+export async function until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+	const end = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
+
+/** Texts of a group's shown messages (not system lines), in order. */
+export function texts(c: TestClient, group: string): string[] {
+	return c.client
+		.messages(group)
+		.filter((m) => m.kind === 'text' && !m.deleted && !m.hidden)
+		.map((m) => m.text);
+}
+
+export function warningKinds(c: TestClient, group: string): string[] {
+	return c.client.warnings(group).map((w) => w.kind);
+}
+
+export const defaults = { description: 'a quiet place', retention: 0, listeners: true, listenersMaySpeak: false, invite: 'admins' as const };

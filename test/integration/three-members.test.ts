@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { defaults, removeDir, startClient, startRelay, texts, until, type Relay, type TestClient } from './harness.ts';
+import { GroupSession } from '../../src/lib/protocol/session/session.ts';
+import { DeviceState } from '../../src/lib/protocol/session/device.ts';
+import { sodiumPrimitives } from '../../src/lib/crypto/primitives.ts';
+import { getJson, keys } from '../../src/lib/client/store.ts';
+import type { SessionData } from '../../src/lib/protocol/session/types.ts';
+import type { Envelope } from '../../src/lib/protocol/schema.ts';
+import { SenderChain } from '../../src/lib/crypto/chain.ts';
+import { decryptMessage } from '../../src/lib/crypto/message.ts';
+import { fromB64 } from '../../src/lib/protocol/bytes.ts';
+import { WebSocket as WsWebSocket } from 'ws';
+
+let relay: Relay | null = null;
+const clients: TestClient[] = [];
+afterEach(async () => {
+	for (const c of clients.splice(0)) await c.client.stop();
+	if (relay) {
+		await relay.server.close();
+		await removeDir(relay.dir);
+		relay = null;
+	}
+});
+
+async function three() {
+	relay = await startRelay();
+	const [ash, bo, cy] = await Promise.all([startClient(relay.url), startClient(relay.url), startClient(relay.url)]);
+	clients.push(ash, bo, cy);
+	const group = await ash.client.createGroup({ ...defaults, name: 'Thursday circle', pseudonym: 'Ash' });
+	const invite = await ash.client.createInvite(group, { expiresInMs: 3_600_000, maxUses: 5, role: 'member' });
+	const preview = await bo.client.previewInvite(invite.link);
+	expect(preview).toMatchObject({ group, name: 'Thursday circle', description: 'a quiet place', inviterName: 'Ash', role: 'member' });
+	await bo.client.joinWithInvite(invite.link, 'Bo');
+	await cy.client.joinWithInvite(invite.link, 'Cy');
+	return { ash, bo, cy, group, relay };
+}
+
+describe('three members over the real relay', () => {
+	test('create, invite, join and chat both ways; everyone sees the same words and names', async () => {
+		const { ash, bo, cy, group } = await three();
+		await ash.client.send(group, { text: 'Welcome, both of you.' });
+		await until(() => texts(bo, group).includes('Welcome, both of you.') && texts(cy, group).includes('Welcome, both of you.'));
+		await bo.client.send(group, { text: 'Thanks, glad to be here.' });
+		await cy.client.send(group, { text: 'Same here.' });
+		await until(() => texts(ash, group).length === 3 && texts(bo, group).length === 3 && texts(cy, group).length === 3);
+		const shown = texts(ash, group);
+		expect(texts(bo, group)).toEqual(shown);
+		expect(texts(cy, group)).toEqual(shown);
+		const fromBo = ash.client.messages(group).find((m) => m.text === 'Thanks, glad to be here.')!;
+		expect(fromBo).toMatchObject({ senderName: 'Bo', self: false, status: 'sent' });
+		expect(bo.client.messages(group).find((m) => m.text === 'Thanks, glad to be here.')).toMatchObject({ self: true, status: 'sent' });
+		expect(ash.client.members(group).map((m) => m.name).sort()).toEqual(['Ash', 'Bo', 'Cy']);
+		expect(bo.client.groups()[0]).toMatchObject({ id: group, name: 'Thursday circle', role: 'member', memberCount: 3 });
+		expect(bo.client.groups()[0]!.unread).toBeGreaterThan(0);
+	});
+
+	test('P5 secrecy after removal: the removed member cannot decrypt anything sent afterwards, even with every key it kept', async () => {
+		const { ash, bo, cy, group } = await three();
+		await ash.client.send(group, { text: 'before' });
+		await until(() => texts(cy, group).includes('before'));
+		// Cy's complete key material as it stood just before the removal (a malicious former
+		// member keeps a copy of everything).
+		const beforeSeq = cy.client.messages(group).find((m) => m.text === 'before')!.seq!;
+		let kept = (await getJson<SessionData>(cy.store, keys.session(group)))!;
+		while (kept.cursor < beforeSeq) {
+			await new Promise((r) => setTimeout(r, 20));
+			kept = (await getJson<SessionData>(cy.store, keys.session(group)))!;
+		}
+		const device = DeviceState.fromJSON(await getJson(cy.store, keys.device));
+		await ash.client.remove(group, kept.me);
+		await until(() => cy.events.some((e) => e.type === 'removed' && e.group === group));
+		await ash.client.send(group, { text: 'after the removal' });
+		await bo.client.send(group, { text: 'bo after the removal' });
+		await until(() => texts(bo, group).includes('after the removal') && texts(ash, group).includes('bo after the removal'));
+		expect(texts(cy, group)).not.toContain('after the removal');
+		expect(ash.client.members(group).map((m) => m.name).sort()).toEqual(['Ash', 'Bo']);
+
+		// Capture the new ciphertexts as the relay stores them, with a raw member subscription.
+		const envelopes = await captureEnvelopes(relay!.url, bo, group);
+		const fresh = envelopes.filter((e) => e.seq > kept.cursor);
+		expect(fresh.length).toBeGreaterThanOrEqual(2);
+		const oldSelf = GroupSession.fromJSON(kept, device.identity(kept.nonce), sodiumPrimitives());
+		const events = fresh.flatMap((e) => oldSelf.receive(e));
+		const readable = events.filter((e) => e.type === 'message');
+		expect(readable).toEqual([]);
+		// It learns it was removed and wipes its keys, rather than reading on.
+		expect(events.some((e) => e.type === 'removed')).toBe(true);
+		// And ignoring the removal op: no key it kept (any epoch's chain of any sender, or its own)
+		// opens any of the new ciphertexts.
+		const msgs = fresh.flatMap((e) => (e.entry.msg ? [{ ...e, msg: e.entry.msg }] : []));
+		expect(msgs.length).toBeGreaterThanOrEqual(2);
+		let attempts = 0;
+		for (const { msg, ts } of msgs) {
+			for (const epochData of Object.values(kept.epochs)) {
+				const candidates = Object.values(epochData.chains).map((c) => SenderChain.fromJSON(c));
+				if (epochData.own) candidates.push(SenderChain.fromChainKey(fromB64(epochData.own)));
+				for (const chain of candidates) {
+					attempts++;
+					// Either the AEAD refuses the key, or the kept chain is already past that counter
+					// (its key was deleted after use, P4); never plaintext.
+					const error = (() => {
+						try {
+							chain.receive(msg.ctr, ts, (key) => decryptMessage(msg, key));
+							return null;
+						} catch (e) {
+							return e as { code?: string };
+						}
+					})();
+					expect(['PROTOCOL_DECRYPT_FAILED', 'PROTOCOL_REPLAY']).toContain(error?.code);
+				}
+			}
+		}
+		expect(attempts).toBeGreaterThan(msgs.length);
+	});
+});
+
+type Captured = { seq: number; ts: number; entry: { op?: never; msg?: Envelope } & Record<string, unknown>; stamp?: string };
+
+/** Subscribes as `member` on a fresh raw socket and collects every stored entry of `group`. */
+async function captureEnvelopes(url: string, member: TestClient, group: string): Promise<Captured[]> {
+	const data = (await getJson<SessionData>(member.store, keys.session(group)))!;
+	const device = DeviceState.fromJSON(await getJson(member.store, keys.device));
+	const id = device.identity(data.nonce);
+	const { labelled } = await import('../../src/lib/protocol/cjson.ts');
+	const { LABEL } = await import('../../src/lib/protocol/labels.ts');
+	const { toB64 } = await import('../../src/lib/protocol/bytes.ts');
+	const { sodium } = await import('../../src/lib/crypto/sodium.ts');
+	const ws = new WsWebSocket(url);
+	const frames: Record<string, unknown>[] = [];
+	const entries: Captured[] = [];
+	ws.on('message', (raw) => {
+		const f = JSON.parse(String(raw)) as Record<string, unknown>;
+		frames.push(f);
+		if (f.t === 'entry') entries.push(f as unknown as Captured);
+		if (f.t === 'hello') {
+			const sig = sodium().crypto_sign_detached(labelled(LABEL.relayAuth, { challenge: f.challenge as string, key: data.me }), id.signSk);
+			ws.send(JSON.stringify({ t: 'auth', id: 'a', key: data.me, sig: toB64(sig) }));
+		}
+		if (f.t === 'ok' && f.re === 'a') ws.send(JSON.stringify({ t: 'sub', id: 's', group, as: data.me, after: 0 }));
+	});
+	await until(() => frames.some((f) => f.t === 'live'), 5_000, 'backlog');
+	ws.close();
+	return entries;
+}
