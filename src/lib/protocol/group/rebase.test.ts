@@ -36,7 +36,7 @@ let alice: Person, bob: Person, carol: Person, eve: Person;
 
 beforeAll(async () => {
 	await loadSodium();
-	[alice, bob, carol, eve] = ['alice', 'bob', 'carol', 'eve'].map(person) as Person[];
+	[alice, bob, carol, eve] = ['alice', 'bob', 'carol', 'eve'].map(person) as [Person, Person, Person, Person];
 });
 
 describe('two admins acting at once', () => {

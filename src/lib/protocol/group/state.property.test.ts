@@ -36,7 +36,7 @@ interface Log {
 }
 
 /** Runs honest members' actions; actions the rules refuse are skipped, as an honest client would. */
-function honestLog(actions: fc.RecordValue<{ actor: number; kind: (typeof KINDS)[number]; target: number; role: Role }>[]): Log {
+function honestLog(actions: { actor: number; kind: (typeof KINDS)[number]; target: number; role: Role }[]): Log {
 	const genesis = buildGenesis(people[0]!, { settings: { ...GROUP_SETTINGS, invite: 'members' }, others: [memberOf(people[1]!, 'member'), memberOf(people[2]!, 'listener')], content: { name: 'g', description: '', profile: { name: 'p0' } } }, { at: T0 });
 	let now = T0;
 	const log: Log = { ops: [genesis.op], times: [now], state: replayLog([genesis.op], () => context(now)) };
@@ -53,7 +53,7 @@ function honestLog(actions: fc.RecordValue<{ actor: number; kind: (typeof KINDS)
 		const actor = a.kind === 'join' && outsiders.length ? outsiders[a.actor % outsiders.length]! : members[a.actor % members.length]!;
 		const target = a.kind === 'add' && outsiders.length ? outsiders[a.target % outsiders.length]! : members[a.target % members.length]!;
 		const inviteKeys = Object.keys(log.state.invites);
-		const intent: OpIntent | null = (() => {
+		const intent: OpIntent | null = ((): OpIntent | null => {
 			switch (a.kind) {
 				case 'invite': {
 					const secret = newInvite(log.state.group).secret;

@@ -35,7 +35,7 @@ let alice: Person, bob: Person, carol: Person, dave: Person, eve: Person;
 
 beforeAll(async () => {
 	await loadSodium();
-	[alice, bob, carol, dave, eve] = ['alice', 'bob', 'carol', 'dave', 'eve'].map(person) as Person[];
+	[alice, bob, carol, dave, eve] = ['alice', 'bob', 'carol', 'dave', 'eve'].map(person) as [Person, Person, Person, Person, Person];
 });
 
 /** alice admin, bob moderator, carol member, dave listener. */
