@@ -18,6 +18,10 @@ import {
 	type StoredGroup
 } from './store.ts';
 
+// Root keys outside every sublevel ('!name!…'): one sorts first, one last.
+const SENTINEL_LOW = '\x01sentinel';
+const SENTINEL_HIGH = '~sentinel';
+
 const pad = (seq: number) => seq.toString().padStart(16, '0');
 const entryKey = (group: string, seq: number) => `${group}:${pad(seq)}`;
 
@@ -55,6 +59,27 @@ export class LevelStore implements RelayStore {
 	async open(): Promise<void> {
 		await mkdir(this.location, { recursive: true });
 		await this.#db.open();
+		await this.#layDownSentinels();
+	}
+
+	/**
+	 * Makes `compact()` really erase deleted entries. LevelDB's manual compaction only rewrites
+	 * levels above the deepest one holding files, and a memtable flush into an empty database
+	 * lands on level 2, where an old value and its tombstone would then stay on disk side by
+	 * side. Two keys below and above every table, flushed once at creation, make level 2 span
+	 * the whole key space: later flushes land above it and each compaction merges them into it,
+	 * dropping deleted values for good.
+	 */
+	async #layDownSentinels(): Promise<void> {
+		if ((await this.#db.get(SENTINEL_LOW)) !== undefined) return;
+		await this.#db.batch(
+			[
+				{ type: 'put', key: SENTINEL_LOW, value: 1 },
+				{ type: 'put', key: SENTINEL_HIGH, value: 1 }
+			],
+			{ sync: true }
+		);
+		await this.compact();
 	}
 
 	async close(): Promise<void> {
