@@ -9,6 +9,15 @@ import { startServer, type RunningServer } from '../../server/app.ts';
 import { createClient, memoryStore, type UnseenClient } from '../../src/lib/client/index.ts';
 import type { ClientEvent, Store } from '../../src/lib/client/api.ts';
 import type { ServerConfig } from '../../server/config.ts';
+import { WebSocket as WsWebSocket } from 'ws';
+import { getJson, keys } from '../../src/lib/client/store.ts';
+import { DeviceState } from '../../src/lib/protocol/session/device.ts';
+import type { SessionData } from '../../src/lib/protocol/session/types.ts';
+import type { Envelope } from '../../src/lib/protocol/schema.ts';
+import { labelled } from '../../src/lib/protocol/cjson.ts';
+import { LABEL } from '../../src/lib/protocol/labels.ts';
+import { toB64 } from '../../src/lib/protocol/bytes.ts';
+import { sodium } from '../../src/lib/crypto/sodium.ts';
 
 export interface Relay {
 	server: RunningServer;
@@ -63,3 +72,28 @@ export function warningKinds(c: TestClient, group: string): string[] {
 }
 
 export const defaults = { description: 'a quiet place', retention: 0, listeners: true, listenersMaySpeak: false, invite: 'admins' as const };
+
+export type Captured = { seq: number; ts: number; entry: { op?: { kind: string }; msg?: Envelope }; stamp?: string };
+
+/** Subscribes as `member` on a fresh raw socket and collects every stored entry of `group`. */
+export async function captureEntries(url: string, member: TestClient, group: string): Promise<Captured[]> {
+	const data = (await getJson<SessionData>(member.store, keys.session(group)))!;
+	const device = DeviceState.fromJSON(await getJson(member.store, keys.device));
+	const id = device.identity(data.nonce);
+	const ws = new WsWebSocket(url);
+	const frames: Record<string, unknown>[] = [];
+	const entries: Captured[] = [];
+	ws.on('message', (raw) => {
+		const f = JSON.parse(String(raw)) as Record<string, unknown>;
+		frames.push(f);
+		if (f.t === 'entry') entries.push(f as unknown as Captured);
+		if (f.t === 'hello') {
+			const sig = sodium().crypto_sign_detached(labelled(LABEL.relayAuth, { challenge: f.challenge as string, key: data.me }), id.signSk);
+			ws.send(JSON.stringify({ t: 'auth', id: 'a', key: data.me, sig: toB64(sig) }));
+		}
+		if (f.t === 'ok' && f.re === 'a') ws.send(JSON.stringify({ t: 'sub', id: 's', group, as: data.me, after: 0 }));
+	});
+	await until(() => frames.some((f) => f.t === 'live'), 5_000, 'backlog');
+	ws.close();
+	return entries;
+}

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { defaults, removeDir, startClient, startRelay, texts, until, type Relay, type TestClient } from './harness.ts';
+import { captureEntries, defaults, removeDir, startClient, startRelay, texts, until, type Relay, type TestClient } from './harness.ts';
 import { GroupSession } from '../../src/lib/protocol/session/session.ts';
 import { DeviceState } from '../../src/lib/protocol/session/device.ts';
 import { sodiumPrimitives } from '../../src/lib/crypto/primitives.ts';
@@ -9,7 +9,6 @@ import type { Envelope } from '../../src/lib/protocol/schema.ts';
 import { SenderChain } from '../../src/lib/crypto/chain.ts';
 import { decryptMessage } from '../../src/lib/crypto/message.ts';
 import { fromB64 } from '../../src/lib/protocol/bytes.ts';
-import { WebSocket as WsWebSocket } from 'ws';
 
 let relay: Relay | null = null;
 const clients: TestClient[] = [];
@@ -76,7 +75,7 @@ describe('three members over the real relay', () => {
 		expect(ash.client.members(group).map((m) => m.name).sort()).toEqual(['Ash', 'Bo']);
 
 		// Capture the new ciphertexts as the relay stores them, with a raw member subscription.
-		const envelopes = await captureEnvelopes(relay!.url, bo, group);
+		const envelopes = await captureEntries(relay!.url, bo, group);
 		const fresh = envelopes.filter((e) => e.seq > kept.cursor);
 		expect(fresh.length).toBeGreaterThanOrEqual(2);
 		const oldSelf = GroupSession.fromJSON(kept, device.identity(kept.nonce), sodiumPrimitives());
@@ -114,31 +113,3 @@ describe('three members over the real relay', () => {
 	});
 });
 
-type Captured = { seq: number; ts: number; entry: { op?: never; msg?: Envelope } & Record<string, unknown>; stamp?: string };
-
-/** Subscribes as `member` on a fresh raw socket and collects every stored entry of `group`. */
-async function captureEnvelopes(url: string, member: TestClient, group: string): Promise<Captured[]> {
-	const data = (await getJson<SessionData>(member.store, keys.session(group)))!;
-	const device = DeviceState.fromJSON(await getJson(member.store, keys.device));
-	const id = device.identity(data.nonce);
-	const { labelled } = await import('../../src/lib/protocol/cjson.ts');
-	const { LABEL } = await import('../../src/lib/protocol/labels.ts');
-	const { toB64 } = await import('../../src/lib/protocol/bytes.ts');
-	const { sodium } = await import('../../src/lib/crypto/sodium.ts');
-	const ws = new WsWebSocket(url);
-	const frames: Record<string, unknown>[] = [];
-	const entries: Captured[] = [];
-	ws.on('message', (raw) => {
-		const f = JSON.parse(String(raw)) as Record<string, unknown>;
-		frames.push(f);
-		if (f.t === 'entry') entries.push(f as unknown as Captured);
-		if (f.t === 'hello') {
-			const sig = sodium().crypto_sign_detached(labelled(LABEL.relayAuth, { challenge: f.challenge as string, key: data.me }), id.signSk);
-			ws.send(JSON.stringify({ t: 'auth', id: 'a', key: data.me, sig: toB64(sig) }));
-		}
-		if (f.t === 'ok' && f.re === 'a') ws.send(JSON.stringify({ t: 'sub', id: 's', group, as: data.me, after: 0 }));
-	});
-	await until(() => frames.some((f) => f.t === 'live'), 5_000, 'backlog');
-	ws.close();
-	return entries;
-}

@@ -18,7 +18,7 @@ import { ProtocolError } from '../protocol/errors.ts';
 import type { Role } from '../protocol/schema.ts';
 import { buildGenesis, buildJoin } from '../protocol/group/build.ts';
 import { opHashB64 } from '../protocol/group/state.ts';
-import type { Primitives } from '../protocol/group/types.ts';
+import type { GroupState, Primitives } from '../protocol/group/types.ts';
 import { DeviceState } from '../protocol/session/device.ts';
 import { GroupSession } from '../protocol/session/session.ts';
 import { buildAction, newMid, type Action } from '../protocol/session/send.ts';
@@ -117,6 +117,11 @@ export class UnseenClient implements UnseenClientApi {
 
 	warnings(group: string): Warning[] {
 		return [...(this.#groups.get(group)?.warnings ?? [])];
+	}
+
+	/** The verified group state (not part of the UI contract; for tests and diagnostics). */
+	state(group: string): GroupState | null {
+		return this.#groups.get(group)?.session.state ?? null;
 	}
 
 	invites(group: string): InviteView[] {
