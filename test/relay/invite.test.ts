@@ -1,0 +1,117 @@
+/**
+ * §9.6 invite fetch and §9.8 reports. A newcomer proves possession of an invite key and gets
+ * the op log (never messages); a revoked, expired or used-up invite gets RELAY_INVITE_INVALID.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { LABEL } from '../../src/lib/protocol/labels.ts';
+import { appendOp, createGroup, sendMessage, type TestGroup } from './fixtures/group.ts';
+import { chained, epochFields, identity, rand, signWith, type TestIdentity } from './fixtures/ops.ts';
+import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
+
+let relay: TestRelay;
+let admin: TestClient;
+beforeAll(async () => {
+	relay = await startRelay({ moderator: { sign: identity().sign, box: rand(32) } });
+	admin = await TestClient.connect(relay.wsUrl);
+});
+afterAll(async () => {
+	admin.close();
+	await relay.stop();
+});
+
+async function withInvite(g: TestGroup, fields: Partial<{ expires: number; maxUses: number }> = {}): Promise<TestIdentity> {
+	const key = identity();
+	const invite = { key: key.sign, expires: Date.now() + 60_000, maxUses: 5, role: 'member', ...fields };
+	expect((await appendOp(admin, g, chained(g.at, g.admin, 'invite', { invite, body: rand(64) }))).t).toBe('ok');
+	return key;
+}
+
+async function fetchInvite(g: TestGroup, key: TestIdentity) {
+	const newcomer = await TestClient.connect(relay.wsUrl);
+	const sig = signWith(key, LABEL.inviteFetch, { challenge: newcomer.hello.challenge, group: g.group, key: key.sign });
+	const reply = await newcomer.request({ t: 'invite', group: g.group, key: key.sign, sig });
+	return { newcomer, reply };
+}
+
+describe('invite fetch', () => {
+	test('a valid invite proof returns every op of the group and no message', async () => {
+		const g = await createGroup(admin);
+		await sendMessage(admin, g, g.admin, 0);
+		const key = await withInvite(g);
+		const { newcomer, reply } = await fetchInvite(g, key);
+		expect(reply.t).toBe('ok');
+		expect(reply.ops.map((o: { seq: number; op: { kind: string } }) => [o.seq, o.op.kind])).toEqual([
+			[1, 'genesis'],
+			[3, 'invite']
+		]);
+		// The newcomer joins with a join op co-signed by the invite key, without anyone online.
+		const joiner = identity();
+		await newcomer.auth(joiner);
+		const join = chained(g.at, joiner, 'join', { member: { sign: joiner.sign, box: joiner.box, role: 'member' }, invite: key.sign, ...epochFields(1, [g.admin.sign, joiner.sign]), body: rand(64) }, key);
+		expect((await appendOp(newcomer, g, join)).t).toBe('ok');
+		newcomer.close();
+	});
+
+	test('a proof signed over another connection’s challenge gets RELAY_INVITE_INVALID', async () => {
+		const g = await createGroup(admin);
+		const key = await withInvite(g);
+		const newcomer = await TestClient.connect(relay.wsUrl);
+		const sig = signWith(key, LABEL.inviteFetch, { challenge: admin.hello.challenge, group: g.group, key: key.sign });
+		expect(await newcomer.request({ t: 'invite', group: g.group, key: key.sign, sig })).toMatchObject({ code: 'RELAY_INVITE_INVALID' });
+		newcomer.close();
+	});
+
+	test('a revoked invite gets RELAY_INVITE_INVALID', async () => {
+		const g = await createGroup(admin);
+		const key = await withInvite(g);
+		expect((await appendOp(admin, g, chained(g.at, g.admin, 'revoke', { invite: key.sign }))).t).toBe('ok');
+		const { newcomer, reply } = await fetchInvite(g, key);
+		expect(reply).toMatchObject({ t: 'err', code: 'RELAY_INVITE_INVALID' });
+		newcomer.close();
+	});
+
+	test('an expired invite gets RELAY_INVITE_INVALID', async () => {
+		const g = await createGroup(admin);
+		const key = await withInvite(g, { expires: Date.now() + 300 });
+		await new Promise((resolve) => setTimeout(resolve, 400));
+		const { newcomer, reply } = await fetchInvite(g, key);
+		expect(reply).toMatchObject({ t: 'err', code: 'RELAY_INVITE_INVALID' });
+		newcomer.close();
+	});
+
+	test('a used-up invite gets RELAY_INVITE_INVALID', async () => {
+		const g = await createGroup(admin);
+		const key = await withInvite(g, { maxUses: 1 });
+		const joiner = identity();
+		const join = chained(g.at, joiner, 'join', { member: { sign: joiner.sign, box: joiner.box, role: 'member' }, invite: key.sign, ...epochFields(1, [g.admin.sign, joiner.sign]), body: rand(64) }, key);
+		expect((await appendOp(admin, g, join)).t).toBe('ok');
+		const { newcomer, reply } = await fetchInvite(g, key);
+		expect(reply).toMatchObject({ t: 'err', code: 'RELAY_INVITE_INVALID' });
+		newcomer.close();
+	});
+});
+
+describe('reports', () => {
+	test('a report to a group is listed for its admin and refused to a plain member with RELAY_FORBIDDEN', async () => {
+		const member = identity();
+		const g = await createGroup(admin, {}, identity(), [{ who: member, role: 'member' }]);
+		const reporter = await TestClient.connect(relay.wsUrl);
+		const sealed = [{ to: rand(32), box: rand(200) }];
+		expect(await reporter.request({ t: 'report', group: g.group, sealed })).toMatchObject({ t: 'ok' });
+		const list = await admin.request({ t: 'reports', as: g.admin.sign, group: g.group, after: 0 });
+		expect(list).toMatchObject({ t: 'ok', reports: [{ seq: 1, sealed }] });
+		await reporter.auth(member);
+		expect(await reporter.request({ t: 'reports', as: member.sign, group: g.group, after: 0 })).toMatchObject({ code: 'RELAY_FORBIDDEN' });
+		reporter.close();
+	});
+
+	test('reports to the deployment moderator are listed only for that key', async () => {
+		const reporter = await TestClient.connect(relay.wsUrl);
+		const sealed = [{ to: rand(32), box: rand(100) }];
+		expect((await reporter.request({ t: 'report', sealed })).t).toBe('ok');
+		const someone = identity();
+		await reporter.auth(someone);
+		expect(await reporter.request({ t: 'reports', as: someone.sign, after: 0 })).toMatchObject({ code: 'RELAY_FORBIDDEN' });
+		reporter.close();
+	});
+});
