@@ -15,8 +15,9 @@ import {
 	type Content
 } from './message.ts';
 import { MAX_TEXT, encodeContent, parseContent } from './content.ts';
-import { commit } from './franking.ts';
-import { SenderChain } from './chain.ts';
+import { commit, computeStamp } from './franking.ts';
+import { openRecord } from './vault.ts';
+import { SenderChain, kdf } from './chain.ts';
 import { toB64, utf8, fromB64 } from '../protocol/bytes.ts';
 import { canonicalJson, labelled } from '../protocol/cjson.ts';
 import { LABEL } from '../protocol/labels.ts';
@@ -195,6 +196,29 @@ describe('hello and pairwise MACs', () => {
 		const genuine = encryptMessage({ group, epoch: 3, sender: alice.sign, ctr: 1, state, content: text('see you tuesday'), msgKey: aliceChain.nextSendKey().msgKey, eskSk: aliceEsk.eskSk });
 		const opened = carolChain.receive(1, 0, (k) => openMessage(genuine.envelope, k, aliceEskAtCarol));
 		expect(opened.content).toEqual(text('see you tuesday'));
+	});
+});
+
+describe('domain separation', () => {
+	test('P7 domain separation: a message signature, key or ciphertext is never valid for another purpose', () => {
+		const { envelope, esk } = send(text('hello'));
+		const opened = decryptMessage(envelope, msgKey());
+		const header = opened.header;
+		// The epoch signing key's signature covers "unseen/v1/msg-sig" only: not an op, not a relay login.
+		for (const label of [LABEL.op, LABEL.relayAuth, LABEL.msgAd]) {
+			expect(sodium().crypto_sign_verify_detached(opened.sig, labelled(label, header), esk.eskPk)).toBe(false);
+		}
+		// The same 32 bytes used as a storage key do not open the envelope as a stored record.
+		const asRecord = new Uint8Array([...fromB64(envelope.n), ...fromB64(envelope.ct)]);
+		expect(() => openRecord(msgKey(), 'messages', 'x', asRecord)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		// Ratchet step, message key, storage key and pairwise-MAC key from one input all differ.
+		const k = msgKey();
+		const derived = [LABEL.chainNext, LABEL.chainMsg, LABEL.storage, LABEL.pairMac, LABEL.epochChain].map((l) => toB64(kdf(k, l)));
+		expect(new Set(derived).size).toBe(derived.length);
+		// The franking commitment is not the relay stamp of the same fields under the same key.
+		const fk = opened.frankingKey;
+		const stamp = computeStamp(fk, { c: header.c, sender: header.sender, group: header.group, seq: 1, ts: 0 });
+		expect(toB64(stamp)).not.toBe(header.c);
 	});
 });
 
