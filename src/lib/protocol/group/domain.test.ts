@@ -35,7 +35,7 @@ describe('P7 domain separation', () => {
 		log.append(b.buildInvite(log.state, alice, { secret, expires: log.now + 10_000, maxUses: 1, role: 'member', content: { name: '', description: '', inviter: { name: '' } } }));
 		const eve = person('eve');
 		const { op } = b.buildJoin(log.state, eve, secret, { profile: { name: 'Eve' } });
-		// Claim the joiner's own key is the invite key, reusing its op signature as the consent.
+		// Reuse the joiner's own op signature as the invite key's consent.
 		const forged = { ...op, inviteSig: op.sig };
 		let code = '';
 		try {
