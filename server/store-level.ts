@@ -59,6 +59,9 @@ export class LevelStore implements RelayStore {
 	async open(): Promise<void> {
 		await mkdir(this.location, { recursive: true });
 		await this.#db.open();
+		// Sublevels closed with their parent do not reopen with it.
+		const tables = [this.#entries, this.#ops, this.#states, this.#heads, this.#mids, this.#reports, this.#secrets, this.#swept];
+		await Promise.all(tables.map((t) => (t as unknown as { open(): Promise<void> }).open()));
 		await this.#layDownSentinels();
 	}
 
