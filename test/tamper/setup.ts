@@ -1,0 +1,94 @@
+/**
+ * Shared setup for the malicious-relay tests: the real relay, the tampering proxy in front of
+ * it, real clients connected through the proxy, and `Tamperer`, a down-stream hook that lets a
+ * test rewrite, drop, hold back, replay or inject entries for one victim while keeping the
+ * sequence numbers the victim sees increasing (as a consistent lying relay would).
+ */
+import { startTamperProxy, type Frame, type Link, type TamperProxy } from './proxy.ts';
+import { defaults, removeDir, startRelay, until, type Relay, type TestClient } from '../integration/harness.ts';
+import { createClient, memoryStore } from '../../src/lib/client/index.ts';
+import type { ClientEvent } from '../../src/lib/client/api.ts';
+import type { Envelope, Op } from '../../src/lib/protocol/schema.ts';
+
+export interface EntryFrame extends Frame {
+	t: 'entry';
+	group: string;
+	seq: number;
+	ts: number;
+	entry: { op?: Op; msg?: Envelope };
+	stamp?: string;
+}
+
+export const isEntry = (f: Frame): f is EntryFrame => f.t === 'entry';
+
+/** A decision for one entry on its way to the victim: pass it, or return the frames to send instead. */
+export type Rule = (frame: EntryFrame) => EntryFrame[] | undefined;
+
+export class Tamperer {
+	rule: Rule | null = null;
+	private last = new Map<string, number>();
+	private link: Link | null = null;
+
+	readonly hook = (frame: Frame, link: Link): Frame[] => {
+		this.link = link;
+		if (!isEntry(frame)) return [frame];
+		const out = this.rule?.(frame) ?? [frame];
+		return out.map((f) => this.renumber(f));
+	};
+
+	/** Sends `frame` to the victim now, numbered after everything it has seen. */
+	inject(frame: EntryFrame): void {
+		if (!this.link) throw new Error('victim not connected yet');
+		this.link.toClient(this.renumber(frame));
+	}
+
+	private renumber(frame: EntryFrame): EntryFrame {
+		const seq = Math.max(frame.seq, (this.last.get(frame.group) ?? 0) + 1);
+		this.last.set(frame.group, seq);
+		return { ...frame, seq };
+	}
+}
+
+export interface World {
+	relay: Relay;
+	proxy: TamperProxy;
+	clients: Record<string, TestClient>;
+	close(): Promise<void>;
+}
+
+export async function startWorld(names: string[]): Promise<World> {
+	const relay = await startRelay();
+	const proxy = await startTamperProxy(relay.url);
+	const clients: Record<string, TestClient> = {};
+	for (const name of names) {
+		const store = memoryStore();
+		const client = createClient({ relayUrl: proxy.url(name), store, origin: 'https://unseen.test', backoff: { initialMs: 50, maxMs: 400 } });
+		const events: ClientEvent[] = [];
+		client.on((e) => events.push(e));
+		await client.start();
+		await until(() => client.connection === 'online');
+		clients[name] = { client, store, events };
+	}
+	return {
+		relay,
+		proxy,
+		clients,
+		async close() {
+			for (const c of Object.values(clients)) await c.client.stop();
+			await proxy.close();
+			await relay.server.close();
+			await removeDir(relay.dir);
+		}
+	};
+}
+
+/** `admin` creates a group and everyone else joins it with one invite. */
+export async function makeGroup(world: World, admin: string, others: string[], name = 'Circle'): Promise<string> {
+	const a = world.clients[admin]!.client;
+	const id = await a.createGroup({ ...defaults, name, pseudonym: admin });
+	const invite = await a.createInvite(id, { expiresInMs: 3_600_000, maxUses: 20, role: 'member' });
+	for (const other of others) await world.clients[other]!.client.joinWithInvite(invite.link, other);
+	return id;
+}
+
+export const selfKey = (c: TestClient, group: string): string => c.client.members(group).find((m) => m.self)!.sign;
