@@ -91,6 +91,19 @@ describe('SenderChain', () => {
 		);
 	});
 
+	test('only the skipped keys that are old enough expire; younger gaps stay open', () => {
+		const rx = SenderChain.fromChainKey(seed());
+		rx.receive(2, 1000, () => null);
+		rx.receive(5, 1000 + MAX_SKIPPED_AGE_MS / 2, () => null);
+		rx.prune(1000 + MAX_SKIPPED_AGE_MS / 4);
+		expect(rx.missing).toEqual([0, 1, 3, 4]);
+		rx.prune(1000 + MAX_SKIPPED_AGE_MS + 1);
+		expect(rx.missing).toEqual([3, 4]);
+		const restored = SenderChain.fromJSON(rx.toJSON());
+		restored.prune(1000 + MAX_SKIPPED_AGE_MS * 2);
+		expect(restored.missing).toEqual([]);
+	});
+
 	test('at most 2,000 skipped keys are held; the oldest go first', () => {
 		const rx = SenderChain.fromChainKey(seed());
 		rx.receive(MAX_SKIPPED, 0, () => null);

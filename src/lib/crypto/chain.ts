@@ -54,6 +54,8 @@ export class SenderChain {
 	#ck: Uint8Array;
 	#next: number;
 	#skipped = new Map<number, SkippedKey>();
+	/** Lower bound of the skipped keys' times, so `prune` is O(1) until something can expire. */
+	#oldestAt = Infinity;
 	#wiped = false;
 
 	private constructor(chainKey: Uint8Array, next: number) {
@@ -76,6 +78,7 @@ export class SenderChain {
 		for (const k of s.skipped) {
 			if (k.ctr >= s.next) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'chain state has a skipped key ahead of the chain');
 			chain.#skipped.set(k.ctr, { key: fromB64(k.key), at: k.at });
+			chain.#oldestAt = Math.min(chain.#oldestAt, k.at);
 		}
 		return chain;
 	}
@@ -144,6 +147,7 @@ export class SenderChain {
 			sodium().memzero(msgKey);
 		}
 		for (const p of passed) this.#skipped.set(p.ctr, { key: p.key, at: now });
+		if (passed.length > 0) this.#oldestAt = Math.min(this.#oldestAt, now);
 		sodium().memzero(this.#ck);
 		this.#ck = ck;
 		this.#next = ctr;
@@ -154,9 +158,13 @@ export class SenderChain {
 
 	/** Wipes skipped keys older than MAX_SKIPPED_AGE_MS at time `now`. */
 	prune(now: number): void {
+		if (now - this.#oldestAt <= MAX_SKIPPED_AGE_MS) return;
+		let oldest = Infinity;
 		for (const [ctr, k] of this.#skipped) {
 			if (now - k.at > MAX_SKIPPED_AGE_MS) this.#drop(ctr);
+			else oldest = Math.min(oldest, k.at);
 		}
+		this.#oldestAt = oldest;
 	}
 
 	/** Wipes every key this chain holds; the chain is unusable afterwards. */
