@@ -1,0 +1,260 @@
+/**
+ * Relay benchmarks (issue 2 item 8), on loopback, servers in a child process:
+ *  - fan-out: (a) plain `ws` broadcast, no auth, no storage, vs (b) Unseen's relay with
+ *    durable (fsync'd) storage; one sender, groups of 50 receivers; deliveries/s and b/a;
+ *  - latency: send-to-receive p50/p99 through the relay paced at 20,000 deliveries/s;
+ *  - idle: resident memory per idle authenticated connection at 5,000 connections.
+ * Run alone with `node bench/run.ts relay`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import WebSocket from 'ws';
+import { LABEL } from '../src/lib/protocol/labels.ts';
+import { genesis, identity, message, mid, signWith, type TestIdentity } from '../test/relay/fixtures/ops.ts';
+
+const GROUP = 50;
+const FANOUT_MESSAGES = 3000;
+const WINDOW = 200;
+const LATENCY_RATE = 20_000; // deliveries per second
+const LATENCY_SECONDS = 4;
+const IDLE_CONNECTIONS = 5000;
+
+interface Child {
+	port: number;
+	rss(): Promise<number>;
+	stop(): Promise<void>;
+}
+
+async function spawnServer(args: string[]): Promise<Child> {
+	const child: ChildProcess = spawn(process.execPath, ['--expose-gc', join(import.meta.dirname, 'server-child.ts'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+	const lines: Interface = createInterface({ input: child.stdout! });
+	const next = () => new Promise<Record<string, number>>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l))));
+	const { port } = await next();
+	return {
+		port: port!,
+		async rss() {
+			const reply = next();
+			child.stdin!.write('rss\n');
+			return (await reply).rss!;
+		},
+		async stop() {
+			child.kill('SIGTERM');
+			await new Promise((resolve) => child.once('exit', resolve));
+		}
+	};
+}
+
+function open(url: string): Promise<{ ws: WebSocket; hello: Record<string, string> }> {
+	return new Promise((resolve, reject) => {
+		const ws = new WebSocket(url, { perMessageDeflate: false });
+		ws.once('error', reject);
+		ws.once('message', (data) => resolve({ ws, hello: JSON.parse(data.toString()) }));
+	});
+}
+
+function request(ws: WebSocket, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+	const id = mid();
+	return new Promise((resolve) => {
+		const onMessage = (data: WebSocket.RawData) => {
+			const f = JSON.parse(data.toString());
+			if (f.re === id) {
+				ws.off('message', onMessage);
+				resolve(f);
+			}
+		};
+		ws.on('message', onMessage);
+		ws.send(JSON.stringify({ ...frame, id }));
+	});
+}
+
+async function login(url: string, who: TestIdentity): Promise<WebSocket> {
+	const { ws, hello } = await open(url);
+	const sig = signWith(who, LABEL.relayAuth, { challenge: hello.challenge!, key: who.sign });
+	const reply = await request(ws, { t: 'auth', key: who.sign, sig });
+	if (reply.t !== 'ok') throw new Error(`auth failed: ${JSON.stringify(reply)}`);
+	return ws;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+interface Setup {
+	sender: WebSocket;
+	receivers: WebSocket[];
+	frames: (ctr: number) => string;
+	close(): void;
+}
+
+/** The relay: a 50-member group, each member subscribed on its own connection. */
+async function relaySetup(url: string): Promise<Setup> {
+	const members = Array.from({ length: GROUP }, identity);
+	const [admin, ...rest] = members;
+	const { op, group } = genesis(admin!, {}, rest.map((who) => ({ who, role: 'member' as const })));
+	const sender = await login(url, admin!);
+	const created = await request(sender, { t: 'append', group, mid: mid(), entry: { op } });
+	if (created.t !== 'ok') throw new Error(`genesis refused: ${JSON.stringify(created)}`);
+	const receivers = await Promise.all(
+		members.map(async (who) => {
+			const ws = await login(url, who);
+			const live = new Promise<void>((resolve) => ws.on('message', (d) => d.toString().startsWith('{"t":"live"') && resolve()));
+			await request(ws, { t: 'sub', group, as: who.sign, after: 1 });
+			await live;
+			ws.removeAllListeners('message');
+			return ws;
+		})
+	);
+	const frames = (ctr: number) => JSON.stringify({ t: 'append', id: `m${ctr}`, group, mid: mid(), entry: { msg: message(group, admin!.sign, 0, ctr) } });
+	return { sender, receivers, frames, close: () => [sender, ...receivers].forEach((ws) => ws.terminate()) };
+}
+
+/** Plain ws: 50 receivers get every frame the sender sends (same frame text as the relay's). */
+async function rawSetup(url: string): Promise<Setup> {
+	const receivers = await Promise.all(Array.from({ length: GROUP }, async () => (await openRaw(url))));
+	const sender = await openRaw(url);
+	const group = identity().sign;
+	const who = identity().sign;
+	const frames = (ctr: number) => JSON.stringify({ t: 'append', id: `m${ctr}`, group, mid: mid(), entry: { msg: message(group, who, 0, ctr) } });
+	return { sender, receivers, frames, close: () => [sender, ...receivers].forEach((ws) => ws.terminate()) };
+}
+
+function openRaw(url: string): Promise<WebSocket> {
+	return new Promise((resolve, reject) => {
+		const ws = new WebSocket(url, { perMessageDeflate: false });
+		ws.once('open', () => resolve(ws));
+		ws.once('error', reject);
+	});
+}
+
+/** Sends `count` frames keeping at most WINDOW ahead of receiver 0; resolves with deliveries/s. */
+async function measureFanout(setup: Setup, count: number): Promise<number> {
+	const frames = Array.from({ length: count }, (_, i) => setup.frames(i));
+	let delivered = 0;
+	const progress: number[] = setup.receivers.map(() => 0);
+	let sent = 0;
+	let pump = () => {};
+	const done = new Promise<void>((resolve) => {
+		setup.receivers.forEach((ws, i) =>
+			ws.on('message', () => {
+				progress[i]!++;
+				delivered++;
+				if (i === 0) pump();
+				if (delivered === count * GROUP) resolve();
+			})
+		);
+	});
+	const started = performance.now();
+	pump = () => {
+		while (sent < count && sent - progress[0]! < WINDOW) setup.sender.send(frames[sent++]!);
+	};
+	pump();
+	await done;
+	const seconds = (performance.now() - started) / 1000;
+	for (const ws of setup.receivers) ws.removeAllListeners('message');
+	return delivered / seconds;
+}
+
+async function fanout(): Promise<{ raw: number; relay: number }> {
+	const raw = await spawnServer(['raw']);
+	const rawSet = await rawSetup(`ws://127.0.0.1:${raw.port}`);
+	await measureFanout(rawSet, 300); // warm-up
+	const rawRate = await measureFanout(rawSet, FANOUT_MESSAGES);
+	rawSet.close();
+	await raw.stop();
+
+	const dataDir = mkdtempSync(join(tmpdir(), 'unseen-bench-'));
+	const relay = await spawnServer(['relay', dataDir]);
+	const relaySet = await relaySetup(`ws://127.0.0.1:${relay.port}/relay`);
+	await measureFanout(relaySet, 300);
+	const relayRate = await measureFanout(relaySet, FANOUT_MESSAGES);
+	relaySet.close();
+	await relay.stop();
+	rmSync(dataDir, { recursive: true, force: true });
+	return { raw: rawRate, relay: relayRate };
+}
+
+async function latency(): Promise<{ p50: number; p99: number; deliveries: number; maxMs: number }> {
+	const dataDir = mkdtempSync(join(tmpdir(), 'unseen-bench-'));
+	const relay = await spawnServer(['relay', dataDir]);
+	const setup = await relaySetup(`ws://127.0.0.1:${relay.port}/relay`);
+	const perSecond = LATENCY_RATE / GROUP;
+	const total = perSecond * LATENCY_SECONDS;
+	const frames = Array.from({ length: total }, (_, i) => setup.frames(i));
+	const sentAt = new Float64Array(total);
+	const samples: number[] = [];
+	const done = new Promise<void>((resolve) => {
+		for (const ws of setup.receivers) {
+			ws.on('message', (data) => {
+				const match = /"ctr":(\d+)/.exec(data.toString());
+				if (!match) return;
+				samples.push(performance.now() - sentAt[Number(match[1])]!);
+				if (samples.length === total * GROUP) resolve();
+			});
+		}
+	});
+	// Paced: every 5 ms, the frames whose time has come (keeps the rate exact despite timer drift).
+	const started = performance.now();
+	let sent = 0;
+	const timer = setInterval(() => {
+		const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * perSecond));
+		for (; sent < due; sent++) {
+			sentAt[sent] = performance.now();
+			setup.sender.send(frames[sent]!);
+		}
+		if (sent >= total) clearInterval(timer);
+	}, 5);
+	await done;
+	setup.close();
+	await relay.stop();
+	rmSync(dataDir, { recursive: true, force: true });
+	samples.sort((a, b) => a - b);
+	return { p50: percentile(samples, 50), p99: percentile(samples, 99), deliveries: samples.length, maxMs: samples.at(-1)! };
+}
+
+async function idle(): Promise<{ bytes: number; connections: number }> {
+	const dataDir = mkdtempSync(join(tmpdir(), 'unseen-bench-'));
+	const relay = await spawnServer(['relay', dataDir]);
+	const url = `ws://127.0.0.1:${relay.port}/relay`;
+	const people = Array.from({ length: IDLE_CONNECTIONS }, identity);
+	// Warm the server's code paths so that the baseline includes them.
+	const warm = await Promise.all(people.slice(0, 50).map((who) => login(url, who)));
+	warm.forEach((ws) => ws.close());
+	await new Promise((resolve) => setTimeout(resolve, 500));
+	const before = await relay.rss();
+	const sockets: WebSocket[] = [];
+	for (let i = 0; i < IDLE_CONNECTIONS; i += 250) {
+		sockets.push(...(await Promise.all(people.slice(i, i + 250).map((who) => login(url, who)))));
+	}
+	await new Promise((resolve) => setTimeout(resolve, 1000));
+	const after = await relay.rss();
+	sockets.forEach((ws) => ws.terminate());
+	await relay.stop();
+	rmSync(dataDir, { recursive: true, force: true });
+	return { bytes: (after - before) / sockets.length, connections: sockets.length };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+	const rates = await fanout();
+	const lat = await latency();
+	const mem = await idle();
+	return {
+		fanout: {
+			relay_deliveries_per_s: Math.round(rates.relay),
+			raw_ws_deliveries_per_s: Math.round(rates.raw),
+			ratio: Math.round((rates.relay / rates.raw) * 1000) / 1000,
+			group_size: GROUP,
+			messages: FANOUT_MESSAGES
+		},
+		latency: {
+			p50_ms: Math.round(lat.p50 * 100) / 100,
+			p99_ms: Math.round(lat.p99 * 100) / 100,
+			max_ms: Math.round(lat.maxMs * 100) / 100,
+			paced_deliveries_per_s: LATENCY_RATE,
+			deliveries: lat.deliveries
+		},
+		idle: { bytes_per_connection: Math.round(mem.bytes), connections: mem.connections }
+	};
+}
+
+if (import.meta.main) console.log(JSON.stringify(await run(), null, 2));
