@@ -109,7 +109,8 @@ export function verifyHello(hello: HelloContent, input: VerifyHelloInput): Uint8
 	const key = pairMacKey(input.myBoxSk, b64Bytes(input.senderBox, 32, 'sender box key'), ctx);
 	try {
 		const expected = pairMac(key, ctx, hello.esk);
-		if (!sodium().memcmp(expected, fromB64(mine[0]!.mac))) {
+		const presented = fromB64(mine[0]!.mac, 'mac');
+		if (presented.length !== 32 || !sodium().memcmp(expected, presented)) {
 			throw new ProtocolError('PROTOCOL_UNVERIFIED_SENDER', 'hello MAC does not match the sender');
 		}
 	} finally {

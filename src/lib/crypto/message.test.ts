@@ -160,6 +160,10 @@ describe('hello and pairwise MACs', () => {
 		expect(() => verifyHello(hello, { ...base, epoch: 4 })).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
 		expect(() => verifyHello(hello, { ...base, group: state })).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
 		expect(() => verifyHello({ ...hello, esk: toB64(newEpochSigningKey().eskPk) }, base)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+		const short = { ...hello, macs: hello.macs.map((m) => ({ ...m, mac: m.mac.slice(0, 22) })) };
+		expect(() => verifyHello(short, base)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+		const twice = { ...hello, macs: [...hello.macs, ...hello.macs] };
+		expect(() => verifyHello(twice, base)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
 	});
 
 	test('deniability: the receiver can compute its own MAC alone, so it proves nothing to an outsider', () => {
