@@ -109,7 +109,12 @@ export function verifyHello(hello: HelloContent, input: VerifyHelloInput): Uint8
 	const key = pairMacKey(input.myBoxSk, b64Bytes(input.senderBox, 32, 'sender box key'), ctx);
 	try {
 		const expected = pairMac(key, ctx, hello.esk);
-		const presented = fromB64(mine[0]!.mac, 'mac');
+		let presented: Uint8Array;
+		try {
+			presented = fromB64(mine[0]!.mac, 'mac');
+		} catch {
+			presented = new Uint8Array(0);
+		}
 		if (presented.length !== 32 || !sodium().memcmp(expected, presented)) {
 			throw new ProtocolError('PROTOCOL_UNVERIFIED_SENDER', 'hello MAC does not match the sender');
 		}
