@@ -4,7 +4,7 @@ import { GroupSession } from '../../src/lib/protocol/session/session.ts';
 import { DeviceState } from '../../src/lib/protocol/session/device.ts';
 import { sodiumPrimitives } from '../../src/lib/crypto/primitives.ts';
 import { getJson, keys } from '../../src/lib/client/store.ts';
-import type { SessionData } from '../../src/lib/protocol/session/types.ts';
+import type { RelayEntry, SessionData } from '../../src/lib/protocol/session/types.ts';
 import type { Envelope } from '../../src/lib/protocol/schema.ts';
 import { SenderChain } from '../../src/lib/crypto/chain.ts';
 import { decryptMessage } from '../../src/lib/crypto/message.ts';
@@ -79,7 +79,7 @@ describe('three members over the real relay', () => {
 		const fresh = envelopes.filter((e) => e.seq > kept.cursor);
 		expect(fresh.length).toBeGreaterThanOrEqual(2);
 		const oldSelf = GroupSession.fromJSON(kept, device.identity(kept.nonce), sodiumPrimitives());
-		const events = fresh.flatMap((e) => oldSelf.receive(e));
+		const events = fresh.flatMap((e) => oldSelf.receive(e as unknown as RelayEntry));
 		const readable = events.filter((e) => e.type === 'message');
 		expect(readable).toEqual([]);
 		// It learns it was removed and wipes its keys, rather than reading on.
