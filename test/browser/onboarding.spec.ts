@@ -75,8 +75,17 @@ test.describe('onboarding and safety on every screen', () => {
 test.describe('P10 data at rest: lock, unlock and wipe', () => {
 	test('P10 data at rest: lock now shows the unlock screen; a wrong passphrase is refused and loses nothing; the right one opens everything', async ({ browser }) => {
 		const person = await newPerson(browser, 'Locked Otter', { passphrase: 'a long calm passphrase' });
-		await createGroup(person.page, 'Morning pages');
-		await person.page.goto('/settings');
+		// In-app links only: a full page load of a passphrase-protected device asks to unlock first.
+		await person.page.getByRole('link', { name: 'New group' }).click();
+		await person.page.getByLabel('Group name').fill('Morning pages');
+		await person.page.getByRole('button', { name: 'Create group' }).click();
+		await expect(person.page).toHaveURL(/\/invite$/, { timeout: 20_000 });
+		await person.page.goto('/');
+		await expect(person.page.getByRole('heading', { name: 'Unseen is locked' })).toBeVisible();
+		await person.page.getByLabel('Passphrase').fill('a long calm passphrase');
+		await person.page.getByRole('button', { name: 'Unlock' }).click();
+		await expect(person.page.getByRole('link', { name: /Morning pages/ })).toBeVisible({ timeout: 20_000 });
+		await person.page.getByRole('link', { name: 'Settings and privacy' }).click();
 		await person.page.getByRole('button', { name: 'Lock now' }).click();
 		await expect(person.page.getByRole('heading', { name: 'Unseen is locked' })).toBeVisible();
 		await expect(person.page.getByText('Morning pages')).toHaveCount(0);
