@@ -38,7 +38,8 @@ function withFallbackCsp(res: ServerResponse): void {
 	const writeHead = res.writeHead;
 	res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
 		const headers = rest.find((a) => a && typeof a === 'object' && !Array.isArray(a)) as OutgoingHttpHeaders | undefined;
-		if (!headerValue(headers, res, 'content-security-policy')) {
+		// A 304's headers update the cached response's: never overwrite a page's own policy.
+		if (status !== 304 && !headerValue(headers, res, 'content-security-policy')) {
 			const type = headerValue(headers, res, 'content-type');
 			res.setHeader('Content-Security-Policy', /javascript/.test(type) ? SCRIPT_CSP : FALLBACK_CSP);
 		}
