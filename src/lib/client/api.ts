@@ -171,6 +171,8 @@ export interface UnseenClientApi {
 
 	/** Seals the chosen messages to the group's moderators (and the deployment moderator if `service`). */
 	report(group: string, messageIds: string[], note: string, service: boolean): Promise<void>;
+	/** Moderators and admins: hides a message for everyone (a signed `hide` op). */
+	hide(group: string, messageId: string): Promise<void>;
 	/** Moderator inbox: reports addressed to me in this group, each message verified. */
 	reports(group: string): Promise<ReportView[]>;
 }

@@ -192,6 +192,8 @@ export class UnseenClient implements UnseenClientApi {
 			session.replayInviteLog(fetched.ops);
 			session.data.name = fetched.preview.name;
 			session.data.description = fetched.preview.description;
+			// Names travel in hellos; until the inviter speaks, the invite body is how we know theirs.
+			if (fetched.preview.inviterName) session.data.profiles[fetched.inviter] = fetched.preview.inviterName;
 			const { op, secret } = buildJoin(session.state!, id, fetched.secret, { profile: { name: pseudonym } });
 			sodium().memzero(secret);
 			const g = GroupHandle.fresh(this.#store, session);
@@ -279,6 +281,14 @@ export class UnseenClient implements UnseenClientApi {
 		// Listeners cannot post (the relay refuses them), so asking is switching where allowed.
 		if (!log.settings.listenersMaySpeak) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this group does not let listeners switch to speaking; ask an admin');
 		await this.#act(g, () => ({ kind: 'role', target: g.session.me, role: 'member' }));
+	}
+
+	async hide(group: string, messageId: string): Promise<void> {
+		const g = this.#group(group);
+		const seq = g.history.get(messageId)?.seq;
+		if (!seq) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'that message has not been stored by the relay yet');
+		await this.#act(g, () => ({ kind: 'hide', seq }));
+		this.#emit({ type: 'messages', group });
 	}
 
 	async markVerified(group: string, member: string, verified: boolean): Promise<void> {
@@ -397,6 +407,7 @@ export class UnseenClient implements UnseenClientApi {
 				kind: 'text',
 				text: content.text,
 				...(content.cw ? { cw: content.cw } : {}),
+				...(content.reply ? { replyTo: this.#replyView(g, content.reply) } : {}),
 				reactions: {},
 				edited: false,
 				deleted: false,
@@ -409,6 +420,12 @@ export class UnseenClient implements UnseenClientApi {
 			this.#emit({ type: 'messages', group: g.id });
 		}
 		void this.#pump(g);
+	}
+
+	#replyView(g: GroupHandle, to: { sender: string; epoch: number; ctr: number }) {
+		const id = `${to.sender}:${to.epoch}:${to.ctr}`;
+		const target = g.history.get(id);
+		return { id, senderName: target?.senderName ?? null, text: target && !target.deleted ? target.text.slice(0, 200) : '' };
 	}
 
 	/** Sends the group's outbox in order while online; one pump per group at a time. */

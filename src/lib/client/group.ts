@@ -155,7 +155,8 @@ export class GroupHandle {
 		const names = this.session.data.profiles;
 		const who = (key: string) => names[key] ?? 'someone';
 		let text: string | null = null;
-		if (op.kind === 'join') text = `${who(op.author)} joined${op.member.role === 'listener' ? ' as a listener' : ''}.`;
+		if (op.kind === 'join' && op.author === this.session.me) text = 'You joined. Messages sent before you joined are not shared with you.';
+		else if (op.kind === 'join') text = `${who(op.author)} joined${op.member.role === 'listener' ? ' as a listener' : ''}.`;
 		else if (op.kind === 'remove') text = `${who(op.target)} was removed. Keys were changed.`;
 		else if (op.kind === 'leave') text = `${who(op.author)} left.`;
 		else if (op.kind === 'role') text = `${who(op.target)} is now ${op.role === 'admin' ? 'an admin' : `a ${op.role}`}.`;
@@ -209,6 +210,8 @@ export class GroupHandle {
 
 	async #write(): Promise<void> {
 		const store = this.#store;
+		const log = this.session.state;
+		if (log) this.history.expire(log.settings.retention, Date.now());
 		const dirtyMessages = this.history.takeDirty();
 		const franking = [...this.#newFranking];
 		this.#newFranking.clear();

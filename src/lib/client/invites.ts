@@ -16,6 +16,8 @@ import { toB64 } from '../protocol/bytes.ts';
 export interface FetchedInvite {
 	preview: InvitePreview;
 	ops: { seq: number; ts: number; op: Op }[];
+	/** Sign key of the member who made the invite (its name comes from the invite body). */
+	inviter: string;
 	/** The invite secret; the caller wipes it. */
 	secret: Uint8Array;
 }
@@ -53,6 +55,7 @@ export async function fetchInvite(conn: Connection, link: string, primitives: Pr
 		return {
 			preview: { group, name: body.name, description: body.description, inviterName: body.inviter.name || null, role: invite.role, expires: invite.expires },
 			ops,
+			inviter: invite.author,
 			secret
 		};
 	} catch (error) {
