@@ -78,6 +78,28 @@ describe('P6 transcript integrity, against a tampering relay', () => {
 	});
 });
 
+describe('P3 messages before their sender is verified', () => {
+	test('P3 a message delivered before its sender’s hello is held, and shown only once the hello verifies', async () => {
+		const { tamper, group, ash, bo, ashKey } = await setup();
+		let hello: EntryFrame | null = null;
+		let release = false;
+		tamper.rule = (f) => {
+			if (textMsg(ashKey, 0)(f)) {
+				hello = f;
+				return [];
+			}
+			if (textMsg(ashKey, 1)(f)) release = true;
+			return undefined;
+		};
+		await ash.client.send(group, { text: 'waiting for my hello' });
+		await until(() => release && warningKinds(bo, group).includes('unverified'));
+		expect(texts(bo, group)).toEqual([]);
+		tamper.inject(hello!);
+		await until(() => texts(bo, group).includes('waiting for my hello'));
+		expect(bo.client.messages(group).find((m) => m.text === 'waiting for my hello')!.senderName).toBe('ash');
+	});
+});
+
 describe('P8 content integrity, against a tampering relay', () => {
 	test('P8 a ciphertext moved from one group to another is rejected, whether or not its header is rewritten', async () => {
 		const { tamper, group, ash, bo, ashKey } = await setup();

@@ -116,6 +116,8 @@ function failure(ctx: ReceiveContext, item: RelayEntry, msg: Envelope, error: un
 	const where = { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr };
 	switch (error.code) {
 		case 'PROTOCOL_UNVERIFIED_SENDER': {
+			// A hello whose pairwise MAC fails is someone else speaking in the sender's name: drop it.
+			if (msg.ctr === 0) return warning('unverified', error.code, `A key announcement in the name of ${short(msg.sender)} failed its check and was ignored.`, at, where);
 			const epochData = ctx.data.epochs[String(msg.epoch)]!;
 			const first = !epochData.held.some((h) => h.entry && 'msg' in h.entry && h.entry.msg.sender === msg.sender);
 			if (epochData.held.length < 2000) epochData.held.push(item);
