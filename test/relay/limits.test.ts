@@ -77,4 +77,19 @@ describe('P11 relay robustness: rate limits and slow readers', () => {
 		writer.close();
 		fast.close();
 	});
+
+	test('P11 a peer that stops answering pings is terminated while a live one stays connected', async () => {
+		relay = await startRelay({ heartbeatMs: 100 });
+		const live = await TestClient.connect(relay.wsUrl);
+		const dead = await TestClient.connect(relay.wsUrl);
+		await live.auth(identity());
+		await dead.auth(identity());
+		// A paused socket reads nothing, so it never sees the ping and never answers it.
+		dead.ws.pause();
+		const r = relay;
+		await expect.poll(() => r.relay.connectionCount, { timeout: 3000 }).toBe(1);
+		await sleep(300);
+		expect((await live.auth(identity())).t).toBe('ok');
+		live.close();
+	});
 });
