@@ -6,14 +6,13 @@
  */
 import type { ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportView, Store, UnseenClientApi, Warning } from './api.ts';
 import { Connection, RelayError, type Backoff, type EntryFrame } from './connection.ts';
-import { GroupHandle, type OutboxItem } from './group.ts';
+import { GroupHandle } from './group.ts';
 import { parseMessageId } from './history.ts';
-import { catchUp, sendItem } from './outbox.ts';
+import { catchUp, enqueue, sendItem } from './outbox.ts';
 import { getJson, keys, putJson, deletePrefix } from './store.ts';
 import * as views from './views.ts';
 import { fetchInvite, type FetchedInvite } from './invites.ts';
 import { fetchReports, sendReport } from './reports.ts';
-import { toB64 } from '../protocol/bytes.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Role } from '../protocol/schema.ts';
 import { buildGenesis, buildJoin } from '../protocol/group/build.ts';
@@ -23,7 +22,6 @@ import { DeviceState } from '../protocol/session/device.ts';
 import { GroupSession } from '../protocol/session/session.ts';
 import { buildAction, newMid, type Action } from '../protocol/session/send.ts';
 import type { Content } from '../protocol/session/types.ts';
-import { encodeContent } from '../crypto/content.ts';
 import { inviteLink, newInvite } from '../crypto/invite.ts';
 import { sodiumPrimitives } from '../crypto/primitives.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
@@ -388,44 +386,9 @@ export class UnseenClient implements UnseenClientApi {
 	}
 
 	async #enqueue(g: GroupHandle, content: Content): Promise<void> {
-		encodeContent(content); // PROTOCOL_BAD_FRAME for empty or oversized content, before anything is kept
-		const log = g.session.state;
-		if (g.session.data.frozen) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this group is frozen after a failed verification');
-		if (!log || g.session.data.removed || !log.members[g.session.me]) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'you are not a member of this group');
-		if (log.members[g.session.me]!.role === 'listener') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'listeners cannot post in this group');
-		const n = g.outbox.reduce((max, o) => Math.max(max, o.n), 0) + 1;
-		const item: OutboxItem = { id: `local:${toB64(sodium().randombytes_buf(9))}`, n, content, createdAt: this.#now(), status: 'sending' };
-		g.outbox.push(item);
-		await g.saveOutbox(item);
-		if (content.t === 'text') {
-			g.history.addLocal({
-				id: item.id,
-				group: g.id,
-				sender: g.session.me,
-				senderName: g.session.data.profiles[g.session.me] ?? null,
-				self: true,
-				kind: 'text',
-				text: content.text,
-				...(content.cw ? { cw: content.cw } : {}),
-				...(content.reply ? { replyTo: this.#replyView(g, content.reply) } : {}),
-				reactions: {},
-				edited: false,
-				deleted: false,
-				hidden: false,
-				ts: item.createdAt,
-				status: 'sending'
-			});
-			g.markDirty();
-			await g.save();
-			this.#emit({ type: 'messages', group: g.id });
-		}
+		const queued = await enqueue(g, content, this.#now());
+		if (queued.content.t === 'text') this.#emit({ type: 'messages', group: g.id });
 		void this.#pump(g);
-	}
-
-	#replyView(g: GroupHandle, to: { sender: string; epoch: number; ctr: number }) {
-		const id = `${to.sender}:${to.epoch}:${to.ctr}`;
-		const target = g.history.get(id);
-		return { id, senderName: target?.senderName ?? null, text: target && !target.deleted ? target.text.slice(0, 200) : '' };
 	}
 
 	/** Sends the group's outbox in order while online; one pump per group at a time. */

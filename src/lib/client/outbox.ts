@@ -9,11 +9,59 @@ import type { GroupHandle, OutboxItem } from './group.ts';
 import { helloAcked, nextStep } from '../protocol/session/send.ts';
 import { headerOf } from '../crypto/message.ts';
 import type { MessageContent } from './history.ts';
-import { isProtocolError } from '../protocol/errors.ts';
+import { ProtocolError, isProtocolError } from '../protocol/errors.ts';
+import { toB64 } from '../protocol/bytes.ts';
+import type { Content } from '../protocol/session/types.ts';
+import { encodeContent } from '../crypto/content.ts';
+import { sodium } from '../crypto/sodium.ts';
+
+export type { OutboxItem };
 
 export type SendResult = 'sent' | 'failed' | 'offline';
 
 const MAX_REBUILDS = 6;
+
+/**
+ * Checks and queues a content for sending (persisted first, so it survives a reload). A text
+ * also appears at once in the transcript as `sending`. Throws before keeping anything when the
+ * content is invalid (PROTOCOL_BAD_FRAME) or this member may not post.
+ */
+export async function enqueue(g: GroupHandle, content: Content, now: number): Promise<OutboxItem> {
+	encodeContent(content);
+	const data = g.session.data;
+	const log = data.log;
+	if (data.frozen) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this group is frozen after a failed verification');
+	if (!log || data.removed || !log.members[data.me]) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'you are not a member of this group');
+	if (log.members[data.me]!.role === 'listener') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'listeners cannot post in this group');
+	const n = g.outbox.reduce((max, o) => Math.max(max, o.n), 0) + 1;
+	const item: OutboxItem = { id: `local:${toB64(sodium().randombytes_buf(9))}`, n, content, createdAt: now, status: 'sending' };
+	g.outbox.push(item);
+	await g.saveOutbox(item);
+	if (content.t === 'text') {
+		const reply = content.reply ? `${content.reply.sender}:${content.reply.epoch}:${content.reply.ctr}` : null;
+		const target = reply ? g.history.get(reply) : undefined;
+		g.history.addLocal({
+			id: item.id,
+			group: g.id,
+			sender: data.me,
+			senderName: data.profiles[data.me] ?? null,
+			self: true,
+			kind: 'text',
+			text: content.text,
+			...(content.cw ? { cw: content.cw } : {}),
+			...(reply ? { replyTo: { id: reply, senderName: target?.senderName ?? null, text: target && !target.deleted ? target.text.slice(0, 200) : '' } } : {}),
+			reactions: {},
+			edited: false,
+			deleted: false,
+			hidden: false,
+			ts: now,
+			status: 'sending'
+		});
+		g.markDirty();
+		await g.save();
+	}
+	return item;
+}
 
 /** Waits a little for entries the relay has and we have not seen yet. */
 export async function catchUp(g: GroupHandle): Promise<void> {
