@@ -18,7 +18,7 @@ test.describe('groups and chat between three people', () => {
 		await ben.page.getByLabel('Your name in this group').fill(ben.name);
 		await ben.page.getByRole('button', { name: 'Join group' }).click();
 		await expect(ben.page).toHaveURL(new RegExp(`/g/${group}$`), { timeout: 20_000 });
-		await expect(ben.page.getByText('Earlier messages are not shared with new members')).toBeVisible();
+		await expect(ben.page.getByTestId('system-message').filter({ hasText: /before you joined are not shared with you/ })).toBeVisible();
 
 		const cat = await newPerson(browser, 'Cat Wren');
 		await joinByLink(cat, link);
