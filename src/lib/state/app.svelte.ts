@@ -34,9 +34,13 @@ class AppState {
 
 	#device: Device | null = null;
 	#store: SealedStore | null = null;
-	#client: UnseenClientApi | null = null;
+	#client: ReturnType<typeof createClient> | null = null;
 	#unsubscribe: (() => void) | null = null;
 	#noticeId = 0;
+	// The browser knows first when the network goes: close the socket at once (the outbox keeps
+	// what is written meanwhile) and reconnect as soon as it is back, without waiting for a backoff.
+	#onBrowserOffline = () => this.#client?.transport.stop();
+	#onBrowserOnline = () => this.#client?.transport.start();
 
 	get client(): UnseenClientApi {
 		if (!this.#client) throw new Error('the app is locked');
@@ -95,6 +99,8 @@ class AppState {
 	lockNow(): void {
 		this.#unsubscribe?.();
 		this.#unsubscribe = null;
+		window.removeEventListener('offline', this.#onBrowserOffline);
+		window.removeEventListener('online', this.#onBrowserOnline);
 		const client = this.#client;
 		this.#client = null;
 		this.#store?.lock();
@@ -132,7 +138,10 @@ class AppState {
 		this.#unsubscribe = client.on((event: ClientEvent) => this.#onEvent(event));
 		this.connection = client.connection;
 		this.phase = 'ready';
+		window.addEventListener('offline', this.#onBrowserOffline);
+		window.addEventListener('online', this.#onBrowserOnline);
 		await client.start();
+		if (!navigator.onLine) client.transport.stop();
 		this.revision++;
 	}
 
