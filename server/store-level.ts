@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
 import {
@@ -25,7 +26,9 @@ const SENTINEL_HIGH = '~sentinel';
 const pad = (seq: number) => seq.toString().padStart(16, '0');
 const entryKey = (group: string, seq: number) => `${group}:${pad(seq)}`;
 
-type Sub<V> = ReturnType<Level<string, unknown>['sublevel']> & { get(key: string): Promise<V | undefined> };
+type Db = Level<string, unknown>;
+type Sub<V> = AbstractSublevel<Db, string | Buffer | Uint8Array, string, V>;
+type BatchOp = AbstractBatchOperation<Db, string, unknown>;
 
 export class LevelStore implements RelayStore {
 	readonly location: string;
@@ -44,8 +47,10 @@ export class LevelStore implements RelayStore {
 
 	constructor(location: string) {
 		this.location = location;
-		this.#db = new Level<string, unknown>(location, { valueEncoding: 'json' });
-		const table = <V>(name: string) => this.#db.sublevel<string, V>(name, { valueEncoding: 'json' }) as unknown as Sub<V>;
+		// No compression: stored values are ciphertext (incompressible), and plain table files let
+		// tests search the raw bytes for what must not, or must no longer, be there.
+		this.#db = new Level<string, unknown>(location, { valueEncoding: 'json', compression: false } as object);
+		const table = <V>(name: string): Sub<V> => this.#db.sublevel<string, V>(name, { valueEncoding: 'json' });
 		this.#entries = table('entries');
 		this.#ops = table('ops');
 		this.#states = table('states');
@@ -61,7 +66,7 @@ export class LevelStore implements RelayStore {
 		await this.#db.open();
 		// Sublevels closed with their parent do not reopen with it.
 		const tables = [this.#entries, this.#ops, this.#states, this.#heads, this.#mids, this.#reports, this.#secrets, this.#swept];
-		await Promise.all(tables.map((t) => (t as unknown as { open(): Promise<void> }).open()));
+		await Promise.all(tables.map((t) => t.open()));
 		await this.#layDownSentinels();
 	}
 
@@ -99,15 +104,15 @@ export class LevelStore implements RelayStore {
 	}
 
 	async commit(appends: AppendRecord[]): Promise<void> {
-		const batch: Parameters<Level<string, unknown>['batch']>[0] = [];
+		const batch: BatchOp[] = [];
 		for (const { group, record, head, state } of appends) {
 			const key = entryKey(group, record.seq);
-			batch.push({ type: 'put', sublevel: this.#entries as never, key, value: record });
-			if (record.kind === 'op') batch.push({ type: 'put', sublevel: this.#ops as never, key, value: record });
+			batch.push({ type: 'put', sublevel: this.#entries as unknown as Sub<unknown>, key, value: record });
+			if (record.kind === 'op') batch.push({ type: 'put', sublevel: this.#ops as unknown as Sub<unknown>, key, value: record });
 			const mid: MidRecord = { seq: record.seq, ts: record.ts, stamp: record.stamp };
-			batch.push({ type: 'put', sublevel: this.#mids as never, key: `${group}:${record.mid}`, value: mid });
-			batch.push({ type: 'put', sublevel: this.#heads as never, key: group, value: head });
-			if (state) batch.push({ type: 'put', sublevel: this.#states as never, key: group, value: state });
+			batch.push({ type: 'put', sublevel: this.#mids as unknown as Sub<unknown>, key: `${group}:${record.mid}`, value: mid });
+			batch.push({ type: 'put', sublevel: this.#heads as unknown as Sub<unknown>, key: group, value: head });
+			if (state) batch.push({ type: 'put', sublevel: this.#states as unknown as Sub<unknown>, key: group, value: state });
 		}
 		try {
 			await this.#db.batch(batch, { sync: true });
@@ -131,19 +136,19 @@ export class LevelStore implements RelayStore {
 
 	async expire(group: string, beforeTs: number, limit: number): Promise<number> {
 		const start = (await this.#swept.get(group)) ?? 0;
-		const batch: Parameters<Level<string, unknown>['batch']>[0] = [];
+		const batch: BatchOp[] = [];
 		let swept = start;
 		let deleted = 0;
 		for await (const record of this.#entries.values({ gt: entryKey(group, start), lt: `${group};`, limit })) {
 			if (record.ts >= beforeTs) break;
 			swept = record.seq;
 			if (record.kind !== 'msg') continue;
-			batch.push({ type: 'del', sublevel: this.#entries as never, key: entryKey(group, record.seq) });
-			batch.push({ type: 'del', sublevel: this.#mids as never, key: `${group}:${record.mid}` });
+			batch.push({ type: 'del', sublevel: this.#entries as unknown as Sub<unknown>, key: entryKey(group, record.seq) });
+			batch.push({ type: 'del', sublevel: this.#mids as unknown as Sub<unknown>, key: `${group}:${record.mid}` });
 			deleted++;
 		}
 		if (swept === start) return 0;
-		batch.push({ type: 'put', sublevel: this.#swept as never, key: group, value: swept });
+		batch.push({ type: 'put', sublevel: this.#swept as unknown as Sub<unknown>, key: group, value: swept });
 		try {
 			await this.#db.batch(batch, { sync: true });
 		} catch (error) {
@@ -154,7 +159,7 @@ export class LevelStore implements RelayStore {
 
 	async compact(): Promise<void> {
 		// The whole key space: sublevel prefixes are `!name!`, all below '\xff'.
-		await this.#db.compactRange('\x00', '\xff');
+		await (this.#db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('\x00', '\xff');
 	}
 
 	putReport(target: string, report: Omit<ReportRecord, 'seq'>): Promise<number> {
@@ -167,7 +172,7 @@ export class LevelStore implements RelayStore {
 	async #putReport(target: string, report: Omit<ReportRecord, 'seq'>): Promise<number> {
 		const seq = (await this.#lastReportSeq(target)) + 1;
 		try {
-			await this.#reports.put(entryKey(target, seq), { ...report, seq }, { sync: true } as never);
+			await this.#reports.put(entryKey(target, seq), { ...report, seq }, { sync: true } as object);
 			this.#reportSeq.set(target, seq);
 		} catch (error) {
 			throw new StorageError('the disk refused the report', { cause: error });
@@ -183,7 +188,7 @@ export class LevelStore implements RelayStore {
 		const stored = await this.#secrets.get(name);
 		if (stored) return new Uint8Array(Buffer.from(stored, 'base64'));
 		const fresh = randomBytes(32);
-		await this.#secrets.put(name, fresh.toString('base64'), { sync: true } as never);
+		await this.#secrets.put(name, fresh.toString('base64'), { sync: true } as object);
 		return new Uint8Array(fresh);
 	}
 

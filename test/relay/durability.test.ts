@@ -52,26 +52,24 @@ describe('P11 relay robustness: durability of acknowledged entries', () => {
 		const client = await TestClient.connect(url);
 		const g = await createGroup(client);
 
-		// Keep 20 appends in flight at all times; kill the relay once 400 have been acknowledged.
+		// Keep 20 appends in flight at all times, until the relay is dead; kill it once 400 are
+		// acknowledged, so that it dies with appends received, queued or being written.
 		const acked = new Map<number, string>();
 		let sent = 0;
-		let stop = false;
+		let dead = false;
 		const pump = async () => {
-			while (!stop) {
+			while (!dead) {
 				const msg = message(g.group, g.admin.sign, 0, sent++);
-				const reply = await client.request({ t: 'append', group: g.group, mid: mid(), entry: { msg } }).catch(() => null);
+				const reply = await client.request({ t: 'append', group: g.group, mid: mid(), entry: { msg } }, 2000).catch(() => null);
 				if (reply?.t === 'ok') acked.set(reply.seq, msg.c);
-				if (acked.size >= 400 && !stop) {
-					stop = true;
-					child.kill('SIGKILL');
-				}
+				if (acked.size >= 400 && child.exitCode === null && !child.killed) child.kill('SIGKILL');
 			}
 		};
 		const pumps = Array.from({ length: 20 }, pump);
 		await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 30_000))]);
+		dead = true;
 		client.ws.terminate();
-		stop = true;
-		void Promise.allSettled(pumps);
+		await Promise.allSettled(pumps);
 		expect(sent).toBeGreaterThan(acked.size);
 
 		const restarted = await startRelay({ dataDir });
