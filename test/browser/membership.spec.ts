@@ -56,7 +56,7 @@ test.describe('membership', () => {
 		await reader.context.close();
 	});
 
-	test('a listener in a group where listeners may not speak by themselves can only ask to speak', async ({ browser }) => {
+	test('a listener in a group where listeners may not speak by themselves gets no message box until a facilitator lets them speak', async ({ browser }) => {
 		test.setTimeout(90_000);
 		const host = await newPerson(browser, 'Mo Cedar');
 		const group = await createGroup(host.page, 'Quiet listening', { listenersMaySpeak: false });
@@ -65,8 +65,15 @@ test.describe('membership', () => {
 		await joinByLink(reader, link);
 		await expect(reader.page.getByRole('button', { name: 'Start speaking' })).toHaveCount(0);
 		await expect(reader.page.getByLabel('Write a message')).toHaveCount(0);
-		await reader.page.getByRole('button', { name: 'Ask to speak' }).click();
-		await expect(reader.page.getByText('You asked to speak')).toBeVisible({ timeout: 20_000 });
+		await expect(reader.page.getByTestId('listener-only')).toContainText('a facilitator decides who speaks');
+
+		await host.page.goto(`/g/${group}/people`);
+		await host.page.getByTestId('member').filter({ hasText: 'Nia Fern' }).getByRole('button', { name: 'Let them speak' }).click();
+		await expect(host.page.getByTestId('member').filter({ hasText: 'Nia Fern' })).toContainText('Member', { timeout: 20_000 });
+		await expect(reader.page.getByLabel('Write a message')).toBeVisible({ timeout: 20_000 });
+		await send(reader.page, 'Thank you for letting me in');
+		await openChat(host.page, group);
+		await expectMessage(host.page, 'Thank you for letting me in');
 		await host.context.close();
 		await reader.context.close();
 	});
