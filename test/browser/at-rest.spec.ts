@@ -42,9 +42,11 @@ test('P1 confidentiality: the relay data folder holds none of the message texts,
 	expect(files.length).toBeGreaterThan(0);
 	const needles = [secrets.group, secrets.description, secrets.alice, secrets.bob, ...secrets.messages];
 	let scanned = 0;
+	let groupIdSeen = false;
 	for (const file of files) {
 		const bytes = await readFile(file);
 		scanned += bytes.length;
+		groupIdSeen ||= bytes.includes(Buffer.from(group));
 		for (const needle of needles) {
 			for (const encoding of ['utf8', 'utf16le'] as const) {
 				expect(bytes.includes(Buffer.from(needle, encoding)), `${file} contains "${needle}" (${encoding})`).toBe(false);
@@ -55,4 +57,6 @@ test('P1 confidentiality: the relay data folder holds none of the message texts,
 		}
 	}
 	expect(scanned).toBeGreaterThan(0);
+	// Positive control: this is the folder where the relay stored this very group.
+	expect(groupIdSeen, 'the group id is in the scanned files').toBe(true);
 });
