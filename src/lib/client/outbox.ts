@@ -4,7 +4,7 @@
  * A prepared step is resent with the same `mid` after a reconnect, so the relay stores it once
  * (§9.4). RELAY_CONFLICT and RELAY_STALE_EPOCH mean the log moved: catch up, then rebuild.
  */
-import { RelayError, type Connection } from './connection.ts';
+import { RelayError, type Connection, type OkFrame } from './connection.ts';
 import type { GroupHandle, OutboxItem } from './group.ts';
 import { helloAcked, nextStep } from '../protocol/session/send.ts';
 import { headerOf } from '../crypto/message.ts';
@@ -20,6 +20,7 @@ export type { OutboxItem };
 export type SendResult = 'sent' | 'failed' | 'offline';
 
 const MAX_REBUILDS = 6;
+const RATE_LIMIT_PAUSE_MS = 1_000;
 
 /**
  * Checks and queues a content for sending (persisted first, so it survives a reload). A text
@@ -100,26 +101,15 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 				await g.saveOutbox(item);
 				continue;
 			}
-			const seq = ok.seq ?? 0;
-			const ts = ok.ts ?? now();
-			if (item.content.t === 'text') g.history.settle(item.id, step.address, seq, ts);
-			else g.history.apply({ address: step.address, content: item.content as MessageContent, seq, ts, self: true }, null);
-			if (ok.stamp) {
-				g.keepFranking(`${step.address.sender}:${step.address.epoch}:${step.address.ctr}`, {
-					header: headerOf(step.envelope),
-					n: step.envelope.n,
-					seq,
-					ts,
-					stamp: ok.stamp,
-					fk: step.fk,
-					body: step.body
-				});
-			}
-			await g.dropOutbox(item);
-			g.markDirty();
-			await g.save();
+			await settle(g, item, step, ok, now);
 			return 'sent';
 		} catch (error) {
+			// Over the relay's rate limit: nothing was stored; wait and send the same step again.
+			if (error instanceof RelayError && error.code === 'RELAY_RATE_LIMITED') {
+				await new Promise((resolve) => setTimeout(resolve, RATE_LIMIT_PAUSE_MS));
+				rebuild--;
+				continue;
+			}
 			if (error instanceof RelayError && error.transient) return 'offline';
 			if (error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_STALE_EPOCH')) {
 				item.step = undefined;
@@ -131,6 +121,30 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 		}
 	}
 	return fail(g, item, new Error('the group kept changing while sending'));
+}
+
+type MsgStep = Extract<NonNullable<OutboxItem['step']>, { kind: 'msg' }>;
+
+/** The relay stored a message: the transcript shows it as sent and its franking material is kept. */
+async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFrame, now: () => number): Promise<void> {
+	const seq = ok.seq ?? 0;
+	const ts = ok.ts ?? now();
+	if (item.content.t === 'text') g.history.settle(item.id, step.address, seq, ts);
+	else g.history.apply({ address: step.address, content: item.content as MessageContent, seq, ts, self: true }, null);
+	if (ok.stamp) {
+		g.keepFranking(`${step.address.sender}:${step.address.epoch}:${step.address.ctr}`, {
+			header: headerOf(step.envelope),
+			n: step.envelope.n,
+			seq,
+			ts,
+			stamp: ok.stamp,
+			fk: step.fk,
+			body: step.body
+		});
+	}
+	await g.dropOutbox(item);
+	g.markDirty();
+	await g.save();
 }
 
 async function fail(g: GroupHandle, item: OutboxItem, error: unknown): Promise<SendResult> {
