@@ -42,7 +42,7 @@ export const RETENTION_CHOICES: { seconds: number; label: string }[] = [
 ];
 
 export const ROLE_LABEL: Record<string, string> = {
-	admin: 'Facilitator (admin)',
+	admin: 'Facilitator',
 	moderator: 'Moderator',
 	member: 'Member',
 	listener: 'Listener'

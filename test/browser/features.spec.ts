@@ -1,0 +1,126 @@
+import { expect, test } from '@playwright/test';
+import { createGroup, createInvite, expectMessage, joinByLink, newPerson, openChat, send } from './helpers.ts';
+
+test.describe('chat features between two people', () => {
+	test('replies, reactions, edits and deletions of own messages reach the other person', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const ana = await newPerson(browser, 'Ana Pine');
+		const group = await createGroup(ana.page, 'Features room');
+		const link = await createInvite(ana.page, group);
+		const bo = await newPerson(browser, 'Bo Reed');
+		await joinByLink(bo, link);
+		await openChat(ana.page, group);
+		await send(ana.page, 'First draft of a thought');
+		await expectMessage(bo.page, 'First draft of a thought');
+
+		const mine = ana.page.getByTestId('message').filter({ hasText: 'First draft of a thought' });
+		await mine.getByRole('button', { name: 'Edit' }).click();
+		await ana.page.getByLabel('Edit your message').fill('Second draft of a thought');
+		await ana.page.getByRole('button', { name: 'Save' }).click();
+		const edited = bo.page.getByTestId('message').filter({ hasText: 'Second draft of a thought' });
+		await expect(edited).toContainText('(edited)', { timeout: 20_000 });
+
+		await edited.getByRole('button', { name: 'Reply' }).click();
+		await expect(bo.page.getByText('Replying to')).toBeVisible();
+		await send(bo.page, 'That resonates with me');
+		const reply = ana.page.getByTestId('message').filter({ hasText: 'That resonates with me' });
+		await expect(reply.locator('blockquote')).toContainText('Second draft of a thought', { timeout: 20_000 });
+
+		await reply.getByRole('button', { name: 'React with 🙏' }).click();
+		await expect(bo.page.getByTestId('message').filter({ hasText: 'That resonates with me' }).getByRole('list', { name: 'Reactions' })).toContainText('🙏 1', { timeout: 20_000 });
+
+		await ana.page.getByTestId('message').filter({ hasText: 'Second draft of a thought' }).first().getByRole('button', { name: 'Delete' }).click();
+		await expect(bo.page.getByText('This message was deleted.')).toBeVisible({ timeout: 20_000 });
+		await expect(bo.page.getByTestId('message-text').filter({ hasText: /^Second draft of a thought$/ })).toHaveCount(0);
+		await ana.context.close();
+		await bo.context.close();
+	});
+
+	test('a member reports a message to the group moderators after choosing it and one more', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const mod = await newPerson(browser, 'Cy Owl');
+		const group = await createGroup(mod.page, 'Report room');
+		const link = await createInvite(mod.page, group);
+		const member = await newPerson(browser, 'Di Moth');
+		await joinByLink(member, link);
+		await openChat(mod.page, group);
+		await send(mod.page, 'An ordinary message');
+		await send(mod.page, 'A message someone finds hurtful');
+		await expectMessage(member.page, 'A message someone finds hurtful');
+
+		await member.page.getByTestId('message').filter({ hasText: 'A message someone finds hurtful' }).getByRole('button', { name: 'Report' }).click();
+		await expect(member.page.getByRole('heading', { name: 'Report messages' })).toBeVisible();
+		await member.page.getByTestId('message').filter({ hasText: 'An ordinary message' }).getByRole('checkbox').check();
+		await expect(member.page.getByText('(2 chosen)')).toBeVisible();
+		await member.page.getByLabel(/Note/).fill('This felt targeted.');
+		await member.page.getByRole('button', { name: 'Send report' }).click();
+		await expect(member.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
+		await expect(member.page.getByLabel('Write a message')).toBeVisible();
+		await mod.context.close();
+		await member.context.close();
+	});
+
+	test('someone in two groups sees an unread count on the group they are not looking at', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const host = await newPerson(browser, 'Ed Fern');
+		const first = await createGroup(host.page, 'Monday group');
+		const firstLink = await createInvite(host.page, first);
+		const second = await createGroup(host.page, 'Friday group');
+		const secondLink = await createInvite(host.page, second);
+		const guest = await newPerson(browser, 'Flo Lark');
+		await joinByLink(guest, firstLink);
+		await joinByLink(guest, secondLink);
+		await openChat(guest.page, first);
+
+		await openChat(host.page, second);
+		await send(host.page, 'See you on Friday');
+		await send(host.page, 'Bring a friend if you like');
+		await guest.page.setViewportSize({ width: 1280, height: 800 });
+		const friday = guest.page.getByRole('complementary', { name: 'Groups' }).getByRole('link', { name: /Friday group/ });
+		await expect(friday.getByTestId('unread')).toContainText('2', { timeout: 20_000 });
+		await friday.click();
+		await expectMessage(guest.page, 'Bring a friend if you like');
+		await guest.page.goto('/');
+		await expect(guest.page.getByRole('link', { name: /Friday group/ }).getByTestId('unread')).toHaveCount(0);
+		await host.context.close();
+		await guest.context.close();
+	});
+
+	test('a withdrawn invite link no longer lets anyone in', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const host = await newPerson(browser, 'Gil Wren');
+		const group = await createGroup(host.page, 'Withdrawn room');
+		const link = await createInvite(host.page, group);
+		await host.page.getByRole('button', { name: 'Withdraw' }).click();
+		await expect(host.page.getByTestId('invite')).toHaveCount(0, { timeout: 20_000 });
+		const late = await newPerson(browser, 'Hal Dove');
+		await late.page.goto(link);
+		await expect(late.page.getByRole('alert')).toContainText('expired, was used up, or was withdrawn', { timeout: 20_000 });
+		await expect(late.page.getByRole('button', { name: 'Join group' })).toHaveCount(0);
+		await host.context.close();
+		await late.context.close();
+	});
+
+	test('two members compare safety numbers and one marks the other as verified', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const a = await newPerson(browser, 'Ivy Swan');
+		const group = await createGroup(a.page, 'Verify room');
+		const link = await createInvite(a.page, group);
+		const b = await newPerson(browser, 'Jay Crane');
+		await joinByLink(b, link);
+		await a.page.goto(`/g/${group}/people`);
+		await b.page.goto(`/g/${group}/people`);
+		await a.page.getByTestId('member').filter({ hasText: 'Jay Crane' }).getByRole('button', { name: 'Safety number' }).click();
+		await b.page.getByTestId('member').filter({ hasText: 'Ivy Swan' }).getByRole('button', { name: 'Safety number' }).click();
+		const digitsA = await a.page.getByTestId('safety-digits').innerText();
+		const digitsB = await b.page.getByTestId('safety-digits').innerText();
+		expect(digitsA.replace(/\s/g, '')).toMatch(/^\d{60}$/);
+		expect(digitsA.replace(/\s/g, '')).toBe(digitsB.replace(/\s/g, ''));
+		await a.page.getByLabel('I compared it and it matches').check();
+		await expect(a.page.getByTestId('member').filter({ hasText: 'Jay Crane' }).getByText('Verified', { exact: true })).toBeVisible({ timeout: 20_000 });
+		await a.page.reload();
+		await expect(a.page.getByTestId('member').filter({ hasText: 'Jay Crane' }).getByText('Verified', { exact: true })).toBeVisible({ timeout: 20_000 });
+		await a.context.close();
+		await b.context.close();
+	});
+});
