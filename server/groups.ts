@@ -25,8 +25,11 @@ interface GroupMem {
 	/** What is on disk: restored if a write fails. */
 	committed: { state: GroupState; head: GroupHead };
 	pending: Map<string, AppendDone[]>;
-	/** Mids committed by this process lately: closes the race between a disk lookup and a commit. */
-	recent: Map<string, MidRecord>;
+	/**
+	 * Mids committed in the last seconds: closes the race between a retry's disk lookup and the
+	 * original's commit. The window is one disk read, so a short, small memory is enough.
+	 */
+	recent: Map<string, { result: MidRecord; at: number }>;
 	subs: Set<Subscription>;
 }
 
@@ -38,7 +41,8 @@ export interface AppendRequest {
 	keys: ReadonlySet<string>;
 }
 
-const RECENT_MIDS = 4096;
+const RECENT_MIDS = 1024;
+const RECENT_MS = 10_000;
 
 export class GroupLog {
 	readonly #store: RelayStore;
@@ -90,7 +94,7 @@ export class GroupLog {
 		mem = this.#groups.get(req.group) ?? mem;
 		const waiting = mem?.pending.get(req.mid);
 		if (waiting) return void waiting.push(done);
-		const known = stored ?? mem?.recent.get(req.mid);
+		const known = stored ?? mem?.recent.get(req.mid)?.result;
 		if (known) return done(null, known);
 
 		const now = this.#now();
@@ -130,8 +134,12 @@ export class GroupLog {
 			}
 			g.committed = { state: stateAfter, head };
 			const result: MidRecord = { seq, ts, ...(stamp ? { stamp } : {}) };
-			g.recent.set(req.mid, result);
-			if (g.recent.size > RECENT_MIDS) g.recent.delete(g.recent.keys().next().value!);
+			const at = this.#now();
+			g.recent.set(req.mid, { result, at });
+			for (const [key, value] of g.recent) {
+				if (g.recent.size <= RECENT_MIDS && at - value.at < RECENT_MS) break;
+				g.recent.delete(key);
+			}
 			for (const w of waiters) w(null, result);
 			for (const sub of g.subs) {
 				const removed = kind === 'op' && !Object.hasOwn(stateAfter.members, sub.as);
