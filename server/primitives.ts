@@ -3,6 +3,7 @@
  * built-in crypto, so the relay checks the same rules as clients without libsodium.
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { ed25519SignaturePrecheck } from '../src/lib/protocol/curve-checks.ts';
 import type { Primitives } from '../src/lib/protocol/group/types.ts';
 
 // SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410): the raw 32 bytes follow it.
@@ -26,9 +27,14 @@ export function sha256(data: Uint8Array): Uint8Array {
 	return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
-/** Ed25519 detached verification; false for any malformed key or signature, never throws. */
+/**
+ * Ed25519 detached verification that gives libsodium's `crypto_sign_verify_detached` answer on
+ * every input; false for any malformed key or signature, never throws. OpenSSL alone accepts keys
+ * and R values of small order (the identity key with R = B, S = 1 verifies for any message), so
+ * libsodium's pre-checks run first (src/lib/protocol/curve-checks.ts, PROTOCOL §1.1).
+ */
 export function verifyEd25519(signature: Uint8Array, message: Uint8Array, key: Uint8Array): boolean {
-	if (signature.length !== 64 || key.length !== 32) return false;
+	if (!ed25519SignaturePrecheck(signature, key)) return false;
 	try {
 		return verify(null, message, publicKey(key), signature);
 	} catch {

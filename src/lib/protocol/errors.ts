@@ -24,7 +24,8 @@ export type ProtocolCode =
 	| 'PROTOCOL_TOO_FAR_AHEAD'
 	| 'PROTOCOL_BAD_REPORT'
 	| 'PROTOCOL_WRONG_PASSPHRASE'
-	| 'PROTOCOL_LOCKED';
+	| 'PROTOCOL_LOCKED'
+	| 'PROTOCOL_WEAK_KEY';
 
 export class ProtocolError extends Error {
 	readonly code: ProtocolCode;

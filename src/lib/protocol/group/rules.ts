@@ -3,6 +3,8 @@
  * changes. Each rule receives a fresh shallow copy of the state (`next`) and replaces, never
  * mutates, the nested objects it changes, so the caller's state stays untouched.
  */
+import { ed25519KeyIsUsable, x25519KeyIsUsable } from '../curve-checks.ts';
+import { fromB64 } from '../bytes.ts';
 import { ProtocolError } from '../errors.ts';
 import type { Op, Role } from '../schema.ts';
 import type { GroupState, MemberState } from './types.ts';
@@ -51,6 +53,31 @@ function keepAnAdmin(next: GroupState): void {
 	rest.sort((a, b) => RANK[b.role] - RANK[a.role] || a.since - b.since || (a.sign < b.sign ? -1 : 1));
 	const heir = rest[0]!;
 	next.members = { ...next.members, [heir.sign]: { ...heir, role: 'admin' } };
+}
+
+/**
+ * Every key an op introduces must be one libsodium accepts (§3.3): Ed25519 keys (author,
+ * member.sign, invite key) canonical and not of small order, X25519 box keys not of small order.
+ * Checked before signatures so that the relay and every client refuse such an op with the same
+ * code, `PROTOCOL_WEAK_KEY`, and no member can join with a key nobody can seal to.
+ */
+export function requireUsableKeys(op: Op): void {
+	const signKeys: [string, string][] = [['author', op.author]];
+	const boxKeys: [string, string][] = [];
+	const member = (m: { sign: string; box: string }, path: string) => {
+		signKeys.push([`${path}.sign`, m.sign]);
+		boxKeys.push([`${path}.box`, m.box]);
+	};
+	if (op.kind === 'genesis') op.members.forEach((m, i) => member(m, `members[${i}]`));
+	if (op.kind === 'join' || op.kind === 'add') member(op.member, 'member');
+	if (op.kind === 'join') signKeys.push(['invite', op.invite]);
+	if (op.kind === 'invite') signKeys.push(['invite.key', op.invite.key]);
+	for (const [path, key] of signKeys) {
+		if (!ed25519KeyIsUsable(fromB64(key, path))) throw new ProtocolError('PROTOCOL_WEAK_KEY', `${path} is not a usable Ed25519 key`);
+	}
+	for (const [path, key] of boxKeys) {
+		if (!x25519KeyIsUsable(fromB64(key, path))) throw new ProtocolError('PROTOCOL_WEAK_KEY', `${path} is not a usable X25519 key`);
+	}
 }
 
 export function applyInvite(next: GroupState, op: OpOf<'invite'>, author: MemberState, now: number): void {

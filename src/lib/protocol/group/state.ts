@@ -70,6 +70,7 @@ function applyGenesis(op: Extract<Op, { kind: 'genesis' }>, hash: string, ctx: A
 	if (new Set(signs).size !== signs.length) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'a member is listed twice');
 	const creator = op.members.find((m) => m.sign === op.author);
 	if (!creator) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'the creator must be a member');
+	rules.requireUsableKeys(op);
 	verifySignatures(op, ctx);
 	if (op.settings.pair) {
 		if (op.members.length !== 2 || op.members.some((m) => m.role !== 'member')) {
@@ -102,8 +103,8 @@ function applyGenesis(op: Extract<Op, { kind: 'genesis' }>, hash: string, ctx: A
 
 /**
  * Applies one op. `state` is null for the genesis. Checks, in order (§3.3): schema → group →
- * replay → parent (fork) → ended → author membership → signatures → rekey pending → kind rule →
- * epoch fields.
+ * replay → parent (fork) → ended → author membership → usable keys → signatures → rekey pending →
+ * kind rule → epoch fields.
  */
 export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext): GroupState {
 	const op = parseOp(input);
@@ -127,6 +128,7 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 	} else if (!isMember) {
 		throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'author is not a member');
 	}
+	rules.requireUsableKeys(op);
 	verifySignatures(op, ctx);
 	if (state.needsRekey && !EPOCH_KINDS.has(op.kind) && !ALLOWED_WHILE_REKEY_PENDING.has(op.kind)) {
 		throw new ProtocolError('PROTOCOL_STALE_EPOCH', 'a member left: the next op must start a new epoch');
