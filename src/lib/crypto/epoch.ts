@@ -14,6 +14,7 @@ import { b64Bytes, concat, fromB64, toB64 } from '../protocol/bytes.ts';
 import { labelled } from '../protocol/cjson.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { LABEL } from '../protocol/labels.ts';
+import { sealTo } from './box-key.ts';
 import { kdf } from './chain.ts';
 import { sodium } from './sodium.ts';
 
@@ -48,7 +49,10 @@ export function epochCommit(epoch: number, group: string, secret: Uint8Array): U
 	return sodium().crypto_hash_sha256(concat(labelled(LABEL.epochCommit, { epoch, group }), secret));
 }
 
-/** Seals `secret` to every member's box key and commits to it. `group` is "" for genesis. */
+/**
+ * Seals `secret` to every member's box key and commits to it. `group` is "" for genesis.
+ * PROTOCOL_WEAK_KEY when a member's box key is one libsodium refuses (the group rules never admit one).
+ */
 export function sealEpochKeys(
 	secret: Uint8Array,
 	epoch: number,
@@ -56,9 +60,8 @@ export function sealEpochKeys(
 	members: readonly { sign: string; box: string }[]
 ): EpochFields {
 	if (secret.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'epoch secret must be 32 bytes');
-	const na = sodium();
 	const keys = members
-		.map((m) => ({ to: m.sign, box: toB64(na.crypto_box_seal(secret, b64Bytes(m.box, 32, 'member box key'))) }))
+		.map((m) => ({ to: m.sign, box: toB64(sealTo(secret, b64Bytes(m.box, 32, 'member box key'), `box key of ${m.sign}`)) }))
 		.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
 	return { epoch, keys, commit: toB64(epochCommit(epoch, group, secret)) };
 }

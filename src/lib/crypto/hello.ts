@@ -12,8 +12,9 @@
  */
 import { b64Bytes, concat, fromB64, toB64, u64be } from '../protocol/bytes.ts';
 import { labelled } from '../protocol/cjson.ts';
-import { ProtocolError } from '../protocol/errors.ts';
+import { isProtocolError, ProtocolError } from '../protocol/errors.ts';
 import { LABEL } from '../protocol/labels.ts';
+import { sharedSecret } from './box-key.ts';
 import { kdf } from './chain.ts';
 import type { HelloContent } from './content.ts';
 import { sodium } from './sodium.ts';
@@ -36,9 +37,9 @@ interface PairContext {
 	receiver: string;
 }
 
-/** k_r from one side's box secret key and the other side's box public key. */
+/** k_r from one side's box secret key and the other side's box public key. PROTOCOL_WEAK_KEY for a peer key libsodium refuses. */
 export function pairMacKey(ownBoxSk: Uint8Array, peerBoxPk: Uint8Array, ctx: PairContext): Uint8Array {
-	const dh = sodium().crypto_scalarmult(ownBoxSk, peerBoxPk);
+	const dh = sharedSecret(ownBoxSk, peerBoxPk, 'peer box key');
 	try {
 		const info = concat(
 			b64Bytes(ctx.group, 32, 'group'),
@@ -71,20 +72,42 @@ export interface BuildHelloInput {
 	name: string;
 }
 
-/** The hello content for `members`, MACs sorted by recipient key. */
-export function buildHello(input: BuildHelloInput): HelloContent {
+export interface BuiltHello {
+	hello: HelloContent;
+	/** Members (sign pk, b64) left out because their box key cannot be used (PROTOCOL_WEAK_KEY). */
+	skipped: string[];
+}
+
+/**
+ * The hello content for `members`, MACs sorted by recipient key. A member whose box key libsodium
+ * refuses gets no MAC (it will see this sender as unverified) and is listed in `skipped`, so one
+ * bad key never stops the sender from speaking to everyone else.
+ */
+export function buildHelloFor(input: BuildHelloInput): BuiltHello {
 	const esk = toB64(input.eskPk);
-	const macs = input.members
-		.filter((m) => m.sign !== input.sender)
-		.map((m) => {
-			const ctx = { group: input.group, epoch: input.epoch, sender: input.sender, receiver: m.sign };
-			const key = pairMacKey(input.senderBoxSk, b64Bytes(m.box, 32, 'member box key'), ctx);
-			const mac = toB64(pairMac(key, ctx, esk));
-			sodium().memzero(key);
-			return { to: m.sign, mac };
-		})
-		.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
-	return { t: 'hello', esk, macs, profile: { name: input.name } };
+	const skipped: string[] = [];
+	const macs: { to: string; mac: string }[] = [];
+	for (const m of input.members) {
+		if (m.sign === input.sender) continue;
+		const ctx = { group: input.group, epoch: input.epoch, sender: input.sender, receiver: m.sign };
+		let key: Uint8Array;
+		try {
+			key = pairMacKey(input.senderBoxSk, b64Bytes(m.box, 32, 'member box key'), ctx);
+		} catch (error) {
+			if (!isProtocolError(error, 'PROTOCOL_WEAK_KEY')) throw error;
+			skipped.push(m.sign);
+			continue;
+		}
+		macs.push({ to: m.sign, mac: toB64(pairMac(key, ctx, esk)) });
+		sodium().memzero(key);
+	}
+	macs.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
+	return { hello: { t: 'hello', esk, macs, profile: { name: input.name } }, skipped };
+}
+
+/** The hello content for `members` (`buildHelloFor` without the list of skipped members). */
+export function buildHello(input: BuildHelloInput): HelloContent {
+	return buildHelloFor(input).hello;
 }
 
 export interface VerifyHelloInput {
@@ -106,7 +129,14 @@ export function verifyHello(hello: HelloContent, input: VerifyHelloInput): Uint8
 	const mine = hello.macs.filter((m) => m.to === input.me);
 	if (mine.length !== 1) throw new ProtocolError('PROTOCOL_UNVERIFIED_SENDER', 'hello carries no MAC for this member');
 	const ctx = { group: input.group, epoch: input.epoch, sender: input.sender, receiver: input.me };
-	const key = pairMacKey(input.myBoxSk, b64Bytes(input.senderBox, 32, 'sender box key'), ctx);
+	let key: Uint8Array;
+	try {
+		key = pairMacKey(input.myBoxSk, b64Bytes(input.senderBox, 32, 'sender box key'), ctx);
+	} catch (error) {
+		// A sender whose box key cannot be used can never be verified by anyone.
+		if (isProtocolError(error, 'PROTOCOL_WEAK_KEY')) throw new ProtocolError('PROTOCOL_UNVERIFIED_SENDER', 'sender box key is not usable');
+		throw error;
+	}
 	try {
 		const expected = pairMac(key, ctx, hello.esk);
 		let presented: Uint8Array;

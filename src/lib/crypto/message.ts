@@ -25,7 +25,7 @@ import { MAX_CONTENT_BYTES, encodeContent, parseContent, type Content } from './
 import { checkCommitment, commit, newFrankingKey } from './franking.ts';
 import { sodium } from './sodium.ts';
 
-export { buildHello, verifyHello, newEpochSigningKey, pairMacKey } from './hello.ts';
+export { buildHello, buildHelloFor, verifyHello, newEpochSigningKey, pairMacKey } from './hello.ts';
 export type { Content, HelloContent, MessageRef } from './content.ts';
 
 export const PAD_BLOCK = 256;

@@ -15,6 +15,7 @@ import { LABEL } from '../protocol/labels.ts';
 import { b64, key32, uint, type Envelope, type EnvelopeHeader } from '../protocol/schema.ts';
 import { MAX_CONTENT_BYTES, parseContent, type Content } from './content.ts';
 import { verifyCommitment, type StampFields } from './franking.ts';
+import { sealTo } from './box-key.ts';
 import { sodium } from './sodium.ts';
 
 export const MAX_REPORT_MESSAGES = 50;
@@ -74,14 +75,19 @@ export function buildReport(group: string, messages: ReportInput[], note: string
 	return report;
 }
 
-/** Seals the report to each moderator box key (b64). Returns the `sealed` list of a `report` frame. */
+/**
+ * Seals the report to each moderator box key (b64). Returns the `sealed` list of a `report` frame.
+ * PROTOCOL_WEAK_KEY when a moderator key is one libsodium refuses (nothing is sealed then).
+ */
 export function sealReport(report: Report, moderatorBoxKeys: string[]): { to: string; box: string }[] {
 	const plain = labelled(LABEL.reportAd, report as unknown as CJson);
 	const unique = [...new Set(moderatorBoxKeys)];
 	if (unique.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'a report needs at least one moderator');
-	const sealed = unique.map((to) => ({ to, box: toB64(sodium().crypto_box_seal(plain, b64Bytes(to, 32, 'moderator key'))) }));
-	sodium().memzero(plain);
-	return sealed;
+	try {
+		return unique.map((to) => ({ to, box: toB64(sealTo(plain, b64Bytes(to, 32, 'moderator key'), 'moderator key')) }));
+	} finally {
+		sodium().memzero(plain);
+	}
 }
 
 /** Opens a sealed report addressed to us. PROTOCOL_BAD_REPORT on anything that is not one. */
