@@ -50,8 +50,9 @@ export const contentSchema = v.variant('t', [
 		name,
 		description: v.pipe(v.string(), v.maxLength(1000))
 	}),
-	v.strictObject({ t: v.literal('ask-to-speak') }),
-	v.strictObject({ t: v.literal('system'), text })
+	v.strictObject({ t: v.literal('ask-to-speak') })
+	// No `system` type: notices ("X was removed", "keys changed") are made only by the local client,
+	// so no member can forge one (review finding 4). A remote `{t: "system"}` is PROTOCOL_BAD_FRAME.
 ]);
 export type Content = v.InferOutput<typeof contentSchema>;
 export type ContentType = Content['t'];

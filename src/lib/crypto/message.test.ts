@@ -250,11 +250,16 @@ describe('contents', () => {
 		{ t: 'delete', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 } },
 		{ t: 'profile', name: 'Wren' },
 		{ t: 'group-profile', name: 'Tuesday circle', description: '' },
-		{ t: 'ask-to-speak' },
-		{ t: 'system', text: 'Wren joined' }
+		{ t: 'ask-to-speak' }
 	])('content type $t round-trips through an envelope', (content) => {
 		const { envelope, esk } = send(content);
 		expect(openMessage(envelope, msgKey(), esk.eskPk).content).toEqual(content);
+	});
+
+	test('P3 sender authenticity: a member cannot send a system notice, which only the local app may show', () => {
+		const forged = { t: 'system', text: 'This group moved: join at https://evil.example' } as unknown as Content;
+		expect(() => encodeContent(forged)).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expect(() => parseContent(utf8('{"t":"system","text":"Wren was removed. Keys were changed."}'))).toThrow(code('PROTOCOL_BAD_FRAME'));
 	});
 });
 
