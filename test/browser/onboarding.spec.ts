@@ -123,3 +123,24 @@ test.describe('P10 data at rest: lock, unlock and wipe', () => {
 		await person.context.close();
 	});
 });
+
+test('after a quick exit the back button does not lead back into the app', async ({ browser }) => {
+	const context = await browser.newContext({ baseURL: BASE_URL });
+	const page = await context.newPage();
+	await page.goto('/help');
+	await page.goto('/welcome');
+	await page.getByRole('button', { name: 'Continue' }).click();
+	await page.getByRole('button', { name: 'Start' }).click();
+	await expect(page.getByRole('heading', { name: 'Your groups' })).toBeVisible({ timeout: 20_000 });
+	await page.getByRole('link', { name: 'New group' }).click();
+	await page.getByLabel('Group name').fill('Back button room');
+	await page.getByRole('button', { name: 'Create group' }).click();
+	await expect(page).toHaveURL(/\/invite$/, { timeout: 20_000 });
+	await page.getByRole('link', { name: 'Chat', exact: true }).click();
+	await page.getByRole('button', { name: 'Quick exit' }).click();
+	await expect(page).toHaveURL(/\/weather\.html$/);
+	await page.goBack();
+	// One step back is the help page opened before onboarding: no group, no list of groups.
+	await expect(page).toHaveURL(/\/help$/);
+	await context.close();
+});

@@ -1,7 +1,9 @@
 /**
  * Quick exit: the screen is cleared synchronously (before the browser can paint again), keys are
  * dropped from memory, and the tab is replaced by a neutral local page. `location.replace` keeps
- * the app's current page out of the back history; nothing is requested from any other site.
+ * the app's current page out of the back history, and every in-app navigation replaces its entry
+ * too (data-sveltekit-replacestate in app.html), so Back does not lead into the app either.
+ * Nothing is requested from any other site.
  */
 export const NEUTRAL_PAGE = '/weather.html';
 
