@@ -1,10 +1,13 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { toB64 } from '../protocol/bytes.ts';
+import { labelled } from '../protocol/cjson.ts';
 import { isProtocolError } from '../protocol/errors.ts';
+import { LABEL } from '../protocol/labels.ts';
 import { SAFETY_EMOJI, safetyNumber } from './safety.ts';
-import { ready } from './sodium.ts';
+import { ready, sodium } from './sodium.ts';
 
 const key = (n: number) => toB64(new Uint8Array(32).fill(n));
+const member = (n: number, box = n + 100) => ({ sign: key(n), box: key(box) });
 const group = key(200);
 
 beforeAll(async () => {
@@ -19,22 +22,38 @@ describe('safety numbers', () => {
 	});
 
 	test('both members see the same number: 12 blocks of 5 digits and 8 emoji', () => {
-		const ab = safetyNumber(group, key(1), key(2));
-		const ba = safetyNumber(group, key(2), key(1));
+		const ab = safetyNumber(group, member(1), member(2));
+		const ba = safetyNumber(group, member(2), member(1));
 		expect(ab).toEqual(ba);
 		expect(ab.digits).toMatch(/^(\d{5} ){11}\d{5}$/);
 		expect(ab.emojiList).toHaveLength(8);
 	});
 
 	test('a different key or another group changes the number, so a substituted key shows', () => {
-		const base = safetyNumber(group, key(1), key(2)).digits;
-		expect(safetyNumber(group, key(1), key(3)).digits).not.toBe(base);
-		expect(safetyNumber(key(201), key(1), key(2)).digits).not.toBe(base);
+		const base = safetyNumber(group, member(1), member(2)).digits;
+		expect(safetyNumber(group, member(1), member(3)).digits).not.toBe(base);
+		expect(safetyNumber(key(201), member(1), member(2)).digits).not.toBe(base);
+	});
+
+	test('P3 sender authenticity: an admin who lists a member\'s real sign key with a box key of its own choosing changes that member\'s safety number', () => {
+		const honest = safetyNumber(group, member(1), member(2)).digits;
+		expect(safetyNumber(group, member(1), member(2, 250)).digits).not.toBe(honest);
+		expect(safetyNumber(group, member(1, 250), member(2)).digits).not.toBe(honest);
+		// Swapping the two members' box keys between them shows too.
+		expect(safetyNumber(group, member(1, 102), member(2, 101)).digits).not.toBe(honest);
+	});
+
+	test('the number is computed over [[sign, box] of the smaller sign key, [sign, box] of the other] as §2.3 says', () => {
+		const d = sodium().crypto_hash_sha256(labelled(LABEL.safetyNumber, { group, keys: [[key(1), key(101)], [key(2), key(102)]] }));
+		const first = String(new DataView(d.buffer, d.byteOffset, 4).getUint32(0) % 100000).padStart(5, '0');
+		const s = safetyNumber(group, member(2), member(1));
+		expect(s.blocks[0]).toBe(first);
+		expect(s.emojiList[0]).toBe(SAFETY_EMOJI[d[0]!]);
 	});
 
 	test('a key that is not 32 bytes is refused with PROTOCOL_BAD_LENGTH', () => {
 		try {
-			safetyNumber(group, key(1), toB64(new Uint8Array(31)));
+			safetyNumber(group, member(1), { sign: key(2), box: toB64(new Uint8Array(31)) });
 			throw new Error('accepted');
 		} catch (error) {
 			expect(isProtocolError(error, 'PROTOCOL_BAD_LENGTH')).toBe(true);

@@ -1,8 +1,12 @@
 /**
  * Safety numbers (docs/PROTOCOL.md §2.3): two members compare them out of band to be sure no one
- * (the relay included) put a different key between them. Symmetric in the two keys.
+ * (the relay or an admin included) put a different key between them. They cover both of each
+ * member's keys: signing (`sign`) and box (`box`), because a hello's sender binding rests on the
+ * box key, which an admin asserts for someone else in `genesis` and `add` (review finding 7).
+ * Symmetric in the two members.
  *
- *   d  = SHA-256(labelled("unseen/v1/safety-number", {group, keys: [b64(min), b64(max)]}))
+ *   d  = SHA-256(labelled("unseen/v1/safety-number", {group, keys: [[sign, box] of the member with
+ *        the smaller sign key (bytewise), [sign, box] of the other]}))
  *   d2 = SHA-256(d)
  *   digits: 12 blocks of 5; block i = u32be(d[2i..2i+4]) mod 100000 for i < 10,
  *           u32be(d2[2(i-10)..2(i-10)+4]) mod 100000 for i = 10, 11
@@ -44,11 +48,33 @@ const block = (bytes: Uint8Array, offset: number): string => {
 	return String(n % 100000).padStart(5, '0');
 };
 
-/** Safety number of two members (sign pks, b64) of `group` (b64). Same result for (a, b) and (b, a). */
-export function safetyNumber(group: string, a: string, b: string): SafetyNumber {
-	const keys = [b64Bytes(a, 32, 'key'), b64Bytes(b, 32, 'key')].sort(compareBytes).map(toB64);
+/** A member's two public keys (b64), as in the group state. */
+export interface MemberKeys {
+	sign: string;
+	box: string;
+}
+
+/**
+ * Safety number of two members of `group` (b64), each given as `{sign, box}`. Same result for
+ * (a, b) and (b, a). PROTOCOL_BAD_LENGTH when a key is not 32 bytes.
+ */
+export function safetyNumber(group: string, a: MemberKeys, b: MemberKeys): SafetyNumber;
+/**
+ * @deprecated Sign keys only: does not cover the box keys an admin can substitute (review
+ * finding 7). Kept so existing callers run until they pass `{sign, box}`; the number differs.
+ */
+export function safetyNumber(group: string, a: string, b: string): SafetyNumber;
+export function safetyNumber(group: string, a: MemberKeys | string, b: MemberKeys | string): SafetyNumber {
 	const na = sodium();
-	const d = na.crypto_hash_sha256(labelled(LABEL.safetyNumber, { group, keys }));
+	let d: Uint8Array;
+	if (typeof a === 'string' || typeof b === 'string') {
+		const keys = [b64Bytes(String(a), 32, 'key'), b64Bytes(String(b), 32, 'key')].sort(compareBytes).map(toB64);
+		d = na.crypto_hash_sha256(labelled(LABEL.safetyNumber, { group, keys }));
+	} else {
+		const pair = [a, b].map((m) => ({ sign: b64Bytes(m.sign, 32, 'sign key'), box: b64Bytes(m.box, 32, 'box key') }));
+		pair.sort((x, y) => compareBytes(x.sign, y.sign));
+		d = na.crypto_hash_sha256(labelled(LABEL.safetyNumber, { group, keys: pair.map((m) => [toB64(m.sign), toB64(m.box)]) }));
+	}
 	const d2 = na.crypto_hash_sha256(d);
 	const blocks: string[] = [];
 	for (let i = 0; i < 10; i++) blocks.push(block(d, 2 * i));

@@ -53,7 +53,7 @@ describe('known-answer vectors', () => {
 		expect(inviteFetchSignature(keys, v.challenge, v.group)).toBe(v.fetchSig);
 	});
 
-	test.each(safetyJson.cases)('safety number of $a and $b', (c) => {
+	test.each(safetyJson.cases)('safety number of $a.sign and $b.sign (box keys included)', (c) => {
 		const s = safetyNumber(c.group, c.a, c.b);
 		expect(s.digits).toBe(c.digits);
 		expect(s.emoji).toBe(c.emoji);
