@@ -12,6 +12,15 @@ interface Pending {
 	done: CommitCallback;
 }
 
+/** A throwing callback must not stop the others nor leave the queue stuck. */
+function settle(p: Pending, error: Error | null): void {
+	try {
+		p.done(error);
+	} catch {
+		// The callback's own failure concerns one peer only; the write itself is settled.
+	}
+}
+
 export class GroupCommit {
 	readonly #store: RelayStore;
 	#queue: Pending[] = [];
@@ -55,9 +64,9 @@ export class GroupCommit {
 				// them too, so the relay can roll every group back to what is really on disk.
 				const rest = this.#queue;
 				this.#queue = [];
-				for (const p of [...batch, ...rest]) p.done(failure);
+				for (const p of [...batch, ...rest]) settle(p, failure);
 			} else {
-				for (const p of batch) p.done(null);
+				for (const p of batch) settle(p, null);
 			}
 		}
 		this.#flushing = null;
