@@ -4,7 +4,7 @@
  * At its first message in an epoch a sender makes an ephemeral Ed25519 key (eskPk, eskSk) and
  * sends a `hello` (counter 0) carrying eskPk and, for each other member r, a pairwise MAC:
  *
- *   k_r   = KDF(DH(boxSk_s, boxPk_r), "unseen/v1/pair-mac", group ‖ u64be(epoch) ‖ signPk_s ‖ signPk_r)
+ *   k_r   = KDF(DH(boxSk_s, boxPk_r), "unseen/v1/pair-mac-key", group ‖ u64be(epoch) ‖ signPk_s ‖ signPk_r)
  *   mac_r = HMAC-SHA256(k_r, labelled("unseen/v1/pair-mac", {group, epoch, sender, esk}))
  *
  * r computes the same k_r from DH(boxSk_r, boxPk_s). Only the sender holds eskSk, so no member
@@ -47,7 +47,7 @@ export function pairMacKey(ownBoxSk: Uint8Array, peerBoxPk: Uint8Array, ctx: Pai
 			b64Bytes(ctx.sender, 32, 'sender'),
 			b64Bytes(ctx.receiver, 32, 'receiver')
 		);
-		return kdf(dh, LABEL.pairMac, info);
+		return kdf(dh, LABEL.pairMacKey, info);
 	} finally {
 		sodium().memzero(dh);
 	}

@@ -215,7 +215,7 @@ describe('domain separation', () => {
 		expect(() => openRecord(msgKey(), 'messages', 'x', asRecord)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
 		// Ratchet step, message key, storage key and pairwise-MAC key from one input all differ.
 		const k = msgKey();
-		const derived = [LABEL.chainNext, LABEL.chainMsg, LABEL.storage, LABEL.pairMac, LABEL.epochChain].map((l) => toB64(kdf(k, l)));
+		const derived = [LABEL.chainNext, LABEL.chainMsg, LABEL.storage, LABEL.pairMacKey, LABEL.epochChain].map((l) => toB64(kdf(k, l)));
 		expect(new Set(derived).size).toBe(derived.length);
 		// The franking commitment is not the relay stamp of the same fields under the same key.
 		const fk = opened.frankingKey;

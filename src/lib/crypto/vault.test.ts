@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { ready } from './sodium.ts';
+import { ready, sodium } from './sodium.ts';
+import { labelled } from '../protocol/cjson.ts';
+import { LABEL } from '../protocol/labels.ts';
 import {
 	ARGON2_MEM,
 	ARGON2_OPS,
@@ -39,6 +41,21 @@ describe('storage key wrapping', () => {
 		await expect(unwrapStorageKey(wrapped, '')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
 		expect(JSON.stringify(wrapped)).toBe(before);
 		expect(await unwrapStorageKey(wrapped, 'correct horse battery')).toEqual(key);
+	});
+
+	test('P7 domain separation: the keyring is wrapped under its own label, and a keyring wrapped under the old record label still opens', async () => {
+		const s = sodium();
+		const key = newStorageKey();
+		const salt = new Uint8Array(16).fill(1);
+		const nonce = new Uint8Array(24).fill(2);
+		const wrapped = await wrapStorageKey(key, 'correct horse battery', { ...FAST, salt, nonce });
+		const pw = s.crypto_pwhash(32, utf8('correct horse battery'), salt, FAST.ops, FAST.mem, s.crypto_pwhash_ALG_ARGON2ID13);
+		const ct = fromB64((wrapped as { ct: string }).ct);
+		expect(s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, labelled(LABEL.keyringAd, { v: 1 }), nonce, pw)).toEqual(key);
+		expect(() => s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, labelled(LABEL.storageAd, { store: 'keyring' }), nonce, pw)).toThrow();
+		const legacy = { ...wrapped, ct: toB64(s.crypto_aead_xchacha20poly1305_ietf_encrypt(key, labelled(LABEL.storageAd, { store: 'keyring' }), null, nonce, pw)) } as WrappedKey;
+		expect(await unwrapStorageKey(legacy, 'correct horse battery')).toEqual(key);
+		await expect(unwrapStorageKey(legacy, 'wrong horse battery')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
 	});
 
 	test('a locked key asked for without a passphrase is PROTOCOL_LOCKED', async () => {

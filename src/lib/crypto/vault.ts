@@ -4,7 +4,7 @@
  *   record  = nonce ‖ AEAD(KDF(storageKey, "unseen/v1/storage", store), nonce, value,
  *                          labelled("unseen/v1/storage-record", {store, key}))
  *   wrapped = {salt, ops, mem, nonce, ct = AEAD(PWHash(pass, salt), nonce, storageKey,
- *                          labelled("unseen/v1/storage-record", {store: "keyring"}))}
+ *                          labelled("unseen/v1/keyring", {v: 1}))}
  *   backup  = {unseen: "backup", v: 1, salt, ops, mem, nonce,
  *              ct = AEAD(KDF(PWHash(pass, salt), "unseen/v1/backup", ""), nonce, cjson(payload),
  *                        labelled("unseen/v1/backup-file", {v: 1}))}
@@ -56,7 +56,9 @@ const backupSchema = v.strictObject({
 	ct: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/))
 });
 
-const KEYRING_AD = () => labelled(LABEL.storageAd, { store: 'keyring' });
+const KEYRING_AD = () => labelled(LABEL.keyringAd, { v: 1 });
+/** The AD keyrings were wrapped under before the keyring had its own label; read, never written. */
+const LEGACY_KEYRING_AD = () => labelled(LABEL.storageAd, { store: 'keyring' });
 const BACKUP_AD = () => labelled(LABEL.backupAd, { v: 1 });
 const NONCE = 24;
 
@@ -119,7 +121,9 @@ export async function unwrapStorageKey(wrapped: WrappedKey, passphrase: string |
 	if (passphrase === null) throw new ProtocolError('PROTOCOL_LOCKED', 'a passphrase is needed to unlock');
 	if (passphrase.length === 0) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'wrong passphrase');
 	const wrapKey = pwhash(passphrase, b64Bytes(w.salt, 16, 'salt'), w);
-	const key = aeadOpen(wrapKey, b64Bytes(w.nonce, NONCE, 'nonce'), b64Bytes(w.ct, 48, 'ct'), KEYRING_AD());
+	const nonce = b64Bytes(w.nonce, NONCE, 'nonce');
+	const ct = b64Bytes(w.ct, 48, 'ct');
+	const key = aeadOpen(wrapKey, nonce, ct, KEYRING_AD()) ?? aeadOpen(wrapKey, nonce, ct, LEGACY_KEYRING_AD());
 	s.memzero(wrapKey);
 	if (!key) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'wrong passphrase');
 	return key;

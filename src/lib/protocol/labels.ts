@@ -22,7 +22,8 @@ export const LABEL = {
 	epochChain: 'unseen/v1/epoch-chain',
 	chainNext: 'unseen/v1/chain-next',
 	chainMsg: 'unseen/v1/chain-msg',
-	pairMac: 'unseen/v1/pair-mac',
+	/** KDF of the pairwise hello key from the DH output (§5.1). */
+	pairMacKey: 'unseen/v1/pair-mac-key',
 	inviteSign: 'unseen/v1/invite-sign',
 	inviteEnc: 'unseen/v1/invite-enc',
 	storage: 'unseen/v1/storage',
@@ -32,8 +33,13 @@ export const LABEL = {
 	opBodyAd: 'unseen/v1/op-body',
 	inviteBodyAd: 'unseen/v1/invite-body',
 	storageAd: 'unseen/v1/storage-record',
+	/** AD of the Argon2id-wrapped storage key (§8); records use `storageAd`. */
+	keyringAd: 'unseen/v1/keyring',
 	backupAd: 'unseen/v1/backup-file',
 	reportAd: 'unseen/v1/report',
+	// MACs
+	/** MAC of the hello binding `{group, epoch, sender, esk}` (§5.1); the key comes from `pairMacKey`. */
+	pairMac: 'unseen/v1/pair-mac',
 	// franking
 	frank: 'unseen/v1/frank',
 	stamp: 'unseen/v1/stamp'
