@@ -3,6 +3,8 @@
  * clients keep being served. Oversized frames close the socket with 1009.
  */
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { relayErrorCodes } from '../../src/lib/protocol/wire.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createGroup, sendMessage, type TestGroup } from './fixtures/group.ts';
 import { identity, message, mid, rand } from './fixtures/ops.ts';
@@ -97,6 +99,26 @@ describe('P11 relay robustness: malformed frames', () => {
 		const reply = await client.request({ t: 'append', group: g.group, mid: mid(), entry: { msg: bad } });
 		expect(reply).toMatchObject({ t: 'err', code: 'RELAY_BAD_FRAME' });
 		expect(reply.message).toContain('ct');
+		client.close();
+	});
+
+	test('P11 arbitrary JSON and near-valid frames only ever get typed errors, and the relay keeps serving', async () => {
+		const client = await TestClient.connect(relay.wsUrl);
+		const types = ['auth', 'append', 'sub', 'unsub', 'invite', 'verify', 'report', 'reports', 'hello', 'entry'];
+		const nearValid = fc.record({ t: fc.constantFrom(...types), id: fc.string({ maxLength: 70 }) }).chain((base) =>
+			fc.dictionary(fc.constantFrom('group', 'key', 'sig', 'as', 'after', 'mid', 'entry', 'sealed', '__proto__', 'seq'), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 }).map((rest) => ({ ...rest, ...base }))
+		);
+		await fc.assert(
+			fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 6 }), nearValid), async (value) => {
+				const reply = client.next((f) => f.t === 'err' || f.t === 'ok', 5000);
+				client.send(JSON.stringify(value) ?? 'null');
+				const frame = await reply;
+				if (frame.t === 'err') expect(relayErrorCodes).toContain(frame.code);
+			}),
+			{ numRuns: 300 }
+		);
+		expect((await client.auth(identity())).t).toBe('ok');
+		expect((await sendMessage(bystander, g, g.admin, 0)).t).toBe('ok');
 		client.close();
 	});
 });
