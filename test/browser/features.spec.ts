@@ -36,7 +36,7 @@ test.describe('chat features between two people', () => {
 		await bo.context.close();
 	});
 
-	test('a member reports a message to the group moderators after choosing it and one more', async ({ browser }) => {
+	test('P8 verifiable reporting: a member reports a message with one more, the facilitator sees both verified and hides it for everyone', async ({ browser }) => {
 		test.setTimeout(90_000);
 		const mod = await newPerson(browser, 'Cy Owl');
 		const group = await createGroup(mod.page, 'Report room');
@@ -56,6 +56,17 @@ test.describe('chat features between two people', () => {
 		await member.page.getByRole('button', { name: 'Send report' }).click();
 		await expect(member.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
 		await expect(member.page.getByLabel('Write a message')).toBeVisible();
+
+		await mod.page.getByRole('link', { name: 'Reports', exact: true }).click();
+		const report = mod.page.getByTestId('report');
+		await expect(report).toHaveCount(1, { timeout: 20_000 });
+		await expect(report).toContainText('This felt targeted.');
+		await expect(report.getByText('Verified', { exact: true })).toHaveCount(2);
+		await expect(report).toContainText('A message someone finds hurtful');
+		await report.locator('li').filter({ hasText: 'A message someone finds hurtful' }).getByRole('button', { name: 'Hide for everyone' }).click();
+		await expect(mod.page.getByText('The message is now hidden for everyone.')).toBeVisible({ timeout: 20_000 });
+		await expect(member.page.getByText('A moderator hid this message.')).toBeVisible({ timeout: 20_000 });
+		await expect(member.page.getByTestId('message-text').filter({ hasText: 'A message someone finds hurtful' })).toHaveCount(0);
 		await mod.context.close();
 		await member.context.close();
 	});
