@@ -58,6 +58,14 @@ describe('storage key wrapping', () => {
 		await expect(unwrapStorageKey(legacy, 'wrong horse battery')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
 	});
 
+	test('P10 data at rest: a plain key swapped in where a passphrase-wrapped key was expected is PROTOCOL_WRONG_PASSPHRASE, whatever is typed', async () => {
+		const attackerKey = newStorageKey();
+		const swapped = await wrapStorageKey(attackerKey, null);
+		await expect(unwrapStorageKey(swapped, 'correct horse battery')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		await expect(unwrapStorageKey(swapped, 'anything at all')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		expect(await unwrapStorageKey(swapped, null)).toEqual(attackerKey);
+	});
+
 	test('a locked key asked for without a passphrase is PROTOCOL_LOCKED', async () => {
 		const wrapped = await wrapStorageKey(newStorageKey(), 'pass', FAST);
 		await expect(unwrapStorageKey(wrapped, null)).rejects.toEqual(code('PROTOCOL_LOCKED'));
@@ -151,13 +159,18 @@ describe('backup files', () => {
 	});
 
 	test('a backup whose ciphertext was altered fails as a wrong passphrase would, revealing nothing', async () => {
-		const file = JSON.parse(await exportBackup(payload, 'pass', FAST));
+		const file = JSON.parse(await exportBackup(payload, 'passphrase', FAST));
 		const ct = fromB64(file.ct);
 		ct[5]! ^= 1;
-		await expect(importBackup(JSON.stringify({ ...file, ct: toB64(ct) }), 'pass')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		await expect(importBackup(JSON.stringify({ ...file, ct: toB64(ct) }), 'passphrase')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
 	});
 
-	test('an empty backup passphrase is refused when exporting', async () => {
-		await expect(exportBackup(payload, '', FAST)).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+	test.each(['', 'pass', '1234567', 'caf\u00e9123', 'cafe\u0301123'])('a backup passphrase of fewer than 8 characters (%j) is refused with PROTOCOL_WEAK_PASSPHRASE', async (weak) => {
+		await expect(exportBackup(payload, weak, FAST)).rejects.toEqual(code('PROTOCOL_WEAK_PASSPHRASE'));
+	});
+
+	test('a backup passphrase of exactly 8 characters is accepted and opens the backup', async () => {
+		const text = await exportBackup(payload, 'caf\u00e91234', FAST);
+		expect(await importBackup(text, 'cafe\u03011234')).toEqual(payload);
 	});
 });

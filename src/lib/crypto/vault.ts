@@ -56,6 +56,9 @@ const backupSchema = v.strictObject({
 	ct: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/))
 });
 
+/** A backup file carries the device root and can be guessed at offline: at least this many characters (code points, after NFC). */
+export const MIN_BACKUP_PASSPHRASE = 8;
+
 const KEYRING_AD = () => labelled(LABEL.keyringAd, { v: 1 });
 /** The AD keyrings were wrapped under before the keyring had its own label; read, never written. */
 const LEGACY_KEYRING_AD = () => labelled(LABEL.storageAd, { store: 'keyring' });
@@ -111,13 +114,21 @@ export async function wrapStorageKey(storageKey: Uint8Array, passphrase: string 
  * Recovers the storage key. PROTOCOL_WRONG_PASSPHRASE when the passphrase does not open it,
  * PROTOCOL_LOCKED when a passphrase is needed and none was given, PROTOCOL_BAD_FRAME for a
  * malformed record. Never changes `wrapped`.
+ *
+ * A caller that passes a passphrase expects a passphrase-wrapped key: a `plain` key then is
+ * PROTOCOL_WRONG_PASSPHRASE (review finding 18). Otherwise anyone able to write the keyring could
+ * swap in a plain key of their own that "opens" with any passphrase, and every later record would
+ * be sealed under a key they know.
  */
 export async function unwrapStorageKey(wrapped: WrappedKey, passphrase: string | null): Promise<Uint8Array> {
 	const s = await ready();
 	const parsed = v.safeParse(wrappedSchema, wrapped);
 	if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'wrapped storage key is malformed');
 	const w = parsed.output;
-	if (w.kind === 'plain') return b64Bytes(w.key, 32, 'key');
+	if (w.kind === 'plain') {
+		if (passphrase !== null) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'a passphrase was expected but the stored key is not protected by one');
+		return b64Bytes(w.key, 32, 'key');
+	}
 	if (passphrase === null) throw new ProtocolError('PROTOCOL_LOCKED', 'a passphrase is needed to unlock');
 	if (passphrase.length === 0) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'wrong passphrase');
 	const wrapKey = pwhash(passphrase, b64Bytes(w.salt, 16, 'salt'), w);
@@ -162,9 +173,15 @@ function backupKey(passphrase: string, salt: Uint8Array, c: KdfCost): Uint8Array
 	return key;
 }
 
-/** A backup file (JSON text) holding `payload`, encrypted under `passphrase`. */
+/**
+ * A backup file (JSON text) holding `payload`, encrypted under `passphrase`.
+ * PROTOCOL_WEAK_PASSPHRASE when the passphrase is shorter than MIN_BACKUP_PASSPHRASE characters.
+ */
 export async function exportBackup(payload: CJson, passphrase: string, options: WrapOptions = {}): Promise<string> {
 	const s = await ready();
+	if (typeof passphrase !== 'string' || [...passphrase.normalize('NFC')].length < MIN_BACKUP_PASSPHRASE) {
+		throw new ProtocolError('PROTOCOL_WEAK_PASSPHRASE', `a backup passphrase needs at least ${MIN_BACKUP_PASSPHRASE} characters`);
+	}
 	const c = { ops: options.ops ?? ARGON2_OPS, mem: options.mem ?? ARGON2_MEM };
 	const salt = options.salt ?? s.randombytes_buf(16);
 	const nonce = options.nonce ?? s.randombytes_buf(NONCE);

@@ -25,7 +25,8 @@ export type ProtocolCode =
 	| 'PROTOCOL_BAD_REPORT'
 	| 'PROTOCOL_WRONG_PASSPHRASE'
 	| 'PROTOCOL_LOCKED'
-	| 'PROTOCOL_WEAK_KEY';
+	| 'PROTOCOL_WEAK_KEY'
+	| 'PROTOCOL_WEAK_PASSPHRASE';
 
 export class ProtocolError extends Error {
 	readonly code: ProtocolCode;
