@@ -19,6 +19,7 @@ import * as requests from './requests.ts';
 import type { RelayStore } from './store.ts';
 
 export const RELAY_PATH = '/relay';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 const CLOSE_GOING_AWAY = 1001;
 
 export interface RelayStats {
@@ -45,7 +46,15 @@ export class Relay {
 		this.store = store;
 		this.writer = new GroupCommit(store);
 		this.#keyBuckets = new KeyedBuckets(config.keyRate);
-		this.#wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
+		// UTF-8 is checked here rather than by ws, which would close the socket (1007): a bad
+		// frame gets RELAY_BAD_FRAME and the connection stays open (§9.1).
+		this.#wss = new WebSocketServer({
+			noServer: true,
+			maxPayload: config.maxPayload,
+			perMessageDeflate: false,
+			clientTracking: false,
+			skipUTF8Validation: true
+		});
 	}
 
 	async start(): Promise<void> {
@@ -104,7 +113,9 @@ export class Relay {
 		ws.on('pong', () => (conn.alive = true));
 		ws.on('message', (data, isBinary) => this.#onMessage(conn, data, isBinary));
 		// Oversized frames (1009) and protocol errors end up here; ws closes the socket itself.
-		ws.on('error', () => this.#count('RELAY_TOO_LARGE'));
+		ws.on('error', (error: Error & { code?: string }) =>
+			this.#count(error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'RELAY_TOO_LARGE' : 'RELAY_BAD_FRAME')
+		);
 		ws.on('close', () => {
 			clearTimeout(authTimer);
 			conn.dispose();
@@ -127,7 +138,12 @@ export class Relay {
 		this.stats.frames++;
 		const now = Date.now();
 		if (isBinary) return this.#fail(conn, 'RELAY_BAD_FRAME', 'frames are UTF-8 JSON text');
-		const text = data.toString();
+		let text: string;
+		try {
+			text = utf8.decode(data as Buffer);
+		} catch {
+			return this.#fail(conn, 'RELAY_BAD_FRAME', 'frame is not valid UTF-8');
+		}
 		if (!conn.bucket.take(now)) return this.#fail(conn, 'RELAY_RATE_LIMITED', 'too many frames on this connection', requestId(text));
 		if (this.#closing) return this.#fail(conn, 'RELAY_SHUTTING_DOWN', 'the relay is stopping; reconnect', requestId(text));
 		const parsed = parseClientFrame(text);

@@ -69,6 +69,15 @@ describe('P11 relay robustness: malformed frames', () => {
 		client.close();
 	});
 
+	test('P11 a text frame that is not valid UTF-8 gets RELAY_BAD_FRAME and the connection stays open', async () => {
+		const client = await TestClient.connect(relay.wsUrl);
+		const reply = client.next((f) => f.t === 'err');
+		client.ws.send(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { binary: false });
+		expect((await reply).code).toBe('RELAY_BAD_FRAME');
+		expect((await client.auth(identity())).t).toBe('ok');
+		client.close();
+	});
+
 	test('P11 the id of a request that fails the schema is echoed so the client can match the error', async () => {
 		const client = await TestClient.connect(relay.wsUrl);
 		expect(await client.request({ t: 'auth', id: 'mine', key: 1 })).toMatchObject({ t: 'err', re: 'mine', code: 'RELAY_BAD_FRAME' });
