@@ -62,6 +62,9 @@ test('every main screen passes an axe-core scan and is captured at phone and des
 	await expect(host.page.getByTestId('member')).toHaveCount(2, { timeout: 20_000 });
 	await host.page.getByRole('button', { name: 'Safety number' }).first().click();
 	await checkScreen(host.page, 'people');
+	await host.page.goto(`/g/${group}/reports`);
+	await expect(host.page.getByText('No reports.')).toBeVisible({ timeout: 20_000 });
+	await checkScreen(host.page, 'reports');
 	await host.page.goto('/settings');
 	await checkScreen(host.page, 'settings');
 
@@ -72,4 +75,10 @@ test('every main screen passes an axe-core scan and is captured at phone and des
 	await checkScreen(host.page, 'settings-dark');
 	await host.context.close();
 	await guest.context.close();
+
+	const locked = await newPerson(browser, 'Val Thistle', { passphrase: 'a quiet evening walk' });
+	await locked.page.reload();
+	await expect(locked.page.getByRole('heading', { name: 'Unseen is locked' })).toBeVisible();
+	await checkScreen(locked.page, 'unlock');
+	await locked.context.close();
 });
