@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
+import { createHmac } from 'node:crypto';
 import { ready, sodium } from './sodium.ts';
 import { checkCommitment, checkStamp, commit, computeStamp, newFrankingKey, verifyCommitment } from './franking.ts';
 import { computeStamp as relayComputeStamp, checkStamp as relayCheckStamp } from '../../../server/stamp.ts';
@@ -38,6 +39,35 @@ describe('franking commitment', () => {
 			}),
 			{ numRuns: 200 }
 		);
+	});
+
+	test('P8 verifiable reporting property: a sender who picks two franking keys cannot make one commitment open to two contents (invisible salamander)', () => {
+		const otherKey = fc.oneof(
+			fc.uint8Array({ minLength: 32, maxLength: 32 }),
+			fc.uint8Array({ minLength: 0, maxLength: 100 }),
+			fc.integer({ min: 1, max: 40 }).map((n) => new Uint8Array(n)) // zero keys of any length
+		);
+		fc.assert(
+			fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), otherKey, fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.uint8Array({ minLength: 1, maxLength: 64 }), (fk, fk2, m, m2) => {
+				fc.pre(toB64(m) !== toB64(m2));
+				const c = commit(fk, ctx, m);
+				expect(verifyCommitment(fk, ctx, m, c)).toBe(true);
+				expect(verifyCommitment(fk2, ctx, m2, c)).toBe(false);
+			}),
+			{ numRuns: 300 }
+		);
+	});
+
+	test('P8 verifiable reporting: a franking key padded with zero bytes, which HMAC treats as the same key, is refused', () => {
+		const fk = newFrankingKey();
+		const body = utf8('{"t":"text","text":"hi"}');
+		const c = commit(fk, ctx, body);
+		const padded = new Uint8Array(33);
+		padded.set(fk);
+		// The raw HMAC cannot tell the two keys apart; the commitment check must.
+		const hmac = (key: Uint8Array) => createHmac('sha256', key).update('m').digest('hex');
+		expect(hmac(padded)).toBe(hmac(fk));
+		expect(verifyCommitment(padded, ctx, body, c)).toBe(false);
 	});
 
 	test('malformed keys or commitments are refused rather than compared', () => {

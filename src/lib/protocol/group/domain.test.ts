@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { labelled } from '../cjson.ts';
 import { LABEL } from '../labels.ts';
@@ -10,11 +11,33 @@ import { isProtocolError } from '../errors.ts';
 beforeAll(loadSodium);
 
 describe('P7 domain separation', () => {
-	test('P7 domain separation: every label in labels.ts is distinct and none is a prefix of another', () => {
+	test('P7 domain separation: labels are distinct, contain no 0x00, and label ‖ 0x00 is prefix-free, so no two labelled inputs can be equal', () => {
 		const labels = Object.values(LABEL);
 		expect(new Set(labels).size).toBe(labels.length);
-		// labelled() puts a 0x00 after the label, so a prefix would still not collide; check anyway.
-		for (const a of labels) for (const c of labels) if (a !== c) expect(labelled(a, {})).not.toEqual(labelled(c, {}));
+		expect(labels.filter((l) => l.includes('\0'))).toEqual([]);
+		// Labels are prefixes of each other as strings ("unseen/v1/msg" and "unseen/v1/msg-sig"); the
+		// 0x00 terminator is what separates them. Check that terminated labels are prefix-free.
+		const framed = labels.map((l) => labelled(l, {}).subarray(0, new TextEncoder().encode(l).length + 1));
+		const clashes: string[] = [];
+		framed.forEach((a, i) =>
+			framed.forEach((c, j) => {
+				if (i !== j && c.length >= a.length && a.every((byte, k) => c[k] === byte)) clashes.push(`${labels[i]} / ${labels[j]}`);
+			})
+		);
+		expect(clashes).toEqual([]);
+		// Sanity check that the test can fail: two labels that are string prefixes do exist.
+		expect(labels.some((a) => labels.some((c) => a !== c && c.startsWith(a)))).toBe(true);
+	});
+
+	test('P7 domain separation: each label has one job (finding 17): the pair-mac KDF and MAC, and the record and keyring AD, use different labels', () => {
+		expect(LABEL.pairMacKey).not.toBe(LABEL.pairMac);
+		expect(LABEL.keyringAd).not.toBe(LABEL.storageAd);
+		// The sources use each label only in its own role.
+		const uses = (file: string, re: RegExp) => (readFileSync(new URL(file, import.meta.url), 'utf8').match(re) ?? []).length;
+		expect(uses('../../crypto/hello.ts', /kdf\([^)]*LABEL\.pairMac\b/g)).toBe(0);
+		expect(uses('../../crypto/hello.ts', /kdf\([^)]*LABEL\.pairMacKey\b/g)).toBe(1);
+		expect(uses('../../crypto/vault.ts', /labelled\(LABEL\.storageAd, \{ store: 'keyring' \}\)/g)).toBe(1); // read-only legacy fallback
+		expect(uses('../../crypto/vault.ts', /LABEL\.keyringAd/g)).toBe(1);
 	});
 
 	test('P7 domain separation: an author\'s op signature does not pass as the invite key\'s consent to a join', () => {

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { nodePrimitives } from '../../../../server/primitives.ts';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { isProtocolError, type ProtocolCode } from '../errors.ts';
 import { openEpochSecret } from '../../crypto/epoch.ts';
@@ -6,7 +6,6 @@ import * as b from './build.ts';
 import { rebaseOp } from './rebase.ts';
 import { applyOp, replayLog } from './state.ts';
 import { context, loadSodium, memberOf, newGroup, person, T0, type Person } from './testkit.ts';
-import type { Primitives } from './types.ts';
 
 function code(fn: () => unknown): ProtocolCode | 'none' {
 	try {
@@ -18,19 +17,7 @@ function code(fn: () => unknown): ProtocolCode | 'none' {
 	return 'none';
 }
 
-/** The relay's implementation: node:crypto only, no libsodium. */
-const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
-const nodePrimitives: Primitives = {
-	sha256: (data) => new Uint8Array(createHash('sha256').update(data).digest()),
-	verify(signature, message, publicKey) {
-		try {
-			const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, publicKey]), format: 'der', type: 'spki' });
-			return nodeVerify(null, message, key, signature);
-		} catch {
-			return false;
-		}
-	}
-};
+// The relay's real implementation (node:crypto plus libsodium's pre-checks), not a copy of it.
 
 let alice: Person, bob: Person, carol: Person, eve: Person;
 
