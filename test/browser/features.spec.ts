@@ -134,4 +134,26 @@ test.describe('chat features between two people', () => {
 		await a.context.close();
 		await b.context.close();
 	});
+
+	test('a facilitator makes a member a moderator, who then sees the reports, and can make them a member again', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const admin = await newPerson(browser, 'Kim Aspen');
+		const group = await createGroup(admin.page, 'Roles room');
+		const link = await createInvite(admin.page, group);
+		const helper = await newPerson(browser, 'Lia Birch');
+		await joinByLink(helper, link);
+		await expect(helper.page.getByRole('link', { name: 'Reports', exact: true })).toHaveCount(0);
+
+		await admin.page.goto(`/g/${group}/people`);
+		const row = admin.page.getByTestId('member').filter({ hasText: 'Lia Birch' });
+		await row.getByRole('button', { name: 'Make moderator' }).click();
+		await expect(row).toContainText('Moderator', { timeout: 20_000 });
+		await expect(helper.page.getByRole('link', { name: 'Reports', exact: true })).toBeVisible({ timeout: 20_000 });
+
+		await row.getByRole('button', { name: 'Make member' }).click();
+		await expect(row.getByRole('button', { name: 'Make moderator' })).toBeVisible({ timeout: 20_000 });
+		await expect(helper.page.getByRole('link', { name: 'Reports', exact: true })).toHaveCount(0, { timeout: 20_000 });
+		await admin.context.close();
+		await helper.context.close();
+	});
 });

@@ -49,11 +49,3 @@ export async function idbBackend(name = DATABASE_NAME): Promise<DeviceBackend> {
 		close: () => db.close()
 	};
 }
-
-/** Whether this browser already holds an Unseen database, without creating one. */
-export async function hasDatabase(name = DATABASE_NAME): Promise<boolean> {
-	if (typeof indexedDB.databases === 'function') {
-		return (await indexedDB.databases()).some((d) => d.name === name);
-	}
-	return true;
-}
