@@ -144,3 +144,15 @@ test('after a quick exit the back button does not lead back into the app', async
 	await expect(page).toHaveURL(/\/help$/);
 	await context.close();
 });
+
+test('the chosen dark theme is applied again after a reload', async ({ browser }) => {
+	const context = await browser.newContext({ baseURL: BASE_URL, colorScheme: 'light' });
+	const page = await context.newPage();
+	await page.goto('/welcome');
+	await page.getByRole('button', { name: 'Use dark theme' }).click();
+	await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+	await page.reload();
+	await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+	expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(22, 24, 29)');
+	await context.close();
+});
