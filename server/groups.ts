@@ -42,6 +42,8 @@ export interface AppendRequest {
 }
 
 const RECENT_MIDS = 1024;
+/** Groups kept in memory; idle ones (no subscriber, nothing being written) beyond it are dropped. */
+export const MAX_CACHED_GROUPS = 10_000;
 const RECENT_MS = 10_000;
 
 export class GroupLog {
@@ -51,12 +53,19 @@ export class GroupLog {
 	readonly #now: () => number;
 	readonly #groups = new Map<string, GroupMem>();
 	readonly #loading = new Map<string, Promise<GroupMem | undefined>>();
+	readonly #maxCached: number;
 
-	constructor(store: RelayStore, writer: GroupCommit, stampSecret: Uint8Array, now: () => number = Date.now) {
+	constructor(store: RelayStore, writer: GroupCommit, stampSecret: Uint8Array, now: () => number = Date.now, maxCached = MAX_CACHED_GROUPS) {
 		this.#store = store;
 		this.#writer = writer;
 		this.#stampSecret = stampSecret;
 		this.#now = now;
+		this.#maxCached = maxCached;
+	}
+
+	/** Groups currently held in memory. */
+	get cached(): number {
+		return this.#groups.size;
 	}
 
 	/** The group as last committed or pending, loaded from disk once. */
@@ -73,6 +82,7 @@ export class GroupLog {
 				if (existing) return existing;
 				const mem = this.#fresh(group, stored.state, stored.head);
 				this.#groups.set(group, mem);
+				this.#evictIdle(group);
 				return mem;
 			});
 			this.#loading.set(group, loading);
@@ -91,7 +101,10 @@ export class GroupLog {
 		let mem = await this.get(req.group);
 		const stored = mem || isGenesis ? await this.#store.findMid(req.group, req.mid) : undefined;
 		// From here on, synchronous: validation, numbering and queueing cannot interleave.
-		mem = this.#groups.get(req.group) ?? mem;
+		const current = this.#groups.get(req.group);
+		// Evicted while the disk was read: start again from what is on disk now.
+		if (mem && current !== mem) return this.append(req, done);
+		mem = current ?? mem;
 		const waiting = mem?.pending.get(req.mid);
 		if (waiting) return void waiting.push(done);
 		const known = stored ?? mem?.recent.get(req.mid)?.result;
@@ -120,6 +133,7 @@ export class GroupLog {
 		if (state) g.state = state;
 		g.head = head;
 		g.pending.set(req.mid, [done]);
+		this.#evictIdle(g.id);
 		const stateAfter = g.state;
 		this.#writer.write({ group: req.group, record, head, state }, (error) => {
 			const waiters = g.pending.get(req.mid) ?? [];
@@ -150,8 +164,14 @@ export class GroupLog {
 
 	/** Joins the fan-out at the current committed seq; the caller then streams the backlog. */
 	subscribe(mem: GroupMem, sub: Subscription): number {
-		mem.subs.add(sub);
-		return mem.committed.head.seq;
+		// `mem` may have been evicted since it was read; it was idle, so it still matches the disk.
+		let target = this.#groups.get(mem.id);
+		if (!target) {
+			target = mem;
+			this.#groups.set(mem.id, mem);
+		}
+		target.subs.add(sub);
+		return target.committed.head.seq;
 	}
 
 	unsubscribe(sub: Subscription): void {
@@ -161,6 +181,16 @@ export class GroupLog {
 	/** Live subscriber count (for tests and the benchmark). */
 	subscribers(group: string): number {
 		return this.#groups.get(group)?.subs.size ?? 0;
+	}
+
+	/** Keeps memory bounded: drops the oldest idle groups; they reload from disk when needed. */
+	#evictIdle(keep: string): void {
+		if (this.#groups.size <= this.#maxCached) return;
+		const target = Math.floor(this.#maxCached * 0.9);
+		for (const [id, g] of this.#groups) {
+			if (this.#groups.size <= target) break;
+			if (id !== keep && g.subs.size === 0 && g.pending.size === 0) this.#groups.delete(id);
+		}
 	}
 
 	#fresh(id: string, state: GroupState, head: GroupHead): GroupMem {
