@@ -91,6 +91,43 @@ describe('membership changes over the real relay', () => {
 	});
 });
 
+describe('concurrency and rotation', () => {
+	test('two admins acting at once both succeed: the loser rebases on the new head, and everyone agrees', async () => {
+		const { people, id } = await group(['Ash', 'Bo', 'Cy', 'Di']);
+		const [ash, bo, cy, di] = people as [TestClient, TestClient, TestClient, TestClient];
+		const key = (c: TestClient) => c.client.members(id).find((m) => m.self)!.sign;
+		await ash.client.setRole(id, key(bo), 'admin');
+		await until(() => bo.client.groups()[0]!.role === 'admin');
+		await Promise.all([ash.client.setRole(id, key(cy), 'moderator'), bo.client.setRole(id, key(di), 'moderator')]);
+		await until(() => [ash, bo, cy, di].every((c) => c.client.state(id)!.head === ash.client.state(id)!.head && c.client.state(id)!.length === ash.client.state(id)!.length));
+		const expected = { [key(ash)]: 'admin', [key(bo)]: 'admin', [key(cy)]: 'moderator', [key(di)]: 'moderator' };
+		for (const c of [ash, bo, cy, di]) {
+			expect(Object.fromEntries(c.client.members(id).map((m) => [m.sign, m.role]))).toEqual(expected);
+		}
+	});
+
+	test('P5 keys rotate on schedule: once the epoch is older than the rotation period, the next sender rekeys first', async () => {
+		const relay = await startRelay();
+		relays.push(relay);
+		const [ash, bo] = await Promise.all([startClient(relay.url), startClient(relay.url)]);
+		clients.push(ash, bo);
+		const id = await ash.client.createGroup({ ...defaults, name: 'Rotating', pseudonym: 'Ash', rotate: 1 });
+		const invite = await ash.client.createInvite(id, { expiresInMs: 60_000, maxUses: 1, role: 'member' });
+		await bo.client.joinWithInvite(invite.link, 'Bo');
+		await ash.client.send(id, { text: 'this epoch' });
+		await until(() => texts(bo, id).includes('this epoch'));
+		const epoch = bo.client.state(id)!.epoch;
+		await new Promise((r) => setTimeout(r, 1_100));
+		await ash.client.send(id, { text: 'a second later' });
+		await until(() => texts(bo, id).includes('a second later'));
+		expect(bo.client.state(id)!.epoch).toBe(epoch + 1);
+		const entries = await captureEntries(relay.url, bo, id);
+		const last = entries.filter((e) => e.entry.msg).at(-1)!.entry.msg!;
+		expect(last.epoch).toBe(epoch + 1);
+		expect(entries.flatMap((e) => (e.entry.op ? [e.entry.op.kind] : [])).at(-1)).toBe('rekey');
+	});
+});
+
 describe('outbox and reconnection', () => {
 	test('restarting the relay mid-send delivers every outbox message exactly once, in order', async () => {
 		const { relay, people, id } = await group(['Ash', 'Bo']);

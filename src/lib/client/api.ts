@@ -128,6 +128,8 @@ export interface CreateGroupOptions {
 	listeners: boolean;
 	listenersMaySpeak: boolean;
 	invite: 'admins' | 'members';
+	/** Seconds between scheduled key rotations (P5); default one week, 0 = never. */
+	rotate?: number;
 }
 
 export type ClientEvent =

@@ -54,7 +54,9 @@ export class UnseenClient implements UnseenClientApi {
 	constructor(options: ClientOptions) {
 		this.#store = options.store;
 		this.#origin = options.origin;
-		this.#now = options.now ?? Date.now;
+		const clock = options.now ?? Date.now;
+		// Epoch ages are in relay time (§3.5): correct our clock by the offset seen in the hello.
+		this.#now = () => clock() + this.#conn.clockOffset;
 		this.#conn = new Connection({ url: options.relayUrl, WebSocket: options.WebSocket, backoff: options.backoff });
 		this.#conn.onState((state) => this.#emit({ type: 'connection', state }));
 		this.#conn.onOnline(() => {
@@ -131,7 +133,7 @@ export class UnseenClient implements UnseenClientApi {
 		const device = this.#requireDevice();
 		const nonce = device.newNonce();
 		const id = device.identity(nonce);
-		const settings = { retention: options.retention, rotate: DEFAULT_ROTATE_SECONDS, invite: options.invite, listeners: options.listeners, listenersMaySpeak: options.listenersMaySpeak, pair: false };
+		const settings = { retention: options.retention, rotate: options.rotate ?? DEFAULT_ROTATE_SECONDS, invite: options.invite, listeners: options.listeners, listenersMaySpeak: options.listenersMaySpeak, pair: false };
 		const { op, secret } = buildGenesis(id, { settings, content: { name: options.name, description: options.description, profile: { name: options.pseudonym } } });
 		sodium().memzero(secret);
 		const group = opHashB64(op, this.#primitives!);
@@ -395,19 +397,27 @@ export class UnseenClient implements UnseenClientApi {
 	async #pump(g: GroupHandle): Promise<void> {
 		if (this.#pumping.has(g.id)) return;
 		this.#pumping.add(g.id);
+		let stalled = false;
 		try {
 			while (this.#conn.state === 'online') {
 				const item = g.outbox.find((o) => o.status === 'sending');
 				if (!item) break;
 				const result = await sendItem(this.#conn, g, item, this.#now);
 				this.#emit({ type: 'messages', group: g.id });
-				if (result === 'offline') break;
+				if (result === 'offline') {
+					stalled = true;
+					break;
+				}
 			}
 		} finally {
 			this.#pumping.delete(g.id);
 		}
-		// Something was queued while the last send finished.
-		if (this.#conn.state === 'online' && g.outbox.some((o) => o.status === 'sending')) void this.#pump(g);
+		if (!g.outbox.some((o) => o.status === 'sending') || this.#conn.state !== 'online') return;
+		// A transport failure while the socket still looks open (it is closing, or a reply timed
+		// out): try again after a pause. Retrying at once would spin without ever letting the
+		// close event in. Otherwise something was queued as the last send finished.
+		if (stalled) setTimeout(() => void this.#pump(g), 1_000);
+		else void this.#pump(g);
 	}
 
 	/** Appends a member action, rebasing on RELAY_CONFLICT (§3.5), and waits until it is applied. */

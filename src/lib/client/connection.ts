@@ -88,6 +88,8 @@ export type Request = DistributiveOmit<ClientFrame, 'id'>;
 export class Connection {
 	state: ConnectionState = 'offline';
 	hello: HelloFrame | null = null;
+	/** Relay clock minus ours (ms), from the last hello: rules that use relay time use it. */
+	clockOffset = 0;
 	/** Reconnect attempts since the last successful hello (0 when online). */
 	attempt = 0;
 	private readonly options: ConnectionOptions;
@@ -242,6 +244,7 @@ export class Connection {
 		switch (frame.t) {
 			case 'hello':
 				this.hello = frame;
+				this.clockOffset = frame.time - Date.now();
 				void this.resume();
 				return;
 			case 'ok':

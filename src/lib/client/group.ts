@@ -143,7 +143,7 @@ export class GroupHandle {
 			{ address: event.address, content: event.content as MessageContent, seq: event.seq, ts: event.ts, self: false },
 			name
 		);
-		if (event.franking && (event.content.t === 'text' || event.content.t === 'system')) {
+		if (event.franking && event.content.t === 'text') {
 			this.#newFranking.set(`${event.address.sender}:${event.address.epoch}:${event.address.ctr}`, event.franking);
 		}
 		return changed;
