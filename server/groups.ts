@@ -162,16 +162,14 @@ export class GroupLog {
 		});
 	}
 
-	/** Joins the fan-out at the current committed seq; the caller then streams the backlog. */
-	subscribe(mem: GroupMem, sub: Subscription): number {
-		// `mem` may have been evicted since it was read; it was idle, so it still matches the disk.
-		let target = this.#groups.get(mem.id);
-		if (!target) {
-			target = mem;
-			this.#groups.set(mem.id, mem);
-		}
-		target.subs.add(sub);
-		return target.committed.head.seq;
+	/**
+	 * Joins the fan-out at the current committed seq and returns it, or returns null when `mem`
+	 * is no longer the group's live copy (evicted since it was read): the caller reads it again.
+	 */
+	subscribe(mem: GroupMem, sub: Subscription): number | null {
+		if (this.#groups.get(mem.id) !== mem) return null;
+		mem.subs.add(sub);
+		return mem.committed.head.seq;
 	}
 
 	unsubscribe(sub: Subscription): void {

@@ -56,14 +56,18 @@ const isModerator = (state: GroupState, key: string) =>
 
 export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<'sub'>): Promise<void> {
 	requireKey(conn, f.as);
-	const state = await requireGroup(ctx, f.group);
-	if (!Object.hasOwn(state.members, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
-	if (conn.closed) return;
-	conn.subs.get(f.group)?.close();
-	const mem = (await ctx.groups.get(f.group))!;
 	const sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, (s) => ctx.groups.unsubscribe(s));
+	let liveFrom: number | null = null;
+	while (liveFrom === null) {
+		const mem = await ctx.groups.get(f.group);
+		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
+		// Checked in the same turn as joining the fan-out, so no removal can slip in between.
+		if (!Object.hasOwn(mem.committed.state.members, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
+		conn.subs.get(f.group)?.close();
+		liveFrom = ctx.groups.subscribe(mem, sub);
+	}
+	if (conn.closed) return sub.close();
 	conn.subs.set(f.group, sub);
-	const liveFrom = ctx.groups.subscribe(mem, sub);
 	conn.send(ok(f.id, { head: liveFrom }));
 	await sub.run(ctx.store, liveFrom, ctx.config.pageSize);
 }
