@@ -64,7 +64,12 @@ export class Subscription implements Closable {
 				if (record.seq > liveFrom) break;
 				const isLast = record === page[page.length - 1];
 				if (isLast) {
-					written = new Promise((resolve) => this.conn.send(record.frame, () => resolve()));
+					let queued = false;
+					written = new Promise((resolve) => {
+						queued = this.conn.send(record.frame, () => resolve());
+					});
+					// A connection that is closing never calls back: stop here instead of waiting.
+					if (!queued) return;
 				} else if (!this.conn.send(record.frame)) {
 					return;
 				}
