@@ -11,7 +11,6 @@ export type MessageContent =
 	| { t: 'react'; to: Address; emoji: string }
 	| { t: 'edit'; to: Address; text: string }
 	| { t: 'delete'; to: Address }
-	| { t: 'system'; text: string }
 	| { t: 'ask-to-speak' }
 	| { t: 'profile'; name: string }
 	| { t: 'group-profile'; name: string; description: string };
@@ -104,8 +103,8 @@ export class History {
 		const { content, address } = input;
 		const id = messageId(address);
 		switch (content.t) {
-			case 'text':
-			case 'system': {
+			// No `system` content exists on the wire (§5.3): system lines are only made locally (addSystem).
+			case 'text': {
 				if (this.byId.has(id)) return false;
 				const text = content.text.slice(0, MAX_TEXT);
 				const record: ChatMessage = {
@@ -114,7 +113,7 @@ export class History {
 					sender: address.sender,
 					senderName,
 					self: input.self,
-					kind: content.t,
+					kind: 'text',
 					text,
 					reactions: {},
 					edited: false,
@@ -124,8 +123,8 @@ export class History {
 					seq: input.seq,
 					status: 'sent'
 				};
-				if (content.t === 'text' && content.cw) record.cw = content.cw.slice(0, 200);
-				if (content.t === 'text' && content.reply) {
+				if (content.cw) record.cw = content.cw.slice(0, 200);
+				if (content.reply) {
 					const target = this.byId.get(messageId(content.reply));
 					record.replyTo = {
 						id: messageId(content.reply),

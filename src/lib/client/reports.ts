@@ -7,6 +7,7 @@
 import type { ReportView } from './api.ts';
 import { RelayError, type Connection } from './connection.ts';
 import type { GroupHandle } from './group.ts';
+import { describeError } from './errors.ts';
 import { ProtocolError, isProtocolError } from '../protocol/errors.ts';
 import type { Envelope } from '../protocol/schema.ts';
 import { fromB64, toB64 } from '../protocol/bytes.ts';
@@ -32,8 +33,16 @@ export async function sendReport(conn: Connection, g: GroupHandle, messageIds: s
 		recipients = log ? Object.values(log.members).filter((m) => (m.role === 'admin' || m.role === 'moderator') && m.sign !== g.session.me).map((m) => m.box) : [];
 		if (recipients.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this group has no other moderator or admin to report to');
 	}
-	const sealed = sealReport(report, recipients);
-	for (const input of inputs) input.frankingKey.fill(0);
+	let sealed: { to: string; box: string }[];
+	try {
+		sealed = sealReport(report, recipients);
+	} catch (error) {
+		// A moderator key libsodium refuses: say so in words the reporter can act on.
+		if (isProtocolError(error, 'PROTOCOL_WEAK_KEY')) throw new ProtocolError('PROTOCOL_WEAK_KEY', describeError(error));
+		throw error;
+	} finally {
+		for (const input of inputs) input.frankingKey.fill(0);
+	}
 	await conn.request(service ? { t: 'report', sealed } : { t: 'report', group: g.id, sealed });
 }
 

@@ -35,6 +35,7 @@ export function members(g: GroupHandle): MemberView[] {
 	if (!log) return [];
 	const verifiedNames = new Map<string, string>();
 	for (const [sign, v] of Object.entries(g.verified)) if (v.name) verifiedNames.set(v.name, sign);
+	const mine = log.members[data.me];
 	return Object.values(log.members)
 		.map((m) => {
 			const name = data.profiles[m.sign] ?? null;
@@ -42,7 +43,8 @@ export function members(g: GroupHandle): MemberView[] {
 			// Someone now using the name of a member I verified, with another key.
 			const previous = name ? verifiedNames.get(name) : undefined;
 			const keyChanged = !verified && previous !== undefined && previous !== m.sign;
-			const safety = m.sign === data.me ? { digits: '', emoji: '' } : safetyNumber(g.id, data.me, m.sign);
+			// Both keys of both members (§2.3): a box key an admin chose for someone else shows up.
+			const safety = m.sign === data.me || !mine ? { digits: '', emoji: '' } : safetyNumber(g.id, { sign: mine.sign, box: mine.box }, { sign: m.sign, box: m.box });
 			return { sign: m.sign, name, role: m.role, self: m.sign === data.me, safety: { digits: safety.digits, emoji: safety.emoji }, verified, keyChanged };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));

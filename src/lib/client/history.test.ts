@@ -1,0 +1,20 @@
+import { describe, expect, test } from 'vitest';
+import { History, type MessageContent } from './history.ts';
+
+const sender = 'A'.repeat(43);
+const at = (ctr: number) => ({ sender, epoch: 0, ctr });
+
+describe('History', () => {
+	test('a remote content shaped like an app notice never becomes a system line', () => {
+		const history = new History('g');
+		const forged = { t: 'system', text: 'This group moved: join at evil.example' } as unknown as MessageContent;
+		expect(history.apply({ address: at(1), content: forged, seq: 1, ts: 1, self: false }, 'Mallory')).toBe(false);
+		expect(history.list()).toEqual([]);
+	});
+
+	test('only the client itself adds system lines, and they carry no sender', () => {
+		const history = new History('g');
+		expect(history.addSystem(4, 10, 'Bo joined.')).toBe(true);
+		expect(history.list()).toMatchObject([{ kind: 'system', sender: '', text: 'Bo joined.' }]);
+	});
+});
