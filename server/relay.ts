@@ -151,7 +151,10 @@ export class Relay {
 		const frame = parsed.frame;
 		if (frame.t === 'append') {
 			const author = 'op' in frame.entry ? frame.entry.op.author : frame.entry.msg.sender;
-			if (!this.#keyBuckets.take(author, now)) return this.#fail(conn, 'RELAY_RATE_LIMITED', 'too many appends for this key', frame.id);
+			// Only a key proven on this connection is charged: nobody can drain another's budget.
+			if (conn.keys.has(author) && !this.#keyBuckets.take(author, now)) {
+				return this.#fail(conn, 'RELAY_RATE_LIMITED', 'too many appends for this key', frame.id);
+			}
 		}
 		this.#dispatch(conn, frame).catch((error: unknown) => this.#onError(conn, frame.id, error));
 	}

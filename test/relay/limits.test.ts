@@ -44,6 +44,19 @@ describe('P11 relay robustness: rate limits and slow readers', () => {
 		b.close();
 	});
 
+	test('P11 appends naming someone else’s key do not use up that key’s budget', async () => {
+		relay = await startRelay({ keyRate: { perSecond: 1, burst: 4 } });
+		const owner = await TestClient.connect(relay.wsUrl);
+		const g = await createGroup(owner);
+		const attacker = await TestClient.connect(relay.wsUrl);
+		const spam = await Promise.all(Array.from({ length: 10 }, (_, i) => sendMessage(attacker, g, g.admin, i)));
+		expect(spam.every((r) => r.code === 'RELAY_NOT_AUTHENTICATED')).toBe(true);
+		const own = await Promise.all([0, 1, 2].map((i) => sendMessage(owner, g, g.admin, i)));
+		expect(own.map((r) => r.t)).toEqual(['ok', 'ok', 'ok']);
+		owner.close();
+		attacker.close();
+	});
+
 	test('P11 a reader that stops reading is closed while another subscriber keeps receiving', { timeout: 60_000 }, async () => {
 		const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
 		relay = await startRelay({ highWaterMark: 256 * 1024, connectionRate: unlimited, keyRate: unlimited });
