@@ -61,7 +61,14 @@ export interface ChatMessage {
 	cw?: string;
 	replyTo?: { id: string; senderName: string | null; text: string };
 	reactions: Record<string, string[]>;
+	/**
+	 * Per emoji, the id of each reaction, in the order of `reactions[emoji]`. Pass one to
+	 * `report()` to report that reaction itself (an abusive "emoji" can be up to 32 characters).
+	 */
+	reactionIds?: Record<string, string[]>;
 	edited: boolean;
+	/** Ids of the sender's edits of this message, oldest first. A report of the message discloses them too. */
+	edits?: string[];
 	deleted: boolean;
 	hidden: boolean;
 	/** Relay time (ms); local time while sending. */
@@ -101,6 +108,12 @@ export interface InvitePreview {
 }
 
 export interface ReportedMessageView {
+	/** `${sender}:${epoch}:${ctr}` of the disclosed content. */
+	id?: string;
+	/** What was disclosed: a message, an edit of one (its `text` is the new text) or a reaction (`text` is the emoji). */
+	kind?: 'text' | 'edit' | 'reaction' | 'other';
+	/** For edits and reactions: the id of the message they change. */
+	to?: string;
 	sender: string;
 	senderName: string | null;
 	seq: number;
@@ -110,6 +123,11 @@ export interface ReportedMessageView {
 	verified: boolean;
 	/** Why not verified: 'commitment' (words altered), 'stamp' (stamp not genuine), 'stamp-unchecked', 'content', 'group'. */
 	reason?: string;
+	/**
+	 * The sender's disclosed edits of this message, oldest first, each verified on its own (P8,
+	 * review finding 3): the last verified one is what recipients were shown.
+	 */
+	edits?: ReportedMessageView[];
 }
 
 export interface ReportView {

@@ -5,7 +5,7 @@
  * saving is coalesced so a long backlog does not write once per entry.
  */
 import type { ChatMessage, Store, Warning } from './api.ts';
-import { History, type MessageContent } from './history.ts';
+import { History, messageId, type MessageContent } from './history.ts';
 import { getJson, keys, listJson, putJson } from './store.ts';
 import { GroupSession } from '../protocol/session/session.ts';
 import type { Content, FrankingRecord, RelayEntry, SessionEvent, SendStep } from '../protocol/session/types.ts';
@@ -143,9 +143,10 @@ export class GroupHandle {
 			{ address: event.address, content: event.content as MessageContent, seq: event.seq, ts: event.ts, self: false },
 			name
 		);
-		if (event.franking && event.content.t === 'text') {
-			this.#newFranking.set(`${event.address.sender}:${event.address.epoch}:${event.address.ctr}`, event.franking);
-		}
+		// Every content that changes what is shown (a text, an edit, a reaction) stays reportable
+		// while it is shown (review findings 3 and 14).
+		const id = messageId(event.address);
+		if (event.franking && changed && this.history.shows(id)) this.#newFranking.set(id, event.franking);
 		return changed;
 	}
 
@@ -172,7 +173,7 @@ export class GroupHandle {
 
 	/** Stores franking material of a message I sent (reports may include my own messages' context). */
 	keepFranking(id: string, record: FrankingRecord): void {
-		this.#newFranking.set(id, record);
+		if (this.history.shows(id)) this.#newFranking.set(id, record);
 	}
 
 	franking(id: string): Promise<FrankingRecord | undefined> {
@@ -213,9 +214,11 @@ export class GroupHandle {
 		const log = this.session.state;
 		if (log) this.history.expire(log.settings.retention, Date.now());
 		const dirtyMessages = this.history.takeDirty();
+		const gone = this.history.takeGone();
+		for (const id of gone) this.#newFranking.delete(id);
 		const franking = [...this.#newFranking];
 		this.#newFranking.clear();
-		if (!this.#dirty && dirtyMessages.length === 0 && franking.length === 0) return;
+		if (!this.#dirty && dirtyMessages.length === 0 && franking.length === 0 && gone.length === 0) return;
 		this.#dirty = false;
 		await putJson(store, keys.session(this.id), this.session.toJSON());
 		for (const id of dirtyMessages) {
@@ -224,6 +227,8 @@ export class GroupHandle {
 			else await store.delete(keys.message(this.id, id));
 		}
 		for (const [id, record] of franking) await putJson(store, keys.franking(this.id, id), record);
+		// A deleted, hidden or expired message takes its franking records (its words) with it.
+		for (const id of gone) await store.delete(keys.franking(this.id, id));
 		await putJson(store, keys.warnings(this.id), this.warnings);
 	}
 }

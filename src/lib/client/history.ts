@@ -45,6 +45,8 @@ export class History {
 	private readonly byId = new Map<string, ChatMessage>();
 	/** Ids changed since the last `takeDirty()`, for incremental persistence. */
 	private readonly dirty = new Set<string>();
+	/** Contents (messages, edits, reactions) no longer shown since the last `takeGone()`. */
+	private readonly gone = new Set<string>();
 
 	constructor(group: string, records: ChatMessage[] = []) {
 		this.group = group;
@@ -67,6 +69,33 @@ export class History {
 		const out = [...this.dirty];
 		this.dirty.clear();
 		return out;
+	}
+
+	/**
+	 * Ids of contents that stopped being shown (deleted, hidden, expired, a reaction taken
+	 * back), since the last call: their franking records must go too (review finding 14).
+	 */
+	takeGone(): string[] {
+		const out = [...this.gone];
+		this.gone.clear();
+		return out;
+	}
+
+	/** True while the content `id` (a message, one of its edits or a reaction) is shown. */
+	shows(id: string): boolean {
+		const address = parseMessageId(id);
+		if (!address) return false;
+		if (this.byId.has(id)) return !this.byId.get(id)!.deleted && !this.byId.get(id)!.hidden;
+		for (const m of this.byId.values()) {
+			if (m.edits?.includes(id)) return !m.deleted && !m.hidden;
+			for (const ids of Object.values(m.reactionIds ?? {})) if (ids.includes(id)) return !m.deleted && !m.hidden;
+		}
+		return false;
+	}
+
+	/** Every content id shown as part of `m`: itself, its edits and the reactions on it. */
+	private contentIds(m: ChatMessage): string[] {
+		return [m.id, ...(m.edits ?? []), ...Object.values(m.reactionIds ?? {}).flat()];
 	}
 
 	/** A line about the group itself (joins, removals), named after the op's relay seq. */
@@ -139,24 +168,39 @@ export class History {
 			case 'react': {
 				const target = this.byId.get(messageId(content.to));
 				if (!target || content.emoji.length === 0 || content.emoji.length > MAX_EMOJI) return false;
+				if (target.deleted || target.hidden) return false;
 				const reactions = { ...target.reactions };
+				const reactionIds = { ...(target.reactionIds ?? {}) };
 				const who = reactions[content.emoji] ?? [];
+				const ids = reactionIds[content.emoji] ?? who.map(() => '');
+				const at = who.indexOf(address.sender);
 				// Reacting again with the same emoji takes the reaction back.
-				reactions[content.emoji] = who.includes(address.sender) ? who.filter((s) => s !== address.sender) : [...who, address.sender];
-				if (reactions[content.emoji]!.length === 0) delete reactions[content.emoji];
-				this.put({ ...target, reactions });
+				if (at >= 0) {
+					if (ids[at]) this.gone.add(ids[at]!);
+					reactions[content.emoji] = who.filter((_, i) => i !== at);
+					reactionIds[content.emoji] = ids.filter((_, i) => i !== at);
+				} else {
+					reactions[content.emoji] = [...who, address.sender];
+					reactionIds[content.emoji] = [...ids, id];
+				}
+				if (reactions[content.emoji]!.length === 0) {
+					delete reactions[content.emoji];
+					delete reactionIds[content.emoji];
+				}
+				this.put({ ...target, reactions, reactionIds });
 				return true;
 			}
 			case 'edit': {
 				const target = this.byId.get(messageId(content.to));
-				if (!target || target.sender !== address.sender || target.deleted) return false;
-				this.put({ ...target, text: content.text.slice(0, MAX_TEXT), edited: true });
+				if (!target || target.sender !== address.sender || target.deleted || target.hidden) return false;
+				this.put({ ...target, text: content.text.slice(0, MAX_TEXT), edited: true, edits: [...(target.edits ?? []), id] });
 				return true;
 			}
 			case 'delete': {
 				const target = this.byId.get(messageId(content.to));
 				if (!target || target.sender !== address.sender) return false;
-				this.put({ ...target, text: '', cw: undefined, deleted: true, reactions: {} });
+				for (const gone of this.contentIds(target)) this.gone.add(gone);
+				this.put({ ...target, text: '', cw: undefined, deleted: true, reactions: {}, reactionIds: {}, edits: [] });
 				return true;
 			}
 			default:
@@ -168,7 +212,8 @@ export class History {
 	hideSeq(seq: number): boolean {
 		for (const m of this.byId.values()) {
 			if (m.seq === seq && !m.hidden) {
-				this.put({ ...m, hidden: true, text: '' });
+				for (const gone of this.contentIds(m)) this.gone.add(gone);
+				this.put({ ...m, hidden: true, text: '', reactions: {}, reactionIds: {}, edits: [] });
 				return true;
 			}
 		}
@@ -185,6 +230,7 @@ export class History {
 		if (retention <= 0) return;
 		for (const m of [...this.byId.values()]) {
 			if (m.status === 'sent' && now - m.ts > retention * 1000) {
+				if (m.kind === 'text') for (const gone of this.contentIds(m)) this.gone.add(gone);
 				this.byId.delete(m.id);
 				this.dirty.add(m.id);
 			}

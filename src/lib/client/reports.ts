@@ -4,18 +4,37 @@
  * and admins, or to the deployment moderator; a moderator opens the reports addressed to it and
  * verifies each message: the commitment locally, the stamp by asking the relay.
  */
-import type { ReportView } from './api.ts';
+import type { ReportedMessageView, ReportView } from './api.ts';
+import { messageId } from './history.ts';
 import { RelayError, type Connection } from './connection.ts';
 import type { GroupHandle } from './group.ts';
 import { describeError } from './errors.ts';
 import { ProtocolError, isProtocolError } from '../protocol/errors.ts';
 import type { Envelope } from '../protocol/schema.ts';
 import { fromB64, toB64 } from '../protocol/bytes.ts';
-import { buildReport, openReport, sealReport, verifyReport, type ReportInput } from '../crypto/report.ts';
+import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type Verdict } from '../crypto/report.ts';
+
+/**
+ * What a report of the chosen ids discloses: each chosen message with every edit of it that is
+ * shown (so moderators judge the words people saw, not a harmless original), or a chosen
+ * reaction on its own. Nothing else.
+ */
+function disclosedIds(g: GroupHandle, messageIds: string[]): string[] {
+	const out: string[] = [];
+	for (const id of messageIds) {
+		const m = g.history.get(id);
+		if (m && (m.deleted || m.hidden)) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message was deleted or hidden; its words are no longer kept');
+		if (m && m.edited && !(m.edits && m.edits.length > 0)) {
+			throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this message was edited before this device kept edits, so what was shown cannot be verified');
+		}
+		out.push(id, ...(m?.edits ?? []));
+	}
+	return [...new Set(out)];
+}
 
 export async function sendReport(conn: Connection, g: GroupHandle, messageIds: string[], note: string, service: boolean): Promise<void> {
 	const inputs: ReportInput[] = [];
-	for (const id of messageIds) {
+	for (const id of disclosedIds(g, messageIds)) {
 		const record = await g.franking(id);
 		if (!record) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message cannot be reported from this device');
 		// The report discloses the header and nonce, never the ciphertext: `ct` is not needed.
@@ -69,19 +88,28 @@ export async function fetchReports(conn: Connection, g: GroupHandle): Promise<Re
 			});
 			return reply.valid === true;
 		});
-		out.push({
-			seq: stored.seq,
-			ts: stored.ts,
-			note: report.note,
-			messages: verdicts.map((v) => ({
+		const view = (v: Verdict): ReportedMessageView => {
+			const c = v.content;
+			const kind = !c ? 'other' : c.t === 'text' || c.t === 'edit' ? c.t : c.t === 'react' ? 'reaction' : 'other';
+			const to = c && (c.t === 'edit' || c.t === 'react') ? { to: messageId(c.to) } : {};
+			return {
+				id: messageId(v),
+				kind,
+				...to,
 				sender: v.sender,
 				senderName: g.session.data.profiles[v.sender] ?? null,
 				seq: v.seq,
 				ts: v.ts,
-				text: v.content && v.content.t === 'text' ? v.content.text : null,
+				text: !c ? null : c.t === 'text' || c.t === 'edit' ? c.text : c.t === 'react' ? c.emoji : null,
 				verified: v.verified,
 				...(v.reason ? { reason: v.reason } : {})
-			}))
+			};
+		};
+		out.push({
+			seq: stored.seq,
+			ts: stored.ts,
+			note: report.note,
+			messages: threadVerdicts(verdicts).map((t) => ({ ...view(t.message), ...(t.edits.length > 0 ? { edits: t.edits.map(view) } : {}) }))
 		});
 	}
 	return out;

@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ready, sodium } from './sodium.ts';
 import { encryptMessage, newEpochSigningKey, type Content } from './message.ts';
 import { checkStamp, commit, computeStamp } from './franking.ts';
-import { buildReport, openReport, sealReport, verifyReport, type Report, type ReportInput } from './report.ts';
+import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type Report, type ReportInput } from './report.ts';
 import { fromB64, toB64, utf8 } from '../protocol/bytes.ts';
-import { labelled } from '../protocol/cjson.ts';
+import { canonicalJson, labelled } from '../protocol/cjson.ts';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 const group = toB64(new Uint8Array(32).fill(0x47));
@@ -131,5 +131,37 @@ describe('reports', () => {
 	test('sealing needs at least one moderator', () => {
 		const report = buildReport(group, [delivered(abuse, 2)], '');
 		expect(() => sealReport(report, [])).toThrow(code('PROTOCOL_BAD_REPORT'));
+	});
+});
+
+describe('reports of edited messages (review finding 3)', () => {
+	const ref = (input: ReportInput) => ({ sender: input.envelope.sender, epoch: input.envelope.epoch, ctr: input.envelope.ctr });
+
+	test('P8 verifiable reporting: an abusive edit is disclosed with the original and verified on its own', async () => {
+		const hi = delivered({ t: 'text', text: 'hi' }, 1);
+		const edit = delivered({ t: 'edit', to: ref(hi), text: 'nobody would miss you' }, 2);
+		const report = buildReport(group, [hi, edit], 'they changed it');
+		const threads = threadVerdicts(await verifyReport(viaModerator(report), relayVerify));
+		expect(threads).toHaveLength(1);
+		expect(threads[0]!.message).toMatchObject({ verified: true, content: { t: 'text', text: 'hi' } });
+		expect(threads[0]!.edits).toEqual([expect.objectContaining({ verified: true, seq: 2, content: expect.objectContaining({ text: 'nobody would miss you' }) })]);
+	});
+
+	test('P8 verifiable reporting: an altered edit fails its own commitment while the original still verifies', async () => {
+		const hi = delivered({ t: 'text', text: 'hi' }, 1);
+		const edit = delivered({ t: 'edit', to: ref(hi), text: 'nobody would miss you' }, 2);
+		const report = buildReport(group, [hi, edit], '');
+		const altered = { ...report, messages: [report.messages[0]!, { ...report.messages[1]!, body: toB64(utf8(canonicalJson({ t: 'edit', text: 'hello', to: ref(hi) }))) }] };
+		const [thread] = threadVerdicts(await verifyReport(viaModerator(altered), relayVerify));
+		expect(thread!.message.verified).toBe(true);
+		expect(thread!.edits[0]).toMatchObject({ verified: false, reason: 'commitment' });
+	});
+
+	test("an edit by someone else is never shown as a change of the sender's message", async () => {
+		const hi = delivered({ t: 'text', text: 'hi' }, 1);
+		const foreign = delivered({ t: 'edit', to: ref(hi), text: 'words put in their mouth' }, 2, carol);
+		const threads = threadVerdicts(await verifyReport(buildReport(group, [hi, foreign], ''), relayVerify));
+		expect(threads.map((t) => t.edits.length)).toEqual([0, 0]);
+		expect(threads[1]!.message).toMatchObject({ sender: carol, content: { t: 'edit' } });
 	});
 });

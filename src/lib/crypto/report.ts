@@ -126,6 +126,9 @@ export interface Verdict {
 	verified: boolean;
 	reason?: VerdictReason;
 	sender: string;
+	/** The disclosed message's own address (from its header). */
+	epoch: number;
+	ctr: number;
 	seq: number;
 	ts: number;
 	/** The disclosed content, when it parses (shown with the verdict). */
@@ -141,7 +144,7 @@ export async function verifyReport(report: Report, verifyStamp: (fields: StampCh
 	const verdicts: Verdict[] = [];
 	for (const m of report.messages) {
 		const h: EnvelopeHeader = m.header;
-		const base = { sender: h.sender, seq: m.seq, ts: m.ts };
+		const base = { sender: h.sender, epoch: h.epoch, ctr: h.ctr, seq: m.seq, ts: m.ts };
 		let content: Content | undefined;
 		const body = fromB64(m.body);
 		try {
@@ -176,4 +179,35 @@ export async function verifyReport(report: Report, verifyStamp: (fields: StampCh
 		verdicts.push({ verified: true, ...base, content });
 	}
 	return verdicts;
+}
+
+/** A disclosed message with the disclosed edits that change it, each with its own verdict. */
+export interface Thread {
+	message: Verdict;
+	/** Edits by the same sender addressed to `message`, in relay order (§6.3). */
+	edits: Verdict[];
+}
+
+const sameAddress = (to: { sender: string; epoch: number; ctr: number }, v: Verdict) => to.sender === v.sender && to.epoch === v.epoch && to.ctr === v.ctr;
+
+/**
+ * Arranges verdicts the way a moderator reads them (§6.3): every disclosed `edit` whose target
+ * is also disclosed, and whose sender is that target's sender (only a sender's own edits change
+ * a message), is placed under the target in relay order. Everything else stays a thread of its
+ * own, so nothing disclosed is ever hidden. Each edit keeps its own verdict: a verified original
+ * never vouches for an edit, nor the other way round.
+ */
+export function threadVerdicts(verdicts: readonly Verdict[]): Thread[] {
+	const threads: Thread[] = [];
+	const placed = new Set<Verdict>();
+	const originals = verdicts.filter((v) => v.content?.t !== 'edit');
+	for (const message of originals) {
+		const edits = verdicts
+			.filter((v) => v.content?.t === 'edit' && v.sender === message.sender && v.seq > message.seq && sameAddress(v.content.to, message))
+			.sort((a, b) => a.seq - b.seq);
+		edits.forEach((e) => placed.add(e));
+		threads.push({ message, edits });
+	}
+	for (const v of verdicts) if (v.content?.t === 'edit' && !placed.has(v)) threads.push({ message: v, edits: [] });
+	return threads.sort((a, b) => a.message.seq - b.message.seq);
 }
