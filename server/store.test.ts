@@ -1,0 +1,106 @@
+/**
+ * The RelayStore contract, run against every backend through a factory (LevelDB today; a
+ * clustered backend added later must pass the same suite).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { GroupState } from '../src/lib/protocol/group/types.ts';
+import { StorageError, type AppendRecord, type RelayStore } from './store.ts';
+import { LevelStore } from './store-level.ts';
+
+interface Backend {
+	name: string;
+	/** Opens a store over `location`; the same location reopens the same data. */
+	open(location: string): RelayStore;
+}
+
+const backends: Backend[] = [{ name: 'LevelDB', open: (location) => new LevelStore(location) }];
+
+const state = (group: string, retention = 0) => ({ group, settings: { retention } }) as unknown as GroupState;
+
+function append(group: string, seq: number, kind: 'op' | 'msg', ts = 1000 + seq, withState = false): AppendRecord {
+	const record = { seq, ts, kind, mid: `mid-${group}-${seq}`, frame: `{"t":"entry","group":"${group}","seq":${seq}}`, ...(kind === 'msg' ? { stamp: `stamp-${seq}` } : {}) };
+	return { group, record, head: { seq, ts }, ...(withState ? { state: state(group, 1) } : {}) };
+}
+
+describe.each(backends)('RelayStore contract: $name', (backend) => {
+	let dir: string;
+	let store: RelayStore;
+	beforeEach(async () => {
+		dir = mkdtempSync(join(tmpdir(), 'unseen-store-'));
+		store = backend.open(dir);
+		await store.open();
+	});
+	afterEach(async () => {
+		await store.close().catch(() => undefined);
+		rmSync(dir, { recursive: true, force: true });
+	});
+
+	test('a committed batch is readable in sequence order, per group, with its mids and head', async () => {
+		await store.commit([append('g1', 1, 'op', 1001, true), append('g2', 1, 'op', 1001, true)]);
+		await store.commit([append('g1', 2, 'msg'), append('g1', 3, 'msg'), append('g2', 2, 'msg')]);
+		expect((await store.range('g1', 0, 10)).map((r) => r.seq)).toEqual([1, 2, 3]);
+		expect((await store.range('g1', 1, 1)).map((r) => r.seq)).toEqual([2]);
+		expect((await store.ops('g1')).map((r) => r.seq)).toEqual([1]);
+		expect(await store.findMid('g1', 'mid-g1-3')).toEqual({ seq: 3, ts: 1003, stamp: 'stamp-3' });
+		expect(await store.findMid('g2', 'mid-g1-3')).toBeUndefined();
+		expect(await store.loadGroup('g1')).toMatchObject({ head: { seq: 3, ts: 1003 }, state: { group: 'g1' } });
+		expect(await store.loadGroup('nope')).toBeUndefined();
+	});
+
+	test('sequence numbers sort numerically, not as text, across many entries', async () => {
+		await store.commit([append('g', 1, 'op', 1, true)]);
+		await store.commit(Array.from({ length: 120 }, (_, i) => append('g', i + 2, 'msg')));
+		const seqs = (await store.range('g', 0, 1000)).map((r) => r.seq);
+		expect(seqs).toEqual(Array.from({ length: 121 }, (_, i) => i + 1));
+	});
+
+	test('data survives closing and reopening the store, secrets included', async () => {
+		await store.commit([append('g', 1, 'op', 1, true)]);
+		const secret = await store.secret('stamp');
+		expect(secret).toHaveLength(32);
+		await store.close();
+		store = backend.open(dir);
+		await store.open();
+		expect(await store.secret('stamp')).toEqual(secret);
+		expect((await store.range('g', 0, 10)).map((r) => r.seq)).toEqual([1]);
+	});
+
+	test('a refused batch stores none of its records and reports StorageError', async () => {
+		await store.close();
+		await expect(store.commit([append('g', 1, 'op', 1, true)])).rejects.toBeInstanceOf(StorageError);
+		await store.open();
+		expect(await store.loadGroup('g')).toBeUndefined();
+		expect(await store.range('g', 0, 10)).toEqual([]);
+	});
+
+	test('expire deletes old messages and their mids, keeps ops and newer messages, and resumes from its cursor', async () => {
+		await store.commit([append('g', 1, 'op', 100, true), append('g', 2, 'msg', 200), append('g', 3, 'msg', 300), append('g', 4, 'op', 400), append('g', 5, 'msg', 500)]);
+		expect(await store.expire('g', 450, 1000)).toBe(2);
+		expect((await store.range('g', 0, 10)).map((r) => r.seq)).toEqual([1, 4, 5]);
+		expect(await store.findMid('g', 'mid-g-2')).toBeUndefined();
+		expect(await store.expire('g', 450, 1000)).toBe(0);
+		expect(await store.expire('g', 600, 1000)).toBe(1);
+		expect((await store.range('g', 0, 10)).map((r) => r.seq)).toEqual([1, 4]);
+	});
+
+	test('retentions lists every group with its retention setting', async () => {
+		await store.commit([append('a', 1, 'op', 1, true), append('b', 1, 'op', 1, true)]);
+		const seen = [];
+		for await (const r of store.retentions()) seen.push(r);
+		expect(seen).toEqual([
+			{ group: 'a', retention: 1 },
+			{ group: 'b', retention: 1 }
+		]);
+	});
+
+	test('reports get their own numbers per target, even when stored concurrently', async () => {
+		const sealed = [{ to: 'k', box: 'b' }];
+		const seqs = await Promise.all(Array.from({ length: 10 }, () => store.putReport('g', { ts: 1, sealed })));
+		expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+		expect(await store.putReport('other', { ts: 1, sealed })).toBe(1);
+		expect((await store.listReports('g', 7, 100)).map((r) => r.seq)).toEqual([8, 9, 10]);
+	});
+});
