@@ -32,7 +32,16 @@ try {
 	throw error;
 }
 
-const server = await startServer(partial);
+let server: Awaited<ReturnType<typeof startServer>>;
+try {
+	server = await startServer(partial);
+} catch (error) {
+	const code = (error as { code?: string }).code;
+	if (code === 'EADDRINUSE') console.error(`unseen: port ${partial.port ?? 3000} is already in use (set PORT)`);
+	else if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_LOCKED') console.error('unseen: cannot open DATA_DIR (is another Unseen running on it?)');
+	else console.error(`unseen: could not start: ${(error as Error).message}`);
+	process.exit(1);
+}
 console.log(`unseen: open ${server.url} (relay at ${server.url.replace(/^http/, 'ws')}/relay)`);
 
 let stopping = false;
