@@ -35,13 +35,21 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
 	const server = createServer(requestListener(app));
 	server.on('upgrade', (req, socket, head) => relay.handleUpgrade(req, socket, head));
 	server.on('clientError', (_error, socket) => socket.destroy());
-	await new Promise<void>((ok, fail) => {
-		server.once('error', fail);
-		server.listen(config.port, config.host, () => {
-			server.off('error', fail);
-			ok();
+	try {
+		await new Promise<void>((ok, fail) => {
+			server.once('error', fail);
+			server.listen(config.port, config.host, () => {
+				server.off('error', fail);
+				ok();
+			});
 		});
-	});
+	} catch (error) {
+		// Port taken or not allowed: release the database before reporting it.
+		await relay.close();
+		await sweeper.stop();
+		await store.close();
+		throw error;
+	}
 	const { port } = server.address() as AddressInfo;
 	const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 	config.log(`unseen: listening on port ${port}${app ? '' : ' (relay only)'}`);

@@ -101,3 +101,15 @@ describe('npm start', () => {
 		rmSync(dataDir, { recursive: true, force: true });
 	});
 });
+
+describe('start-up failures', () => {
+	test('a port already in use is reported and releases the data folder for the next start', async () => {
+		const first = await startRelay();
+		const dataDir = tempDir();
+		await expect(startRelay({ port: first.port, dataDir }, true)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+		const retry = await startRelay({ dataDir });
+		expect(retry.port).toBeGreaterThan(0);
+		await retry.stop();
+		await first.stop();
+	});
+});
