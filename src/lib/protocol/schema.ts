@@ -104,7 +104,9 @@ export const opSchema = v.variant('kind', [
 	v.strictObject({ kind: v.literal('role'), ...chained, target: key32, role: roleSchema }),
 	v.strictObject({ kind: v.literal('settings'), ...chained, settings: settingsSchema, body }),
 	v.strictObject({ kind: v.literal('hide'), ...chained, target: v.pipe(uint, v.minValue(1)), body: v.optional(body) }),
-	v.strictObject({ kind: v.literal('end'), ...chained })
+	v.strictObject({ kind: v.literal('end'), ...chained }),
+	// A listener asks to speak (§3.3): recorded in the state until their role changes.
+	v.strictObject({ kind: v.literal('ask'), ...chained })
 ]);
 export type Op = v.InferOutput<typeof opSchema>;
 export type OpKind = Op['kind'];

@@ -207,3 +207,8 @@ export function buildHide(
 export function buildEnd(state: GroupState, author: Signer, opts: BuildOptions = {}): OpOf<'end'> {
 	return signOp<OpOf<'end'>>(chained(state, 'end', author, opts), author);
 }
+
+/** A listener's request to speak (§3.3): no body, nothing sealed. */
+export function buildAsk(state: GroupState, author: Signer, opts: BuildOptions = {}): OpOf<'ask'> {
+	return signOp<OpOf<'ask'>>(chained(state, 'ask', author, opts), author);
+}

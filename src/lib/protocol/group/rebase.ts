@@ -25,7 +25,8 @@ export type OpIntent =
 	| { kind: 'role'; target: string; role: Role }
 	| { kind: 'settings'; settings: Settings; content: OpBody<'settings'> }
 	| { kind: 'hide'; seq: number; reason?: string }
-	| { kind: 'end' };
+	| { kind: 'end' }
+	| { kind: 'ask' };
 
 export interface IntentOptions extends build.BuildOptions {
 	/** Meta key of `state.epoch`: needed by `settings` and by `hide` with a reason. */
@@ -70,6 +71,8 @@ export function buildFromIntent(state: GroupState, signer: build.Boxed, intent: 
 		}
 		case 'end':
 			return { op: build.buildEnd(state, signer, opts) };
+		case 'ask':
+			return { op: build.buildAsk(state, signer, opts) };
 	}
 }
 

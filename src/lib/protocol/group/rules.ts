@@ -27,7 +27,16 @@ function noPairs(state: GroupState, kind: string): void {
 	if (state.settings.pair) throw notAllowed(`${kind} is not allowed in a one-to-one pair`);
 }
 
+/** Drops `sign` from the pending asks (its role changed, or it is no longer a member). */
+function withoutAsk(next: GroupState, sign: string): void {
+	if (!next.asks?.includes(sign)) return;
+	const asks = next.asks.filter((a) => a !== sign);
+	if (asks.length > 0) next.asks = asks;
+	else delete next.asks;
+}
+
 function withoutMember(next: GroupState, sign: string): void {
+	withoutAsk(next, sign);
 	const members = { ...next.members };
 	delete members[sign];
 	next.members = members;
@@ -152,6 +161,19 @@ export function applyRole(next: GroupState, op: OpOf<'role'>, author: MemberStat
 		if (!mayStartSpeaking) throw notAllowed(`a ${target.role} may not raise their own role to ${op.role}`);
 	}
 	next.members = { ...next.members, [op.target]: { ...target, role: op.role } };
+	withoutAsk(next, op.target);
+}
+
+/**
+ * A listener asks to speak. Nothing changes but the pending request, which the next role
+ * change of that listener clears. At most one pending ask per listener: asking again before an
+ * answer is PROTOCOL_NOT_ALLOWED (the rules are the rate limit, so the relay enforces it too).
+ */
+export function applyAsk(next: GroupState, op: OpOf<'ask'>, author: MemberState): void {
+	noPairs(next, 'ask');
+	if (author.role !== 'listener') throw notAllowed('only a listener asks to speak');
+	if (next.asks?.includes(op.author)) throw notAllowed('you have already asked to speak; an admin will answer');
+	next.asks = [...(next.asks ?? []), op.author];
 }
 
 export function applySettings(next: GroupState, op: OpOf<'settings'>, author: MemberState): void {

@@ -19,7 +19,7 @@ type EpochOp = Extract<Op, { epoch: number }>;
 export const EPOCH_KINDS: ReadonlySet<Op['kind']> = new Set(['genesis', 'join', 'add', 'remove', 'rekey']);
 
 /** While a rekey is pending (after a leave) only these kinds are accepted, besides epoch kinds. */
-const ALLOWED_WHILE_REKEY_PENDING: ReadonlySet<Op['kind']> = new Set(['leave', 'revoke', 'end']);
+const ALLOWED_WHILE_REKEY_PENDING: ReadonlySet<Op['kind']> = new Set(['leave', 'revoke', 'end', 'ask']);
 
 /** Parses an op from `unknown` (wire or storage). Throws PROTOCOL_BAD_FRAME listing the bad paths. */
 export function parseOp(value: unknown): Op {
@@ -174,6 +174,9 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 			break;
 		case 'end':
 			rules.applyEnd(next);
+			break;
+		case 'ask':
+			rules.applyAsk(next, op, author);
 			break;
 	}
 	if (isEpochOp(op)) applyEpochFields(next, op, state.epoch + 1, ctx.now);

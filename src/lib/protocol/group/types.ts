@@ -62,4 +62,9 @@ export interface GroupState {
 	seen: Record<string, number>;
 	/** Relay time of the last applied op. */
 	lastOpAt: number;
+	/**
+	 * Listeners with a pending `ask` to speak (sign pks, in the order they asked). Absent when
+	 * none is pending, so states of logs without asks are unchanged.
+	 */
+	asks?: string[];
 }
