@@ -23,6 +23,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 /** For responses that are not pages: nothing may load, nothing may frame it. */
 export const FALLBACK_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** Static HTML files (the neutral quick-exit page): their own stylesheet and images, nothing else. */
+export const STATIC_HTML_CSP =
+	"default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /** Scripts may start workers, whose policy comes from the script's own response. */
 export const SCRIPT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -41,7 +44,8 @@ function withFallbackCsp(res: ServerResponse): void {
 		// A 304's headers update the cached response's: never overwrite a page's own policy.
 		if (status !== 304 && !headerValue(headers, res, 'content-security-policy')) {
 			const type = headerValue(headers, res, 'content-type');
-			res.setHeader('Content-Security-Policy', /javascript/.test(type) ? SCRIPT_CSP : FALLBACK_CSP);
+			const policy = /javascript/.test(type) ? SCRIPT_CSP : /^text\/html/.test(type) ? STATIC_HTML_CSP : FALLBACK_CSP;
+			res.setHeader('Content-Security-Policy', policy);
 		}
 		return writeHead.call(this, status, ...(rest as []));
 	} as typeof res.writeHead;

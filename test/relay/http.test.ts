@@ -39,6 +39,14 @@ describe('P12 web hardening', () => {
 		expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
 		expect(csp).not.toContain("'unsafe-eval'");
 		expect(csp).not.toContain("default-src 'none'");
+
+		// The neutral quick-exit page is static HTML: it may load its own stylesheet, nothing else.
+		const neutral = await fetch(`http://127.0.0.1:${app.port}/weather.html`);
+		expect(neutral.status).toBe(200);
+		expectSecurityHeaders(neutral.headers);
+		expect(neutral.headers.get('content-security-policy')).toBe(
+			"default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+		);
 		await app.stop();
 	});
 
