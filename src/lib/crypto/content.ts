@@ -29,7 +29,9 @@ export const helloContentSchema = v.strictObject({
 	t: v.literal('hello'),
 	esk: key32,
 	macs: v.pipe(v.array(v.strictObject({ to: key32, mac: key32 })), v.maxLength(1000)),
-	profile: v.strictObject({ name })
+	profile: v.strictObject({ name }),
+	/** The sender's last counter in the previous epoch it sent in (§5.4 tail check); optional. */
+	prev: v.optional(v.strictObject({ epoch: uint, ctr: uint }))
 });
 export type HelloContent = v.InferOutput<typeof helloContentSchema>;
 

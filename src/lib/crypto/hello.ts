@@ -70,6 +70,8 @@ export interface BuildHelloInput {
 	members: { sign: string; box: string }[];
 	eskPk: Uint8Array;
 	name: string;
+	/** My last counter in the previous epoch I sent in, so receivers can spot a dropped tail (§5.4). */
+	prev?: { epoch: number; ctr: number };
 }
 
 export interface BuiltHello {
@@ -102,7 +104,9 @@ export function buildHelloFor(input: BuildHelloInput): BuiltHello {
 		sodium().memzero(key);
 	}
 	macs.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
-	return { hello: { t: 'hello', esk, macs, profile: { name: input.name } }, skipped };
+	const hello: HelloContent = { t: 'hello', esk, macs, profile: { name: input.name } };
+	if (input.prev) hello.prev = { epoch: input.prev.epoch, ctr: input.prev.ctr };
+	return { hello, skipped };
 }
 
 /** The hello content for `members` (`buildHelloFor` without the list of skipped members). */

@@ -3,17 +3,19 @@
  * AEAD, franking commitment (before anything is shown, P8), the epoch-signing-key signature
  * (P3), and transcript integrity events (P6): gap, late, replay, fork. Pure: state in, events out.
  */
-import { fromB64, toB64 } from '../bytes.ts';
+import { b64Bytes, fromB64, toB64 } from '../bytes.ts';
 import { isProtocolError, ProtocolError } from '../errors.ts';
 import type { Envelope } from '../schema.ts';
 import { SenderChain } from '../../crypto/chain.ts';
-import { openMessage, verifyHello } from '../../crypto/message.ts';
+import { openMessage, verifyHello, verifyMessageSignature, type Decrypted } from '../../crypto/message.ts';
 import type { Identity } from '../../crypto/identity.ts';
-import type { RelayEntry, SessionData, SessionEvent, WarningKind } from './types.ts';
+import { WARNING_CODE, type RelayEntry, type SessionData, type SessionEvent, type WarningKind } from './types.ts';
 
 export interface ReceiveContext {
 	data: SessionData;
 	id: Identity;
+	/** This device's clock (ms): key ages and retention are measured by it, never by the relay. */
+	now: number;
 }
 
 export function warning(kind: WarningKind, code: string, text: string, at: number, detail?: Record<string, unknown>): SessionEvent {
@@ -21,8 +23,43 @@ export function warning(kind: WarningKind, code: string, text: string, at: numbe
 }
 
 const short = (key: string) => key.slice(0, 8);
+const has = (record: object, key: string) => Object.prototype.hasOwnProperty.call(record, key);
 
-export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envelope): SessionEvent[] {
+/** Optional fast path (backlog.ts): a decryption done earlier and a signature verdict vouched by links. */
+export interface Prepared {
+	opened?: Decrypted;
+	/** eskPk (b64) under which `verified` was established. */
+	esk?: string;
+	verified?: boolean;
+}
+
+/**
+ * §5.4 header checks that hold at the entry's place in the relay order: the sender's message is
+ * in the current epoch, no rekey is pending after a leave, the sender is a current member and
+ * not a listener. An honest relay refuses anything else at append, so a failure is the relay's.
+ */
+function placeCheck(ctx: ReceiveContext, item: RelayEntry, msg: Envelope): SessionEvent | null {
+	const log = ctx.data.log!;
+	const where = { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr, seq: item.seq };
+	if (msg.epoch !== log.epoch) {
+		return warning('tampered-log', 'PROTOCOL_STALE_EPOCH', `A message from ${short(msg.sender)} for key period ${msg.epoch} arrived while key period ${log.epoch} was current. It was rejected: the relay may be replaying or holding back messages.`, item.ts, where);
+	}
+	if (log.needsRekey) {
+		return warning('tampered-log', 'PROTOCOL_STALE_EPOCH', `A message from ${short(msg.sender)} arrived after a member left and before the keys were changed. It was rejected: the relay may be tampering.`, item.ts, where);
+	}
+	const member = has(log.members, msg.sender) ? log.members[msg.sender] : undefined;
+	if (!member) {
+		return warning('tampered-log', 'PROTOCOL_UNKNOWN_MEMBER', `A message from ${short(msg.sender)}, who is not a member at this point, was rejected: the relay may be tampering.`, item.ts, where);
+	}
+	if (member.role === 'listener') return warning('unverified', 'PROTOCOL_NOT_ALLOWED', 'A message from a listener was rejected: listeners cannot post here.', item.ts, where);
+	return null;
+}
+
+/**
+ * One message entry in relay order. `held` marks an entry released after its sender's hello
+ * verified: its place in the log was checked when it arrived, so the checks are not repeated.
+ */
+export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envelope, held = false, prepared?: Prepared): SessionEvent[] {
 	const { data } = ctx;
 	const log = data.log;
 	if (!log) return [];
@@ -30,28 +67,22 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 		return [warning('decrypt-failed', 'PROTOCOL_BAD_FRAME', 'A message addressed to another group was delivered here. It was rejected.', item.ts)];
 	}
 	if (msg.sender === data.me) {
+		if (msg.epoch === log.epoch && !log.needsRekey && (!data.ownLast || data.ownLast.epoch < msg.epoch || data.ownLast.ctr < msg.ctr)) data.ownLast = { epoch: msg.epoch, ctr: msg.ctr };
 		return [{ type: 'own', address: { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr }, seq: item.seq, ts: item.ts }];
 	}
-	// Sent before I joined: not shared with me, by design (privacy of earlier shares).
-	if (msg.epoch < data.joinedEpoch) return [];
-	const epochData = data.epochs[String(msg.epoch)];
-	if (!epochData) {
-		if (msg.epoch > log.epoch) {
-			return [warning('decrypt-failed', 'PROTOCOL_STALE_EPOCH', 'A message for a key period this device does not know arrived. It was rejected.', item.ts)];
-		}
-		// Keys of an old epoch already wiped (P4): the message cannot be read any more.
-		return [];
+	if (!held) {
+		const misplaced = placeCheck(ctx, item, msg);
+		if (misplaced) return [misplaced];
 	}
-	if (!Object.prototype.hasOwnProperty.call(log.seen, msg.state)) {
+	const epochData = data.epochs[String(msg.epoch)];
+	// No keys: the epoch's key update did not open here (already warned), or I was not in it.
+	if (!epochData || epochData.unreadable) return [];
+	if (!has(log.seen, msg.state)) {
 		return [
 			warning('fork', 'PROTOCOL_FORK', 'Someone sent a message from a version of the group that this device was never shown. The relay may be showing members different histories.', item.ts, {
 				state: msg.state
 			})
 		];
-	}
-	const member = log.members[msg.sender];
-	if (member && member.role === 'listener') {
-		return [warning('unverified', 'PROTOCOL_NOT_ALLOWED', 'A message from a listener was rejected: listeners cannot post here.', item.ts)];
 	}
 	const chainState = epochData.chains[msg.sender];
 	if (!chainState) {
@@ -62,8 +93,11 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 	const wasMissing = chain.missing.includes(msg.ctr);
 	const eskB64 = epochData.esk[msg.sender];
 	try {
-		const opened = chain.receive(msg.ctr, item.ts, (key) => {
-			const result = openMessage(msg, key, eskB64 ? fromB64(eskB64) : null);
+		const opened = chain.receive(msg.ctr, ctx.now, (key) => {
+			if (prepared?.opened && prepared.verified && prepared.esk === eskB64 && prepared.opened.content.t !== 'hello') return prepared.opened;
+			const result = prepared?.opened
+				? checkSignature(prepared.opened, eskB64)
+				: openMessage(msg, key, eskB64 ? fromB64(eskB64) : null);
 			if (result.content.t === 'hello') {
 				const box = data.log?.members[msg.sender]?.box;
 				if (!box) throw new ProtocolError('PROTOCOL_UNVERIFIED_SENDER', 'hello from a sender who is no longer a member');
@@ -74,7 +108,8 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 		epochData.chains[msg.sender] = chain.toJSON();
 		chain.wipe();
 		const events: SessionEvent[] = [];
-		if (msg.ctr > expected) {
+		const lastTs = epochData.lastTs?.[msg.sender] ?? epochData.relayStart ?? 0;
+		if (msg.ctr > expected && !expired(ctx, lastTs)) {
 			events.push(
 				warning('gap', 'PROTOCOL_GAP', `${missingText(msg.ctr - expected)} from ${short(msg.sender)} did not arrive. The relay may have dropped or delayed them.`, item.ts, {
 					sender: msg.sender,
@@ -87,16 +122,27 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 		if (wasMissing) {
 			events.push(warning('late', 'PROTOCOL_LATE', 'A delayed message arrived out of order and was put back in its place.', item.ts, { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr }));
 		}
-		forgetOlderEpochs(data, msg.sender, msg.epoch);
-		const franking = item.stamp
-			? { header: opened.header, n: msg.n, seq: item.seq, ts: item.ts, stamp: item.stamp, fk: toB64(opened.frankingKey), body: toB64(opened.contentBytes) }
-			: null;
+		(epochData.lastTs ??= {})[msg.sender] = Math.max(lastTs, item.ts);
 		if (opened.content.t === 'hello') {
 			epochData.esk[msg.sender] = opened.content.esk;
 			data.profiles[msg.sender] = opened.content.profile.name;
+			events.push(...tailCheck(ctx, item, msg.sender, msg.epoch, opened.content.prev));
 			events.push({ type: 'profile', sender: msg.sender, name: opened.content.profile.name });
 			events.push(...releaseHeld(ctx, msg.sender, msg.epoch));
 			return events;
+		}
+		const franking = item.stamp
+			? { header: opened.header, n: msg.n, seq: item.seq, ts: item.ts, stamp: item.stamp, fk: toB64(opened.frankingKey), body: toB64(opened.contentBytes) }
+			: null;
+		if (!item.stamp) {
+			events.push(
+				warning('tampered-log', WARNING_CODE.noStamp, `A message from ${short(msg.sender)} arrived without the relay's stamp, so it cannot be reported. The relay may be withholding it.`, item.ts, {
+					sender: msg.sender,
+					epoch: msg.epoch,
+					ctr: msg.ctr,
+					seq: item.seq
+				})
+			);
 		}
 		events.push({ type: 'message', address: { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr }, content: opened.content, seq: item.seq, ts: item.ts, franking, late: wasMissing });
 		return events;
@@ -104,6 +150,43 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 		chain.wipe();
 		return [failure(ctx, item, msg, error)];
 	}
+}
+
+function checkSignature(opened: Decrypted, eskB64: string | undefined): Decrypted {
+	const key = opened.content.t === 'hello' ? b64Bytes(opened.content.esk, 32, 'esk') : eskB64 ? fromB64(eskB64) : null;
+	if (!key) throw new ProtocolError('PROTOCOL_UNVERIFIED_SENDER', 'no verified hello from this sender in this epoch');
+	verifyMessageSignature(opened.header, opened.sig, key, opened.prev);
+	return opened;
+}
+
+/**
+ * Messages older than the group's retention are deleted by the relay (§9.10): missing counters
+ * after a message that is itself past retention are expired, not dropped. Measured by this
+ * device's clock against the relay time of the sender's last message received before them.
+ */
+function expired(ctx: ReceiveContext, before: number): boolean {
+	const retention = ctx.data.log?.settings.retention ?? 0;
+	return retention > 0 && before < ctx.now - retention * 1000;
+}
+
+/**
+ * A hello names the sender's last counter of the previous epoch it sent in (§5.4): anything up to
+ * it that this device never received was dropped at the end of that epoch (tail truncation).
+ */
+function tailCheck(ctx: ReceiveContext, item: RelayEntry, sender: string, epoch: number, prev: { epoch: number; ctr: number } | undefined): SessionEvent[] {
+	if (!prev || prev.epoch >= epoch) return [];
+	const tail = ctx.data.tails?.[String(prev.epoch)];
+	if (!tail) return [];
+	const next = tail.next[sender] ?? 0;
+	if (next > prev.ctr || expired(ctx, tail.ts[sender] ?? 0)) return [];
+	return [
+		warning('gap', 'PROTOCOL_GAP', `${prev.ctr === next ? 'The last message' : `The last ${prev.ctr - next + 1} messages`} from ${short(sender)} before the keys changed did not arrive. The relay may have dropped them.`, item.ts, {
+			sender,
+			epoch: prev.epoch,
+			from: next,
+			to: prev.ctr
+		})
+	];
 }
 
 function missingText(n: number): string {
@@ -143,19 +226,6 @@ function releaseHeld(ctx: ReceiveContext, sender: string, epoch: number): Sessio
 	const mine = epochData.held.filter((h) => 'msg' in h.entry && h.entry.msg.sender === sender);
 	epochData.held = epochData.held.filter((h) => !mine.includes(h));
 	const events: SessionEvent[] = [];
-	for (const item of mine) if ('msg' in item.entry) events.push(...receiveMessage(ctx, item, item.entry.msg));
+	for (const item of mine) if ('msg' in item.entry) events.push(...receiveMessage(ctx, item, item.entry.msg, true));
 	return events;
-}
-
-/**
- * §4.3: keys of epoch e are kept until the sender's first message of a later epoch. A message
- * from `sender` in `epoch` lets us wipe that sender's chains of every earlier epoch.
- */
-function forgetOlderEpochs(data: SessionData, sender: string, epoch: number): void {
-	for (const [e, epochData] of Object.entries(data.epochs)) {
-		if (Number(e) < epoch && epochData.chains[sender]) {
-			SenderChain.fromJSON(epochData.chains[sender]).wipe();
-			delete epochData.chains[sender];
-		}
-	}
 }

@@ -12,7 +12,7 @@ import { applyOp } from '../group/state.ts';
 import * as build from '../group/build.ts';
 import { SenderChain } from '../../crypto/chain.ts';
 import type { Content } from '../../crypto/content.ts';
-import { buildHello, encryptMessage, newEpochSigningKey } from '../../crypto/message.ts';
+import { buildHello, encryptMessage, messageLink, newEpochSigningKey } from '../../crypto/message.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import type { GroupSession } from './session.ts';
 import type { SendData, SendStep } from './types.ts';
@@ -112,12 +112,65 @@ function seal(session: GroupSession, send: SendData, content: Content) {
 	send.chain = chain.toJSON();
 	chain.wipe();
 	const eskSk = fromB64(send.eskSk);
+	// Link to my previous message of the epoch (§5.2) so a backlog verifies with one signature.
+	const prev = ctr > 0 && send.link ? fromB64(send.link) : undefined;
 	try {
-		return encryptMessage({ group: session.data.group, epoch: send.epoch, sender: session.data.me, ctr, state: session.data.log!.head, content, msgKey, eskSk });
+		const sealed = encryptMessage({ group: session.data.group, epoch: send.epoch, sender: session.data.me, ctr, state: session.data.log!.head, content, msgKey, eskSk, prev });
+		send.link = toB64(messageLink(sealed.envelope, prev));
+		return sealed;
 	} finally {
 		sodium().memzero(msgKey);
 		sodium().memzero(eskSk);
 	}
+}
+
+/** My send state with this epoch's hello built (carrying my previous epoch's last counter, §5.4). */
+function helloState(session: GroupSession): SendData {
+	const { data } = session;
+	const send = sendState(session);
+	if (!send.hello) {
+		const prev = data.ownLast && data.ownLast.epoch < send.epoch ? data.ownLast : undefined;
+		const hello = buildHello({
+			group: data.group,
+			epoch: send.epoch,
+			sender: data.me,
+			senderBoxSk: session.id.boxSk,
+			members: Object.values(data.log!.members).map((m) => ({ sign: m.sign, box: m.box })),
+			eskPk: fromB64(send.eskPk),
+			name: data.profiles[data.me] || 'member',
+			...(prev ? { prev } : {})
+		});
+		send.hello = { mid: newMid(), envelope: seal(session, send, hello).envelope, acked: false };
+	}
+	return send;
+}
+
+/**
+ * My hello now, when the session asked for it (`hello-due`: a member new to this epoch should
+ * learn my name before my next message), else null. Append it like a `hello` step of `nextStep`
+ * and call `helloAcked` once stored.
+ */
+export function helloStep(session: GroupSession, now: number): SendStep | null {
+	const { data } = session;
+	if (!data.helloDue) return null;
+	const log = usable(session);
+	if (log.members[data.me]!.role === 'listener' || session.rekeyDue(now)) {
+		data.helloDue = false;
+		return null;
+	}
+	const send = helloState(session);
+	if (send.hello!.acked) {
+		data.helloDue = false;
+		return null;
+	}
+	return { kind: 'hello', envelope: send.hello!.envelope, mid: send.hello!.mid };
+}
+
+/** The rekey that heals my copy after a key update I could not open (`rekey-due`, §4.2), else null. */
+export function recoveryStep(session: GroupSession, now: number): SendStep | null {
+	const log = usable(session);
+	if (session.data.recover !== log.epoch || !session.rekeyDue(now)) return null;
+	return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
 }
 
 /**
@@ -129,20 +182,8 @@ export function nextStep(session: GroupSession, content: Content, now: number): 
 	const log = usable(session);
 	if (log.members[session.data.me]!.role === 'listener') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'listeners cannot post in this group');
 	if (session.rekeyDue(now)) return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
-	const send = sendState(session);
-	if (!send.hello) {
-		const hello = buildHello({
-			group: session.data.group,
-			epoch: send.epoch,
-			sender: session.data.me,
-			senderBoxSk: session.id.boxSk,
-			members: Object.values(log.members).map((m) => ({ sign: m.sign, box: m.box })),
-			eskPk: fromB64(send.eskPk),
-			name: session.data.profiles[session.data.me] || 'member'
-		});
-		send.hello = { mid: newMid(), envelope: seal(session, send, hello).envelope, acked: false };
-	}
-	if (!send.hello.acked) return { kind: 'hello', envelope: send.hello.envelope, mid: send.hello.mid };
+	const send = helloState(session);
+	if (!send.hello!.acked) return { kind: 'hello', envelope: send.hello!.envelope, mid: send.hello!.mid };
 	const sealed = seal(session, send, content);
 	const env = sealed.envelope;
 	const step: SendStep = {
@@ -160,5 +201,8 @@ export function nextStep(session: GroupSession, content: Content, now: number): 
 /** The relay stored this epoch's hello (or already had it: same mid). */
 export function helloAcked(session: GroupSession, epoch: number): void {
 	const send = session.data.send;
-	if (send && send.epoch === epoch && send.hello) send.hello.acked = true;
+	if (send && send.epoch === epoch && send.hello) {
+		send.hello.acked = true;
+		session.data.helloDue = false;
+	}
 }

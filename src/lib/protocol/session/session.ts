@@ -15,27 +15,40 @@ import { SenderChain } from '../../crypto/chain.ts';
 import { deriveEpochKeys, groupContext, openEpochSecret } from '../../crypto/epoch.ts';
 import type { Identity } from '../../crypto/identity.ts';
 import { sodium } from '../../crypto/sodium.ts';
+import { closeEpochs, pruneKeys, wipeDeparted } from './keys.ts';
 import { receiveMessage, warning } from './receive.ts';
-import type { RelayEntry, SessionData, SessionEvent } from './types.ts';
+import { MAX_CLOCK_SKEW_MS, WARNING_CODE, type RelayEntry, type SessionData, type SessionEvent } from './types.ts';
 
 /** Epoch keys older than this are wiped even if some sender never moved on (§4.3). */
 export const EPOCH_KEY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 const has = (record: object, key: string) => Object.prototype.hasOwnProperty.call(record, key);
 
+export interface SessionOptions {
+	/** This device's clock (ms). Key lifetimes and clock checks use it, never the relay's `ts`. */
+	clock?: () => number;
+}
+
+export interface ReceiveOptions {
+	/** The entry came after the relay's `live` frame (§9.5): seq must follow on and ts be near now. */
+	live?: boolean;
+}
+
 export class GroupSession {
 	data: SessionData;
 	readonly id: Identity;
 	readonly primitives: Primitives;
+	readonly clock: () => number;
 
-	constructor(data: SessionData, id: Identity, primitives: Primitives) {
+	constructor(data: SessionData, id: Identity, primitives: Primitives, options: SessionOptions = {}) {
 		this.data = data;
 		this.id = id;
 		this.primitives = primitives;
+		this.clock = options.clock ?? (() => Date.now());
 	}
 
 	/** A session for a group not yet known locally (creator before its genesis, joiner before its join). */
-	static create(group: string, nonce: string, id: Identity, primitives: Primitives): GroupSession {
+	static create(group: string, nonce: string, id: Identity, primitives: Primitives, options: SessionOptions = {}): GroupSession {
 		const data: SessionData = {
 			v: 1,
 			group,
@@ -55,16 +68,23 @@ export class GroupSession {
 			lastActivity: 0,
 			asks: {}
 		};
-		return new GroupSession(data, id, primitives);
+		return new GroupSession(data, id, primitives, options);
 	}
 
-	/** Restores from `toJSON()` output (already decrypted from the store). */
-	static fromJSON(value: unknown, id: Identity, primitives: Primitives): GroupSession {
+	/** Restores from `toJSON()` output (already decrypted from the store) and prunes expired keys. */
+	static fromJSON(value: unknown, id: Identity, primitives: Primitives, options: SessionOptions = {}): GroupSession {
 		const data = value as SessionData;
 		if (!data || data.v !== 1 || typeof data.group !== 'string' || data.me !== toB64(id.signPk)) {
 			throw new TypeError('session state does not belong to this identity');
 		}
-		return new GroupSession(structuredClone(data), id, primitives);
+		const session = new GroupSession(structuredClone(data), id, primitives, options);
+		session.pruneKeys();
+		return session;
+	}
+
+	/** Wipes keys that have expired by the local clock (also run on load and on every entry). */
+	pruneKeys(now = this.clock()): void {
+		pruneKeys(this.data, now);
 	}
 
 	toJSON(): SessionData {
@@ -81,15 +101,40 @@ export class GroupSession {
 
 	/** True when the next sender must start a new epoch first (leave, or scheduled rotation). */
 	rekeyDue(now: number): boolean {
-		return !!this.data.log && !this.data.frozen && !this.data.removed && rekeyDue(this.data.log, now);
+		const log = this.data.log;
+		return !!log && !this.data.frozen && !this.data.removed && (rekeyDue(log, now) || this.data.recover === log.epoch);
 	}
 
-	/** Processes one relay entry in relay order. Entries at or below the cursor are ignored. */
-	receive(item: RelayEntry): SessionEvent[] {
-		if (item.seq <= this.data.cursor) return [];
-		this.data.cursor = item.seq;
-		if (this.data.frozen || this.data.removed) return [];
-		const events = 'op' in item.entry ? this.receiveOp(item, item.entry.op) : receiveMessage({ data: this.data, id: this.id }, item, item.entry.msg);
+	/**
+	 * Processes one relay entry in relay order. An entry at the cursor is a duplicate and ignored;
+	 * below it, or with a relay time before the last, it is refused with a warning (§5.4).
+	 */
+	receive(item: RelayEntry, options: ReceiveOptions = {}): SessionEvent[] {
+		const data = this.data;
+		const active = !data.frozen && !data.removed;
+		if (item.seq <= data.cursor) {
+			if (item.seq === data.cursor || !active) return [];
+			return [warning('tampered-log', WARNING_CODE.badOrder, 'The relay delivered an entry out of order (its position went backwards). It was ignored.', item.ts, { seq: item.seq, cursor: data.cursor })];
+		}
+		const previous = data.cursor;
+		data.cursor = item.seq;
+		if (!active) return [];
+		if (data.lastTs !== undefined && item.ts < data.lastTs) {
+			return [warning('tampered-log', WARNING_CODE.badOrder, "The relay delivered an entry dated before the one it sent last. It was ignored: the relay may be tampering with this group's clock.", item.ts, { seq: item.seq, ts: item.ts, last: data.lastTs })];
+		}
+		data.lastTs = item.ts;
+		const now = this.clock();
+		const events: SessionEvent[] = [];
+		if (options.live) {
+			if (previous > 0 && item.seq !== previous + 1) {
+				events.push(warning('gap', WARNING_CODE.seqGap, `${item.seq - previous - 1 === 1 ? 'An entry' : `${item.seq - previous - 1} entries`} of this group did not arrive. The relay may have dropped them.`, item.ts, { from: previous + 1, to: item.seq - 1 }));
+			}
+			if (Math.abs(item.ts - now) > MAX_CLOCK_SKEW_MS) {
+				events.push(warning('tampered-log', WARNING_CODE.clockSkew, "A new entry carries a time far from this device's clock. The relay's clock, or this device's, is wrong.", item.ts, { ts: item.ts, now }));
+			}
+		}
+		pruneKeys(data, now);
+		events.push(...('op' in item.entry ? this.receiveOp(item, item.entry.op, now) : receiveMessage({ data, id: this.id, now }, item, item.entry.msg)));
 		for (const e of events) {
 			if (e.type === 'message') {
 				this.data.lastActivity = Math.max(this.data.lastActivity, e.ts);
@@ -124,7 +169,7 @@ export class GroupSession {
 		];
 	}
 
-	private receiveOp(item: RelayEntry, op: Op): SessionEvent[] {
+	private receiveOp(item: RelayEntry, op: Op, now: number): SessionEvent[] {
 		const data = this.data;
 		const prev = data.log;
 		let next: GroupState;
@@ -146,23 +191,51 @@ export class GroupSession {
 			events.push({ type: 'removed' });
 			return events;
 		}
+		if (prev) wipeDeparted(data, Object.keys(prev.members).filter((m) => !has(next.members, m)));
 		if (isEpochOp(op) && isMember) {
+			events.push(...closeEpochs(data, item.ts));
 			try {
-				this.adoptEpoch(op, next, item.ts);
+				this.adoptEpoch(op, next, now, item.ts);
+				delete data.recover;
 			} catch (error) {
-				if (isProtocolError(error)) return [...events, ...this.freeze(error.code, error.message, item.ts)];
-				throw error;
+				if (!isProtocolError(error)) throw error;
+				events.push(...this.unreadableEpoch(op, next, now, item.ts));
 			}
 			if (!wasMember) data.joinedEpoch = next.epoch;
+			const newcomer = wasMember && Object.keys(next.members).some((m) => !has(prev!.members, m));
+			if (newcomer && !data.recover && next.members[data.me]!.role !== 'listener') {
+				data.helloDue = true;
+				events.push({ type: 'hello-due' });
+			}
 		}
 		if (op.kind === 'hide') events.push({ type: 'hidden', seq: op.target });
 		events.push(...this.readBody(op, next));
-		this.pruneEpochs(item.ts);
+		return events;
+	}
+
+	/**
+	 * The op passed every rule, so its author signed a box for me that does not open or does not
+	 * match the commitment (§4.2): the author's fault, not the relay's. The epoch is unreadable on
+	 * this device; ops still apply, and a rekey from me (or anyone) heals the group.
+	 */
+	private unreadableEpoch(op: Extract<Op, { epoch: number }>, next: GroupState, now: number, ts: number): SessionEvent[] {
+		const data = this.data;
+		data.epochs[String(op.epoch)] = { startedAt: now, relayStart: ts, meta: '', chains: {}, esk: {}, held: [], unreadable: { author: op.author } };
+		data.send = null;
+		data.recover = op.epoch;
+		const name = data.profiles[op.author] ?? op.author.slice(0, 8);
+		const events: SessionEvent[] = [
+			warning('decrypt-failed', 'PROTOCOL_BAD_KEYS', `${name}'s key update could not be opened on this device, so new messages cannot be read here until the keys change again.`, ts, {
+				author: op.author,
+				epoch: op.epoch
+			})
+		];
+		if (next.members[data.me]!.role !== 'listener') events.push({ type: 'rekey-due' });
 		return events;
 	}
 
 	/** Opens my sealed epoch secret, checks its commitment, derives the epoch keys and wipes the secret. */
-	private adoptEpoch(op: Extract<Op, { epoch: number }>, next: GroupState, ts: number): void {
+	private adoptEpoch(op: Extract<Op, { epoch: number }>, next: GroupState, now: number, ts: number): void {
 		const data = this.data;
 		const commitGroup = op.kind === 'genesis' ? '' : data.group;
 		const secret = openEpochSecret(op, commitGroup, { sign: data.me, boxPk: this.id.boxPk, boxSk: this.id.boxSk });
@@ -178,11 +251,8 @@ export class GroupSession {
 			}
 			sodium().memzero(key);
 		}
-		for (const epochData of Object.values(data.epochs)) epochData.meta = '';
-		data.epochs[String(op.epoch)] = { startedAt: ts, meta: toB64(keys.metaKey), chains, own, esk: {}, held: [] };
+		data.epochs[String(op.epoch)] = { startedAt: now, relayStart: ts, meta: toB64(keys.metaKey), chains, own, esk: {}, held: [] };
 		sodium().memzero(keys.metaKey);
-		// My chain of the previous epoch is never used again (the relay refuses stale epochs).
-		data.send = null;
 	}
 
 	private readBody(op: Op, next: GroupState): SessionEvent[] {
@@ -228,14 +298,6 @@ export class GroupSession {
 	metaKey(epoch: number): Uint8Array | null {
 		const meta = this.data.epochs[String(epoch)]?.meta;
 		return meta ? fromB64(meta) : null;
-	}
-
-	/** Wipes epochs older than the TTL, except the current one. */
-	private pruneEpochs(now: number): void {
-		const current = this.data.log?.epoch;
-		for (const [e, epochData] of Object.entries(this.data.epochs)) {
-			if (Number(e) !== current && now - epochData.startedAt > EPOCH_KEY_TTL_MS) delete this.data.epochs[e];
-		}
 	}
 
 	/** Forgets every key: after removal nothing sent later can be read, and nothing old is kept. */

@@ -36,6 +36,20 @@ export interface EpochData {
 	esk: Record<string, string>;
 	/** Entries from senders whose hello has not been verified yet (held, not shown). */
 	held: RelayEntry[];
+	/** Relay time of the op that started the epoch (retention checks compare relay times). */
+	relayStart?: number;
+	/** Relay time of the last message received per sender (retention checks, §5.4). */
+	lastTs?: Record<string, number>;
+	/** My box of this epoch did not open or failed the commitment: nothing of it is readable here. */
+	unreadable?: { author: string };
+}
+
+/** What was received of each sender in an epoch that has ended (tail check against hellos, §5.4). */
+export interface EpochTail {
+	/** Next counter expected per sender when the epoch ended (0: nothing received). */
+	next: Record<string, number>;
+	/** Relay time of the last message per sender, else of the epoch start. */
+	ts: Record<string, number>;
 }
 
 /** My sending side in the current epoch. */
@@ -46,6 +60,8 @@ export interface SendData {
 	eskSk: string;
 	/** The hello of this epoch once built: resent with the same mid until acknowledged. */
 	hello?: { mid: string; envelope: Envelope; acked: boolean };
+	/** `messageLink` (b64) of my last sealed message in this epoch: the next one's `prev` (§5.2). */
+	link?: string;
 }
 
 export interface SessionData {
@@ -73,6 +89,16 @@ export interface SessionData {
 	lastActivity: number;
 	/** Ask-to-speak requests seen, by listener sign pk. */
 	asks: Record<string, number>;
+	/** Relay time of the last entry processed: it never goes back (§5.4). */
+	lastTs?: number;
+	/** My last message the relay delivered back to me: its (epoch, ctr) goes into my next epoch's hello. */
+	ownLast?: { epoch: number; ctr: number };
+	/** Per ended epoch (a few kept), what was received of each sender. */
+	tails?: Record<string, EpochTail>;
+	/** Epoch whose key update did not open here: a rekey is due to recover (§4.2). */
+	recover?: number;
+	/** A member new to this epoch should learn my name: send my hello now, not at my next message. */
+	helloDue?: boolean;
 }
 
 /** What a report needs to disclose a message (docs/PROTOCOL.md §6.3). */
@@ -86,7 +112,34 @@ export interface FrankingRecord {
 	body: string;
 }
 
-export type WarningKind = 'gap' | 'late' | 'replay' | 'fork' | 'unverified' | 'bad-commitment' | 'decrypt-failed' | 'tampered-log';
+export type WarningKind =
+	| 'gap'
+	| 'late'
+	| 'replay'
+	| 'fork'
+	| 'unverified'
+	| 'bad-commitment'
+	| 'decrypt-failed'
+	| 'tampered-log';
+
+/**
+ * The kinds stay the ones the client's `api.ts` knows; `code` tells the new cases apart.
+ * Codes of warnings that have no ProtocolError of their own (docs/PROTOCOL.md §5.4). Stable:
+ * the UI and tests may match on them.
+ */
+export const WARNING_CODE = {
+	/** Relay seq or ts went backwards. */
+	badOrder: 'PROTOCOL_BAD_ORDER',
+	/** A live entry's relay time is far from this device's clock. */
+	clockSkew: 'PROTOCOL_CLOCK_SKEW',
+	/** A live entry's seq is not the one after the last. */
+	seqGap: 'PROTOCOL_SEQ_GAP',
+	/** A message arrived without its relay stamp: it cannot be reported. */
+	noStamp: 'PROTOCOL_NO_STAMP'
+} as const;
+
+/** Largest tolerated |relay ts - local clock| for a live entry. */
+export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
 
 export type SessionEvent =
 	| { type: 'message'; address: Address; content: Content; seq: number; ts: number; franking: FrankingRecord | null; late: boolean }
@@ -95,6 +148,10 @@ export type SessionEvent =
 	| { type: 'hidden'; seq: number }
 	| { type: 'profile'; sender: string; name: string }
 	| { type: 'removed' }
+	/** Send `helloStep` now: a newcomer (or a recovery) needs my hello before my next message. */
+	| { type: 'hello-due' }
+	/** My copy of the current epoch cannot be read: post a `rekey` (any member may) to recover. */
+	| { type: 'rekey-due' }
 	| { type: 'warning'; kind: WarningKind; code: string; text: string; at: number; detail?: Record<string, unknown> };
 
 /** The next thing to append for an outgoing message (the client persists it before sending). */
