@@ -18,6 +18,9 @@ import { buildGenesis, buildInvite, buildJoin, buildRekey } from '../src/lib/pro
 import { applyOp } from '../src/lib/protocol/group/state.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
 import type { Envelope } from '../src/lib/protocol/schema.ts';
+import { receiveBacklog } from '../src/lib/protocol/session/backlog.ts';
+import { nextStep } from '../src/lib/protocol/session/send.ts';
+import { world } from '../src/lib/protocol/session/world.fixture.ts';
 
 const HISTORY = 10_000;
 const GROUP_SIZE = 50;
@@ -98,6 +101,37 @@ function fiftyMemberGroup(people: Identity[]): GroupState {
 	return applyOp(null, genesis.op, { now: T0, primitives: sodiumPrimitives() });
 }
 
+/**
+ * The real session path: three members, two of them senders, a 10,000-message log built with
+ * `nextStep`; a fresh reader session then takes it in as a backlog (`receiveBacklog`, linked
+ * verification) and entry by entry (`receive`, one signature per message). Times are the
+ * reader's only: header checks, ratchet, AEAD, franking commitment, signatures, events.
+ */
+function sessionHistory(count: number) {
+	const w = world(['wren', 'ash', 'reader']);
+	const [wren, ash, reader] = w.sessions;
+	w.sync(reader!);
+	for (const s of [wren!, ash!]) w.sync(s);
+	for (let i = 0; w.log.length < count + 1; i++) {
+		const s = i % 4 === 0 ? ash! : wren!;
+		w.put(s, nextStep(s, { t: 'text', text: `message ${i}: I made it through another week, thank you all for listening.` }, w.clock.now));
+	}
+	const snapshot = reader!.toJSON();
+	const read = (batch: boolean) => {
+		const session = w.restore(reader!, 2);
+		session.data = structuredClone(snapshot);
+		const items = w.log.slice(1);
+		let shown = 0;
+		const ms = timed(() => {
+			const events = batch ? receiveBacklog(session, items) : items.flatMap((item) => session.receive(item));
+			shown = events.filter((e) => e.type === 'message').length;
+		});
+		if (shown !== count - 2) throw new Error(`bench session history showed ${shown} messages`);
+		return ms;
+	};
+	return { read };
+}
+
 /** A receiving member's work for an epoch op: verify and apply it, open its box, derive every chain. */
 function processEpochOp(state: GroupState, op: Parameters<typeof applyOp>[1], me: Identity, now: number): GroupState {
 	const next = applyOp(state, op, { now, primitives: sodiumPrimitives() });
@@ -119,6 +153,12 @@ export async function run(): Promise<{ crypto: Record<string, number> }> {
 	const sent = sendHistory(HISTORY, group, alice, members);
 	const historyMs = median([0, 1, 2].map(() => timed(() => readHistory(sent.envelopes, sent.seed, group, alice, bob))));
 	const linkedMs = median([0, 1, 2].map(() => timed(() => readHistoryLinked(sent.envelopes, sent.seed, group, alice, bob))));
+
+	// The same 10,000 entries through the real GroupSession receive path.
+	sessionHistory(500).read(true);
+	const sessionRun = sessionHistory(HISTORY);
+	const sessionBacklogMs = median([0, 1, 2].map(() => sessionRun.read(true)));
+	const sessionPerEntryMs = median([0, 1, 2].map(() => sessionRun.read(false)));
 
 	// Rekey: the author builds (50 sealed boxes + signature); each member processes it.
 	let state = fiftyMemberGroup(people.slice(0, GROUP_SIZE));
@@ -152,6 +192,8 @@ export async function run(): Promise<{ crypto: Record<string, number> }> {
 			decryptVerifyPerMessageUs: round((historyMs / HISTORY) * 1000),
 			history10kDecryptVerifyMs: round(historyMs),
 			history10kDecryptVerifyLinkedMs: round(linkedMs),
+			session10kBacklogMs: round(sessionBacklogMs),
+			session10kPerEntryMs: round(sessionPerEntryMs),
 			rekey50BuildMs: round(median(buildRuns), 2),
 			rekey50ProcessMs: round(median(processRuns), 2),
 			join50BuildMs: round(median(joinBuildRuns), 2),

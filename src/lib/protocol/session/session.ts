@@ -16,7 +16,7 @@ import { deriveEpochKeys, groupContext, openEpochSecret } from '../../crypto/epo
 import type { Identity } from '../../crypto/identity.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import { closeEpochs, pruneKeys, wipeDeparted } from './keys.ts';
-import { receiveMessage, warning } from './receive.ts';
+import { receiveMessage, warning, type Prepared } from './receive.ts';
 import { MAX_CLOCK_SKEW_MS, WARNING_CODE, type RelayEntry, type SessionData, type SessionEvent } from './types.ts';
 
 /** Epoch keys older than this are wiped even if some sender never moved on (§4.3). */
@@ -32,6 +32,8 @@ export interface SessionOptions {
 export interface ReceiveOptions {
 	/** The entry came after the relay's `live` frame (§9.5): seq must follow on and ts be near now. */
 	live?: boolean;
+	/** Backlog fast path only (backlog.ts): a decryption and link verdict made for this entry. */
+	prepared?: Prepared;
 }
 
 export class GroupSession {
@@ -134,7 +136,7 @@ export class GroupSession {
 			}
 		}
 		pruneKeys(data, now);
-		events.push(...('op' in item.entry ? this.receiveOp(item, item.entry.op, now) : receiveMessage({ data, id: this.id, now }, item, item.entry.msg)));
+		events.push(...('op' in item.entry ? this.receiveOp(item, item.entry.op, now) : receiveMessage({ data, id: this.id, now }, item, item.entry.msg, false, options.prepared)));
 		for (const e of events) {
 			if (e.type === 'message') {
 				this.data.lastActivity = Math.max(this.data.lastActivity, e.ts);
