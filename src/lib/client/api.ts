@@ -45,6 +45,12 @@ export interface MemberView {
 	verified: boolean;
 	/** A member I had verified now has a different key. */
 	keyChanged: boolean;
+	/**
+	 * This listener asked to speak and no one has answered yet (an `ask` op, §3.3). Set only in
+	 * an admin's view (an admin answers with `setRole(group, sign, 'member')`) and in the
+	 * listener's own entry (`self`), so they can see their request is pending.
+	 */
+	askedToSpeak: boolean;
 }
 
 export type MessageStatus = 'sending' | 'sent' | 'failed';
@@ -79,7 +85,29 @@ export interface ChatMessage {
 	warning?: string;
 }
 
-export type WarningKind = 'gap' | 'late' | 'replay' | 'fork' | 'unverified' | 'bad-commitment' | 'decrypt-failed' | 'tampered-log';
+export type WarningKind =
+	| 'gap'
+	| 'late'
+	| 'replay'
+	| 'fork'
+	| 'unverified'
+	| 'bad-commitment'
+	| 'decrypt-failed'
+	| 'tampered-log'
+	| 'clock'
+	| 'unreadable-epoch'
+	/** The relay presents a deployment moderator key other than the pinned one (service-wide). */
+	| 'moderator-changed';
+
+/** The deployment moderator's keys as pinned on this device (trust on first use, review finding 11). */
+export interface ServiceModeratorView {
+	/** Fingerprint of the pinned keys (hex groups): compare it with the one the service publishes. */
+	fingerprint: string;
+	/** The relay now presents other keys: service reports are refused (PROTOCOL_MODERATOR_CHANGED) until accepted. */
+	changed: boolean;
+	/** Fingerprint of the keys the relay presents now, when `changed`. */
+	offered?: string;
+}
 
 export interface Warning {
 	kind: WarningKind;
@@ -156,12 +184,23 @@ export type ClientEvent =
 	| { type: 'messages'; group: string }
 	| { type: 'members'; group: string }
 	| { type: 'warning'; group: string; warning: Warning }
-	| { type: 'removed'; group: string };
+	| { type: 'removed'; group: string }
+	/** Not about one group: e.g. the service moderator key changed. */
+	| { type: 'service-warning'; warning: Warning }
+	/** lock() finished: keys are wiped; drop this client and show the unlock screen. */
+	| { type: 'locked' };
 
 export interface UnseenClientApi {
 	readonly connection: ConnectionState;
 	start(): Promise<void>;
 	stop(): Promise<void>;
+	/**
+	 * "Lock now" (P10): writes every pending change, then wipes the device root, every identity's
+	 * secret keys and every session's keys from memory, and closes the connection. Call it BEFORE
+	 * locking the store. Afterwards every call rejects with PROTOCOL_LOCKED and the views are
+	 * empty; after unlocking, create a new client. Calling it again does nothing.
+	 */
+	lock(): Promise<void>;
 	on(listener: (event: ClientEvent) => void): () => void;
 
 	groups(): GroupSummary[];
@@ -195,4 +234,9 @@ export interface UnseenClientApi {
 	hide(group: string, messageId: string): Promise<void>;
 	/** Moderator inbox: reports addressed to me in this group, each message verified. */
 	reports(group: string): Promise<ReportView[]>;
+
+	/** The deployment moderator as pinned on this device, or null if the service has none. */
+	serviceModerator(): ServiceModeratorView | null;
+	/** Trusts the relay's new moderator keys; `fingerprint` is the `offered` one the user saw. */
+	acceptServiceModerator(fingerprint: string): Promise<void>;
 }

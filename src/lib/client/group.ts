@@ -181,6 +181,14 @@ export class GroupHandle {
 		return pending ? Promise.resolve(pending) : getJson<FrankingRecord>(this.#store, keys.franking(this.id, id));
 	}
 
+	/** After lock: drops the franking keys and transcript held in memory (already saved). */
+	forgetSecrets(): void {
+		this.#newFranking.clear();
+		this.history = new History(this.id);
+		this.outbox = [];
+		this.inviteLinks = {};
+	}
+
 	markDirty(): void {
 		this.#dirty = true;
 	}

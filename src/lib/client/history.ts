@@ -98,6 +98,15 @@ export class History {
 		return [m.id, ...(m.edits ?? []), ...Object.values(m.reactionIds ?? {}).flat()];
 	}
 
+	/** Forgets every message (each becomes a deletion for the next save, and its franking goes). */
+	clear(): void {
+		for (const m of this.byId.values()) {
+			this.dirty.add(m.id);
+			for (const id of this.contentIds(m)) this.gone.add(id);
+		}
+		this.byId.clear();
+	}
+
 	/** A line about the group itself (joins, removals), named after the op's relay seq. */
 	addSystem(seq: number, ts: number, text: string): boolean {
 		const id = `op:${seq}`;

@@ -32,7 +32,24 @@ function disclosedIds(g: GroupHandle, messageIds: string[]): string[] {
 	return [...new Set(out)];
 }
 
-export async function sendReport(conn: Connection, g: GroupHandle, messageIds: string[], note: string, service: boolean): Promise<void> {
+export async function sendReport(
+	conn: Connection,
+	g: GroupHandle,
+	messageIds: string[],
+	note: string,
+	service: boolean,
+	serviceModerator?: () => Promise<string>
+): Promise<void> {
+	let recipients: string[];
+	if (service) {
+		// Never the key from this connection's hello: the pinned one (review finding 11).
+		if (!serviceModerator) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this service has no moderator to report to');
+		recipients = [await serviceModerator()];
+	} else {
+		const log = g.session.state;
+		recipients = log ? Object.values(log.members).filter((m) => (m.role === 'admin' || m.role === 'moderator') && m.sign !== g.session.me).map((m) => m.box) : [];
+		if (recipients.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this group has no other moderator or admin to report to');
+	}
 	const inputs: ReportInput[] = [];
 	for (const id of disclosedIds(g, messageIds)) {
 		const record = await g.franking(id);
@@ -42,16 +59,6 @@ export async function sendReport(conn: Connection, g: GroupHandle, messageIds: s
 		inputs.push({ envelope, seq: record.seq, ts: record.ts, stamp: record.stamp, frankingKey: fromB64(record.fk), contentBytes: fromB64(record.body) });
 	}
 	const report = buildReport(g.id, inputs, note);
-	let recipients: string[];
-	if (service) {
-		const moderator = conn.hello?.moderator;
-		if (!moderator) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this service has no moderator to report to');
-		recipients = [moderator.box];
-	} else {
-		const log = g.session.state;
-		recipients = log ? Object.values(log.members).filter((m) => (m.role === 'admin' || m.role === 'moderator') && m.sign !== g.session.me).map((m) => m.box) : [];
-		if (recipients.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this group has no other moderator or admin to report to');
-	}
 	let sealed: { to: string; box: string }[];
 	try {
 		sealed = sealReport(report, recipients);

@@ -2,6 +2,7 @@
  * The client's persistence: JSON records over the UI's `Store` (encrypted IndexedDB in the
  * browser, memory in Node tests). Key layout, one table per prefix:
  *   device                   device root and identity nonces
+ *   moderator                deployment moderator keys, pinned on first use
  *   g/<group>/session        GroupSession state
  *   g/<group>/m/<id>         chat messages (ChatMessage)
  *   g/<group>/f/<id>         franking material of received messages, for reports
@@ -39,10 +40,13 @@ export async function deletePrefix(store: Store, prefix: string): Promise<void> 
 
 export const keys = {
 	device: 'device',
+	/** The deployment moderator's keys, pinned on first use. */
+	moderator: 'moderator',
 	session: (g: string) => `g/${g}/session`,
 	message: (g: string, id: string) => `g/${g}/m/${id}`,
 	messages: (g: string) => `g/${g}/m/`,
 	franking: (g: string, id: string) => `g/${g}/f/${id}`,
+	frankingAll: (g: string) => `g/${g}/f/`,
 	outbox: (g: string, n: number) => `g/${g}/o/${String(n).padStart(12, '0')}`,
 	outboxAll: (g: string) => `g/${g}/o/`,
 	warnings: (g: string) => `g/${g}/w`,

@@ -45,7 +45,9 @@ export function members(g: GroupHandle): MemberView[] {
 			const keyChanged = !verified && previous !== undefined && previous !== m.sign;
 			// Both keys of both members (§2.3): a box key an admin chose for someone else shows up.
 			const safety = m.sign === data.me || !mine ? { digits: '', emoji: '' } : safetyNumber(g.id, { sign: mine.sign, box: mine.box }, { sign: m.sign, box: m.box });
-			return { sign: m.sign, name, role: m.role, self: m.sign === data.me, safety: { digits: safety.digits, emoji: safety.emoji }, verified, keyChanged };
+			// Pending asks to speak are for admins to answer, and for the asker to see.
+			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (mine?.role === 'admin' || m.sign === data.me);
+			return { sign: m.sign, name, role: m.role, self: m.sign === data.me, safety: { digits: safety.digits, emoji: safety.emoji }, verified, keyChanged, askedToSpeak };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
 }

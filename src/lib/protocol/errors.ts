@@ -26,7 +26,8 @@ export type ProtocolCode =
 	| 'PROTOCOL_WRONG_PASSPHRASE'
 	| 'PROTOCOL_LOCKED'
 	| 'PROTOCOL_WEAK_KEY'
-	| 'PROTOCOL_WEAK_PASSPHRASE';
+	| 'PROTOCOL_WEAK_PASSPHRASE'
+	| 'PROTOCOL_MODERATOR_CHANGED';
 
 export class ProtocolError extends Error {
 	readonly code: ProtocolCode;

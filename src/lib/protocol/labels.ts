@@ -14,6 +14,8 @@ export const LABEL = {
 	epochCommit: 'unseen/v1/epoch-commit',
 	safetyNumber: 'unseen/v1/safety-number',
 	msgLink: 'unseen/v1/msg-link',
+	/** Fingerprint of the deployment moderator's keys, shown to users who pin it (§6.3). */
+	moderatorFingerprint: 'unseen/v1/moderator-fingerprint',
 	// key derivation (BLAKE2b keyed)
 	identity: 'unseen/v1/identity',
 	identitySign: 'unseen/v1/identity-sign',

@@ -1,0 +1,100 @@
+/**
+ * Member actions and the outbox pump. `act` appends a signed op, rebasing on RELAY_CONFLICT
+ * (§3.5), and waits until the relay's copy has been applied; `pump` sends a group's outbox in
+ * order while online, one pump per group at a time.
+ */
+import type { ClientCore } from './core.ts';
+import { RelayError } from './connection.ts';
+import type { GroupHandle } from './group.ts';
+import { catchUp, enqueue, sendItem } from './outbox.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { Op } from '../protocol/schema.ts';
+import { buildAsk } from '../protocol/group/build.ts';
+import { applyOp } from '../protocol/group/state.ts';
+import { buildAction, newMid, type Action } from '../protocol/session/send.ts';
+import type { Content } from '../protocol/session/types.ts';
+
+const MAX_REBASES = 5;
+const STALLED_RETRY_MS = 1_000;
+
+/** What to append: a session action, or an op built here (`ask`, which the session does not know). */
+export type ActionBuilder = () => Action | { kind: 'ask' };
+
+function buildOp(g: GroupHandle, action: Action | { kind: 'ask' }, now: number): Op {
+	if (action.kind !== 'ask') return buildAction(g.session, action, now);
+	const log = g.session.state;
+	if (!log || g.session.data.removed || g.session.data.frozen) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'you are not a member of this group');
+	const op = buildAsk(log, { signPk: g.session.id.signPk, signSk: g.session.id.signSk });
+	// Dry run: an ask that the rules refuse (already pending, not a listener) fails here.
+	applyOp(log, op, { now, primitives: g.session.primitives });
+	return op;
+}
+
+/** Appends a member action and waits until it is applied. Returns its relay seq. */
+export async function act(core: ClientCore, g: GroupHandle, action: ActionBuilder): Promise<number> {
+	for (let attempt = 0; attempt < MAX_REBASES; attempt++) {
+		core.requireUnlocked();
+		const a = action();
+		if (a.kind === 'rekey' && !g.session.rekeyDue(core.now())) return g.cursor;
+		const op = buildOp(g, a, core.now());
+		try {
+			const ok = await core.conn.request({ t: 'append', group: g.id, mid: newMid(), entry: { op } });
+			await g.waitFor(ok.seq ?? 0);
+			core.emit({ type: 'members', group: g.id });
+			core.emit({ type: 'groups' });
+			return ok.seq ?? 0;
+		} catch (error) {
+			if (error instanceof RelayError && error.code === 'RELAY_CONFLICT') {
+				await catchUp(g);
+				continue;
+			}
+			throw error;
+		}
+	}
+	throw new RelayError('RELAY_CONFLICT', 'the group kept changing; try again');
+}
+
+export async function enqueueContent(core: ClientCore, g: GroupHandle, content: Content): Promise<void> {
+	const queued = await enqueue(g, content, core.now());
+	if (queued.content.t === 'text') core.emit({ type: 'messages', group: g.id });
+	void pump(core, g);
+}
+
+/** Sends the group's outbox in order while online; one pump per group at a time. */
+export function pump(core: ClientCore, g: GroupHandle): Promise<void> {
+	const running = core.pumping.get(g.id);
+	if (running) return running;
+	const run = drain(core, g).then(
+		(stalled) => {
+			core.pumping.delete(g.id);
+			again(core, g, stalled);
+		},
+		(error: unknown) => {
+			core.pumping.delete(g.id);
+			throw error;
+		}
+	);
+	core.pumping.set(g.id, run);
+	return run;
+}
+
+/** Sends until the outbox is empty or the connection drops. True when a send stalled. */
+async function drain(core: ClientCore, g: GroupHandle): Promise<boolean> {
+	while (core.conn.state === 'online' && !core.locked) {
+		const item = g.outbox.find((o) => o.status === 'sending');
+		if (!item) return false;
+		const result = await sendItem(core.conn, g, item, core.now);
+		core.emit({ type: 'messages', group: g.id });
+		if (result === 'offline') return true;
+	}
+	return false;
+}
+
+function again(core: ClientCore, g: GroupHandle, stalled: boolean): void {
+	if (core.locked || !g.outbox.some((o) => o.status === 'sending') || core.conn.state !== 'online') return;
+	// A transport failure while the socket still looks open (it is closing, or a reply timed
+	// out): try again after a pause. Retrying at once would spin without ever letting the
+	// close event in. Otherwise something was queued as the last send finished.
+	if (stalled) setTimeout(() => void pump(core, g), STALLED_RETRY_MS);
+	else void pump(core, g);
+}

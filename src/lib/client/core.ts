@@ -1,0 +1,95 @@
+/**
+ * What the parts of the headless client share: the connection, the store, the clock, the
+ * loaded groups, the listeners, the device keys and the lock flag. One instance per
+ * UnseenClient; the other modules (joining, subscriptions, actions, lock) take it as their
+ * first argument, so the client class itself stays a thin, readable API.
+ */
+import type { ClientEvent, Store } from './api.ts';
+import type { Connection } from './connection.ts';
+import type { GroupHandle } from './group.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import type { Primitives } from '../protocol/group/types.ts';
+import type { DeviceState } from '../protocol/session/device.ts';
+import { sodium } from '../crypto/sodium.ts';
+
+/** Saves are coalesced: a burst of entries writes once, this long after the first. */
+const SAVE_DELAY_MS = 20;
+
+export class ClientCore {
+	readonly conn: Connection;
+	readonly store: Store;
+	readonly origin: string;
+	readonly now: () => number;
+	readonly groups = new Map<string, GroupHandle>();
+	readonly listeners = new Set<(event: ClientEvent) => void>();
+	/** Groups whose outbox is being sent, and the running pumps (awaited by lock). */
+	readonly pumping = new Map<string, Promise<void>>();
+	readonly saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
+	device: DeviceState | null = null;
+	primitives: Primitives | null = null;
+	/** Set by lock(): every later call is refused with PROTOCOL_LOCKED. */
+	locked = false;
+
+	constructor(conn: Connection, store: Store, origin: string, now: () => number) {
+		this.conn = conn;
+		this.store = store;
+		this.origin = origin;
+		this.now = now;
+	}
+
+	emit(event: ClientEvent): void {
+		for (const listener of this.listeners) {
+			try {
+				listener(event);
+			} catch {
+				// A failing listener must not break the client.
+			}
+		}
+	}
+
+	/** Throws PROTOCOL_LOCKED after lock(); use at the top of every call that acts. */
+	requireUnlocked(): void {
+		if (this.locked) throw new ProtocolError('PROTOCOL_LOCKED', 'the app is locked; unlock it to continue');
+	}
+
+	requireDevice(): { device: DeviceState; primitives: Primitives } {
+		this.requireUnlocked();
+		if (!this.device || !this.primitives) throw new ProtocolError('PROTOCOL_LOCKED', 'call start() first');
+		return { device: this.device, primitives: this.primitives };
+	}
+
+	group(group: string): GroupHandle {
+		this.requireUnlocked();
+		const g = this.groups.get(group);
+		if (!g) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'unknown group');
+		return g;
+	}
+
+	async addKey(g: GroupHandle): Promise<void> {
+		const signSk = g.session.id.signSk;
+		await this.conn.addKey(g.session.me, (m) => sodium().crypto_sign_detached(m, signSk));
+	}
+
+	scheduleSave(g: GroupHandle): void {
+		if (this.locked || this.saveTimers.has(g.id)) return;
+		this.saveTimers.set(
+			g.id,
+			setTimeout(() => {
+				this.saveTimers.delete(g.id);
+				void g.save().catch(() => undefined);
+			}, SAVE_DELAY_MS)
+		);
+	}
+
+	/** Writes every pending change now (cancelling the coalescing timers). */
+	async flushSaves(): Promise<void> {
+		for (const timer of this.saveTimers.values()) clearTimeout(timer);
+		this.saveTimers.clear();
+		for (const g of this.groups.values()) await g.save();
+	}
+
+	cancelSave(g: GroupHandle): void {
+		clearTimeout(this.saveTimers.get(g.id));
+		this.saveTimers.delete(g.id);
+	}
+}

@@ -1,0 +1,92 @@
+/**
+ * Creating a group and joining one with an invite link (§7). Both make a fresh pseudonymous
+ * identity from the device root, append the first op as that identity, and attach the group.
+ */
+import type { CreateGroupOptions } from './api.ts';
+import type { ClientCore } from './core.ts';
+import { RelayError } from './connection.ts';
+import { GroupHandle } from './group.ts';
+import { fetchInvite, type FetchedInvite } from './invites.ts';
+import { attach } from './subscriptions.ts';
+import { deletePrefix, keys, putJson } from './store.ts';
+import { buildGenesis, buildJoin } from '../protocol/group/build.ts';
+import { opHashB64 } from '../protocol/group/state.ts';
+import { GroupSession } from '../protocol/session/session.ts';
+import { newMid } from '../protocol/session/send.ts';
+import { sodium } from '../crypto/sodium.ts';
+
+/** Default scheduled key rotation for new groups (P5): weekly. */
+export const DEFAULT_ROTATE_SECONDS = 7 * 24 * 60 * 60;
+
+const JOIN_ATTEMPTS = 4;
+
+export async function createGroup(core: ClientCore, options: CreateGroupOptions): Promise<string> {
+	const { device, primitives } = core.requireDevice();
+	const nonce = device.newNonce();
+	const id = device.identity(nonce);
+	const settings = { retention: options.retention, rotate: options.rotate ?? DEFAULT_ROTATE_SECONDS, invite: options.invite, listeners: options.listeners, listenersMaySpeak: options.listenersMaySpeak, pair: false };
+	const { op, secret } = buildGenesis(id, { settings, content: { name: options.name, description: options.description, profile: { name: options.pseudonym } } });
+	sodium().memzero(secret);
+	const group = opHashB64(op, primitives);
+	const g = GroupHandle.fresh(core.store, GroupSession.create(group, nonce, id, primitives));
+	await core.addKey(g);
+	await core.conn.request({ t: 'append', group, mid: newMid(), entry: { op } });
+	device.remember(group, nonce);
+	await putJson(core.store, keys.device, device.toJSON());
+	await attach(core, g);
+	await g.waitFor(1);
+	await g.save();
+	core.emit({ type: 'groups' });
+	return group;
+}
+
+export async function joinWithInvite(core: ClientCore, link: string, pseudonym: string): Promise<string> {
+	const { device, primitives } = core.requireDevice();
+	let fetched: FetchedInvite | null = null;
+	for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
+		fetched = await fetchInvite(core.conn, link, primitives);
+		const group = fetched.preview.group;
+		const existing = core.groups.get(group);
+		if (existing && !existing.session.data.removed) {
+			sodium().memzero(fetched.secret);
+			return group;
+		}
+		const nonce = device.newNonce();
+		const id = device.identity(nonce);
+		const session = GroupSession.create(group, nonce, id, primitives);
+		session.replayInviteLog(fetched.ops);
+		session.data.name = fetched.preview.name;
+		session.data.description = fetched.preview.description;
+		// Names travel in hellos; until the inviter speaks, the invite body is how we know theirs.
+		if (fetched.preview.inviterName) session.data.profiles[fetched.inviter] = fetched.preview.inviterName;
+		const { op, secret } = buildJoin(session.state!, id, fetched.secret, { profile: { name: pseudonym } });
+		sodium().memzero(secret);
+		const g = GroupHandle.fresh(core.store, session);
+		await core.addKey(g);
+		try {
+			const ok = await core.conn.request({ t: 'append', group, mid: newMid(), entry: { op } });
+			sodium().memzero(fetched.secret);
+			// Entries between the invite log and my join are messages of epochs I may not read.
+			session.data.cursor = (ok.seq ?? 1) - 1;
+			device.remember(group, nonce);
+			await putJson(core.store, keys.device, device.toJSON());
+			// Coming back after a removal: the old notice and session go, the new membership starts clean.
+			if (existing) {
+				core.cancelSave(existing);
+				core.groups.delete(group);
+				await deletePrefix(core.store, keys.group(group));
+			}
+			await attach(core, g);
+			await g.waitFor(ok.seq ?? 0);
+			await g.save();
+			core.emit({ type: 'groups' });
+			return group;
+		} catch (error) {
+			core.conn.removeKey(session.me);
+			if (error instanceof RelayError && error.code === 'RELAY_CONFLICT') continue;
+			throw error;
+		}
+	}
+	if (fetched) sodium().memzero(fetched.secret);
+	throw new RelayError('RELAY_CONFLICT', 'the group kept changing while joining; try again');
+}

@@ -1,0 +1,93 @@
+/**
+ * Following a group on the relay: subscribe from the group's cursor, apply each entry in relay
+ * order, react to what it changed (a removal, a leave that calls for a rekey), and forget a
+ * group the user left. A removal keeps nothing of the group on the device but a local notice.
+ */
+import type { ClientCore } from './core.ts';
+import type { EntryFrame } from './connection.ts';
+import type { GroupHandle } from './group.ts';
+import { act } from './actions.ts';
+import { deletePrefix, keys, putJson } from './store.ts';
+
+export async function attach(core: ClientCore, g: GroupHandle): Promise<void> {
+	core.groups.set(g.id, g);
+	if (g.session.data.removed) return;
+	if (!core.conn.hasKey(g.session.me)) await core.addKey(g);
+	await core.conn
+		.subscribe({
+			group: g.id,
+			as: g.session.me,
+			cursor: g.cursor,
+			onEntry: (frame) => onEntry(core, g, frame),
+			onProgress: ({ head, live }) => {
+				g.sync = live ? null : { start: g.cursor, head };
+				core.emit({ type: 'groups' });
+			},
+			onRefused: () => undefined
+		})
+		.catch(() => undefined);
+}
+
+function onEntry(core: ClientCore, g: GroupHandle, frame: EntryFrame): void {
+	// After lock() the keys are gone: an entry still in flight is left for the next unlock.
+	if (core.locked || core.groups.get(g.id) !== g) return;
+	const wasRemoved = g.session.data.removed;
+	const item = frame.stamp ? { seq: frame.seq, ts: frame.ts, entry: frame.entry, stamp: frame.stamp } : { seq: frame.seq, ts: frame.ts, entry: frame.entry };
+	g.apply(item, {
+		messages: () => core.emit({ type: 'messages', group: g.id }),
+		members: () => core.emit({ type: 'members', group: g.id }),
+		warning: (warning) => core.emit({ type: 'warning', group: g.id, warning }),
+		removed: () => core.emit({ type: 'removed', group: g.id })
+	});
+	core.scheduleSave(g);
+	core.emit({ type: 'groups' });
+	if (!wasRemoved && g.session.data.removed) {
+		void core.conn.unsubscribe(g.id);
+		core.conn.removeKey(g.session.me);
+		void purgeRemoved(core, g).catch(() => undefined);
+	}
+	// After a leave, one member (the smallest key, so members do not race) rekeys at once (P5).
+	if ('op' in frame.entry && frame.entry.op.kind === 'leave' && !g.sync && g.session.rekeyDue(core.now())) {
+		const log = g.session.state!;
+		if (Object.keys(log.members).sort()[0] === g.session.me) void act(core, g, () => ({ kind: 'rekey' })).catch(() => undefined);
+	}
+}
+
+export const REMOVED_NOTICE = 'You were removed from this group. Its messages were deleted from this device.';
+
+/**
+ * I was removed: nothing of the group stays on the device but a local notice (and the session
+ * record, without keys, so the group shows as ended). Messages, their franking records,
+ * warnings, the outbox, invite links and verifications all go: a later re-join starts clean.
+ */
+async function purgeRemoved(core: ClientCore, g: GroupHandle): Promise<void> {
+	const me = g.session.data.me;
+	const mine = g.session.data.profiles[me];
+	g.session.data.profiles = mine === undefined ? {} : { [me]: mine };
+	g.history.clear();
+	g.history.addSystem(g.cursor, g.session.data.lastActivity || core.now(), REMOVED_NOTICE);
+	g.warnings = [];
+	g.outbox = [];
+	g.inviteLinks = {};
+	g.verified = {};
+	g.markDirty();
+	core.cancelSave(g);
+	await g.save();
+	for (const prefix of [keys.frankingAll(g.id), keys.outboxAll(g.id), keys.invites(g.id)]) await deletePrefix(core.store, prefix);
+	await core.store.delete(keys.warnings(g.id));
+	await core.store.delete(keys.verified(g.id));
+	core.emit({ type: 'messages', group: g.id });
+}
+
+/** Leaves the device's copy of a group: unsubscribes, drops its key and deletes every record. */
+export async function forget(core: ClientCore, g: GroupHandle): Promise<void> {
+	core.cancelSave(g);
+	await core.conn.unsubscribe(g.id);
+	core.conn.removeKey(g.session.me);
+	core.groups.delete(g.id);
+	core.device!.forget(g.id);
+	await putJson(core.store, keys.device, core.device!.toJSON());
+	await g.save();
+	await deletePrefix(core.store, keys.group(g.id));
+	core.emit({ type: 'groups' });
+}
