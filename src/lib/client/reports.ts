@@ -58,7 +58,13 @@ export async function sendReport(
 		const envelope = { ...record.header, n: record.n, ct: '' } as Envelope;
 		inputs.push({ envelope, seq: record.seq, ts: record.ts, stamp: record.stamp, frankingKey: fromB64(record.fk), contentBytes: fromB64(record.body) });
 	}
-	const report = buildReport(g.id, inputs, note);
+	let report;
+	try {
+		report = buildReport(g.id, inputs, note);
+	} catch (error) {
+		for (const input of inputs) input.frankingKey.fill(0);
+		throw error;
+	}
 	let sealed: { to: string; box: string }[];
 	try {
 		sealed = sealReport(report, recipients);
