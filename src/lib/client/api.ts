@@ -114,6 +114,8 @@ export interface Warning {
 	/** Plain-language sentence for the UI. */
 	text: string;
 	at: number;
+	/** Stable code telling cases of one kind apart (e.g. PROTOCOL_SEQ_GAP, PROTOCOL_STALE_EPOCH). */
+	code?: string;
 }
 
 export interface InviteView {

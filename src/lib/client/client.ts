@@ -17,6 +17,7 @@ import { ModeratorPin } from './moderator.ts';
 import { fetchReports, sendReport } from './reports.ts';
 import { getJson, keys, putJson } from './store.ts';
 import { attach, forget } from './subscriptions.ts';
+import { runDue } from './due.ts';
 import * as views from './views.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Role } from '../protocol/schema.ts';
@@ -47,12 +48,15 @@ export class UnseenClient implements UnseenClientApi {
 		const clock = options.now ?? Date.now;
 		const conn = new Connection({ url: options.relayUrl, WebSocket: options.WebSocket, backoff: options.backoff });
 		// Epoch ages are in relay time (§3.5): correct our clock by the offset seen in the hello.
-		this.#core = new ClientCore(conn, options.store, options.origin, () => clock() + conn.clockOffset);
+		this.#core = new ClientCore(conn, options.store, options.origin, () => clock() + conn.clockOffset, clock);
 		this.#moderator = new ModeratorPin(this.#core);
 		conn.onState((state) => this.#core.emit({ type: 'connection', state }));
 		conn.onOnline(() => {
 			void this.#moderator.check().catch(() => undefined);
-			for (const g of this.#core.groups.values()) void pump(this.#core, g);
+			for (const g of this.#core.groups.values()) {
+				void pump(this.#core, g);
+				void runDue(this.#core, g);
+			}
 		});
 	}
 
@@ -75,14 +79,16 @@ export class UnseenClient implements UnseenClientApi {
 		if (!saved) await putJson(core.store, keys.device, core.device.toJSON());
 		await this.#moderator.load();
 		for (const [group, nonce] of Object.entries(core.device.groups)) {
-			const g = await GroupHandle.load(core.store, group, core.device.identity(nonce), core.primitives);
+			const g = await GroupHandle.load(core.store, group, core.device.identity(nonce), core.primitives, core.sessionOptions);
 			if (g) await attach(core, g);
 		}
+		core.startPruning();
 		core.conn.start();
 		core.emit({ type: 'groups' });
 	}
 
 	async stop(): Promise<void> {
+		this.#core.stopPruning();
 		this.#core.conn.stop();
 		if (!this.#core.locked) await this.#core.flushSaves();
 	}

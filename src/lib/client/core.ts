@@ -10,31 +10,67 @@ import type { GroupHandle } from './group.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import type { Primitives } from '../protocol/group/types.ts';
 import type { DeviceState } from '../protocol/session/device.ts';
+import type { SessionOptions } from '../protocol/session/session.ts';
 import { sodium } from '../crypto/sodium.ts';
 
 /** Saves are coalesced: a burst of entries writes once, this long after the first. */
 const SAVE_DELAY_MS = 20;
+/** Expired keys are wiped this often while the client runs, not only when entries arrive (§4.3). */
+export const PRUNE_INTERVAL_MS = 3 * 60 * 1000;
 
 export class ClientCore {
 	readonly conn: Connection;
 	readonly store: Store;
 	readonly origin: string;
 	readonly now: () => number;
+	/**
+	 * Sessions get this device's own clock, not `now` (which follows the relay's): key lifetimes
+	 * and the live clock-skew check must not depend on what the relay says the time is.
+	 */
+	readonly sessionOptions: SessionOptions;
 	readonly groups = new Map<string, GroupHandle>();
 	readonly listeners = new Set<(event: ClientEvent) => void>();
 	/** Groups whose outbox is being sent, and the running pumps (awaited by lock). */
 	readonly pumping = new Map<string, Promise<void>>();
+	/** Running sends of session-initiated steps (hello, healing rekey) per group (due.ts). */
+	readonly dueRuns = new Map<string, Promise<void>>();
 	readonly saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
 	device: DeviceState | null = null;
 	primitives: Primitives | null = null;
 	/** Set by lock(): every later call is refused with PROTOCOL_LOCKED. */
 	locked = false;
+	#pruneTimer: ReturnType<typeof setInterval> | null = null;
 
-	constructor(conn: Connection, store: Store, origin: string, now: () => number) {
+	constructor(conn: Connection, store: Store, origin: string, now: () => number, clock: () => number = Date.now) {
 		this.conn = conn;
 		this.store = store;
 		this.origin = origin;
 		this.now = now;
+		this.sessionOptions = { clock };
+	}
+
+	/** Starts wiping expired keys of every group on a timer; `stopPruning` ends it (stop, lock). */
+	startPruning(intervalMs = PRUNE_INTERVAL_MS): void {
+		this.stopPruning();
+		this.#pruneTimer = setInterval(() => this.pruneAll(), intervalMs);
+	}
+
+	stopPruning(): void {
+		if (this.#pruneTimer) clearInterval(this.#pruneTimer);
+		this.#pruneTimer = null;
+	}
+
+	/** Wipes keys that expired by this device's clock in every group, and saves what changed. */
+	pruneAll(): void {
+		if (this.locked) return;
+		for (const g of this.groups.values()) {
+			if (g.session.data.removed) continue;
+			const before = JSON.stringify(g.session.data.epochs);
+			g.session.pruneKeys();
+			if (JSON.stringify(g.session.data.epochs) === before) continue;
+			g.markDirty();
+			this.scheduleSave(g);
+		}
 	}
 
 	emit(event: ClientEvent): void {

@@ -7,7 +7,8 @@
 import type { ChatMessage, Store, Warning } from './api.ts';
 import { History, messageId, type MessageContent } from './history.ts';
 import { getJson, keys, listJson, putJson } from './store.ts';
-import { GroupSession } from '../protocol/session/session.ts';
+import { GroupSession, type SessionOptions } from '../protocol/session/session.ts';
+import { receiveBacklog } from '../protocol/session/backlog.ts';
 import type { Content, FrankingRecord, RelayEntry, SessionEvent, SendStep } from '../protocol/session/types.ts';
 import type { Identity } from '../crypto/identity.ts';
 import type { Primitives } from '../protocol/group/types.ts';
@@ -63,10 +64,10 @@ export class GroupHandle {
 		return new GroupHandle(store, session, new History(session.data.group));
 	}
 
-	static async load(store: Store, group: string, id: Identity, primitives: Primitives): Promise<GroupHandle | null> {
+	static async load(store: Store, group: string, id: Identity, primitives: Primitives, options: SessionOptions = {}): Promise<GroupHandle | null> {
 		const data = await getJson(store, keys.session(group));
 		if (!data) return null;
-		const session = GroupSession.fromJSON(data, id, primitives);
+		const session = GroupSession.fromJSON(data, id, primitives, options);
 		const records = (await listJson<ChatMessage>(store, keys.messages(group))).map((r) => r.value);
 		const handle = new GroupHandle(store, session, new History(group, records));
 		handle.warnings = (await getJson<Warning[]>(store, keys.warnings(group))) ?? [];
@@ -95,9 +96,20 @@ export class GroupHandle {
 		});
 	}
 
-	/** Applies one relay entry and reports what changed. */
-	apply(item: RelayEntry, on: GroupEvents): void {
-		const events = this.session.receive(item);
+	/**
+	 * Applies one relay entry and reports what changed. `live`: it came after the relay's `live`
+	 * frame, so the session also checks that seq follows on and ts is near this device's clock.
+	 */
+	apply(item: RelayEntry, on: GroupEvents, live = false): void {
+		this.#handle(this.session.receive(item, { live }), on);
+	}
+
+	/** Applies a run of backlog entries (relay order) with linked verification (session/backlog.ts). */
+	applyBacklog(items: readonly RelayEntry[], on: GroupEvents): void {
+		if (items.length) this.#handle(receiveBacklog(this.session, items), on);
+	}
+
+	#handle(events: SessionEvent[], on: GroupEvents): void {
 		let messages = false;
 		let members = false;
 		for (const event of events) {
@@ -120,7 +132,7 @@ export class GroupHandle {
 					on.removed();
 					break;
 				case 'warning': {
-					const warning: Warning = { kind: event.kind, text: event.text, at: event.at };
+					const warning: Warning = { kind: event.kind, text: event.text, at: event.at, code: event.code };
 					this.warnings = [...this.warnings.slice(-(MAX_WARNINGS - 1)), warning];
 					on.warning(warning);
 					break;

@@ -28,7 +28,7 @@ export async function createGroup(core: ClientCore, options: CreateGroupOptions)
 	const { op, secret } = buildGenesis(id, { settings, content: { name: options.name, description: options.description, profile: { name: options.pseudonym } } });
 	sodium().memzero(secret);
 	const group = opHashB64(op, primitives);
-	const g = GroupHandle.fresh(core.store, GroupSession.create(group, nonce, id, primitives));
+	const g = GroupHandle.fresh(core.store, GroupSession.create(group, nonce, id, primitives, core.sessionOptions));
 	await core.addKey(g);
 	await core.conn.request({ t: 'append', group, mid: newMid(), entry: { op } });
 	device.remember(group, nonce);
@@ -53,7 +53,7 @@ export async function joinWithInvite(core: ClientCore, link: string, pseudonym: 
 		}
 		const nonce = device.newNonce();
 		const id = device.identity(nonce);
-		const session = GroupSession.create(group, nonce, id, primitives);
+		const session = GroupSession.create(group, nonce, id, primitives, core.sessionOptions);
 		session.replayInviteLog(fetched.ops);
 		session.data.name = fetched.preview.name;
 		session.data.description = fetched.preview.description;

@@ -13,8 +13,9 @@ import { wipeIdentity } from '../crypto/identity.ts';
 export async function lockClient(core: ClientCore): Promise<void> {
 	if (core.locked) return;
 	core.locked = true;
+	core.stopPruning();
 	core.conn.stop();
-	await Promise.allSettled([...core.pumping.values()]);
+	await Promise.allSettled([...core.pumping.values(), ...core.dueRuns.values()]);
 	try {
 		await core.flushSaves();
 	} finally {

@@ -1,56 +1,91 @@
 /**
  * Following a group on the relay: subscribe from the group's cursor, apply each entry in relay
- * order, react to what it changed (a removal, a leave that calls for a rekey), and forget a
+ * order (backlog runs with linked verification, live entries one by one with the live checks),
+ * react to what it changed (a removal, a leave that calls for a rekey), and forget a
  * group the user left. A removal keeps nothing of the group on the device but a local notice.
  */
 import type { ClientCore } from './core.ts';
-import type { EntryFrame } from './connection.ts';
-import type { GroupHandle } from './group.ts';
+import type { GroupEvents, GroupHandle } from './group.ts';
 import { act } from './actions.ts';
+import { runDue } from './due.ts';
+import type { RelayEntry } from '../protocol/session/types.ts';
 import { deletePrefix, keys, putJson } from './store.ts';
+
+/** Backlog entries are verified in runs of at most this many (one relay page). */
+const BACKLOG_BATCH = 256;
+/** A partial backlog run is applied this long after its last entry, so waiters are not held up. */
+const BACKLOG_FLUSH_MS = 5;
 
 export async function attach(core: ClientCore, g: GroupHandle): Promise<void> {
 	core.groups.set(g.id, g);
 	if (g.session.data.removed) return;
 	if (!core.conn.hasKey(g.session.me)) await core.addKey(g);
+	// Backlog entries (before the relay's `live` frame) are collected and verified as a run with
+	// linked signatures (§5.4 "Backlog"); live entries are applied one by one with the live checks.
+	let backlog: RelayEntry[] = [];
+	let timer: ReturnType<typeof setTimeout> | null = null;
+	const flush = () => {
+		if (timer) clearTimeout(timer);
+		timer = null;
+		const items = backlog;
+		backlog = [];
+		if (items.length) applyEntries(core, g, items, false);
+	};
 	await core.conn
 		.subscribe({
 			group: g.id,
 			as: g.session.me,
 			cursor: g.cursor,
-			onEntry: (frame) => onEntry(core, g, frame),
+			onEntry: (frame) => {
+				const item: RelayEntry = frame.stamp ? { seq: frame.seq, ts: frame.ts, entry: frame.entry, stamp: frame.stamp } : { seq: frame.seq, ts: frame.ts, entry: frame.entry };
+				if (!g.sync) {
+					flush();
+					applyEntries(core, g, [item], true);
+					return;
+				}
+				backlog.push(item);
+				if (backlog.length >= BACKLOG_BATCH) flush();
+				else if (!timer) timer = setTimeout(flush, BACKLOG_FLUSH_MS);
+			},
 			onProgress: ({ head, live }) => {
+				flush();
 				g.sync = live ? null : { start: g.cursor, head };
 				core.emit({ type: 'groups' });
+				if (live) void runDue(core, g);
 			},
 			onRefused: () => undefined
 		})
 		.catch(() => undefined);
 }
 
-function onEntry(core: ClientCore, g: GroupHandle, frame: EntryFrame): void {
+function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], live: boolean): void {
 	// After lock() the keys are gone: an entry still in flight is left for the next unlock.
 	if (core.locked || core.groups.get(g.id) !== g) return;
 	const wasRemoved = g.session.data.removed;
-	const item = frame.stamp ? { seq: frame.seq, ts: frame.ts, entry: frame.entry, stamp: frame.stamp } : { seq: frame.seq, ts: frame.ts, entry: frame.entry };
-	g.apply(item, {
+	const on: GroupEvents = {
 		messages: () => core.emit({ type: 'messages', group: g.id }),
 		members: () => core.emit({ type: 'members', group: g.id }),
 		warning: (warning) => core.emit({ type: 'warning', group: g.id, warning }),
 		removed: () => core.emit({ type: 'removed', group: g.id })
-	});
+	};
+	if (live) g.apply(items[0]!, on, true);
+	else g.applyBacklog(items, on);
 	core.scheduleSave(g);
 	core.emit({ type: 'groups' });
 	if (!wasRemoved && g.session.data.removed) {
 		void core.conn.unsubscribe(g.id);
 		core.conn.removeKey(g.session.me);
 		void purgeRemoved(core, g).catch(() => undefined);
+		return;
 	}
+	if (!live) return;
+	const last = items[items.length - 1]!;
 	// After a leave, one member (the smallest key, so members do not race) rekeys at once (P5).
-	if ('op' in frame.entry && frame.entry.op.kind === 'leave' && !g.sync && g.session.rekeyDue(core.now())) {
+	if ('op' in last.entry && last.entry.op.kind === 'leave' && g.session.rekeyDue(core.now())) {
 		const log = g.session.state!;
 		if (Object.keys(log.members).sort()[0] === g.session.me) void act(core, g, () => ({ kind: 'rekey' })).catch(() => undefined);
 	}
+	void runDue(core, g);
 }
 
 export const REMOVED_NOTICE = 'You were removed from this group. Its messages were deleted from this device.';

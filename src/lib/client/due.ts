@@ -1,0 +1,48 @@
+/**
+ * Steps the session asks for on its own, outside any outbox item (docs/PROTOCOL.md §4.2, §5.1):
+ * my hello when a member new to this epoch should learn my name now (`hello-due`), and the
+ * healing rekey when my copy of the current epoch's key update did not open (`rekey-due`).
+ * Both states are kept in the session (`helloDue`, `recover`), so they survive a reload; they
+ * are acted on only while live and online, once the session is at the relay's head, because a
+ * step built against an older state would be refused as stale.
+ */
+import type { ClientCore } from './core.ts';
+import type { GroupHandle } from './group.ts';
+import { helloAcked, helloStep, recoveryStep } from '../protocol/session/send.ts';
+import type { SendStep } from '../protocol/session/types.ts';
+
+/** Sends whatever the session has due for `g`, one run per group at a time. */
+export function runDue(core: ClientCore, g: GroupHandle): Promise<void> {
+	const data = g.session.data;
+	if (core.locked || g.sync || data.removed || data.frozen || (!data.helloDue && data.recover === undefined)) return Promise.resolve();
+	const previous = core.dueRuns.get(g.id) ?? Promise.resolve();
+	const run = previous.then(() => sendDue(core, g)).catch(() => undefined);
+	core.dueRuns.set(g.id, run);
+	void run.then(() => {
+		if (core.dueRuns.get(g.id) === run) core.dueRuns.delete(g.id);
+	});
+	return run;
+}
+
+async function sendDue(core: ClientCore, g: GroupHandle): Promise<void> {
+	if (core.locked || g.sync || core.conn.state !== 'online' || core.groups.get(g.id) !== g) return;
+	const data = g.session.data;
+	if (data.removed || data.frozen) return;
+	const now = core.now();
+	const step: SendStep | null = recoveryStep(g.session, now) ?? helloStep(g.session, now);
+	if (!step) return;
+	// Building the hello moved my send chain: persist the session before anything leaves.
+	g.markDirty();
+	await g.save();
+	const entry = step.kind === 'op' ? { op: step.op } : { msg: step.envelope };
+	// A refusal (RELAY_CONFLICT, RELAY_STALE_EPOCH: the log moved on) or a drop throws: the state
+	// stays due, and the next live entry or reconnect tries again against the newer head.
+	const ok = await core.conn.request({ t: 'append', group: g.id, mid: step.mid, entry });
+	if (step.kind === 'op') {
+		await g.waitFor(ok.seq ?? 0);
+	} else if (step.kind === 'hello') {
+		helloAcked(g.session, step.envelope.epoch);
+		g.markDirty();
+		core.scheduleSave(g);
+	}
+}
