@@ -22,11 +22,14 @@ afterEach(async () => {
 	world = null;
 });
 
-/** Bo's saved session once it has applied everything up to `seq`. */
-async function savedSession(c: TestClient, group: string, seq: number): Promise<SessionData> {
+/**
+ * Bo's saved session once it has applied everything up to `seq` and the group state `head`
+ * (members' hellos, sent when someone joins, take seqs too, so a seq alone does not say that).
+ */
+async function savedSession(c: TestClient, group: string, seq: number, head: string): Promise<SessionData> {
 	for (let i = 0; i < 200; i++) {
 		const data = await getJson<SessionData>(c.store, keys.session(group));
-		if (data && data.cursor >= seq) return data;
+		if (data && data.cursor >= seq && data.log?.head === head) return data;
 		await new Promise((r) => setTimeout(r, 20));
 	}
 	throw new Error('session not saved');
@@ -56,7 +59,7 @@ describe('P3 sender authenticity against a member colluding with the relay', () 
 		await until(() => texts(ash, group).includes('hi, I am Cy') && texts(bo, group).includes('hi, I am Cy'));
 		const cyKey = selfKey(cy, group);
 		const seq = bo.client.messages(group).find((m) => m.text === 'hi, I am Cy')!.seq!;
-		const boSession = await savedSession(bo, group, seq);
+		const boSession = await savedSession(bo, group, seq, cy.client.state(group)!.head);
 		const forged = forgeAsCy(boSession, cyKey, { t: 'text', text: 'Cy says: give me your address' }, newEpochSigningKey().eskSk);
 		tamper.inject({ t: 'entry', group, seq: 0, ts: Date.now(), entry: { msg: forged } });
 		await until(() => warningKinds(ash, group).includes('unverified'));
@@ -70,7 +73,7 @@ describe('P3 sender authenticity against a member colluding with the relay', () 
 	test('P3 a hello forged in another member’s name fails its pairwise MAC, so nothing signed with it is shown', async () => {
 		const { tamper, group, ash, bo, cy } = await setup();
 		const cyKey = selfKey(cy, group);
-		const boSession = await savedSession(bo, group, bo.client.state(group)!.length);
+		const boSession = await savedSession(bo, group, 0, cy.client.state(group)!.head);
 		const device = DeviceState.fromJSON(await getJson(bo.store, keys.device));
 		const boId = device.identity(boSession.nonce);
 		const esk = newEpochSigningKey();

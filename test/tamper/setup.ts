@@ -2,7 +2,9 @@
  * Shared setup for the malicious-relay tests: the real relay, the tampering proxy in front of
  * it, real clients connected through the proxy, and `Tamperer`, a down-stream hook that lets a
  * test rewrite, drop, hold back, replay or inject entries for one victim while keeping the
- * sequence numbers the victim sees increasing (as a consistent lying relay would).
+ * relay numbering the victim sees consistent (as a careful lying relay would): `seq` runs on
+ * without holes and `ts` never goes back, so only the cryptography can give the attack away.
+ * A test that wants a visibly careless relay sets `fillSeqGaps = false`.
  */
 import { startTamperProxy, type Frame, type Link, type TamperProxy } from './proxy.ts';
 import { defaults, removeDir, startRelay, until, type Relay, type TestClient } from '../integration/harness.ts';
@@ -26,7 +28,9 @@ export type Rule = (frame: EntryFrame) => EntryFrame[] | undefined;
 
 export class Tamperer {
 	rule: Rule | null = null;
-	private last = new Map<string, number>();
+	/** Renumber so the victim sees no hole in `seq` where an entry was dropped. */
+	fillSeqGaps = true;
+	private last = new Map<string, { seq: number; ts: number }>();
 	private link: Link | null = null;
 
 	readonly hook = (frame: Frame, link: Link): Frame[] => {
@@ -43,9 +47,15 @@ export class Tamperer {
 	}
 
 	private renumber(frame: EntryFrame): EntryFrame {
-		const seq = Math.max(frame.seq, (this.last.get(frame.group) ?? 0) + 1);
-		this.last.set(frame.group, seq);
-		return { ...frame, seq };
+		const last = this.last.get(frame.group);
+		if (!last) {
+			this.last.set(frame.group, { seq: frame.seq, ts: frame.ts });
+			return frame;
+		}
+		const seq = this.fillSeqGaps ? last.seq + 1 : Math.max(frame.seq, last.seq + 1);
+		const ts = Math.max(frame.ts, last.ts);
+		this.last.set(frame.group, { seq, ts });
+		return { ...frame, seq, ts };
 	}
 }
 
