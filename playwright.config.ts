@@ -2,6 +2,7 @@ import { defineConfig, devices } from '@playwright/test';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEST_MODERATOR } from './test/browser/moderator-keys.ts';
 
 // Debian's Chromium where it is installed (Playwright cannot download its own browsers here);
 // Playwright's own build elsewhere.
@@ -39,6 +40,13 @@ export default defineConfig({
 		url: `http://localhost:${port}/`,
 		reuseExistingServer: false,
 		timeout: 120_000,
-		env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ALLOWED_ORIGINS: `http://localhost:${port}` }
+		env: {
+			PORT: String(port),
+			HOST: '127.0.0.1',
+			DATA_DIR: dataDir,
+			ALLOWED_ORIGINS: `http://localhost:${port}`,
+			MODERATOR_SIGN_KEY: TEST_MODERATOR.sign,
+			MODERATOR_BOX_KEY: TEST_MODERATOR.box
+		}
 	}
 });

@@ -20,7 +20,7 @@ test.describe('membership', () => {
 		await host.page.getByTestId('member').filter({ hasText: 'Jo Thistle' }).getByRole('button', { name: 'Remove' }).click();
 		await host.page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
 		await expect(host.page.getByTestId('member')).toHaveCount(2, { timeout: 20_000 });
-		await expect(leaves.page.getByText(/You are no longer a member of Removal room/)).toBeVisible({ timeout: 20_000 });
+		await expect(leaves.page.getByText(/You are no longer a member of Removal room\. Its messages were deleted from this device/)).toBeVisible({ timeout: 20_000 });
 
 		await openChat(host.page, group);
 		await send(host.page, 'Said after the removal');
@@ -28,9 +28,12 @@ test.describe('membership', () => {
 		await leaves.page.reload();
 		await leaves.page.waitForTimeout(2000);
 		await expect(messageText(leaves.page, 'Said after the removal')).toHaveCount(0);
-		// What they received before stays readable to them.
+		// The device keeps nothing of the group but a plain notice: not even what came before.
 		await openChat(leaves.page, group);
-		await expectMessage(leaves.page, 'Everyone can read this');
+		await expect(leaves.page.getByTestId('removed-notice')).toContainText('You were removed from this group. Its messages were deleted from this device.');
+		await expect(leaves.page.getByRole('link', { name: 'Back to your groups' })).toBeVisible();
+		await expect(leaves.page.getByText('Everyone can read this')).toHaveCount(0);
+		await expect(leaves.page.getByLabel('Write a message')).toHaveCount(0);
 		for (const p of [host, stays, leaves]) await p.context.close();
 	});
 
@@ -56,7 +59,7 @@ test.describe('membership', () => {
 		await reader.context.close();
 	});
 
-	test('a listener in a group where listeners may not speak by themselves gets no message box until a facilitator lets them speak', async ({ browser }) => {
+	test('a listener in a group where listeners may not speak by themselves asks to speak, the facilitator sees the ask and lets them speak, and then they can post', async ({ browser }) => {
 		test.setTimeout(90_000);
 		const host = await newPerson(browser, 'Mo Cedar');
 		const group = await createGroup(host.page, 'Quiet listening', { listenersMaySpeak: false });
@@ -68,8 +71,23 @@ test.describe('membership', () => {
 		await expect(reader.page.getByTestId('listener-only')).toContainText('a facilitator decides who speaks');
 
 		await host.page.goto(`/g/${group}/people`);
-		await host.page.getByTestId('member').filter({ hasText: 'Nia Fern' }).getByRole('button', { name: 'Let them speak' }).click();
-		await expect(host.page.getByTestId('member').filter({ hasText: 'Nia Fern' })).toContainText('Member', { timeout: 20_000 });
+		const row = host.page.getByTestId('member').filter({ hasText: 'Nia Fern' });
+		await expect(row).toContainText('Listener', { timeout: 20_000 });
+		await expect(row.getByTestId('asked-badge')).toHaveCount(0);
+
+		await reader.page.getByRole('button', { name: 'Ask to speak' }).click();
+		await expect(reader.page.getByTestId('asked-to-speak')).toContainText('You asked to speak', { timeout: 20_000 });
+		await expect(reader.page.getByRole('button', { name: 'Ask to speak' })).toHaveCount(0);
+		// Asking does not make them a member: still no message box.
+		await expect(reader.page.getByLabel('Write a message')).toHaveCount(0);
+		// The ask is kept: after a reload it still shows as pending.
+		await reader.page.reload();
+		await expect(reader.page.getByTestId('asked-to-speak')).toBeVisible({ timeout: 20_000 });
+
+		await expect(row.getByTestId('asked-badge')).toHaveText('Asked to speak', { timeout: 20_000 });
+		await row.getByRole('button', { name: 'Let them speak' }).click();
+		await expect(row).toContainText('Member', { timeout: 20_000 });
+		await expect(row.getByTestId('asked-badge')).toHaveCount(0);
 		await expect(reader.page.getByLabel('Write a message')).toBeVisible({ timeout: 20_000 });
 		await send(reader.page, 'Thank you for letting me in');
 		await openChat(host.page, group);

@@ -3,10 +3,11 @@
  * and a revision counter bumped on every client event so views re-read the client's plain data.
  * Components call these actions; none of them touches crypto.
  */
-import type { ClientEvent, ConnectionState, UnseenClientApi, Warning } from '../client/api.ts';
+import type { ClientEvent, ConnectionState, ServiceModeratorView, UnseenClientApi, Warning } from '../client/api.ts';
 import { createClient } from '../client/index.ts';
 import { Device } from '../storage/device.ts';
 import { idbBackend } from '../storage/idb.ts';
+import { warningText } from '../ui/format.ts';
 import type { SealedStore } from '../storage/sealed-store.ts';
 
 export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed';
@@ -29,6 +30,8 @@ class AppState {
 	profileName = $state('');
 	notices = $state<Notice[]>([]);
 	failure = $state('');
+	/** A lock in progress: unlocking waits for it, so an old client never outlives a new one. */
+	#locking: Promise<void> | null = null;
 	/** An invite link waiting for onboarding to finish. Memory only: it holds a secret. */
 	pendingInvite: string | null = null;
 
@@ -75,6 +78,7 @@ class AppState {
 
 	/** Throws PROTOCOL_WRONG_PASSPHRASE on a wrong passphrase; the data stays as it was. */
 	async unlock(passphrase: string): Promise<void> {
+		await this.#locking;
 		await this.#open(await this.device.unlock(passphrase));
 	}
 
@@ -95,23 +99,46 @@ class AppState {
 		this.hasPassphrase = true;
 	}
 
-	/** Synchronous on purpose: keys leave memory before anything else happens. */
-	lockNow(): void {
-		this.#unsubscribe?.();
-		this.#unsubscribe = null;
+	/**
+	 * "Lock now" (P10). The screen switches to the unlock view at once, so nothing stays on show
+	 * while keys are wiped; then, in this order, the client writes what is pending and wipes its
+	 * keys (client.lock), the storage key is zeroed (store.lock), and the client is dropped.
+	 * Unlocking creates a new client. Calling it while a lock is under way waits for that one.
+	 */
+	lockNow(): Promise<void> {
+		if (this.#locking) return this.#locking;
+		const client = this.#client;
+		const store = this.#store;
+		this.phase = this.phase === 'ready' ? 'locked' : this.phase;
+		this.notices = [];
 		window.removeEventListener('offline', this.#onBrowserOffline);
 		window.removeEventListener('online', this.#onBrowserOnline);
-		const client = this.#client;
-		this.#client = null;
-		this.#store?.lock();
-		this.#store = null;
-		this.notices = [];
-		this.phase = 'locked';
-		void client?.stop().catch(() => {});
+		this.#locking = (async () => {
+			try {
+				await client?.lock();
+			} catch {
+				// A failed flush must not keep the keys in memory: the store is locked regardless.
+			} finally {
+				this.#unsubscribe?.();
+				this.#unsubscribe = null;
+				store?.lock();
+				if (this.#client === client) this.#client = null;
+				if (this.#store === store) this.#store = null;
+				this.#locking = null;
+				this.revision++;
+			}
+		})();
+		return this.#locking;
+	}
+
+	/** The deployment moderator as pinned here, or null when the service has none. */
+	serviceModerator(): ServiceModeratorView | null {
+		void this.revision;
+		return this.#client && this.phase === 'ready' ? this.#client.serviceModerator() : null;
 	}
 
 	async wipe(): Promise<void> {
-		this.lockNow();
+		await this.lockNow();
 		await this.device.wipe();
 		this.#device = new Device(await idbBackend());
 		this.hasPassphrase = false;
@@ -148,9 +175,13 @@ class AppState {
 	#onEvent(event: ClientEvent): void {
 		if (event.type === 'connection') this.connection = event.state;
 		if (event.type === 'warning') this.#onWarning(event.group, event.warning);
+		// Not about one group (the service moderator key changed): shown app-wide.
+		if (event.type === 'service-warning') this.#notify(warningText(event.warning));
+		// The client locked itself (or finished our lock): the same path as "Lock now".
+		if (event.type === 'locked' && !this.#locking && this.phase === 'ready') void this.lockNow();
 		if (event.type === 'removed') {
 			const name = this.#client?.groups().find((g) => g.id === event.group)?.name ?? 'a group';
-			this.#notify(`You are no longer a member of ${name}. You can still read what you received before.`, event.group);
+			this.#notify(`You are no longer a member of ${name}. Its messages were deleted from this device.`, event.group);
 		}
 		this.revision++;
 	}

@@ -1,4 +1,5 @@
 /** Plain-language times and day separators for the chat. Pure: the clock and locale are passed in. */
+import type { Warning, WarningKind } from '../client/api.ts';
 const DAY = 86_400_000;
 
 function startOfDay(ts: number): number {
@@ -47,3 +48,18 @@ export const ROLE_LABEL: Record<string, string> = {
 	member: 'Member',
 	listener: 'Listener'
 };
+
+/**
+ * Calm words for warnings the core raises where its own sentence is technical; other kinds keep
+ * the core's sentence. Each says what happened and what, if anything, to do.
+ */
+const WARNING_TEXT: Partial<Record<WarningKind, string>> = {
+	clock: "This device's clock and the server's disagree by a lot, so some times shown here may be off. Setting the device's date and time automatically fixes it.",
+	'unreadable-epoch': 'Some recent messages in this group could not be opened on this device. New keys have been requested; messages should appear again shortly, and nothing needs doing on your side.',
+	'moderator-changed':
+		"The service's moderator key is not the one this device saw before. Reports to the service are paused until you compare the new fingerprint (shown when you report) with the one the service publishes."
+};
+
+export function warningText(warning: Warning): string {
+	return WARNING_TEXT[warning.kind] ?? warning.text;
+}

@@ -1,0 +1,68 @@
+import { expect, test } from '@playwright/test';
+import { createGroup, createInvite, expectMessage, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { TEST_MODERATOR } from './moderator-keys.ts';
+import { ready } from '../../src/lib/crypto/sodium.ts';
+import { moderatorFingerprint } from '../../src/lib/client/moderator.ts';
+
+test.describe('reports', () => {
+	test('P8 verifiable reporting: a report of an edited message shows the original and the edit, each verified, and marks the edit as what people saw', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const mod = await newPerson(browser, 'Pia Lake');
+		const group = await createGroup(mod.page, 'Edits room');
+		const link = await createInvite(mod.page, group);
+		const writer = await newPerson(browser, 'Quin Ash');
+		await joinByLink(writer, link);
+		const reader = await newPerson(browser, 'Remy Oak');
+		await joinByLink(reader, link);
+		await openChat(mod.page, group);
+
+		await send(writer.page, 'A kind first version');
+		await expectMessage(reader.page, 'A kind first version');
+		await writer.page.getByTestId('message').filter({ hasText: 'A kind first version' }).getByRole('button', { name: 'Edit' }).click();
+		await writer.page.getByLabel('Edit your message').fill('A cruel second version');
+		await writer.page.getByRole('button', { name: 'Save' }).click();
+		const edited = reader.page.getByTestId('message').filter({ hasText: 'A cruel second version' });
+		await expect(edited).toContainText('(edited)', { timeout: 20_000 });
+
+		await edited.getByRole('button', { name: 'Report' }).click();
+		await reader.page.getByRole('button', { name: 'Send report' }).click();
+		await expect(reader.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
+
+		await mod.page.getByRole('link', { name: 'Reports', exact: true }).click();
+		const item = mod.page.getByTestId('reported-message');
+		await expect(item).toHaveCount(1, { timeout: 20_000 });
+		await expect(item).toContainText('Quin Ash');
+		await expect(item.locator('> .text')).toHaveText('A kind first version');
+		await expect(item.locator('> .who').getByText('Verified', { exact: true })).toBeVisible();
+		const edit = item.getByTestId('reported-edit');
+		await expect(edit).toHaveCount(1);
+		await expect(edit).toContainText('A cruel second version');
+		await expect(edit.getByText('Verified', { exact: true })).toBeVisible();
+		await expect(edit).toContainText('what people saw');
+		await expect(item).toContainText('The last verified edit is what people saw.');
+		for (const p of [mod, writer, reader]) await p.context.close();
+	});
+
+	test('the report form shows the service moderator fingerprint, the same one the service publishes', async ({ browser }) => {
+		test.setTimeout(90_000);
+		await ready();
+		const expected = moderatorFingerprint(TEST_MODERATOR);
+		const host = await newPerson(browser, 'Rue Linden');
+		const group = await createGroup(host.page, 'Service report room');
+		const link = await createInvite(host.page, group);
+		const member = await newPerson(browser, 'Sam Yarrow');
+		await joinByLink(member, link);
+		await openChat(host.page, group);
+		await send(host.page, 'Something to report to the service');
+		await expectMessage(member.page, 'Something to report to the service');
+
+		await member.page.getByTestId('message').filter({ hasText: 'Something to report to the service' }).getByRole('button', { name: 'Report' }).click();
+		await expect(member.page.getByTestId('moderator-fingerprint')).toHaveText(expected, { timeout: 20_000 });
+		await expect(member.page.getByTestId('no-service-moderator')).toHaveCount(0);
+		await member.page.getByLabel("The service's moderators").check();
+		await member.page.getByRole('button', { name: 'Send report' }).click();
+		await expect(member.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
+		await host.context.close();
+		await member.context.close();
+	});
+});
