@@ -39,6 +39,8 @@ export interface MemberView {
 	sign: string;
 	/** Display name from the member's encrypted profile; null until one has been received. */
 	name: string | null;
+	/** Id to pass to `report()` to report this display name (the hello it came from), when reportable. */
+	profileId?: string;
 	role: Role;
 	self: boolean;
 	safety: { digits: string; emoji: string };
@@ -141,7 +143,7 @@ export interface ReportedMessageView {
 	/** `${sender}:${epoch}:${ctr}` of the disclosed content. */
 	id?: string;
 	/** What was disclosed: a message, an edit of one (its `text` is the new text) or a reaction (`text` is the emoji). */
-	kind?: 'text' | 'edit' | 'reaction' | 'other';
+	kind?: 'text' | 'edit' | 'reaction' | 'profile' | 'other';
 	/** For edits and reactions: the id of the message they change. */
 	to?: string;
 	sender: string;

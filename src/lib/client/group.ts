@@ -42,12 +42,15 @@ export class GroupHandle {
 	outbox: OutboxItem[];
 	inviteLinks: Record<string, string>;
 	verified: Record<string, { name: string | null }>;
+	/** Id of the hello each member's shown display name came from (its franking record is kept: reportable). */
+	profileIds: Record<string, string> = {};
 	sync: { start: number; head: number } | null = null;
 	readonly #store: Store;
 	#waiters: { seq: number; resolve(): void }[] = [];
 	#saving: Promise<void> = Promise.resolve();
 	#dirty = false;
 	#newFranking = new Map<string, FrankingRecord>();
+	#goneProfiles: string[] = [];
 
 	private constructor(store: Store, session: GroupSession, history: History) {
 		this.#store = store;
@@ -76,6 +79,7 @@ export class GroupHandle {
 			handle.inviteLinks[key.slice(keys.invites(group).length)] = value.link;
 		}
 		handle.verified = (await getJson(store, keys.verified(group))) ?? {};
+		handle.profileIds = (await getJson(store, keys.profileIds(group))) ?? {};
 		return handle;
 	}
 
@@ -119,6 +123,7 @@ export class GroupHandle {
 					break;
 				case 'profile':
 					this.history.rename(event.sender, event.name);
+					this.keepProfileFranking(event);
 					members = true;
 					break;
 				case 'op':
@@ -162,6 +167,23 @@ export class GroupHandle {
 		return changed;
 	}
 
+	/**
+	 * A display name from a hello stays reportable (P8) under the hello's id while it is the name
+	 * shown; the record of the hello it replaces is deleted with it.
+	 */
+	private keepProfileFranking(event: Extract<SessionEvent, { type: 'profile' }>): void {
+		if (!event.address) return;
+		const id = messageId(event.address);
+		const before = this.profileIds[event.sender];
+		if (before === id) return;
+		if (before) this.#goneProfiles.push(before);
+		if (event.franking) {
+			this.profileIds[event.sender] = id;
+			this.#newFranking.set(id, event.franking);
+		} else delete this.profileIds[event.sender];
+		this.#dirty = true;
+	}
+
 	/** A system line in the transcript for membership changes people should see. */
 	private opNotice(event: Extract<SessionEvent, { type: 'op' }>): boolean {
 		const { op } = event;
@@ -196,6 +218,7 @@ export class GroupHandle {
 	/** After lock: drops the franking keys and transcript held in memory (already saved). */
 	forgetSecrets(): void {
 		this.#newFranking.clear();
+		this.profileIds = {};
 		this.history = new History(this.id);
 		this.outbox = [];
 		this.inviteLinks = {};
@@ -234,7 +257,7 @@ export class GroupHandle {
 		const log = this.session.state;
 		if (log) this.history.expire(log.settings.retention, Date.now());
 		const dirtyMessages = this.history.takeDirty();
-		const gone = this.history.takeGone();
+		const gone = [...this.history.takeGone(), ...this.#goneProfiles.splice(0)];
 		for (const id of gone) this.#newFranking.delete(id);
 		const franking = [...this.#newFranking];
 		this.#newFranking.clear();
@@ -250,5 +273,6 @@ export class GroupHandle {
 		// A deleted, hidden or expired message takes its franking records (its words) with it.
 		for (const id of gone) await store.delete(keys.franking(this.id, id));
 		await putJson(store, keys.warnings(this.id), this.warnings);
+		await putJson(store, keys.profileIds(this.id), this.profileIds);
 	}
 }

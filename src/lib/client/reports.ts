@@ -103,7 +103,7 @@ export async function fetchReports(conn: Connection, g: GroupHandle): Promise<Re
 		});
 		const view = (v: Verdict): ReportedMessageView => {
 			const c = v.content;
-			const kind = !c ? 'other' : c.t === 'text' || c.t === 'edit' ? c.t : c.t === 'react' ? 'reaction' : 'other';
+			const kind = !c ? 'other' : c.t === 'text' || c.t === 'edit' ? c.t : c.t === 'react' ? 'reaction' : c.t === 'hello' ? 'profile' : 'other';
 			const to = c && (c.t === 'edit' || c.t === 'react') ? { to: messageId(c.to) } : {};
 			return {
 				id: messageId(v),
@@ -113,7 +113,7 @@ export async function fetchReports(conn: Connection, g: GroupHandle): Promise<Re
 				senderName: g.session.data.profiles[v.sender] ?? null,
 				seq: v.seq,
 				ts: v.ts,
-				text: !c ? null : c.t === 'text' || c.t === 'edit' ? c.text : c.t === 'react' ? c.emoji : null,
+				text: !c ? null : c.t === 'text' || c.t === 'edit' ? c.text : c.t === 'react' ? c.emoji : c.t === 'hello' ? c.profile.name : null,
 				verified: v.verified,
 				...(v.reason ? { reason: v.reason } : {})
 			};

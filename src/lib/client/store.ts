@@ -10,6 +10,7 @@
  *   g/<group>/w              warnings
  *   g/<group>/i/<key>        invite links I created
  *   g/<group>/v              members I verified
+ *   g/<group>/p              hello id of each member's shown display name (reportable)
  */
 import type { Store } from './api.ts';
 
@@ -53,6 +54,7 @@ export const keys = {
 	invite: (g: string, key: string) => `g/${g}/i/${key}`,
 	invites: (g: string) => `g/${g}/i/`,
 	verified: (g: string) => `g/${g}/v`,
+	profileIds: (g: string) => `g/${g}/p`,
 	group: (g: string) => `g/${g}/`
 };
 

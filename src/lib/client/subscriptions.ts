@@ -105,12 +105,14 @@ async function purgeRemoved(core: ClientCore, g: GroupHandle): Promise<void> {
 	g.outbox = [];
 	g.inviteLinks = {};
 	g.verified = {};
+	g.profileIds = {};
 	g.markDirty();
 	core.cancelSave(g);
 	await g.save();
 	for (const prefix of [keys.frankingAll(g.id), keys.outboxAll(g.id), keys.invites(g.id)]) await deletePrefix(core.store, prefix);
 	await core.store.delete(keys.warnings(g.id));
 	await core.store.delete(keys.verified(g.id));
+	await core.store.delete(keys.profileIds(g.id));
 	core.emit({ type: 'messages', group: g.id });
 }
 

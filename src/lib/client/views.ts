@@ -47,7 +47,8 @@ export function members(g: GroupHandle): MemberView[] {
 			const safety = m.sign === data.me || !mine ? { digits: '', emoji: '' } : safetyNumber(g.id, { sign: mine.sign, box: mine.box }, { sign: m.sign, box: m.box });
 			// Pending asks to speak are for admins to answer, and for the asker to see.
 			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (mine?.role === 'admin' || m.sign === data.me);
-			return { sign: m.sign, name, role: m.role, self: m.sign === data.me, safety: { digits: safety.digits, emoji: safety.emoji }, verified, keyChanged, askedToSpeak };
+			const profileId = m.sign === data.me ? undefined : g.profileIds[m.sign];
+			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: safety.digits, emoji: safety.emoji }, verified, keyChanged, askedToSpeak };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
 }

@@ -21,6 +21,24 @@ export const MAX_NAME = 64;
 
 const text = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_TEXT));
 const name = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_NAME));
+/** Largest reaction in UTF-8 bytes: one emoji, with its modifiers and joiners (§5.3). */
+export const MAX_EMOJI_BYTES = 16;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** A pictograph, a flag (regional indicators) or a keycap starts the grapheme. */
+const EMOJI_START = /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[#*0-9]\uFE0F?\u20E3)/u;
+
+/**
+ * A reaction is exactly one emoji grapheme of at most 16 bytes, so a reaction cannot carry a
+ * sentence (text belongs in a message, where it is shown as one and can be edited or deleted).
+ */
+export function isSingleEmoji(value: string): boolean {
+	if (value.length === 0 || utf8(value).length > MAX_EMOJI_BYTES) return false;
+	const segments = [...graphemes.segment(value)];
+	return segments.length === 1 && EMOJI_START.test(value);
+}
+
+const emoji = v.pipe(v.string(), v.check(isSingleEmoji, 'a reaction is a single emoji of at most 16 bytes'));
 /** A message is addressed by (sender, epoch, ctr). */
 export const messageRefSchema = v.strictObject({ sender: key32, epoch: uint, ctr: uint });
 export type MessageRef = v.InferOutput<typeof messageRefSchema>;
@@ -43,7 +61,7 @@ export const contentSchema = v.variant('t', [
 		cw: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
 		reply: v.optional(messageRefSchema)
 	}),
-	v.strictObject({ t: v.literal('react'), to: messageRefSchema, emoji: v.pipe(v.string(), v.minLength(1), v.maxLength(32)) }),
+	v.strictObject({ t: v.literal('react'), to: messageRefSchema, emoji }),
 	v.strictObject({ t: v.literal('edit'), to: messageRefSchema, text }),
 	v.strictObject({ t: v.literal('delete'), to: messageRefSchema }),
 	v.strictObject({ t: v.literal('profile'), name }),

@@ -231,6 +231,11 @@ describe('contents', () => {
 		['a text over 8,000 characters', { t: 'text', text: 'x'.repeat(MAX_TEXT + 1) }],
 		['an extra field', { t: 'text', text: 'hi', colour: 'red' }],
 		['a reaction without a target', { t: 'react', emoji: '💛' }],
+		['a reaction that is a sentence', { t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: 'pathetic loser' }],
+		['a reaction of two emoji', { t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: '💛💛' }],
+		['a reaction of one letter', { t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: 'x' }],
+		['a reaction over 16 bytes (a family of four)', { t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: '👨‍👩‍👧‍👦' }],
+		['an empty reaction', { t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: '' }],
 		['a bad reference key', { t: 'delete', to: { sender: 'AAAA', epoch: 0, ctr: 0 } }]
 	])('%s is PROTOCOL_BAD_FRAME when sent and when received', (_name, content) => {
 		expect(() => encodeContent(content as Content)).toThrow(code('PROTOCOL_BAD_FRAME'));
@@ -246,6 +251,9 @@ describe('contents', () => {
 	test.each<Content>([
 		{ t: 'text', text: 'a reply', reply: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 } },
 		{ t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: '💛' },
+		{ t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: '👍🏽' },
+		{ t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: '🇺🇦' },
+		{ t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: '❤️' },
 		{ t: 'edit', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, text: 'fixed' },
 		{ t: 'delete', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 } },
 		{ t: 'profile', name: 'Wren' },

@@ -123,17 +123,19 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 			events.push(warning('late', 'PROTOCOL_LATE', 'A delayed message arrived out of order and was put back in its place.', item.ts, { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr }));
 		}
 		(epochData.lastTs ??= {})[msg.sender] = Math.max(lastTs, item.ts);
+		// A hello is franked like any message: the display name in it can be reported.
+		const franking = item.stamp
+			? { header: opened.header, n: msg.n, seq: item.seq, ts: item.ts, stamp: item.stamp, fk: toB64(opened.frankingKey), body: toB64(opened.contentBytes) }
+			: null;
+		const address = { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr };
 		if (opened.content.t === 'hello') {
 			epochData.esk[msg.sender] = opened.content.esk;
 			data.profiles[msg.sender] = opened.content.profile.name;
 			events.push(...tailCheck(ctx, item, msg.sender, msg.epoch, opened.content.prev));
-			events.push({ type: 'profile', sender: msg.sender, name: opened.content.profile.name });
+			events.push({ type: 'profile', sender: msg.sender, name: opened.content.profile.name, address, franking });
 			events.push(...releaseHeld(ctx, msg.sender, msg.epoch));
 			return events;
 		}
-		const franking = item.stamp
-			? { header: opened.header, n: msg.n, seq: item.seq, ts: item.ts, stamp: item.stamp, fk: toB64(opened.frankingKey), body: toB64(opened.contentBytes) }
-			: null;
 		if (!item.stamp) {
 			events.push(
 				warning('tampered-log', WARNING_CODE.noStamp, `A message from ${short(msg.sender)} arrived without the relay's stamp, so it cannot be reported. The relay may be withholding it.`, item.ts, {

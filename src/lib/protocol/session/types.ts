@@ -146,7 +146,11 @@ export type SessionEvent =
 	| { type: 'own'; address: Address; seq: number; ts: number }
 	| { type: 'op'; op: Op; seq: number; ts: number }
 	| { type: 'hidden'; seq: number }
-	| { type: 'profile'; sender: string; name: string }
+	/**
+	 * A display name learned from a join op or a hello. From a hello it carries the hello's address
+	 * and franking data (null without a relay stamp), so an abusive name can be reported (§6.3).
+	 */
+	| { type: 'profile'; sender: string; name: string; address?: Address; franking?: FrankingRecord | null }
 	| { type: 'removed' }
 	/** Send `helloStep` now: a newcomer (or a recovery) needs my hello before my next message. */
 	| { type: 'hello-due' }
