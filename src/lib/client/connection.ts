@@ -81,7 +81,7 @@ export interface ConnectionOptions {
 	random?: () => number;
 }
 
-type Pending = { resolve(frame: OkFrame): void; reject(error: RelayError): void; timer: ReturnType<typeof setTimeout> };
+type Pending = { resolve(frame: OkFrame): void; reject(error: RelayError): void; timer: ReturnType<typeof setTimeout>; onOk?(frame: OkFrame): void };
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type Request = DistributiveOmit<ClientFrame, 'id'>;
 
@@ -174,8 +174,12 @@ export class Connection {
 		if (this.state === 'online') await this.request({ t: 'unsub', group }).catch(() => undefined);
 	}
 
-	/** Sends a request and resolves with the relay's `ok`, or rejects with a RelayError. */
-	request(frame: Request): Promise<OkFrame> {
+	/**
+	 * Sends a request and resolves with the relay's `ok`, or rejects with a RelayError. `onOk` runs
+	 * synchronously when the `ok` is read, before any later frame: a promise continuation may run
+	 * only after frames that arrived in the same chunk (a sub's entries and its `live`).
+	 */
+	request(frame: Request, onOk?: (frame: OkFrame) => void): Promise<OkFrame> {
 		const socket = this.socket;
 		if (!socket || socket.readyState !== 1 || !this.hello) {
 			return Promise.reject(new RelayError('CLIENT_OFFLINE', 'not connected to the relay'));
@@ -186,7 +190,7 @@ export class Connection {
 				this.pending.delete(id);
 				reject(new RelayError('CLIENT_TIMEOUT', `no reply to ${frame.t} in time`));
 			}, this.options.requestTimeoutMs ?? 15_000);
-			this.pending.set(id, { resolve, reject, timer });
+			this.pending.set(id, onOk ? { resolve, reject, timer, onOk } : { resolve, reject, timer });
 			socket.send(JSON.stringify({ ...frame, id }));
 		});
 	}
@@ -254,7 +258,10 @@ export class Connection {
 				if (!waiting) return;
 				this.pending.delete(frame.re);
 				clearTimeout(waiting.timer);
-				if (frame.t === 'ok') waiting.resolve(frame);
+				if (frame.t === 'ok') {
+					waiting.onOk?.(frame);
+					waiting.resolve(frame);
+				}
 				else waiting.reject(new RelayError(frame.code, frame.message, frame.head));
 				return;
 			}
@@ -306,8 +313,10 @@ export class Connection {
 	}
 
 	private async sendSub(sub: Subscription): Promise<void> {
-		const ok = await this.request({ t: 'sub', group: sub.group, as: sub.as, after: sub.cursor });
-		if (ok.head !== undefined) sub.onProgress?.({ head: ok.head, live: false });
+		// The backlog starts at once after the `ok`: announce it before its first entry is handled.
+		await this.request({ t: 'sub', group: sub.group, as: sub.as, after: sub.cursor }, (ok) => {
+			if (ok.head !== undefined) sub.onProgress?.({ head: ok.head, live: false });
+		});
 	}
 
 	/** A definitive refusal drops the key or subscription; a transport failure aborts the resume. */
