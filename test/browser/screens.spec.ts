@@ -82,3 +82,49 @@ test('every main screen passes an axe-core scan and is captured at phone and des
 	await checkScreen(locked.page, 'unlock');
 	await locked.context.close();
 });
+
+test('the moderation and listening screens pass an axe-core scan and are captured at phone and desktop size', async ({ browser }) => {
+	test.setTimeout(180_000);
+	const host = await newPerson(browser, 'Wes Hazel');
+	const group = await createGroup(host.page, 'Tuesday circle', { listenersMaySpeak: false });
+	const link = await createInvite(host.page, group);
+	const listenerLink = await createInvite(host.page, group, 'listener');
+	const member = await newPerson(browser, 'Xia Poplar');
+	await joinByLink(member, link);
+	const listener = await newPerson(browser, 'Yan Sorrel');
+	await joinByLink(listener, listenerLink);
+	await checkScreen(listener.page, 'listener');
+	await listener.page.getByRole('button', { name: 'Ask to speak' }).click();
+	await expect(listener.page.getByTestId('asked-to-speak')).toBeVisible({ timeout: 20_000 });
+	await checkScreen(listener.page, 'listener-asked');
+
+	await openChat(host.page, group);
+	await send(host.page, 'How is everyone doing this week?');
+	await openChat(member.page, group);
+	await send(member.page, 'Better than last week, honestly');
+	await expect(member.page.getByTestId('message').filter({ hasText: 'Better than last week' })).toHaveAttribute('data-status', 'sent', { timeout: 20_000 });
+	await member.page.getByTestId('message').filter({ hasText: 'Better than last week' }).getByRole('button', { name: 'Edit' }).click();
+	await member.page.getByLabel('Edit your message').fill('Better than last week, honestly. Thank you all.');
+	await member.page.getByRole('button', { name: 'Save' }).click();
+	await expect(host.page.getByText('Thank you all.')).toBeVisible({ timeout: 20_000 });
+
+	await listener.page.getByTestId('message').filter({ hasText: 'Thank you all.' }).getByRole('button', { name: 'Report' }).click();
+	await expect(listener.page.getByTestId('moderator-fingerprint')).toBeVisible({ timeout: 20_000 });
+	await listener.page.getByLabel(/Note/).fill('Just checking how reports look.');
+	await checkScreen(listener.page, 'report-form');
+	await listener.page.getByRole('button', { name: 'Send report' }).click();
+	await expect(listener.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
+
+	await host.page.goto(`/g/${group}/reports`);
+	await expect(host.page.getByTestId('reported-edit')).toHaveCount(1, { timeout: 20_000 });
+	await checkScreen(host.page, 'reports-edit');
+	await host.page.goto(`/g/${group}/people`);
+	await expect(host.page.getByTestId('asked-badge')).toBeVisible({ timeout: 20_000 });
+	await checkScreen(host.page, 'people-asked');
+
+	await host.page.getByTestId('member').filter({ hasText: 'Xia Poplar' }).getByRole('button', { name: 'Remove' }).click();
+	await host.page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+	await expect(member.page.getByTestId('removed-notice')).toBeVisible({ timeout: 20_000 });
+	await checkScreen(member.page, 'removed');
+	for (const p of [host, member, listener]) await p.context.close();
+});
