@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { defaults, removeDir, startClient, startRelay, texts, until, type Relay, type TestClient } from './harness.ts';
+import { defaults, startClient, startRelay, texts, until, type Relay, type TestClient, stopAll } from './harness.ts';
 
 let relay: Relay | null = null;
 const clients: TestClient[] = [];
 afterEach(async () => {
-	for (const c of clients.splice(0)) await c.client.stop();
-	if (relay) {
-		await relay.server.close();
-		await removeDir(relay.dir);
-		relay = null;
-	}
+	await stopAll(clients, relay);
+	relay = null;
 });
 
 async function pair() {

@@ -3,17 +3,13 @@
  * sends its hello at once, so the newcomer learns who is who before anyone writes.
  */
 import { afterEach, expect, test } from 'vitest';
-import { defaults, removeDir, startClient, startRelay, until, type Relay, type TestClient } from './harness.ts';
+import { defaults, startClient, startRelay, until, type Relay, type TestClient, stopAll } from './harness.ts';
 
 let relay: Relay | null = null;
 const clients: TestClient[] = [];
 afterEach(async () => {
-	for (const c of clients.splice(0)) await c.client.stop();
-	if (relay) {
-		await relay.server.close();
-		await removeDir(relay.dir);
-		relay = null;
-	}
+	await stopAll(clients, relay);
+	relay = null;
 });
 
 test('a newcomer learns the names of members who have not written yet, from the hellos they send when it joins', async () => {

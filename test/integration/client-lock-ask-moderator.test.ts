@@ -4,7 +4,7 @@
  * the device: real clients over the real relay.
  */
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { defaults, removeDir, startClient, startRelay, until, type Relay, type TestClient } from './harness.ts';
+import { defaults, startClient, startRelay, until, type Relay, type TestClient, stopAll } from './harness.ts';
 import { getJson, keys } from '../../src/lib/client/store.ts';
 import { REMOVED_NOTICE } from '../../src/lib/client/subscriptions.ts';
 import { moderatorFingerprint } from '../../src/lib/client/moderator.ts';
@@ -18,12 +18,8 @@ let relay: Relay | null = null;
 const clients: TestClient[] = [];
 afterEach(async () => {
 	vi.restoreAllMocks();
-	for (const c of clients.splice(0)) await c.client.stop();
-	if (relay) {
-		await relay.server.close();
-		await removeDir(relay.dir);
-		relay = null;
-	}
+	await stopAll(clients, relay);
+	relay = null;
 });
 
 async function pair(settings: Partial<typeof defaults> & { listenersMaySpeak?: boolean } = {}, role: 'member' | 'listener' = 'member') {

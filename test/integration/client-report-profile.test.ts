@@ -4,17 +4,13 @@
  * this member really announced that name.
  */
 import { afterEach, expect, test } from 'vitest';
-import { defaults, removeDir, startClient, startRelay, until, type Relay, type TestClient } from './harness.ts';
+import { defaults, startClient, startRelay, until, type Relay, type TestClient, stopAll } from './harness.ts';
 
 let relay: Relay | null = null;
 const clients: TestClient[] = [];
 afterEach(async () => {
-	for (const c of clients.splice(0)) await c.client.stop();
-	if (relay) {
-		await relay.server.close();
-		await removeDir(relay.dir);
-		relay = null;
-	}
+	await stopAll(clients, relay);
+	relay = null;
 });
 
 test('P8 verifiable reporting: an abusive display name is reportable from the members list and verifies', async () => {

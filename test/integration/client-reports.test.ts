@@ -3,18 +3,14 @@
  * message only while it is shown (review finding 14), between real clients over the real relay.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { defaults, removeDir, startClient, startRelay, until, type Relay, type TestClient } from './harness.ts';
+import { defaults, startClient, startRelay, until, type Relay, type TestClient, stopAll } from './harness.ts';
 import { keys } from '../../src/lib/client/store.ts';
 
 let relay: Relay | null = null;
 const clients: TestClient[] = [];
 afterEach(async () => {
-	for (const c of clients.splice(0)) await c.client.stop();
-	if (relay) {
-		await relay.server.close();
-		await removeDir(relay.dir);
-		relay = null;
-	}
+	await stopAll(clients, relay);
+	relay = null;
 });
 
 /** Ash is the admin (and so a report recipient); Bo and Cy are members. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { defaults, removeDir, startClient, startRelay, until, type Relay, type TestClient } from './harness.ts';
+import { defaults, startClient, startRelay, until, type Relay, type TestClient, stopAll } from './harness.ts';
 import { safetyNumber } from '../../src/lib/crypto/safety.ts';
 import { describeError } from '../../src/lib/client/errors.ts';
 import { toB64 } from '../../src/lib/protocol/bytes.ts';
@@ -7,12 +7,8 @@ import { toB64 } from '../../src/lib/protocol/bytes.ts';
 let relay: Relay | null = null;
 const clients: TestClient[] = [];
 afterEach(async () => {
-	for (const c of clients.splice(0)) await c.client.stop();
-	if (relay) {
-		await relay.server.close();
-		await removeDir(relay.dir);
-		relay = null;
-	}
+	await stopAll(clients, relay);
+	relay = null;
 });
 
 async function pair(config = {}) {

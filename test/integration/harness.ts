@@ -36,6 +36,15 @@ export async function removeDir(dir: string): Promise<void> {
 	await rm(dir, { recursive: true, force: true });
 }
 
+/** Test teardown: stops every client, then closes the relay and deletes its data folder. */
+export async function stopAll(clients: TestClient[], relay: Relay | null): Promise<void> {
+	for (const c of clients.splice(0)) await c.client.stop();
+	if (relay) {
+		await relay.server.close();
+		await removeDir(relay.dir);
+	}
+}
+
 export interface TestClient {
 	client: UnseenClient;
 	store: Store;

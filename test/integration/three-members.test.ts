@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { captureEntries, defaults, removeDir, startClient, startRelay, texts, until, type Relay, type TestClient } from './harness.ts';
+import { captureEntries, defaults, startClient, startRelay, texts, until, type Relay, type TestClient, stopAll } from './harness.ts';
 import { GroupSession } from '../../src/lib/protocol/session/session.ts';
 import { DeviceState } from '../../src/lib/protocol/session/device.ts';
 import { sodiumPrimitives } from '../../src/lib/crypto/primitives.ts';
@@ -13,12 +13,8 @@ import { fromB64 } from '../../src/lib/protocol/bytes.ts';
 let relay: Relay | null = null;
 const clients: TestClient[] = [];
 afterEach(async () => {
-	for (const c of clients.splice(0)) await c.client.stop();
-	if (relay) {
-		await relay.server.close();
-		await removeDir(relay.dir);
-		relay = null;
-	}
+	await stopAll(clients, relay);
+	relay = null;
 });
 
 async function three() {
