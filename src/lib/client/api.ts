@@ -4,6 +4,7 @@
  * Every view is plain data (b64 strings for keys), safe to put in Svelte $state.
  */
 import type { Role } from '../protocol/schema.ts';
+import type { WarningKind as SessionWarningKind } from '../protocol/session/types.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
@@ -87,15 +88,9 @@ export interface ChatMessage {
 	warning?: string;
 }
 
+/** The session's warnings plus the ones the client itself raises. */
 export type WarningKind =
-	| 'gap'
-	| 'late'
-	| 'replay'
-	| 'fork'
-	| 'unverified'
-	| 'bad-commitment'
-	| 'decrypt-failed'
-	| 'tampered-log'
+	| SessionWarningKind
 	| 'clock'
 	| 'unreadable-epoch'
 	/** The relay presents a deployment moderator key other than the pinned one (service-wide). */
