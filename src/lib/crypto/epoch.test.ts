@@ -1,21 +1,10 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { toB64 } from '../protocol/bytes.ts';
-import { isProtocolError, type ProtocolCode } from '../protocol/errors.ts';
 import { buildRemove, metaKeyOf } from '../protocol/group/build.ts';
-import { memberOf, newGroup, person } from '../protocol/group/testkit.ts';
+import { memberOf, newGroup, person, thrownCode as code } from '../protocol/group/testkit.ts';
 import { deriveEpochKeys, epochCommit, newEpochSecret, openEpochSecret, sealEpochKeys, wipeEpochKeys } from './epoch.ts';
 import { deriveIdentity, identityMember } from './identity.ts';
 import { ready, sodium } from './sodium.ts';
-
-function code(fn: () => unknown): ProtocolCode | 'none' {
-	try {
-		fn();
-	} catch (error) {
-		if (isProtocolError(error)) return error.code;
-		throw error;
-	}
-	return 'none';
-}
 
 const people = (n: number) => Array.from({ length: n }, (_, i) => deriveIdentity(new Uint8Array(32).fill(i + 1), new Uint8Array(32)));
 

@@ -1,20 +1,10 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { toB64, utf8 } from '../protocol/bytes.ts';
 import { labelled } from '../protocol/cjson.ts';
-import { isProtocolError, type ProtocolCode } from '../protocol/errors.ts';
 import { LABEL } from '../protocol/labels.ts';
 import { inviteFetchSignature, inviteKeys, inviteLink, newInvite, openInviteBody, parseInviteLink, sealInviteBody } from './invite.ts';
 import { ready, sodium } from './sodium.ts';
-
-function code(fn: () => unknown): ProtocolCode | 'none' {
-	try {
-		fn();
-	} catch (error) {
-		if (isProtocolError(error)) return error.code;
-		throw error;
-	}
-	return 'none';
-}
+import { thrownCode as code } from '../protocol/group/testkit.ts';
 
 const group = toB64(new Uint8Array(32).fill(3));
 const content = { name: 'Tuesday circle', description: 'A quiet place', inviter: { name: 'Sam' } };

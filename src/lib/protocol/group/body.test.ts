@@ -1,19 +1,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { isProtocolError, type ProtocolCode } from '../errors.ts';
 import { newEpochSecret } from '../../crypto/epoch.ts';
 import { decryptOpBody, encryptOpBody } from './body.ts';
 import { metaKeyOf } from './build.ts';
-import { loadSodium, newGroup, person } from './testkit.ts';
-
-function code(fn: () => unknown): ProtocolCode | 'none' {
-	try {
-		fn();
-	} catch (error) {
-		if (isProtocolError(error)) return error.code;
-		throw error;
-	}
-	return 'none';
-}
+import { loadSodium, newGroup, person, thrownCode as code } from './testkit.ts';
 
 beforeAll(loadSodium);
 

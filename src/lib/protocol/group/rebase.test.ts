@@ -1,21 +1,10 @@
 import { nodePrimitives } from '../../../../server/primitives.ts';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { isProtocolError, type ProtocolCode } from '../errors.ts';
 import { openEpochSecret } from '../../crypto/epoch.ts';
 import * as b from './build.ts';
 import { rebaseOp } from './rebase.ts';
 import { applyOp, replayLog } from './state.ts';
-import { context, loadSodium, memberOf, newGroup, person, T0, type Person } from './testkit.ts';
-
-function code(fn: () => unknown): ProtocolCode | 'none' {
-	try {
-		fn();
-	} catch (error) {
-		if (isProtocolError(error)) return error.code;
-		throw error;
-	}
-	return 'none';
-}
+import { context, loadSodium, memberOf, newGroup, person, T0, type Person, thrownCode as code } from './testkit.ts';
 
 // The relay's real implementation (node:crypto plus libsodium's pre-checks), not a copy of it.
 

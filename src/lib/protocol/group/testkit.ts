@@ -10,6 +10,7 @@ import { utf8 } from '../bytes.ts';
 import type { Member, Op, Role, Settings } from '../schema.ts';
 import { buildGenesis, type EpochBuild } from './build.ts';
 import { applyOp } from './state.ts';
+import { isProtocolError, type ProtocolCode } from '../errors.ts';
 import type { ApplyContext, GroupState } from './types.ts';
 
 export const T0 = 1_700_000_000_000;
@@ -65,4 +66,15 @@ export function newGroup(creator: Person, others: Member[] = [], settings: Parti
 		{ at: T0 }
 	);
 	return new TestLog(genesis);
+}
+
+/** The protocol error code `fn` throws, or 'none'; any other exception is rethrown. */
+export function thrownCode(fn: () => unknown): ProtocolCode | 'none' {
+	try {
+		fn();
+	} catch (error) {
+		if (isProtocolError(error)) return error.code;
+		throw error;
+	}
+	return 'none';
 }
