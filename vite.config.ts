@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { sveltekit } from '@sveltejs/kit/vite';
 import adapter from '@sveltejs/adapter-node';
 import { resolve } from 'node:path';
+import { devRelay } from './server/dev-relay.ts';
 
 // A deployment can ship its own crisis lines: UNSEEN_CRISIS_FILE=/path/crisis.json npm run build
 // (same shape as src/lib/config/crisis.json; checked when the app loads, never fetched at run time).
@@ -27,7 +28,8 @@ export default defineConfig({
 					'frame-ancestors': ['none']
 				}
 			}
-		})
+		}),
+		devRelay()
 	],
 	resolve: crisisFile ? { alias: [{ find: /^\.\/crisis\.json$/, replacement: resolve(crisisFile) }] } : {},
 	test: {
