@@ -214,6 +214,15 @@ export interface UnseenClientApi {
 	previewInvite(link: string): Promise<InvitePreview>;
 	joinWithInvite(link: string, pseudonym: string): Promise<string>;
 
+	/** One-to-one pairs (§3.3): a code with the public keys of a fresh pseudonym for a pair, to give to the other person. */
+	offerPair(): Promise<string>;
+	/** Creates a pair with the holder of `code`; returns the pair's id, which they need to accept it. */
+	createPair(code: string, pseudonym: string): Promise<string>;
+	/** Accepts the pair `group` that was created from my `code`. */
+	acceptPair(group: string, code: string, pseudonym: string): Promise<string>;
+	/** Either side ends a pair; afterwards neither can send, and its keys are wiped. */
+	endPair(group: string): Promise<void>;
+
 	send(group: string, message: { text: string; cw?: string; replyTo?: string }): Promise<void>;
 	retry(group: string, messageId: string): Promise<void>;
 	react(group: string, messageId: string, emoji: string): Promise<void>;

@@ -12,6 +12,7 @@ import { GroupHandle } from './group.ts';
 import { parseMessageId } from './history.ts';
 import { fetchInvite } from './invites.ts';
 import { createGroup, joinWithInvite } from './joining.ts';
+import { acceptPair, createPair, offerPair } from './pairs.ts';
 import { lockClient } from './lock.ts';
 import { ModeratorPin } from './moderator.ts';
 import { fetchReports, sendReport } from './reports.ts';
@@ -166,6 +167,22 @@ export class UnseenClient implements UnseenClientApi {
 
 	joinWithInvite(link: string, pseudonym: string): Promise<string> {
 		return joinWithInvite(this.#core, link, pseudonym);
+	}
+
+	offerPair(): Promise<string> {
+		return offerPair(this.#core);
+	}
+
+	createPair(code: string, pseudonym: string): Promise<string> {
+		return createPair(this.#core, code, pseudonym);
+	}
+
+	acceptPair(group: string, code: string, pseudonym: string): Promise<string> {
+		return acceptPair(this.#core, group, code, pseudonym);
+	}
+
+	async endPair(group: string): Promise<void> {
+		await act(this.#core, this.#core.group(group), () => ({ kind: 'end' }));
 	}
 
 	async send(group: string, message: { text: string; cw?: string; replyTo?: string }): Promise<void> {

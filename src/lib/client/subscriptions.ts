@@ -5,6 +5,7 @@
  * group the user left. A removal keeps nothing of the group on the device but a local notice.
  */
 import type { ClientCore } from './core.ts';
+import { RelayError } from './connection.ts';
 import type { GroupEvents, GroupHandle } from './group.ts';
 import { act } from './actions.ts';
 import { runDue } from './due.ts';
@@ -16,7 +17,8 @@ const BACKLOG_BATCH = 256;
 /** A partial backlog run is applied this long after its last entry, so waiters are not held up. */
 const BACKLOG_FLUSH_MS = 5;
 
-export async function attach(core: ClientCore, g: GroupHandle): Promise<void> {
+/** `refused`: called when the relay refuses the subscription for good (e.g. not a member). */
+export async function attach(core: ClientCore, g: GroupHandle, refused?: (error: RelayError) => void): Promise<void> {
 	core.groups.set(g.id, g);
 	if (g.session.data.removed) return;
 	if (!core.conn.hasKey(g.session.me)) await core.addKey(g);
@@ -53,9 +55,11 @@ export async function attach(core: ClientCore, g: GroupHandle): Promise<void> {
 				core.emit({ type: 'groups' });
 				if (live) void runDue(core, g);
 			},
-			onRefused: () => undefined
+			onRefused: (error) => refused?.(error)
 		})
-		.catch(() => undefined);
+		.catch((error: unknown) => {
+			if (error instanceof RelayError && !error.transient) refused?.(error);
+		});
 }
 
 function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], live: boolean): void {

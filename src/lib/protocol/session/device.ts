@@ -15,21 +15,26 @@ export interface DeviceData {
 	root: string;
 	/** Group id → identity nonce. */
 	groups: Record<string, string>;
+	/** Pair codes offered and not yet accepted: offered sign pk → identity nonce (§2.1). */
+	offers?: Record<string, string>;
 }
 
 const deviceSchema = v.strictObject({
 	v: v.literal(1),
 	root: key32,
-	groups: v.record(key32, key32)
+	groups: v.record(key32, key32),
+	offers: v.optional(v.record(key32, key32))
 });
 
 export class DeviceState {
 	#root: Uint8Array;
 	readonly groups: Record<string, string>;
+	readonly offers: Record<string, string>;
 
-	private constructor(root: Uint8Array, groups: Record<string, string>) {
+	private constructor(root: Uint8Array, groups: Record<string, string>, offers: Record<string, string> = {}) {
 		this.#root = root;
 		this.groups = groups;
+		this.offers = offers;
 	}
 
 	static create(): DeviceState {
@@ -40,7 +45,7 @@ export class DeviceState {
 	static fromJSON(value: unknown): DeviceState {
 		const parsed = v.safeParse(deviceSchema, value);
 		if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'device state is malformed');
-		return new DeviceState(fromB64(parsed.output.root), { ...parsed.output.groups });
+		return new DeviceState(fromB64(parsed.output.root), { ...parsed.output.groups }, { ...parsed.output.offers });
 	}
 
 	/** A fresh nonce for a new pseudonym (call `remember` once the group id is known). */
@@ -61,7 +66,9 @@ export class DeviceState {
 	}
 
 	toJSON(): DeviceData {
-		return { v: 1, root: toB64(this.#root), groups: { ...this.groups } };
+		const data: DeviceData = { v: 1, root: toB64(this.#root), groups: { ...this.groups } };
+		if (Object.keys(this.offers).length > 0) data.offers = { ...this.offers };
+		return data;
 	}
 
 	wipe(): void {

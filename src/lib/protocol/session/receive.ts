@@ -41,6 +41,9 @@ export interface Prepared {
 function placeCheck(ctx: ReceiveContext, item: RelayEntry, msg: Envelope): SessionEvent | null {
 	const log = ctx.data.log!;
 	const where = { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr, seq: item.seq };
+	if (log.ended) {
+		return warning('tampered-log', 'PROTOCOL_GROUP_ENDED', `A message from ${short(msg.sender)} arrived after the conversation ended. It was rejected: the relay may be replaying or holding back messages.`, item.ts, where);
+	}
 	if (msg.epoch !== log.epoch) {
 		return warning('tampered-log', 'PROTOCOL_STALE_EPOCH', `A message from ${short(msg.sender)} for key period ${msg.epoch} arrived while key period ${log.epoch} was current. It was rejected: the relay may be replaying or holding back messages.`, item.ts, where);
 	}

@@ -36,6 +36,27 @@ describe('P5 P6 a message is accepted only where the relay could have stored it 
 		}
 	});
 
+	test('P5 a message held back by the relay and delivered after a pair ended is rejected with a warning, and no key is left', () => {
+		const w = world(['sponsor', 'mentee'], { pair: true });
+		const [a, b] = w.sessions;
+		w.sync(b!);
+		const hello = nextStep(b!, { t: 'text', text: 'x' }, T0);
+		helloAcked(b!, 0);
+		const before = nextStep(b!, { t: 'text', text: 'before the end' }, T0);
+		const after = nextStep(b!, { t: 'text', text: 'held back past the end' }, T0);
+		if (hello.kind !== 'hello' || before.kind !== 'msg' || after.kind !== 'msg') throw new Error('unexpected steps');
+		w.append({ msg: hello.envelope });
+		w.append({ msg: before.envelope });
+		w.sync(a!);
+		w.append({ op: buildAction(a!, { kind: 'end' }, T0) });
+		w.append({ msg: after.envelope });
+		const events = w.sync(a!);
+		expect(texts(events)).toEqual([]);
+		expect(warns(events)).toEqual(['tampered-log:PROTOCOL_GROUP_ENDED']);
+		expect(a!.data.epochs).toEqual({});
+		expect(() => nextStep(a!, { t: 'text', text: 'after the end' }, T0)).toThrow(expect.objectContaining({ code: 'PROTOCOL_GROUP_ENDED' }));
+	});
+
 	test('P5 after a leave, a message sent before the rekey is rejected, and one from the leaver in the new epoch too', () => {
 		const w = world(['ash', 'bo', 'cy']);
 		const [a, b, c] = w.sessions;

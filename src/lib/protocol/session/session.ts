@@ -211,6 +211,8 @@ export class GroupSession {
 			}
 		}
 		if (op.kind === 'hide') events.push({ type: 'hidden', seq: op.target });
+		// A pair that has ended takes no more messages: every key of it goes now (§3.3).
+		if (op.kind === 'end') events.push(...closeEpochs(data, item.ts));
 		events.push(...this.readBody(op, next));
 		return events;
 	}
