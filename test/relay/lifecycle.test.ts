@@ -9,8 +9,8 @@ import { createInterface } from 'node:readline';
 import { describe, expect, test, vi } from 'vitest';
 import { ConfigError, configFromEnv, resolveConfig } from '../../server/config.ts';
 import { createGroup, sendMessage } from './fixtures/group.ts';
-import { rand } from './fixtures/ops.ts';
-import { startRelay, tempDir, TestClient } from './fixtures/relay.ts';
+import { message, mid, rand } from './fixtures/ops.ts';
+import { startRelay, tempDir, TestClient, type AnyFrame } from './fixtures/relay.ts';
 
 describe('configuration', () => {
 	test('unset variables take the documented defaults', () => {
@@ -69,33 +69,85 @@ describe('storage failures', () => {
 
 describe('npm start', () => {
 	// In a clean clone there is no build yet: start.ts runs `vite build` first, hence the time.
-	test('npm start serves the relay (building first when needed); SIGTERM closes LevelDB and exits 0 with the data kept', { timeout: 240_000 }, async () => {
+	test('npm start serves the relay (building first when needed); SIGTERM with appends in flight answers them, says goodbye (1001), closes LevelDB and exits 0 with every acknowledged entry kept', { timeout: 240_000 }, async () => {
 		const dataDir = tempDir();
+		const unlimited = '1000000/1000000';
 		const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'server', 'start.ts')], {
-			env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir },
+			env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, RATE_KEY: unlimited, RATE_CONNECTION: unlimited },
 			stdio: ['ignore', 'pipe', 'inherit']
 		});
+		const stdout: string[] = [];
 		const lines = createInterface({ input: child.stdout! });
-		let port = 0;
-		for await (const line of lines) {
-			const match = /listening on port (\d+)/.exec(line);
-			if (match) {
-				port = Number(match[1]);
-				break;
+		const listening = new Promise<number>((resolve) => {
+			lines.on('line', (line) => {
+				stdout.push(line);
+				const match = /listening on port (\d+)/.exec(line);
+				if (match) resolve(Number(match[1]));
+			});
+		});
+		const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+		const port = await listening;
+		const url = `ws://127.0.0.1:${port}/relay`;
+		const writer = await TestClient.connect(url);
+		const g = await createGroup(writer);
+		// A second member's device, idle on a live subscription: it must be told the relay is going away.
+		const watcher = await TestClient.connect(url);
+		await watcher.auth(g.admin);
+		await watcher.request({ t: 'sub', group: g.group, as: g.admin.sign, after: 0 });
+		await watcher.waitFor((f) => f.t === 'live');
+
+		// Keep 20 appends in flight until the writer's socket closes; SIGTERM once 200 are
+		// acknowledged, so that the relay stops with appends received, queued or being written.
+		const acked = new Map<number, string>();
+		const afterSignal: AnyFrame[] = [];
+		let signalled = false;
+		let inFlightAtSignal = 0;
+		let inFlight = 0;
+		let sent = 0;
+		let socketGone = false;
+		void writer.closed().then(() => (socketGone = true));
+		const pump = async () => {
+			while (!socketGone) {
+				const msg = message(g.group, g.admin.sign, 0, sent++);
+				inFlight++;
+				const reply = await Promise.race([writer.request({ t: 'append', group: g.group, mid: mid(), entry: { msg } }, 5000).catch(() => null), writer.closed().then(() => null)]);
+				inFlight--;
+				if (reply && signalled) afterSignal.push(reply);
+				if (reply?.t === 'ok') acked.set(reply.seq, msg.c);
+				if (acked.size >= 200 && !signalled) {
+					signalled = true;
+					inFlightAtSignal = inFlight;
+					child.kill('SIGTERM');
+				}
 			}
+		};
+		await Promise.all(Array.from({ length: 20 }, pump));
+		const [code, signal] = await exited;
+		expect({ code, signal }).toEqual({ code: 0, signal: null });
+		expect(inFlightAtSignal).toBeGreaterThan(0);
+		// Appends caught by the shutdown are either stored and acknowledged or refused as such;
+		// none fails because LevelDB was closed under it.
+		for (const reply of afterSignal) {
+			if (reply.t !== 'ok') expect(reply.code).toBe('RELAY_SHUTTING_DOWN');
 		}
-		const client = await TestClient.connect(`ws://127.0.0.1:${port}/relay`);
-		const g = await createGroup(client);
-		const ack = await sendMessage(client, g, g.admin, 0);
-		child.kill('SIGTERM');
-		const [code] = (await once(child, 'exit')) as [number];
-		expect(code).toBe(0);
+		// Both devices were told "going away" (1001), not cut off (1006).
+		expect(await writer.closed()).toBe(1001);
+		expect(await watcher.closed()).toBe(1001);
+		// The live subscriber got every acknowledged entry before the goodbye.
+		const seen = new Set(watcher.entries(g.group).map((e) => e.seq));
+		for (const seq of acked.keys()) expect(seen.has(seq)).toBe(true);
+		// Logged only once LevelDB has closed.
+		expect(stdout.some((line) => /^unseen: stopped after \d+ frames$/.test(line))).toBe(true);
+
 		const relay = await startRelay({ dataDir });
 		const reader = await TestClient.connect(relay.wsUrl);
 		await reader.auth(g.admin);
 		await reader.request({ t: 'sub', group: g.group, as: g.admin.sign, after: 0 });
 		await reader.waitFor((f) => f.t === 'live');
-		expect(reader.entries().map((e) => e.seq)).toEqual([1, ack.seq]);
+		const stored = new Map(reader.entries(g.group).map((e) => [e.seq, e.entry.msg?.c]));
+		for (const [seq, c] of acked) expect(stored.get(seq)).toBe(c);
+		// Consecutive from the genesis: nothing half-written, no hole.
+		expect([...stored.keys()]).toEqual(Array.from({ length: stored.size }, (_, i) => i + 1));
 		reader.close();
 		await relay.stop();
 		rmSync(dataDir, { recursive: true, force: true });
