@@ -15,14 +15,16 @@ const root = join(import.meta.dirname, '..', '..');
 test('the dev server answers on /relay with the real relay, over DATA_DIR', { timeout: 60_000 }, async () => {
 	const dataDir = tempDir();
 	const env: Record<string, string | undefined> = { ...process.env, DATA_DIR: dataDir };
-	for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'TEST' || name === 'NODE_ENV') delete env[name];
+	for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'TEST' || name === 'NODE_ENV' || name === 'FORCE_COLOR') delete env[name];
+	env.NO_COLOR = '1'; // Vite prints the port in bold when colours are forced (CI sets FORCE_COLOR)
 	const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
 	const child = spawn(process.execPath, [vite, 'dev', '--host', '127.0.0.1', '--port', '0', '--clearScreen', 'false'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
 	let g: Awaited<ReturnType<typeof createGroup>>;
 	try {
 		let relayLine = false;
 		let url = '';
-		for await (const line of createInterface({ input: child.stdout! })) {
+		for await (const raw of createInterface({ input: child.stdout! })) {
+			const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
 			if (line.includes('unseen: dev relay at /relay')) relayLine = true;
 			const found = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(line);
 			if (found) url = `ws://127.0.0.1:${found[1]}/relay`;
