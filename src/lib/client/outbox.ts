@@ -148,9 +148,13 @@ async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFra
 	await g.save();
 }
 
+/**
+ * The relay refused for good (or the step could not be built). The built step is kept: a retry
+ * sends the same envelope, under the same counter, so that receivers see no gap for a counter
+ * that was used up by a refused attempt (P6); a retry the relay finds stale is rebuilt as usual.
+ */
 async function fail(g: GroupHandle, item: OutboxItem, error: unknown): Promise<SendResult> {
 	item.status = 'failed';
-	item.step = undefined;
 	item.error = error instanceof RelayError || isProtocolError(error) ? error.code : 'CLIENT_ERROR';
 	await g.saveOutbox(item);
 	if (item.content.t === 'text') g.history.setStatus(item.id, 'failed');

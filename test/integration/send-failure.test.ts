@@ -1,0 +1,49 @@
+/**
+ * A message the relay refuses for good is shown as failed and kept; "Try again" sends it once
+ * it can go, and the other member receives it exactly once (issue 4: sending / sent / failed
+ * and retry). The refusal is played by the proxy in front of the real relay.
+ */
+import { afterEach, expect, test } from 'vitest';
+import { makeGroup, startWorld, type World } from '../tamper/setup.ts';
+import type { Frame } from '../tamper/proxy.ts';
+import { texts, until } from './harness.ts';
+
+let world: World | null = null;
+afterEach(async () => {
+	await world?.close();
+	world = null;
+});
+
+test('a refused message shows as failed, survives, and a retry delivers it exactly once', async () => {
+	world = await startWorld(['ash', 'bo']);
+	const id = await makeGroup(world, 'ash', ['bo']);
+	const { ash, bo } = world.clients as Record<'ash' | 'bo', (typeof world.clients)[string]>;
+	await ash!.client.send(id, { text: 'first, to say hello' });
+	await until(() => texts(bo!, id).includes('first, to say hello'));
+
+	// The relay answers the next message append with a final refusal (not a transient one).
+	let refuse = true;
+	world.proxy.onUp('ash', (frame: Frame, link) => {
+		const entry = frame.entry as { msg?: unknown } | undefined;
+		if (refuse && frame.t === 'append' && entry?.msg) {
+			refuse = false;
+			link.toClient({ t: 'err', re: frame.id as string, code: 'RELAY_BAD_FRAME', message: 'refused by the test' });
+			return [];
+		}
+		return [frame];
+	});
+	await ash!.client.send(id, { text: 'this one is refused once' });
+	const mine = () => ash!.client.messages(id).find((m) => m.text === 'this one is refused once');
+	await until(() => mine()?.status === 'failed', 10_000, 'failed status');
+	expect(texts(bo!, id)).not.toContain('this one is refused once');
+
+	await ash!.client.retry(id, mine()!.id);
+	await until(() => mine()?.status === 'sent', 10_000, 'sent after retry');
+	await until(() => texts(bo!, id).includes('this one is refused once'));
+	// Give a duplicate time to show up if there were one.
+	await ash!.client.send(id, { text: 'and the next one' });
+	await until(() => texts(bo!, id).includes('and the next one'));
+	expect(texts(bo!, id).filter((t) => t === 'this one is refused once')).toHaveLength(1);
+	expect(ash!.client.messages(id).filter((m) => m.text === 'this one is refused once')).toHaveLength(1);
+	expect(bo!.client.warnings(id)).toEqual([]);
+});
