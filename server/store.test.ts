@@ -5,8 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { Level } from 'level';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
+import { GroupCommit } from './group-commit.ts';
 import { StorageError, type AppendRecord, type RelayStore } from './store.ts';
 import { LevelStore } from './store-level.ts';
 
@@ -102,5 +104,83 @@ describe.each(backends)('RelayStore contract: $name', (backend) => {
 		expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
 		expect(await store.putReport('other', { ts: 1, sealed })).toBe(1);
 		expect((await store.listReports('g', 7, 100)).map((r) => r.seq)).toEqual([8, 9, 10]);
+	});
+});
+
+describe('LevelStore durability: fsync before the ack (P11)', () => {
+	let dir: string;
+	let store: LevelStore;
+	beforeEach(async () => {
+		dir = mkdtempSync(join(tmpdir(), 'unseen-store-'));
+		store = new LevelStore(dir);
+		await store.open();
+	});
+	afterEach(async () => {
+		vi.restoreAllMocks();
+		await store.close().catch(() => undefined);
+		rmSync(dir, { recursive: true, force: true });
+	});
+
+	/**
+	 * Every write LevelDB is asked for, with the options it was written with and whether it has
+	 * finished. A kill -9 test cannot tell `sync: true` from `sync: false` (the OS still has the
+	 * page cache), so this looks at what is asked of LevelDB: without `sync`, a power cut loses
+	 * acknowledged entries.
+	 */
+	function recordWrites() {
+		const writes: { values: unknown[]; options: { sync?: boolean } | undefined; done: boolean }[] = [];
+		const real = Level.prototype.batch;
+		vi.spyOn(Level.prototype, 'batch').mockImplementation(function (this: Level, ...args: unknown[]) {
+			if (args.length === 0) {
+				// Chained form: record at write() time, with write()'s options.
+				const chained = (real as () => { put: (...a: unknown[]) => unknown; write: (o?: object) => Promise<void> }).call(this);
+				const values: unknown[] = [];
+				const put = chained.put.bind(chained);
+				chained.put = (...a: unknown[]) => (values.push(a[1]), put(...a));
+				const write = chained.write.bind(chained);
+				chained.write = (options?: object) => {
+					const w = { values, options, done: false };
+					writes.push(w);
+					return write(options).then(() => void (w.done = true));
+				};
+				return chained;
+			}
+			const [ops, options] = args as [{ value?: unknown }[], { sync?: boolean } | undefined];
+			const w = { values: ops.map((op) => op.value), options, done: false };
+			writes.push(w);
+			return (real as (...a: unknown[]) => Promise<void>).apply(this, args).then(() => void (w.done = true));
+		} as never);
+		return writes;
+	}
+
+	test('every append batch is written with sync: true and has finished before its ack', async () => {
+		const writes = recordWrites();
+		const writer = new GroupCommit(store);
+		const acked: Promise<unknown>[] = [];
+		const records = new Set<unknown>();
+		// What was true of the write holding each entry at the moment its ack was called back.
+		const put = (a: AppendRecord) =>
+			records.add(a.record) &&
+			acked.push(
+				new Promise((resolve, reject) =>
+					writer.write(a, (error) => {
+						if (error) return reject(error);
+						const holding = writes.filter((w) => w.values.includes(a.record));
+						resolve({ seq: a.record.seq, writes: holding.length, sync: holding[0]?.options?.sync, done: holding[0]?.done });
+					})
+				)
+			);
+		put(append('g', 1, 'op', 1, true));
+		for (let seq = 2; seq <= 5; seq++) put(append('g', seq, 'msg'));
+		await Promise.all(acked);
+		// Appends arriving while a batch is being written go in a later one.
+		for (let seq = 6; seq <= 40; seq++) {
+			put(append('g', seq, 'msg'));
+			if (seq % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
+		}
+		const seen = await Promise.all(acked);
+		expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => ({ seq: i + 1, writes: 1, sync: true, done: true })));
+		expect(writes.filter((w) => w.values.some((v) => records.has(v))).length).toBeGreaterThan(2);
+		expect((await store.range('g', 0, 100)).map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
 	});
 });
