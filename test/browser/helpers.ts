@@ -2,7 +2,7 @@
  * Shared steps for the browser tests: each "person" is a fresh browser context (its own
  * IndexedDB), driving the real app served by the real relay (playwright.config.ts webServer).
  */
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page, type Request } from '@playwright/test';
 
 export const BASE_URL = `http://localhost:${process.env.E2E_PORT ?? 4321}`;
 
@@ -12,9 +12,10 @@ export interface Person {
 	name: string;
 }
 
-/** A new person in a new context; every request it makes is recorded in `requests`. */
-export async function newPerson(browser: Browser, name: string, options: { passphrase?: string } = {}): Promise<Person> {
+/** A new person in a new context, onboarded; `onRequest` sees every request from the first page load on. */
+export async function newPerson(browser: Browser, name: string, options: { passphrase?: string; onRequest?: (request: Request) => void } = {}): Promise<Person> {
 	const context = await browser.newContext({ baseURL: BASE_URL });
+	if (options.onRequest) context.on('request', options.onRequest);
 	const page = await context.newPage();
 	await onboard(page, name, options.passphrase);
 	return { context, page, name };

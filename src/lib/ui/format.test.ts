@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { dayLabel, retentionLabel, sameDay } from './format.ts';
+import { backupFileName, dayLabel, retentionLabel, sameDay } from './format.ts';
 
 const noon = new Date(2026, 10, 20, 12, 0).getTime();
 const hour = 3_600_000;
@@ -34,5 +34,11 @@ describe('chat time labels', () => {
 		[7200, 'Disappear after 2 hours']
 	])('a retention of %i seconds reads "%s"', (seconds, label) => {
 		expect(retentionLabel(seconds)).toBe(label);
+	});
+});
+
+describe('backup file name', () => {
+	test('names the file by local date only, without the app name or a telling extension', () => {
+		expect(backupFileName(new Date(2026, 0, 5, 23, 59))).toBe('backup-2026-01-05.dat');
 	});
 });

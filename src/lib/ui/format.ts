@@ -25,6 +25,15 @@ export function sameDay(a: number, b: number): boolean {
 	return startOfDay(a) === startOfDay(b);
 }
 
+/**
+ * The name a backup downloads under: backup-YYYY-MM-DD.dat in local time. Neutral on purpose:
+ * a Downloads folder is seen by whoever holds the device, and must not say which app made it.
+ */
+export function backupFileName(now: Date): string {
+	const pad = (n: number) => String(n).padStart(2, '0');
+	return `backup-${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}.dat`;
+}
+
 /** A retention in seconds as words: 0 is "Kept until deleted". */
 export function retentionLabel(seconds: number): string {
 	if (seconds === 0) return 'Kept until deleted';
