@@ -1,22 +1,28 @@
 /**
  * Known-answer vectors for the GROUP-LOG constructions (docs/PROTOCOL.md §2 identities and
- * safety numbers, §3 group log, §4.1-§4.2 epoch delivery and derivation, §7 invites), from fixed
- * inputs and explicit nonces. Sealed boxes (crypto_box_seal) are randomised by design: they are
- * stored as produced and checked in the open direction.
+ * safety numbers, §3 group log: one op of every kind, §4.1-§4.2 epoch delivery and derivation,
+ * §7 invites) and for relay login (§9.3), from fixed inputs and explicit nonces. Sealed boxes
+ * (crypto_box_seal) are randomised by design: they are stored as produced and checked in the
+ * open direction. Regenerating reuses a stored box whenever it still opens to exactly what is
+ * being sealed (see `reuseStoredSeals`), so an unchanged protocol rewrites identical files.
  *
  * Regenerate (only when the protocol changes on purpose):
  *   node test/vectors/grouplog-vectors.ts
- * src/lib/protocol/group/vectors.test.ts recomputes every value and compares.
+ * src/lib/protocol/group/vectors.test.ts recomputes every value of identity, group, epoch,
+ * invite and safety and compares; test/vectors/relay-auth.test.ts checks relay-auth.json against
+ * the client's login code and the relay's check.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deriveEpochKeys, epochCommit, sealEpochKeys } from '../../src/lib/crypto/epoch.ts';
-import { deriveIdentity, identityMember } from '../../src/lib/crypto/identity.ts';
+import { deriveIdentity, identityMember, type Identity } from '../../src/lib/crypto/identity.ts';
 import { inviteFetchSignature, inviteKeys, inviteLink, sealInviteBody } from '../../src/lib/crypto/invite.ts';
 import { sodiumPrimitives } from '../../src/lib/crypto/primitives.ts';
 import { safetyNumber } from '../../src/lib/crypto/safety.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
-import { toB64 } from '../../src/lib/protocol/bytes.ts';
+import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
+import { fromB64, toB64 } from '../../src/lib/protocol/bytes.ts';
+import { labelled } from '../../src/lib/protocol/cjson.ts';
+import { LABEL } from '../../src/lib/protocol/labels.ts';
 import * as b from '../../src/lib/protocol/group/build.ts';
 import { applyOp, opHashB64, opSigningBytes } from '../../src/lib/protocol/group/state.ts';
 import type { Op } from '../../src/lib/protocol/schema.ts';
@@ -30,13 +36,92 @@ export const GROUP_INPUTS = {
 	genesis: { name: 'Tuesday circle', description: 'A quiet place', profile: { name: 'Sam' } },
 	invite: { name: 'Tuesday circle', description: 'A quiet place', inviter: { name: 'Sam' } },
 	join: { profile: { name: 'River' } },
-	origin: 'https://unseen.example'
+	origin: 'https://unseen.example',
+	/** The `settings` op: new clear settings and the new name and description in its body. */
+	newSettings: { retention: 86400, rotate: 2592000, invite: 'members', listeners: true, listenersMaySpeak: false, pair: false },
+	settingsBody: { name: 'Tuesday evening circle', description: 'Still a quiet place' },
+	hide: { reason: 'shared someone else’s details' },
+	/** A pair's genesis: the settings `buildPair` writes, and its body. */
+	pairSettings: { retention: 0, rotate: 0, invite: 'admins', listeners: false, listenersMaySpeak: false, pair: true },
+	pairGenesis: { name: '', description: '', profile: { name: 'Sam' } }
 } as const;
 
 /** Person n: root = fill(n), nonce = fill(n + 0x80). */
 export const personOf = (n: number) => deriveIdentity(fill(n), fill(n + 0x80));
 
-export async function groupLogVectors(): Promise<Record<string, unknown>> {
+/** Every `{ to, box }` sealed key found anywhere in `value` (a previously written vector file). */
+export function storedSeals(value: unknown): string[] {
+	if (Array.isArray(value)) return value.flatMap(storedSeals);
+	if (value === null || typeof value !== 'object') return [];
+	const o = value as Record<string, unknown>;
+	if (typeof o.to === 'string' && typeof o.box === 'string') return [o.box];
+	return Object.values(o).flatMap(storedSeals);
+}
+
+/**
+ * crypto_box_seal draws a fresh ephemeral key per box, so a sealed epoch key cannot be
+ * recomputed. So that regenerating rewrites only what the code changed, libsodium's
+ * crypto_box_seal is wrapped while `run` executes: sealing `message` to a recipient in
+ * `recipients` returns a box from `stored` (each at most once) when that box opens, under the
+ * recipient's key, to exactly `message`; it is then an output the real code could have produced.
+ * Anything else is sealed afresh. The real code calls crypto_box_seal as usual throughout.
+ */
+export function reuseStoredSeals<T>(stored: readonly string[], recipients: readonly Identity[], run: () => T): T {
+	const na = sodium();
+	const original = na.crypto_box_seal;
+	const pool = stored.map((box) => fromB64(box));
+	const secretKeys = new Map(recipients.map((r) => [toB64(r.boxPk), r.boxSk]));
+	const opensTo = (box: Uint8Array, pk: Uint8Array, sk: Uint8Array, message: Uint8Array) => {
+		try {
+			const opened = na.crypto_box_seal_open(box, pk, sk);
+			return opened.length === message.length && na.memcmp(opened, message);
+		} catch {
+			return false;
+		}
+	};
+	na.crypto_box_seal = ((message: Uint8Array, publicKey: Uint8Array) => {
+		const sk = secretKeys.get(toB64(publicKey));
+		const i = sk ? pool.findIndex((box) => opensTo(box, publicKey, sk, message)) : -1;
+		return i >= 0 ? pool.splice(i, 1)[0]! : original(message, publicKey);
+	}) as typeof na.crypto_box_seal;
+	try {
+		return run();
+	} finally {
+		na.crypto_box_seal = original;
+	}
+}
+
+type Entry = { now: number; op: Op; hash: string; signingBytes: string; secret?: string; bodyNonce?: string; content?: unknown; inviteSecret?: string };
+type Extra = { secret?: Uint8Array; bodyNonce?: Uint8Array; content?: unknown; inviteSecret?: Uint8Array };
+
+/** Applies each op as the relay would (ctx.now = `now`) and records it with what a checker needs. */
+class VectorLog {
+	entries: Entry[] = [];
+	state: GroupState | null = null;
+	private readonly primitives = sodiumPrimitives();
+	push(op: Op, now: number, extra: Extra = {}): GroupState {
+		this.state = applyOp(this.state, op, { now, primitives: this.primitives });
+		this.entries.push({
+			now,
+			op,
+			hash: opHashB64(op, this.primitives),
+			signingBytes: toB64(opSigningBytes(op)),
+			secret: extra.secret && toB64(extra.secret),
+			bodyNonce: extra.bodyNonce && toB64(extra.bodyNonce),
+			content: extra.content,
+			inviteSecret: extra.inviteSecret && toB64(extra.inviteSecret)
+		});
+		return this.state;
+	}
+}
+
+/** Previously written files (for `reuseStoredSeals`); empty when generating from scratch. */
+export interface PreviousVectors {
+	group?: unknown;
+	epoch?: unknown;
+}
+
+export async function groupLogVectors(previous: PreviousVectors = {}): Promise<Record<string, unknown>> {
 	await ready();
 	const primitives = sodiumPrimitives();
 
@@ -45,22 +130,52 @@ export async function groupLogVectors(): Promise<Record<string, unknown>> {
 		return { root: toB64(fill(n)), nonce: toB64(fill(n + 0x80)), signPk: toB64(id.signPk), signSk: toB64(id.signSk), boxPk: toB64(id.boxPk), boxSk: toB64(id.boxSk) };
 	});
 
-	const [sam, alex, river] = [1, 2, 3].map(personOf) as [ReturnType<typeof personOf>, ReturnType<typeof personOf>, ReturnType<typeof personOf>];
-	// Group log: genesis (sam admin, alex member) → invite → join (river) → remove alex → role.
-	const entries: { now: number; op: Op; hash: string; signingBytes: string; secret?: string; bodyNonce?: string }[] = [];
-	let state: GroupState | null = null;
-	const push = (op: Op, now: number, extra: { secret?: Uint8Array; bodyNonce?: Uint8Array } = {}) => {
-		state = applyOp(state, op, { now, primitives });
-		entries.push({ now, op, hash: opHashB64(op, primitives), signingBytes: toB64(opSigningBytes(op)), secret: extra.secret && toB64(extra.secret), bodyNonce: extra.bodyNonce && toB64(extra.bodyNonce) });
-	};
-	const genesis = b.buildGenesis(sam, { settings: GROUP_INPUTS.settings, others: [identityMember(alex, 'member')], content: GROUP_INPUTS.genesis, genesisNonce: fill(0x6e) }, { at: T, secret: fill(0xe0), nonce: fill(0xb0, 24) });
-	push(genesis.op, T, { secret: fill(0xe0), bodyNonce: fill(0xb0, 24) });
+	const [sam, alex, river, jo] = [1, 2, 3, 4].map(personOf) as [Identity, Identity, Identity, Identity];
+	const people = [sam, alex, river, jo];
 	const inviteSecret = fill(0x1a);
-	push(b.buildInvite(state!, sam, { secret: inviteSecret, expires: T + 86_400_000, maxUses: 5, role: 'member', content: GROUP_INPUTS.invite }, { at: T + 1000, nonce: fill(0xb1, 24) }), T + 1000, { bodyNonce: fill(0xb1, 24) });
-	push(b.buildJoin(state!, river, inviteSecret, GROUP_INPUTS.join, { at: T + 2000, secret: fill(0xe1), nonce: fill(0xb2, 24) }).op, T + 2000, { secret: fill(0xe1), bodyNonce: fill(0xb2, 24) });
-	push(b.buildRemove(state!, sam, toB64(alex.signPk), { at: T + 3000, secret: fill(0xe2) }).op, T + 3000, { secret: fill(0xe2) });
-	push(b.buildRole(state!, sam, toB64(river.signPk), 'moderator', { at: T + 4000 }), T + 4000);
-	const group = { description: 'people: identity n = deriveIdentity(fill(n), fill(n + 0x80)); sam = 1, alex = 2, river = 3', inputs: GROUP_INPUTS, entries, state };
+	const group = reuseStoredSeals(storedSeals(previous.group), people, () => {
+		// Group log, one op of every kind but `end`: genesis (sam admin, alex member) → invite →
+		// join (river) → remove alex → role (river moderator) → settings → hide → revoke →
+		// add (jo listener) → ask (jo) → leave (river) → rekey.
+		const log = new VectorLog();
+		let s: GroupState;
+		const genesis = b.buildGenesis(sam, { settings: GROUP_INPUTS.settings, others: [identityMember(alex, 'member')], content: GROUP_INPUTS.genesis, genesisNonce: fill(0x6e) }, { at: T, secret: fill(0xe0), nonce: fill(0xb0, 24) });
+		s = log.push(genesis.op, T, { secret: fill(0xe0), bodyNonce: fill(0xb0, 24), content: GROUP_INPUTS.genesis });
+		const invite = b.buildInvite(s, sam, { secret: inviteSecret, expires: T + 86_400_000, maxUses: 5, role: 'member', content: GROUP_INPUTS.invite }, { at: T + 1000, nonce: fill(0xb1, 24) });
+		s = log.push(invite, T + 1000, { bodyNonce: fill(0xb1, 24), content: GROUP_INPUTS.invite, inviteSecret });
+		s = log.push(b.buildJoin(s, river, inviteSecret, GROUP_INPUTS.join, { at: T + 2000, secret: fill(0xe1), nonce: fill(0xb2, 24) }).op, T + 2000, { secret: fill(0xe1), bodyNonce: fill(0xb2, 24), content: GROUP_INPUTS.join });
+		s = log.push(b.buildRemove(s, sam, toB64(alex.signPk), { at: T + 3000, secret: fill(0xe2) }).op, T + 3000, { secret: fill(0xe2) });
+		s = log.push(b.buildRole(s, sam, toB64(river.signPk), 'moderator', { at: T + 4000 }), T + 4000);
+		// Settings and hide bodies are sealed under the current epoch's (2) meta key.
+		const metaKey2 = b.metaKeyOf(fill(0xe2), s.group);
+		s = log.push(b.buildSettings(s, sam, GROUP_INPUTS.newSettings, GROUP_INPUTS.settingsBody, metaKey2, { at: T + 5000, nonce: fill(0xb3, 24) }), T + 5000, { bodyNonce: fill(0xb3, 24), content: GROUP_INPUTS.settingsBody });
+		s = log.push(b.buildHide(s, river, 7, { text: GROUP_INPUTS.hide.reason, metaKey: metaKey2 }, { at: T + 6000, nonce: fill(0xb4, 24) }), T + 6000, { bodyNonce: fill(0xb4, 24), content: GROUP_INPUTS.hide });
+		s = log.push(b.buildRevoke(s, sam, invite.invite.key, { at: T + 7000 }), T + 7000);
+		s = log.push(b.buildAdd(s, sam, identityMember(jo, 'listener'), { at: T + 8000, secret: fill(0xe3) }).op, T + 8000, { secret: fill(0xe3) });
+		s = log.push(b.buildAsk(s, jo, { at: T + 9000 }), T + 9000);
+		s = log.push(b.buildLeave(s, river, { at: T + 10_000 }), T + 10_000);
+		log.push(b.buildRekey(s, sam, { at: T + 11_000, secret: fill(0xe4) }).op, T + 11_000, { secret: fill(0xe4) });
+
+		// A one-to-one pair (the only place `end` is allowed): genesis (sam, alex) → end (alex).
+		const pairLog = new VectorLog();
+		// buildGenesis with buildPair's settings: buildPair takes no fixed genesis nonce.
+		const pair = b.buildGenesis(sam, { settings: GROUP_INPUTS.pairSettings, others: [identityMember(alex, 'member')], content: GROUP_INPUTS.pairGenesis, genesisNonce: fill(0x70) }, { at: T, secret: fill(0xf0), nonce: fill(0xb5, 24) });
+		const p = pairLog.push(pair.op, T, { secret: fill(0xf0), bodyNonce: fill(0xb5, 24), content: GROUP_INPUTS.pairGenesis });
+		pairLog.push(b.buildEnd(p, alex, { at: T + 1000 }), T + 1000);
+
+		return {
+			description:
+				'people: identity n = deriveIdentity(fill(n), fill(n + 0x80)); sam = 1, alex = 2, river = 3, jo = 4. Each entry: the op, ' +
+				'the relay time it was applied at (now), its op hash and signing bytes, the epoch secret it starts (secret), the AEAD nonce ' +
+				'and plaintext of its body (bodyNonce, content) and an invite op\'s secret (inviteSecret). Bodies: genesis and join under the ' +
+				'meta key of the epoch they start, settings and hide under the current epoch\'s (the last secret before them), invite under ' +
+				'the invite\'s own key. `state` is the state after every entry; `pair` is a second log (a pair, ended).',
+			inputs: GROUP_INPUTS,
+			entries: log.entries,
+			state: log.state,
+			pair: { entries: pairLog.entries, state: pairLog.state }
+		};
+	});
 
 	const g = toB64(fill(0x47));
 	const members = [sam, alex].map((id) => identityMember(id, 'member'));
@@ -70,7 +185,10 @@ export async function groupLogVectors(): Promise<Record<string, unknown>> {
 		const keys = deriveEpochKeys(fill(secretByte), groupId === '' ? new Uint8Array(0) : fill(0x47), members.map((m) => m.sign));
 		return { epoch, group: groupId, secret: toB64(secret), commit: toB64(epochCommit(epoch, groupId, secret)), keys: fields.keys, metaKey: toB64(keys.metaKey), chains: Object.fromEntries([...keys.chains].map(([k, v]) => [k, toB64(v)])) };
 	};
-	const epoch = { description: 'recipients: identity 1 and 2 of identity.json; keys[].box opens with their box keys', cases: [epochCase(0, '', 0xe0), epochCase(3, g, 0xe3)] };
+	const epoch = reuseStoredSeals(storedSeals(previous.epoch), people, () => ({
+		description: 'recipients: identity 1 and 2 of identity.json; keys[].box opens with their box keys',
+		cases: [epochCase(0, '', 0xe0), epochCase(3, g, 0xe3)]
+	}));
 
 	const ik = inviteKeys(inviteSecret, g);
 	const challenge = toB64(fill(0xc4));
@@ -87,16 +205,50 @@ export async function groupLogVectors(): Promise<Record<string, unknown>> {
 		fetchSig: inviteFetchSignature(ik, challenge, g)
 	};
 
-	const safety = [
-		{ group: g, a: toB64(sam.signPk), b: toB64(alex.signPk) },
-		{ group: toB64(fill(0x48)), a: toB64(fill(0x01)), b: toB64(fill(0xff)) }
-	].map((c) => ({ ...c, ...safetyNumber(c.group, c.a, c.b) }));
+	// §2.3: a safety number covers both members' sign and box keys.
+	const keysOf = (id: Identity) => ({ sign: toB64(id.signPk), box: toB64(id.boxPk) });
+	const safety = {
+		note: 'PROTOCOL §2.3: keys = [[sign, box] of the smaller sign key, [sign, box] of the other]. Case 2 is case 0 with b.box substituted.',
+		cases: [
+			{ group: g, a: keysOf(sam), b: keysOf(alex) },
+			{ group: g, a: keysOf(river), b: keysOf(sam) },
+			{ group: g, a: keysOf(sam), b: { ...keysOf(alex), box: keysOf(river).box } }
+		].map((c) => ({ ...c, ...safetyNumber(c.group, c.a, c.b) }))
+	};
 
-	return { identity: { cases: identity }, group, epoch, invite, safety: { cases: safety } };
+	// §9.2-§9.3: relay login. The client is identity 1 (sam); the challenge is 32 distinct bytes
+	// so that a reordering shows.
+	const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+	const relayChallenge = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
+	const key = toB64(sam.signPk);
+	const message = labelled(LABEL.relayAuth, { challenge: toB64(relayChallenge), key });
+	const sig = sodium().crypto_sign_detached(message, sam.signSk);
+	const relayAuth = {
+		description:
+			'PROTOCOL §9.2-§9.3. The client is identity 1 of identity.json (deriveIdentity(root, nonce)); the relay\'s hello carries ' +
+			'challenge; the client answers with the auth frame, sig = Ed25519(signSk, message), message = labelled("unseen/v1/relay-auth", ' +
+			'{challenge, key}) = label ‖ 0x00 ‖ canonical JSON (messageText, with \\u0000 for the 0x00 byte).',
+		root: toB64(fill(1)),
+		nonce: toB64(fill(0x81)),
+		key,
+		keyHex: hex(sam.signPk),
+		challenge: toB64(relayChallenge),
+		challengeHex: hex(relayChallenge),
+		messageText: Buffer.from(message).toString('utf8'),
+		messageHex: hex(message),
+		sigHex: hex(sig),
+		auth: { t: 'auth', key, sig: toB64(sig) }
+	};
+
+	return { identity: { cases: identity }, group, epoch, invite, safety, 'relay-auth': relayAuth };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-	const all = await groupLogVectors();
+	const read = (name: string): unknown => {
+		const path = join(import.meta.dirname, `${name}.json`);
+		return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+	};
+	const all = await groupLogVectors({ group: read('group'), epoch: read('epoch') });
 	for (const [name, value] of Object.entries(all)) {
 		writeFileSync(join(import.meta.dirname, `${name}.json`), JSON.stringify(value, null, '\t') + '\n');
 	}

@@ -1,4 +1,7 @@
-/** Recomputes every value in test/vectors/{identity,group,epoch,invite,safety}.json from its inputs. */
+/**
+ * Recomputes every value in test/vectors/{identity,group,epoch,invite,safety}.json from its inputs.
+ * group.json holds an op of every kind (checked); each is verified, not just replayed.
+ */
 import { beforeAll, describe, expect, test } from 'vitest';
 import identityJson from '../../../../test/vectors/identity.json' with { type: 'json' };
 import groupJson from '../../../../test/vectors/group.json' with { type: 'json' };
@@ -6,16 +9,17 @@ import epochJson from '../../../../test/vectors/epoch.json' with { type: 'json' 
 import inviteJson from '../../../../test/vectors/invite.json' with { type: 'json' };
 import safetyJson from '../../../../test/vectors/safety.json' with { type: 'json' };
 import { fromB64, toB64 } from '../bytes.ts';
-import type { Op } from '../schema.ts';
+import { opSchema, type Op } from '../schema.ts';
+import type { CJson } from '../cjson.ts';
 import { deriveEpochKeys, epochCommit, openEpochSecret } from '../../crypto/epoch.ts';
 import { deriveIdentity } from '../../crypto/identity.ts';
-import { inviteFetchSignature, inviteKeys, inviteLink, openInviteBody, parseInviteLink, sealInviteBody } from '../../crypto/invite.ts';
+import { inviteFetchSignature, inviteKeys, inviteLink, openInviteBody, parseInviteLink, sealInviteBody, type InviteBody } from '../../crypto/invite.ts';
 import { sodiumPrimitives } from '../../crypto/primitives.ts';
 import { safetyNumber } from '../../crypto/safety.ts';
 import { ready, sodium } from '../../crypto/sodium.ts';
 import { encryptOpBody } from './body.ts';
 import { metaKeyOf } from './build.ts';
-import { applyOp, opHashB64, opSigningBytes } from './state.ts';
+import { applyOp, isEpochOp, opHashB64, opInviteSigningBytes, opSigningBytes } from './state.ts';
 import type { GroupState } from './types.ts';
 
 const person = (n: number) => deriveIdentity(new Uint8Array(32).fill(n), new Uint8Array(32).fill(n + 0x80));
@@ -59,27 +63,89 @@ describe('known-answer vectors', () => {
 		expect(s.emoji).toBe(c.emoji);
 	});
 
-	test('group log: hashes, signing bytes, signatures, bodies, commitments and the final state', () => {
+	/** Every op kind the state machine accepts (opSchema's variants). */
+	const ALL_KINDS = opSchema.options.map((o) => o.entries.kind.literal);
+
+	interface VectorEntry {
+		now: number;
+		op: Op;
+		hash: string;
+		signingBytes: string;
+		secret?: string;
+		bodyNonce?: string;
+		content?: CJson;
+		inviteSecret?: string;
+	}
+	const logs: [string, VectorEntry[], unknown][] = [
+		['group', groupJson.entries as unknown as VectorEntry[], groupJson.state],
+		['pair', groupJson.pair.entries as unknown as VectorEntry[], groupJson.pair.state]
+	];
+
+	test('group log vectors hold an op of every kind the state machine accepts', () => {
+		const covered = new Set(logs.flatMap(([, entries]) => entries.map((e) => e.op.kind)));
+		expect(ALL_KINDS.length).toBeGreaterThanOrEqual(13);
+		expect([...covered].sort()).toEqual([...ALL_KINDS].sort());
+	});
+
+	test.each(logs)('%s log: hashes, signing bytes, signatures, sealed keys, commitments, bodies and the final state', (_name, entries, finalState) => {
 		const na = sodium();
 		const primitives = sodiumPrimitives();
-		const people = [1, 2, 3].map(person);
-		const byAuthor = new Map(people.map((p) => [toB64(p.signPk), p]));
+		const byAuthor = new Map([1, 2, 3, 4].map(person).map((p) => [toB64(p.signPk), p]));
+		const inviteSecrets = new Map<string, string>();
 		let state: GroupState | null = null;
-		for (const entry of groupJson.entries) {
-			const op = entry.op as Op;
-			expect(opHashB64(op, primitives)).toBe(entry.hash);
-			expect(toB64(opSigningBytes(op))).toBe(entry.signingBytes);
+		let epochSecret: Uint8Array | null = null;
+		for (const entry of entries) {
+			const op = entry.op;
+			const at = `${op.kind} at ${entry.now}`;
+			expect(opHashB64(op, primitives), at).toBe(entry.hash);
+			expect(toB64(opSigningBytes(op)), at).toBe(entry.signingBytes);
 			const author = byAuthor.get(op.author)!;
-			expect(toB64(na.crypto_sign_detached(opSigningBytes(op), author.signSk))).toBe(op.sig);
+			expect(toB64(na.crypto_sign_detached(opSigningBytes(op), author.signSk)), at).toBe(op.sig);
 			const group = op.kind === 'genesis' ? '' : op.group;
-			if ('commit' in op && entry.secret) expect(toB64(epochCommit(op.epoch, group, fromB64(entry.secret)))).toBe(op.commit);
-			if ((op.kind === 'genesis' || op.kind === 'join') && entry.secret && entry.bodyNonce) {
-				const content = op.kind === 'genesis' ? groupJson.inputs.genesis : groupJson.inputs.join;
-				const body = encryptOpBody(metaKeyOf(fromB64(entry.secret), group), content, { group, kind: op.kind, author: op.author, epoch: op.epoch }, fromB64(entry.bodyNonce));
-				expect(body).toBe(op.body);
+			if (isEpochOp(op)) {
+				// Every epoch op states its secret: the commitment and each member's sealed box match it.
+				expect(entry.secret, at).toBeDefined();
+				const secret = fromB64(entry.secret!);
+				expect(toB64(epochCommit(op.epoch, group, secret)), at).toBe(op.commit);
+				for (const k of op.keys) {
+					const to = byAuthor.get(k.to)!;
+					expect(toB64(openEpochSecret(op, group, { sign: k.to, boxPk: to.boxPk, boxSk: to.boxSk })), at).toBe(entry.secret);
+				}
+			} else {
+				expect(entry.secret, at).toBeUndefined();
+			}
+			if (op.kind === 'invite') {
+				expect(entry.inviteSecret, at).toBeDefined();
+				inviteSecrets.set(op.invite.key, entry.inviteSecret!);
+			}
+			if (op.kind === 'join') {
+				const keys = inviteKeys(fromB64(inviteSecrets.get(op.invite)!), op.group);
+				expect(toB64(na.crypto_sign_detached(opInviteSigningBytes(op), keys.signSk)), at).toBe(op.inviteSig);
+			}
+			// Every body is recomputed from its stated plaintext and nonce under the right key.
+			if ('body' in op && op.body !== undefined) {
+				expect(entry.bodyNonce && entry.content, at).toBeDefined();
+				const nonce = fromB64(entry.bodyNonce!);
+				const content = entry.content!;
+				let body: string;
+				if (op.kind === 'invite') {
+					const keys = inviteKeys(fromB64(entry.inviteSecret!), op.group);
+					expect(toB64(keys.signPk), at).toBe(op.invite.key);
+					body = sealInviteBody(keys, op.group, content as InviteBody, nonce);
+				} else {
+					// Genesis and join: the meta key of the epoch they start; settings and hide: the current one.
+					const starts = op.kind === 'genesis' || op.kind === 'join';
+					const secret = starts ? fromB64(entry.secret!) : epochSecret!;
+					const epoch = starts ? op.epoch : state!.epoch;
+					body = encryptOpBody(metaKeyOf(secret, group), content, { group, kind: op.kind, author: op.author, epoch }, nonce);
+				}
+				expect(body, at).toBe(op.body);
+			} else {
+				expect(entry.bodyNonce ?? entry.content, at).toBeUndefined();
 			}
 			state = applyOp(state, op, { now: entry.now, primitives });
+			if (entry.secret) epochSecret = fromB64(entry.secret);
 		}
-		expect(state).toEqual(groupJson.state);
+		expect(state).toEqual(finalState);
 	});
 });
