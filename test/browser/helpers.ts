@@ -13,8 +13,8 @@ export interface Person {
 }
 
 /** A new person in a new context, onboarded; `onRequest` sees every request from the first page load on. */
-export async function newPerson(browser: Browser, name: string, options: { passphrase?: string; onRequest?: (request: Request) => void } = {}): Promise<Person> {
-	const context = await browser.newContext({ baseURL: BASE_URL });
+export async function newPerson(browser: Browser, name: string, options: { passphrase?: string; onRequest?: (request: Request) => void; baseURL?: string } = {}): Promise<Person> {
+	const context = await browser.newContext({ baseURL: options.baseURL ?? BASE_URL });
 	if (options.onRequest) context.on('request', options.onRequest);
 	const page = await context.newPage();
 	await onboard(page, name, options.passphrase);

@@ -5,8 +5,9 @@
  * rewrite, drop, hold back, duplicate or inject frames for that one client. The real client code
  * runs unchanged against it, so a passing attack test shows what a modified relay could do.
  */
-import { WebSocketServer, WebSocket } from 'ws';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, WebSocket } from 'ws';
 
 /** A frame as parsed JSON; hooks may return it changed, several frames, or none. */
 export type Frame = Record<string, unknown> & { t: string };
@@ -23,6 +24,8 @@ export interface Link {
 export type Hook = (frame: Frame, link: Link) => Frame[];
 
 export interface TamperProxy {
+	/** http:// origin of the proxy when it also serves the app (`options.app`); '' otherwise. */
+	origin: string;
 	/** ws:// URL a client named `who` connects to. */
 	url(who: string): string;
 	/** Hook for frames going from the relay to `who` ('*' = every client). */
@@ -37,10 +40,31 @@ export interface TamperProxy {
 	close(): Promise<void>;
 }
 
-export async function startTamperProxy(relayUrl: string): Promise<TamperProxy> {
-	const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-	await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-	const port = (server.address() as AddressInfo).port;
+/**
+ * `options.app`: also pass plain HTTP through to this origin (the real server), so that a browser
+ * loads the app from the proxy and its same-origin socket (`/relay`) goes through the hooks. Such
+ * clients carry no `?who=` and are all named 'anon'. The relay sees `options.app` as the Origin.
+ */
+export async function startTamperProxy(relayUrl: string, options: { app?: string } = {}): Promise<TamperProxy> {
+	let web: Server | null = null;
+	let server: WebSocketServer;
+	if (options.app) {
+		const target = new URL(options.app);
+		web = createServer((req, res) => {
+			const upstream = httpRequest({ host: target.hostname === 'localhost' ? '127.0.0.1' : target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (answer) => {
+				res.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(res);
+			});
+			upstream.on('error', () => res.writeHead(502).end());
+			req.pipe(upstream);
+		});
+		server = new WebSocketServer({ server: web, path: '/relay' });
+		await new Promise<void>((resolve) => web!.listen(0, '127.0.0.1', () => resolve()));
+	} else {
+		server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+		await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+	}
+	const port = ((web ?? server).address() as AddressInfo).port;
 	const down = new Map<string, Hook>();
 	const up = new Map<string, Hook>();
 	const seenDown = new Map<string, Frame[]>();
@@ -56,7 +80,7 @@ export async function startTamperProxy(relayUrl: string): Promise<TamperProxy> {
 
 	server.on('connection', (client, request) => {
 		const who = new URL(request.url ?? '/', 'http://proxy').searchParams.get('who') ?? 'anon';
-		const relay = new WebSocket(relayUrl);
+		const relay = new WebSocket(relayUrl, options.app ? { origin: new URL(options.app).origin } : {});
 		sockets.add(client);
 		sockets.add(relay);
 		const queued: string[] = [];
@@ -98,6 +122,7 @@ export async function startTamperProxy(relayUrl: string): Promise<TamperProxy> {
 	});
 
 	return {
+		origin: web ? `http://127.0.0.1:${port}` : '',
 		url: (who) => `ws://127.0.0.1:${port}/relay?who=${encodeURIComponent(who)}`,
 		onDown: (who, hook) => void (hook ? down.set(who, hook) : down.delete(who)),
 		onUp: (who, hook) => void (hook ? up.set(who, hook) : up.delete(who)),
@@ -107,6 +132,10 @@ export async function startTamperProxy(relayUrl: string): Promise<TamperProxy> {
 		close: async () => {
 			for (const socket of sockets) socket.terminate();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
+			if (web) {
+				web.closeAllConnections();
+				await new Promise<void>((resolve) => web!.close(() => resolve()));
+			}
 		}
 	};
 }
