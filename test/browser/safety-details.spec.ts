@@ -139,6 +139,7 @@ test('a stranger using the name of a verified member is called out in the chat, 
 	const warning = ann.page.getByTestId('key-change-warning');
 	await expect(warning).toHaveCount(1, { timeout: 20_000 });
 	await expect(warning).toContainText('Bo Lake’s safety number has changed since you verified it');
+	await ann.page.screenshot({ path: 'test-results/screenshots/chat-key-change-desktop.png' });
 	await warning.getByRole('link', { name: 'Check it in People' }).click();
 	await expect(ann.page).toHaveURL(new RegExp(`/g/${group}/people$`));
 	await expect(ann.page.getByRole('alert').filter({ hasText: 'safety number has changed' })).toBeVisible();

@@ -137,7 +137,7 @@ export class GroupHandle {
 					on.removed();
 					break;
 				case 'warning': {
-					const warning: Warning = { kind: event.kind, text: event.text, at: event.at, code: event.code };
+					const warning: Warning = { kind: event.kind, text: this.namedText(event.text, event.detail?.sender), at: event.at, code: event.code };
 					this.warnings = [...this.warnings.slice(-(MAX_WARNINGS - 1)), warning];
 					on.warning(warning);
 					break;
@@ -198,6 +198,16 @@ export class GroupHandle {
 		else if (op.kind === 'rekey') text = null;
 		if (!text) return false;
 		return this.history.addSystem(event.seq, event.ts, text);
+	}
+
+	/**
+	 * The core names a sender by the first 8 characters of its key; a person reads the display
+	 * name the group knows for that key, when there is one.
+	 */
+	private namedText(text: string, sender: unknown): string {
+		if (typeof sender !== 'string') return text;
+		const name = Object.prototype.hasOwnProperty.call(this.session.data.profiles, sender) ? this.session.data.profiles[sender] : undefined;
+		return name ? text.replace(sender.slice(0, 8), name) : text;
 	}
 
 	addWarning(warning: Warning): void {
