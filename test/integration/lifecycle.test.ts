@@ -6,8 +6,13 @@ import { getJson, keys } from '../../src/lib/client/store.ts';
 import type { SessionData } from '../../src/lib/protocol/session/types.ts';
 import { encryptMessage } from '../../src/lib/crypto/message.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
-import { toB64 } from '../../src/lib/protocol/bytes.ts';
+import { toB64, utf8 } from '../../src/lib/protocol/bytes.ts';
 import { RelayError } from '../../src/lib/client/connection.ts';
+import { canonicalJson, type CJson } from '../../src/lib/protocol/cjson.ts';
+import { sodiumPrimitives } from '../../src/lib/crypto/primitives.ts';
+import { applyOp, opHashB64 } from '../../src/lib/protocol/group/state.ts';
+import type { GroupState } from '../../src/lib/protocol/group/types.ts';
+import type { Op } from '../../src/lib/protocol/schema.ts';
 
 let relays: Relay[] = [];
 const clients: TestClient[] = [];
@@ -95,15 +100,79 @@ describe('membership changes over the real relay', () => {
 
 describe('concurrency and rotation', () => {
 	test('two admins acting at once both succeed: the loser rebases on the new head, and everyone agrees', async () => {
-		const { people, id } = await group(['Ash', 'Bo', 'Cy', 'Di']);
+		const { relay, people, id } = await group(['Ash', 'Bo', 'Cy', 'Di']);
 		const [ash, bo, cy, di] = people as [TestClient, TestClient, TestClient, TestClient];
+		const all = [ash, bo, cy, di];
 		const key = (c: TestClient) => c.client.members(id).find((m) => m.self)!.sign;
 		await ash.client.setRole(id, key(bo), 'admin');
 		await until(() => bo.client.groups()[0]!.role === 'admin');
+		// Both admins start from the same head, so their ops name the same parent.
+		await until(() => all.every((c) => c.client.state(id)!.head === ash.client.state(id)!.head));
+		const before = ash.client.state(id)!.head;
+
+		// Every op append and the relay's answer, in order. Bo's first append is held back until the
+		// relay has acked Ash's: both are built on `before`, so the relay must refuse one of them.
+		// The conflict is forced, not left to timing, and the assertions below require it.
+		type Attempt = { who: string; op: Op; outcome: string; head?: string };
+		const attempts: Attempt[] = [];
+		let ashAcked!: () => void;
+		const ashOk = new Promise<void>((resolve) => (ashAcked = resolve));
+		const watch = (c: TestClient, who: string, holdFirst?: Promise<void>) => {
+			const conn = c.client.transport;
+			const send = conn.request.bind(conn);
+			let hold = holdFirst;
+			conn.request = async (frame, onOk) => {
+				if (frame.t !== 'append' || !('op' in frame.entry)) return send(frame, onOk);
+				const op = frame.entry.op;
+				if (hold) await hold;
+				hold = undefined;
+				try {
+					const ok = await send(frame, onOk);
+					attempts.push({ who, op, outcome: 'ok' });
+					if (who === 'Ash') ashAcked();
+					return ok;
+				} catch (error) {
+					attempts.push({ who, op, outcome: error instanceof RelayError ? error.code : String(error), ...(error instanceof RelayError && error.head ? { head: error.head } : {}) });
+					throw error;
+				}
+			};
+		};
+		watch(ash, 'Ash');
+		watch(bo, 'Bo', ashOk);
 		await Promise.all([ash.client.setRole(id, key(cy), 'moderator'), bo.client.setRole(id, key(di), 'moderator')]);
-		await until(() => [ash, bo, cy, di].every((c) => c.client.state(id)!.head === ash.client.state(id)!.head && c.client.state(id)!.length === ash.client.state(id)!.length));
+
+		const hash = (op: Op) => opHashB64(op, sodiumPrimitives());
+		const intent = (op: Op) => (op.kind === 'role' ? { author: op.author, target: op.target, role: op.role } : op.kind);
+		const roleOps = attempts.filter((a) => a.op.kind === 'role');
+		// Ash's op went in; Bo's, naming the same parent, was refused as stale; Bo rebased and retried once.
+		expect(roleOps.map((a) => [a.who, a.outcome])).toEqual([
+			['Ash', 'ok'],
+			['Bo', 'RELAY_CONFLICT'],
+			['Bo', 'ok']
+		]);
+		const [won, lost, retried] = roleOps as [Attempt, Attempt, Attempt];
+		expect(won.op.kind === 'genesis' ? null : won.op.parent).toBe(before);
+		expect(lost.op.kind === 'genesis' ? null : lost.op.parent).toBe(before);
+		expect(lost.head).toBe(hash(won.op));
+		expect(retried.op.kind === 'genesis' ? null : retried.op.parent).toBe(hash(won.op));
+		expect(intent(retried.op)).toEqual(intent(lost.op));
+		expect(intent(retried.op)).toEqual({ author: key(bo), target: key(di), role: 'moderator' });
+
+		// The relay's log: the winner, then the rebased op; the refused op is nowhere in it.
+		await until(() => all.every((c) => c.client.state(id)!.head === hash(retried.op)));
+		const entries = await captureEntries(relay.url, ash, id);
+		const logged = entries.flatMap((e) => (e.entry.op ? [{ op: e.entry.op as Op, ts: e.ts }] : []));
+		expect(logged.slice(-2).map((e) => hash(e.op))).toEqual([hash(won.op), hash(retried.op)]);
+		expect(logged.map((e) => hash(e.op))).not.toContain(hash(lost.op));
+
+		// Every client holds the same state, byte for byte: one state hash, the one a replay of the relay's log gives.
+		const stateHash = (state: GroupState) => toB64(sodium().crypto_hash_sha256(utf8(canonicalJson(state as unknown as CJson))));
+		let replayed: GroupState | null = null;
+		for (const e of logged) replayed = applyOp(replayed, e.op, { now: e.ts, primitives: sodiumPrimitives() });
+		const hashes = all.map((c) => stateHash(c.client.state(id)!));
+		expect(hashes).toEqual(all.map(() => stateHash(replayed!)));
 		const expected = { [key(ash)]: 'admin', [key(bo)]: 'admin', [key(cy)]: 'moderator', [key(di)]: 'moderator' };
-		for (const c of [ash, bo, cy, di]) {
+		for (const c of all) {
 			expect(Object.fromEntries(c.client.members(id).map((m) => [m.sign, m.role]))).toEqual(expected);
 		}
 	});
