@@ -138,11 +138,14 @@ test('a stranger using the name of a verified member is called out in the chat, 
 	await expectMessage(ann.page, 'It is me, Bo, on a new phone');
 	const warning = ann.page.getByTestId('key-change-warning');
 	await expect(warning).toHaveCount(1, { timeout: 20_000 });
-	await expect(warning).toContainText('Bo Lake’s safety number has changed since you verified it');
+	await expect(warning).toContainText('Someone here uses the name Bo Lake with a different safety number from the Bo Lake you verified');
+	// The stranger's words carry a mark; the verified member's do not.
+	await expect(ann.page.getByTestId('message').filter({ hasText: 'It is me, Bo, on a new phone' }).getByTestId('suspect-badge')).toHaveText('Not the Bo Lake you verified');
+	await expect(ann.page.getByTestId('message').filter({ hasText: 'Hello from the real Bo' }).getByTestId('suspect-badge')).toHaveCount(0);
 	await ann.page.screenshot({ path: 'test-results/screenshots/chat-key-change-desktop.png' });
 	await warning.getByRole('link', { name: 'Check it in People' }).click();
 	await expect(ann.page).toHaveURL(new RegExp(`/g/${group}/people$`));
-	await expect(ann.page.getByRole('alert').filter({ hasText: 'safety number has changed' })).toBeVisible();
+	await expect(ann.page.getByRole('alert').filter({ hasText: 'has a different safety number from the Bo Lake you verified' })).toBeVisible();
 	for (const p of [ann, bo, impostor]) await p.context.close();
 });
 
