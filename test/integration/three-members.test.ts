@@ -9,17 +9,29 @@ import type { Envelope } from '../../src/lib/protocol/schema.ts';
 import { SenderChain } from '../../src/lib/crypto/chain.ts';
 import { decryptMessage } from '../../src/lib/crypto/message.ts';
 import { fromB64 } from '../../src/lib/protocol/bytes.ts';
+import { startTamperProxy, type TamperProxy } from '../tamper/proxy.ts';
+import { Tamperer, type EntryFrame } from '../tamper/setup.ts';
 
 let relay: Relay | null = null;
+let proxy: TamperProxy | null = null;
 const clients: TestClient[] = [];
 afterEach(async () => {
+	await proxy?.close();
+	proxy = null;
 	await stopAll(clients, relay);
 	relay = null;
 });
 
-async function three() {
+/** Ash creates the group and invites Bo and Cy. `tamper`: Cy reaches the relay through a tampering proxy. */
+async function three(tamper?: Tamperer) {
 	relay = await startRelay();
-	const [ash, bo, cy] = await Promise.all([startClient(relay.url), startClient(relay.url), startClient(relay.url)]);
+	let cyUrl = relay.url;
+	if (tamper) {
+		proxy = await startTamperProxy(relay.url);
+		proxy.onDown('cy', tamper.hook);
+		cyUrl = proxy.url('cy');
+	}
+	const [ash, bo, cy] = await Promise.all([startClient(relay.url), startClient(relay.url), startClient(cyUrl)]);
 	clients.push(ash, bo, cy);
 	const group = await ash.client.createGroup({ ...defaults, name: 'Thursday circle', pseudonym: 'Ash' });
 	const invite = await ash.client.createInvite(group, { expiresInMs: 3_600_000, maxUses: 5, role: 'member' });
@@ -107,5 +119,39 @@ describe('three members over the real relay', () => {
 		}
 		expect(attempts).toBeGreaterThan(msgs.length);
 	});
-});
 
+	test('P6 a message the relay drops for one member, and one it replays, show up as events for that member only', async () => {
+		const tamper = new Tamperer();
+		const { ash, bo, cy, group } = await three(tamper);
+		const ashKey = ash.client.members(group).find((m) => m.self)!.sign;
+		// Ash's hello goes out with its first message: let that pass untouched.
+		await ash.client.send(group, { text: 'settling in' });
+		await until(() => texts(cy, group).includes('settling in'));
+		// Of Ash's next three messages, Cy's copy of the second never arrives; the first is kept to replay.
+		let kept: EntryFrame | null = null;
+		let ashTexts = 0;
+		tamper.rule = (f) => {
+			if (f.group !== group || f.entry.msg?.sender !== ashKey) return undefined;
+			ashTexts++;
+			if (ashTexts === 1) kept = f;
+			return ashTexts === 2 ? [] : undefined;
+		};
+		for (const text of ['one', 'two', 'three']) await ash.client.send(group, { text });
+		await until(() => texts(bo, group).includes('three') && texts(cy, group).includes('three'));
+		expect(texts(bo, group)).toEqual(['settling in', 'one', 'two', 'three']);
+		expect(texts(cy, group)).toEqual(['settling in', 'one', 'three']);
+
+		tamper.inject({ ...kept!, entry: { ...kept!.entry } });
+		await until(() => cy.events.some((e) => e.type === 'warning' && e.warning.kind === 'replay'), 10_000, 'the replay event');
+		const cyWarnings = cy.events.flatMap((e) => (e.type === 'warning' && e.group === group ? [e.warning.kind] : []));
+		expect(cyWarnings).toEqual(['gap', 'replay']);
+		expect(cy.client.warnings(group).map((w) => w.text)).toEqual([
+			'A message from Ash did not arrive. The relay may have dropped or delayed them.',
+			expect.stringMatching(/already delivered arrived again/)
+		]);
+		// Shown once, and nobody else saw anything amiss.
+		expect(texts(cy, group).filter((t) => t === 'one')).toHaveLength(1);
+		expect(bo.client.warnings(group)).toEqual([]);
+		expect(ash.client.warnings(group)).toEqual([]);
+	});
+});
