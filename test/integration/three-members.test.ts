@@ -154,4 +154,27 @@ describe('three members over the real relay', () => {
 		expect(bo.client.warnings(group)).toEqual([]);
 		expect(ash.client.warnings(group)).toEqual([]);
 	});
+
+	test('a newcomer joins while the inviter is offline: the member who is online talks with it at once, and the inviter reads everything on return', async () => {
+		relay = await startRelay();
+		const [ash, bo, cy] = await Promise.all([startClient(relay.url), startClient(relay.url), startClient(relay.url)]);
+		clients.push(bo, cy);
+		const group = await ash.client.createGroup({ ...defaults, name: 'Thursday circle', pseudonym: 'Ash' });
+		const invite = await ash.client.createInvite(group, { expiresInMs: 3_600_000, maxUses: 5, role: 'member' });
+		await bo.client.joinWithInvite(invite.link, 'Bo');
+		await ash.client.stop();
+
+		await cy.client.joinWithInvite(invite.link, 'Cy');
+		await cy.client.send(group, { text: 'hello, I just joined' });
+		await until(() => texts(bo, group).includes('hello, I just joined'));
+		await bo.client.send(group, { text: 'welcome, Cy' });
+		await until(() => texts(cy, group).includes('welcome, Cy'));
+		expect(cy.client.members(group).map((m) => m.name).sort()).toEqual(['Ash', 'Bo', 'Cy']);
+
+		const back = await startClient(relay.url, ash.store);
+		clients.push(back);
+		await until(() => texts(back, group).includes('welcome, Cy'), 10_000, 'the inviter catching up');
+		expect(texts(back, group)).toEqual(['hello, I just joined', 'welcome, Cy']);
+		expect(back.client.warnings(group)).toEqual([]);
+	});
 });
