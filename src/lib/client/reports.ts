@@ -12,7 +12,7 @@ import { describeError } from './errors.ts';
 import { ProtocolError, isProtocolError } from '../protocol/errors.ts';
 import type { Envelope } from '../protocol/schema.ts';
 import { fromB64, toB64 } from '../protocol/bytes.ts';
-import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type Verdict } from '../crypto/report.ts';
+import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type StampCheck, type Verdict } from '../crypto/report.ts';
 
 /**
  * What a report of the chosen ids discloses: each chosen message with every edit of it that is
@@ -78,6 +78,48 @@ export async function sendReport(
 	await conn.request(service ? { t: 'report', sealed } : { t: 'report', group: g.id, sealed });
 }
 
+/**
+ * Asks the relay, as moderator key `as`, whether a stamp is genuine (§9.7). A definite refusal
+ * counts as "not genuine"; a transport failure throws, which verifyReport turns into
+ * `stamp-unchecked`. Shared with the deployment moderator's tool (bin/moderator.ts).
+ */
+export function relayStampCheck(conn: Connection, as: string): (fields: StampCheck) => Promise<boolean> {
+	return async (fields) => {
+		const reply = await conn.request({ t: 'verify', as, ...fields }).catch((error: unknown) => {
+			if (error instanceof RelayError && !error.transient) return { valid: false };
+			throw error;
+		});
+		return reply.valid === true;
+	};
+}
+
+/** One verdict as moderators read it; `nameOf` gives the display name the reader knows for a key. */
+export function verdictView(v: Verdict, nameOf: (sender: string) => string | null): ReportedMessageView {
+	const c = v.content;
+	const kind = !c ? 'other' : c.t === 'text' || c.t === 'edit' ? c.t : c.t === 'react' ? 'reaction' : c.t === 'hello' ? 'profile' : 'other';
+	const to = c && (c.t === 'edit' || c.t === 'react') ? { to: messageId(c.to) } : {};
+	return {
+		id: messageId(v),
+		kind,
+		...to,
+		sender: v.sender,
+		senderName: nameOf(v.sender),
+		seq: v.seq,
+		ts: v.ts,
+		text: !c ? null : c.t === 'text' || c.t === 'edit' ? c.text : c.t === 'react' ? c.emoji : c.t === 'hello' ? c.profile.name : null,
+		verified: v.verified,
+		...(v.reason ? { reason: v.reason } : {})
+	};
+}
+
+/** The verdicts of one report, threaded (§6.3) and as views: each message with its edits. */
+export function reportViews(verdicts: readonly Verdict[], nameOf: (sender: string) => string | null): ReportedMessageView[] {
+	return threadVerdicts(verdicts).map((t) => ({
+		...verdictView(t.message, nameOf),
+		...(t.edits.length > 0 ? { edits: t.edits.map((e) => verdictView(e, nameOf)) } : {})
+	}));
+}
+
 export async function fetchReports(conn: Connection, g: GroupHandle): Promise<ReportView[]> {
 	const me = g.session.me;
 	const myBox = toB64(g.session.id.boxPk);
@@ -94,36 +136,8 @@ export async function fetchReports(conn: Connection, g: GroupHandle): Promise<Re
 			throw error;
 		}
 		if (report.group !== g.id) continue;
-		const verdicts = await verifyReport(report, async (fields) => {
-			const reply = await conn.request({ t: 'verify', as: me, ...fields }).catch((error: unknown) => {
-				if (error instanceof RelayError && !error.transient) return { valid: false };
-				throw error;
-			});
-			return reply.valid === true;
-		});
-		const view = (v: Verdict): ReportedMessageView => {
-			const c = v.content;
-			const kind = !c ? 'other' : c.t === 'text' || c.t === 'edit' ? c.t : c.t === 'react' ? 'reaction' : c.t === 'hello' ? 'profile' : 'other';
-			const to = c && (c.t === 'edit' || c.t === 'react') ? { to: messageId(c.to) } : {};
-			return {
-				id: messageId(v),
-				kind,
-				...to,
-				sender: v.sender,
-				senderName: g.session.data.profiles[v.sender] ?? null,
-				seq: v.seq,
-				ts: v.ts,
-				text: !c ? null : c.t === 'text' || c.t === 'edit' ? c.text : c.t === 'react' ? c.emoji : c.t === 'hello' ? c.profile.name : null,
-				verified: v.verified,
-				...(v.reason ? { reason: v.reason } : {})
-			};
-		};
-		out.push({
-			seq: stored.seq,
-			ts: stored.ts,
-			note: report.note,
-			messages: threadVerdicts(verdicts).map((t) => ({ ...view(t.message), ...(t.edits.length > 0 ? { edits: t.edits.map(view) } : {}) }))
-		});
+		const verdicts = await verifyReport(report, relayStampCheck(conn, me));
+		out.push({ seq: stored.seq, ts: stored.ts, note: report.note, messages: reportViews(verdicts, (sender) => g.session.data.profiles[sender] ?? null) });
 	}
 	return out;
 }
