@@ -47,3 +47,47 @@ test('a refused message shows as failed, survives, and a retry delivers it exact
 	expect(ash!.client.messages(id).filter((m) => m.text === 'this one is refused once')).toHaveLength(1);
 	expect(bo!.client.warnings(id)).toEqual([]);
 });
+
+test('an ack lost with the connection: the client resends the same message id, and the relay stores it once under its first number', async () => {
+	world = await startWorld(['ash', 'bo']);
+	const id = await makeGroup(world, 'ash', ['bo']);
+	const { ash, bo } = world.clients as Record<'ash' | 'bo', (typeof world.clients)[string]>;
+	await ash!.client.send(id, { text: 'first, to say hello' });
+	await until(() => texts(bo!, id).includes('first, to say hello'));
+
+	// The relay stores the next message and acknowledges it, but the ack is lost with the connection.
+	const appends = new Map<string, string>(); // request id → mid
+	world.proxy.onUp('ash', (frame: Frame) => {
+		if (frame.t === 'append' && (frame.entry as { msg?: unknown }).msg) appends.set(frame.id as string, frame.mid as string);
+		return [frame];
+	});
+	let lose = true;
+	world.proxy.onDown('ash', (frame: Frame, link) => {
+		if (lose && frame.t === 'ok' && appends.has(frame.re as string)) {
+			lose = false;
+			link.close();
+			return [];
+		}
+		return [frame];
+	});
+	await ash!.client.send(id, { text: 'the ack of this one is lost' });
+	const mine = () => ash!.client.messages(id).find((m) => m.text === 'the ack of this one is lost');
+	await until(() => mine()?.status === 'sent', 15_000, 'sent after reconnecting');
+
+	// Two appends of the same mid; the relay answered both with the same seq.
+	expect(appends.size).toBe(2);
+	expect(new Set(appends.values()).size).toBe(1);
+	const seqs = world.proxy
+		.seen('ash')
+		.filter((f) => f.t === 'ok' && appends.has(f.re as string))
+		.map((f) => f.seq);
+	expect(seqs).toHaveLength(2);
+	expect(seqs[1]).toBe(seqs[0]);
+	expect(mine()!.seq).toBe(seqs[0]);
+
+	await ash!.client.send(id, { text: 'and the next one' });
+	await until(() => texts(bo!, id).includes('and the next one'));
+	expect(texts(bo!, id).filter((t) => t === 'the ack of this one is lost')).toHaveLength(1);
+	expect(bo!.client.warnings(id)).toEqual([]);
+	expect(ash!.client.warnings(id)).toEqual([]);
+});

@@ -18,6 +18,8 @@ export interface Link {
 	toClient(frame: Frame): void;
 	/** Sends a frame to the relay as if it came from the client. */
 	toRelay(frame: Frame): void;
+	/** Drops the connection both ways, as a network failure would. */
+	close(): void;
 }
 
 /** Returns the frames to forward instead of `frame` (`[frame]` = pass through, `[]` = drop). */
@@ -93,6 +95,10 @@ export async function startTamperProxy(relayUrl: string, options: { app?: string
 				const text = JSON.stringify(frame);
 				if (relay.readyState === WebSocket.OPEN) relay.send(text);
 				else queued.push(text);
+			},
+			close: () => {
+				client.terminate();
+				relay.terminate();
 			}
 		};
 		allLinks.set(who, [...(allLinks.get(who) ?? []), link]);
