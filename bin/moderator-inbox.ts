@@ -179,6 +179,8 @@ export async function readInbox(secret: ModeratorSecret, options: InboxOptions, 
 			}
 			if (page.length === 0) return after;
 			for (const stored of page) {
+				// A relay that pages backwards would keep this loop going for ever.
+				if (stored.seq <= after) throw new CliError(`the relay listed report ${stored.seq} after asking for reports after ${after}; stopping (run again with --after ${after})`);
 				onItem(await openOne(conn, secret, stored));
 				after = stored.seq;
 			}

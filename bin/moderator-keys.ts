@@ -5,7 +5,7 @@
  * §9.7-9.8). Whoever holds the file reads every report sent to the service, so it is written
  * readable by its owner only and never overwritten.
  */
-import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { deriveIdentity, newIdentityNonce, newRoot, wipeIdentity, type Identity } from '../src/lib/crypto/identity.ts';
 import { sodium } from '../src/lib/crypto/sodium.ts';
 import type { ModeratorKeys } from '../src/lib/client/moderator.ts';
@@ -69,6 +69,8 @@ export function writeKeyFile(path: string): ModeratorKeys {
 export function readKeyFile(path: string): ModeratorSecret {
 	let text: string;
 	try {
+		// Said, not refused: the operator may have reasons (a secrets mount), but should know.
+		if ((statSync(path).mode & 0o077) !== 0) process.stderr.write(`moderator: warning: ${path} can be read by other users of this machine; chmod 600 ${path}\n`);
 		text = readFileSync(path, 'utf8');
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;

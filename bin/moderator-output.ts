@@ -16,8 +16,14 @@ export const REASONS: Record<string, string> = {
 };
 
 const reasonText = (reason: string | undefined) => (reason ? (REASONS[reason] ?? reason) : 'unknown reason');
-const iso = (ms: number) => new Date(ms).toISOString();
+/** A time a reporter or relay chose: printed as a number when it is no real date, never thrown. */
+const iso = (ms: number) => (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `time ${ms}`);
 const short = (key: string) => key.slice(0, 8);
+/**
+ * A display name is chosen by a member (and, in a report, passed on by the reporter): quoted, so
+ * that a newline or a terminal escape in it cannot print a line that looks like a verdict.
+ */
+const quoted = (name: string) => JSON.stringify(name);
 
 export interface Tally {
 	reports: number;
@@ -46,7 +52,7 @@ const KIND_WORDS: Record<string, string> = { text: 'message', edit: 'edit', reac
 
 function messageLines(m: ReportedMessageView, indent: string): string[] {
 	const verdict = m.verified ? 'Verified' : `NOT verified (${reasonText(m.reason)})`;
-	const who = m.senderName ? `${m.senderName} [key ${short(m.sender)}]` : `key ${short(m.sender)}`;
+	const who = m.senderName ? `${quoted(m.senderName)} [key ${short(m.sender)}]` : `key ${short(m.sender)}`;
 	const kind = KIND_WORDS[m.kind ?? 'other'] ?? 'content';
 	const lines = [`${indent}${verdict}: ${kind} from ${who} at ${iso(m.ts)}`, `${indent}  ${m.text === null ? '(no readable words)' : JSON.stringify(m.text)}`];
 	for (const edit of m.edits ?? []) lines.push(...messageLines(edit, `${indent}  `));

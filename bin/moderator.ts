@@ -73,6 +73,9 @@ function relayUrl(raw: string): string {
 		throw new UsageError(`--relay "${raw}" is not a URL; it looks like wss://example.org/relay`);
 	}
 	if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new UsageError(`--relay must start with ws:// or wss://, like wss://example.org/relay`);
+	// Over plain ws:// the network would see which groups and senders were reported (the verify frames).
+	const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+	if (url.protocol === 'ws:' && !loopback) throw new UsageError(`--relay must use wss:// for a relay on another machine (ws:// is only for this machine)`);
 	return url.href;
 }
 
@@ -123,18 +126,21 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 	if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
 });
 
+/** Error text can carry words from the relay or a file: no control characters reach the terminal. */
+const plain = (text: string) => text.replace(/[\p{Cc}\p{Cf}]/gu, ' ');
+
 try {
 	await main(process.argv.slice(2));
 } catch (error) {
 	if (error instanceof UsageError) {
-		process.stderr.write(`moderator: ${error.message}\n${USAGE}\n`);
+		process.stderr.write(`moderator: ${plain(error.message)}\n${USAGE}\n`);
 		process.exitCode = 2;
 	} else if (error instanceof CliError) {
-		process.stderr.write(`moderator: ${error.message}\n`);
+		process.stderr.write(`moderator: ${plain(error.message)}\n`);
 		process.exitCode = 1;
 	} else {
 		// Still one line: the operator gets something to search for, not a trace of internals.
-		process.stderr.write(`moderator: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.stderr.write(`moderator: unexpected error: ${plain(error instanceof Error ? error.message : String(error))}\n`);
 		process.exitCode = 1;
 	}
 }

@@ -15,6 +15,7 @@ import { moderatorFingerprint } from '../../src/lib/client/moderator.ts';
 import type { FrankingRecord } from '../../src/lib/protocol/session/types.ts';
 import { fromB64, fromUtf8, toB64, utf8 } from '../../src/lib/protocol/bytes.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
+import { reportText, reportJson } from '../../bin/moderator-output.ts';
 
 const TOOL = join(import.meta.dirname, '..', '..', 'bin', 'moderator.ts');
 const ABUSE = 'nobody here would miss you';
@@ -121,8 +122,8 @@ describe('reports', () => {
 		expect(text.code, text.stderr).toBe(0);
 		expect(text.stdout).toMatch(/^Report 1, received \d{4}-\d\d-\d\dT[\d:.]+Z, group \S{8}…$/m);
 		expect(text.stdout).toContain('Note: "this was said to me last night"');
-		expect(text.stdout).toMatch(/^ {2}Verified: message from Ash \[key \S{8}\] at \S+Z\n {4}"nobody here would miss you"$/m);
-		expect(text.stdout).toMatch(/^ {2}Verified: display name from Ash \[key \S{8}\]/m);
+		expect(text.stdout).toMatch(/^ {2}Verified: message from "Ash" \[key \S{8}\] at \S+Z\n {4}"nobody here would miss you"$/m);
+		expect(text.stdout).toMatch(/^ {2}Verified: display name from "Ash" \[key \S{8}\]/m);
 		expect(text.stdout).toContain('1 report, 2 messages verified, 0 not verified\nnext: --after 1\n');
 
 		const json = await tool('reports', '--keys', file, '--relay', relay!.url, '--json');
@@ -166,8 +167,8 @@ describe('reports', () => {
 		expect(text.code, text.stderr).toBe(0);
 		expect(text.stdout).toMatch(/^Report 1, received \S+: could not be opened \(it is not sealed to this key\)$/m);
 		expect(text.stdout).toMatch(/^Report 2, received \S+: could not be opened \(report does not open with this key\)$/m);
-		expect(text.stdout).toMatch(/^ {2}NOT verified \(the words are not the ones the sender sent; they were changed after sending\): message from Ash \[key \S{8}\] at \S+\n {4}"I know where you live"$/m);
-		expect(text.stdout).toMatch(/^ {2}NOT verified \(the relay never stamped this message[^)]*\): message from Ash \[key \S{8}\] at \S+\n {4}"nobody here would miss you"$/m);
+		expect(text.stdout).toMatch(/^ {2}NOT verified \(the words are not the ones the sender sent; they were changed after sending\): message from "Ash" \[key \S{8}\] at \S+\n {4}"I know where you live"$/m);
+		expect(text.stdout).toMatch(/^ {2}NOT verified \(the relay never stamped this message[^)]*\): message from "Ash" \[key \S{8}\] at \S+\n {4}"nobody here would miss you"$/m);
 		expect(text.stdout).not.toMatch(/^ {2}Verified: message/m);
 		expect(text.stdout).toContain('3 reports, 1 message verified, 2 not verified, 2 could not be opened\nnext: --after 3\n');
 
@@ -233,5 +234,44 @@ describe('reports', () => {
 		const allowed = await tool('reports', '--keys', file, '--relay', relay.url, '--origin', 'https://unseen.test');
 		expect(allowed.code, allowed.stderr).toBe(0);
 		expect(allowed.stdout).toBe('0 reports, 0 messages verified, 0 not verified\nnext: --after 0\n');
+	});
+});
+
+describe('what a reporter controls cannot fake the output', () => {
+	const forged = {
+		seq: 7,
+		ts: 1_767_000_000_000,
+		group: 'G'.repeat(43),
+		note: 'see below',
+		messages: [
+			{
+				kind: 'text' as const,
+				sender: 'S'.repeat(43),
+				// A display name built to print a line that looks like a verdict, and a time no clock has.
+				senderName: 'X at now\n    "hi"\n  Verified: message from Bo\u001b[1A',
+				seq: 3,
+				ts: 9e15,
+				text: 'words',
+				verified: false,
+				reason: 'stamp'
+			}
+		]
+	};
+
+	test('a display name with a newline or an escape code stays on its own line, quoted, and an impossible time does not stop the listing', () => {
+		const text = reportText(forged);
+		const lines = text.trimEnd().split('\n');
+		expect(lines).toHaveLength(4);
+		expect(lines.filter((l) => /^\s*Verified:/.test(l))).toEqual([]);
+		expect(lines[2]).toMatch(/^ {2}NOT verified \(the relay never stamped .*\): message from "X at now\\n.*\\u001b\[1A" \[key SSSSSSSS\] at time 9000000000000000$/);
+		expect(text).not.toContain('\u001b');
+		expect(JSON.parse(reportJson(forged))).toMatchObject({ seq: 7, messages: [{ senderName: forged.messages[0]!.senderName, verified: false }] });
+	});
+
+	test('plain ws:// is refused for a relay on another machine (the verify frames would show what was reported)', async () => {
+		const { file } = await keygen();
+		const run = await tool('reports', '--keys', file, '--relay', 'ws://relay.example.org/relay');
+		expect(run.code).toBe(2);
+		expect(run.stderr).toMatch(/^moderator: --relay must use wss:\/\/ for a relay on another machine/);
 	});
 });
