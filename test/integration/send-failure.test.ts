@@ -4,7 +4,7 @@
  * and retry). The refusal is played by the proxy in front of the real relay.
  */
 import { afterEach, expect, test } from 'vitest';
-import { makeGroup, startWorld, type World } from '../tamper/setup.ts';
+import { makeGroup, startWorld, Tamperer, type EntryFrame, type World } from '../tamper/setup.ts';
 import type { Frame } from '../tamper/proxy.ts';
 import { texts, until } from './harness.ts';
 
@@ -90,4 +90,45 @@ test('an ack lost with the connection: the client resends the same message id, a
 	expect(texts(bo!, id).filter((t) => t === 'the ack of this one is lost')).toHaveLength(1);
 	expect(bo!.client.warnings(id)).toEqual([]);
 	expect(ash!.client.warnings(id)).toEqual([]);
+});
+
+test('"Try again" in a group that froze after the refusal sends nothing and the message stays failed', async () => {
+	world = await startWorld(['ash', 'bo']);
+	const tamper = new Tamperer();
+	const ops: EntryFrame[] = [];
+	world.proxy.onDown('ash', (frame, link) => {
+		if (frame.t === 'entry' && (frame.entry as { op?: unknown }).op) ops.push(frame as EntryFrame);
+		return tamper.hook(frame, link);
+	});
+	const id = await makeGroup(world, 'ash', ['bo']);
+	const { ash, bo } = world.clients as Record<'ash' | 'bo', (typeof world.clients)[string]>;
+	await ash!.client.send(id, { text: 'first, to say hello' });
+	await until(() => texts(bo!, id).includes('first, to say hello'));
+
+	let refuse = true;
+	let frozen = false;
+	const appendsAfterFreeze: Frame[] = [];
+	world.proxy.onUp('ash', (frame: Frame, link) => {
+		if (frozen && frame.t === 'append') appendsAfterFreeze.push(frame);
+		if (refuse && frame.t === 'append' && (frame.entry as { msg?: unknown }).msg) {
+			refuse = false;
+			link.toClient({ t: 'err', re: frame.id as string, code: 'RELAY_BAD_FRAME', message: 'refused by the test' });
+			return [];
+		}
+		return [frame];
+	});
+	await ash!.client.send(id, { text: 'refused, then the group froze' });
+	const mine = () => ash!.client.messages(id).find((m) => m.text === 'refused, then the group froze');
+	await until(() => mine()?.status === 'failed', 10_000, 'failed status');
+	// The relay replays an old op to Ash: Ash's client freezes the group (P2).
+	tamper.inject({ ...ops.find((o) => o.group === id)! });
+	await until(() => !!ash!.client.groups().find((g) => g.id === id)?.frozen, 10_000, 'frozen');
+	frozen = true;
+
+	await ash!.client.retry(id, mine()!.id);
+	await until(() => ash!.client.messages(id).find((m) => m.text === 'refused, then the group froze')?.status === 'failed', 5_000, 'still failed');
+	await new Promise((resolve) => setTimeout(resolve, 300));
+	expect(appendsAfterFreeze).toEqual([]);
+	expect(mine()!.status).toBe('failed');
+	expect(texts(bo!, id)).not.toContain('refused, then the group froze');
 });

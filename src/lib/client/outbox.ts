@@ -6,7 +6,7 @@
  */
 import { RelayError, type Connection, type OkFrame } from './connection.ts';
 import type { GroupHandle, OutboxItem } from './group.ts';
-import { helloAcked, nextStep } from '../protocol/session/send.ts';
+import { assertCanPost, helloAcked, nextStep } from '../protocol/session/send.ts';
 import { headerOf } from '../crypto/message.ts';
 import type { MessageContent } from './history.ts';
 import { ProtocolError, isProtocolError } from '../protocol/errors.ts';
@@ -73,6 +73,15 @@ export async function catchUp(g: GroupHandle): Promise<void> {
 export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxItem, now: () => number): Promise<SendResult> {
 	for (let rebuild = 0; rebuild < MAX_REBUILDS; rebuild++) {
 		let step = item.step;
+		// A step kept from a refused attempt was built when posting was allowed: check again now
+		// (the group may have frozen or ended, or I may have been removed or made a listener since).
+		if (step) {
+			try {
+				assertCanPost(g.session);
+			} catch (error) {
+				return fail(g, item, error);
+			}
+		}
 		if (!step) {
 			try {
 				step = nextStep(g.session, item.content, now());
@@ -150,8 +159,10 @@ async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFra
 
 /**
  * The relay refused for good (or the step could not be built). The built step is kept: a retry
- * sends the same envelope, under the same counter, so that receivers see no gap for a counter
- * that was used up by a refused attempt (P6); a retry the relay finds stale is rebuilt as usual.
+ * sends the same envelope, under the same counter, so that a counter used up by a refused
+ * attempt is not lost for good (P6). Retried before anything else is sent, receivers see nothing
+ * amiss; retried after later messages, it fills the gap they reported and shows as late. A retry
+ * the relay finds stale is rebuilt as usual.
  */
 async function fail(g: GroupHandle, item: OutboxItem, error: unknown): Promise<SendResult> {
 	item.status = 'failed';

@@ -178,9 +178,14 @@ export function recoveryStep(session: GroupSession, now: number): SendStep | nul
  * step (and after the relay's copy of an op has been received) until it returns a `msg`.
  * Listeners may not post (PROTOCOL_NOT_ALLOWED).
  */
-export function nextStep(session: GroupSession, content: Content, now: number): SendStep {
+/** Throws when I may not post in this group now: frozen, not (or no longer) a member, ended, or a listener. */
+export function assertCanPost(session: GroupSession): void {
 	const log = usable(session);
 	if (log.members[session.data.me]!.role === 'listener') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'listeners cannot post in this group');
+}
+
+export function nextStep(session: GroupSession, content: Content, now: number): SendStep {
+	assertCanPost(session);
 	if (session.rekeyDue(now)) return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
 	const send = helloState(session);
 	if (!send.hello!.acked) return { kind: 'hello', envelope: send.hello!.envelope, mid: send.hello!.mid };
