@@ -95,4 +95,26 @@ describe('chat features between two clients', () => {
 		await ash.client.setRole(id, boSeenByAsh.sign, 'moderator');
 		await until(() => bo.client.groups()[0]!.role === 'moderator');
 	});
+
+	test('someone using a verified member\'s name, even in another case or with extra spaces, is flagged; the verified member and I are not', async () => {
+		relay = await startRelay();
+		const [ash, bo, cy, eve] = await Promise.all([startClient(relay.url), startClient(relay.url), startClient(relay.url), startClient(relay.url)]);
+		clients.push(ash, bo, cy, eve);
+		const id = await ash.client.createGroup({ ...defaults, name: 'Chat', pseudonym: 'Ash' });
+		const invite = await ash.client.createInvite(id, { expiresInMs: 60_000, maxUses: 5, role: 'member' });
+		await bo.client.joinWithInvite(invite.link, 'Bo Lake');
+		// Cy happens to share my name; I verify Cy.
+		await cy.client.joinWithInvite(invite.link, 'ASH');
+		const named = (name: string) => ash.client.members(id).find((m) => m.name === name);
+		await until(() => !!named('Bo Lake') && !!named('ASH'), 10_000, 'names');
+		await ash.client.markVerified(id, named('Bo Lake')!.sign, true);
+		await ash.client.markVerified(id, named('ASH')!.sign, true);
+
+		await eve.client.joinWithInvite(invite.link, '  bo   LAKE ');
+		await until(() => !!named('  bo   LAKE '), 10_000, "Eve's name");
+		expect(named('  bo   LAKE ')).toMatchObject({ verified: false, keyChanged: true });
+		expect(named('Bo Lake')).toMatchObject({ verified: true, keyChanged: false });
+		expect(ash.client.members(id).find((m) => m.self)).toMatchObject({ name: 'Ash', keyChanged: false });
+		expect(named('ASH')).toMatchObject({ verified: true, keyChanged: false });
+	});
 });

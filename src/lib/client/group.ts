@@ -12,6 +12,7 @@ import { receiveBacklog } from '../protocol/session/backlog.ts';
 import type { Content, FrankingRecord, RelayEntry, SessionEvent, SendStep } from '../protocol/session/types.ts';
 import type { Identity } from '../crypto/identity.ts';
 import type { Primitives } from '../protocol/group/types.ts';
+import { sameName } from './names.ts';
 
 export interface OutboxItem {
 	/** Local id (also the history id while sending). */
@@ -202,12 +203,19 @@ export class GroupHandle {
 
 	/**
 	 * The core names a sender by the first 8 characters of its key; a person reads the display
-	 * name the group knows for that key, when there is one.
+	 * name the group knows for that key, when there is one. When another member goes by the same
+	 * name, the key fragment stays beside it, so that a warning is not pinned on the wrong person.
 	 */
 	private namedText(text: string, sender: unknown): string {
 		if (typeof sender !== 'string') return text;
-		const name = Object.prototype.hasOwnProperty.call(this.session.data.profiles, sender) ? this.session.data.profiles[sender] : undefined;
-		return name ? text.replace(sender.slice(0, 8), name) : text;
+		const profiles = this.session.data.profiles;
+		const name = Object.prototype.hasOwnProperty.call(profiles, sender) ? profiles[sender] : undefined;
+		if (!name) return text;
+		const fragment = sender.slice(0, 8);
+		const shared = Object.entries(profiles).some(([sign, other]) => sign !== sender && sameName(other) === sameName(name));
+		const shown = shared ? `${name} (${fragment})` : name;
+		// A function, not a string: a name holding "$&" or "$'" must not be read as a pattern.
+		return text.replace(fragment, () => shown);
 	}
 
 	addWarning(warning: Warning): void {

@@ -5,6 +5,7 @@
 import type { GroupSummary, InviteView, MemberView } from './api.ts';
 import type { GroupHandle } from './group.ts';
 import { safetyNumber } from '../crypto/safety.ts';
+import { sameName } from './names.ts';
 
 export function summary(g: GroupHandle): GroupSummary | null {
 	const data = g.session.data;
@@ -33,16 +34,22 @@ export function members(g: GroupHandle): MemberView[] {
 	const data = g.session.data;
 	const log = data.log;
 	if (!log) return [];
+	// The names of members I verified, as verified and as they are now, compared loosely: a
+	// trailing space, another case or another Unicode form of the same name is the same name.
 	const verifiedNames = new Map<string, string>();
-	for (const [sign, v] of Object.entries(g.verified)) if (v.name) verifiedNames.set(v.name, sign);
+	for (const [sign, v] of Object.entries(g.verified)) {
+		if (v.name) verifiedNames.set(sameName(v.name), sign);
+		const now = data.profiles[sign];
+		if (now) verifiedNames.set(sameName(now), sign);
+	}
 	const mine = log.members[data.me];
 	return Object.values(log.members)
 		.map((m) => {
 			const name = data.profiles[m.sign] ?? null;
 			const verified = Object.prototype.hasOwnProperty.call(g.verified, m.sign);
 			// Someone now using the name of a member I verified, with another key.
-			const previous = name ? verifiedNames.get(name) : undefined;
-			const keyChanged = !verified && previous !== undefined && previous !== m.sign;
+			const previous = name ? verifiedNames.get(sameName(name)) : undefined;
+			const keyChanged = m.sign !== data.me && !verified && previous !== undefined && previous !== m.sign;
 			// Both keys of both members (§2.3): a box key an admin chose for someone else shows up.
 			const safety = m.sign === data.me || !mine ? { digits: '', emoji: '' } : safetyNumber(g.id, { sign: mine.sign, box: mine.box }, { sign: m.sign, box: m.box });
 			// Pending asks to speak are for admins to answer, and for the asker to see.
