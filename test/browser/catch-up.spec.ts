@@ -39,20 +39,21 @@ test('P6 catching up through a slow, lying relay: a progress bar, then a dropped
 	await send(ann.page, 'Welcome, Bo');
 	await expectMessage(bo.page, 'Welcome, Bo');
 
-	// Bo closes the app; Ann writes on.
+	// Bo closes the app; Ann writes on. The relay numbers Ann's notes from one past the last
+	// entry Bo was sent (nothing else is appended meanwhile), which is how the tamperer picks them
+	// below, whatever Bo's saved cursor says.
 	await bo.page.close();
+	const base = Math.max(...proxy.seen('anon').flatMap((f) => (f.t === 'entry' && f.group === group ? [f.seq as number] : [])));
 	const total = 30;
 	for (let i = 1; i <= total; i++) await send(ann.page, `Evening note ${i}`);
 	await expect(ann.page.getByTestId('message').filter({ hasText: `Evening note ${total}` })).toHaveAttribute('data-status', 'sent', { timeout: 30_000 });
 
 	// When Bo comes back, the relay trickles the backlog, drops the 13th note and keeps a copy of the 5th.
-	let notes = 0;
 	let fifth: EntryFrame | null = null;
 	tamper.rule = (f) => {
 		if (f.group !== group || !f.entry.msg) return undefined;
-		notes++;
-		if (notes === 5) fifth = f;
-		return notes === 13 ? [] : undefined;
+		if (f.seq === base + 5) fifth = f;
+		return f.seq === base + 13 ? [] : undefined;
 	};
 	slow = true;
 	const page = await bo.context.newPage();
