@@ -23,11 +23,28 @@ export const MAX_SKIPPED = 2000;
 /** Skipped message keys older than this are wiped (7 days). */
 export const MAX_SKIPPED_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
+const kdfInput = (label: string, ctx: Uint8Array) => concat(utf8(label), new Uint8Array([0]), ctx);
+
 /** KDF(key, label, ctx) = BLAKE2b-256 keyed by `key` over `label ‖ 0x00 ‖ ctx` (§1.1). */
 export function kdf(key: Uint8Array, label: string, ctx: Uint8Array = new Uint8Array(0)): Uint8Array {
-	if (key.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'KDF key must be 32 bytes');
-	return sodium().crypto_generichash(32, concat(utf8(label), new Uint8Array([0]), ctx), key);
+	return keyedHash(key, kdfInput(label, ctx));
 }
+
+function keyedHash(key: Uint8Array, input: Uint8Array): Uint8Array {
+	if (key.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'KDF key must be 32 bytes');
+	return sodium().crypto_generichash(32, input, key);
+}
+
+/**
+ * The ratchet's two KDF inputs have no ctx, so they are constant: built once instead of at
+ * every step (two per message). Only read (libsodium copies its inputs), never handed out.
+ */
+const CHAIN_MSG_INPUT = kdfInput(LABEL.chainMsg, new Uint8Array(0));
+const CHAIN_NEXT_INPUT = kdfInput(LABEL.chainNext, new Uint8Array(0));
+/** `kdf(ck, LABEL.chainMsg)` */
+const msgKeyOf = (ck: Uint8Array) => keyedHash(ck, CHAIN_MSG_INPUT);
+/** `kdf(ck, LABEL.chainNext)` */
+const nextChainKeyOf = (ck: Uint8Array) => keyedHash(ck, CHAIN_NEXT_INPUT);
 
 /** Serialised chain state: plain JSON with b64 secrets, for the (encrypted) store. */
 export interface ChainState {
@@ -107,7 +124,7 @@ export class SenderChain {
 	nextSendKey(): { ctr: number; msgKey: Uint8Array } {
 		this.#alive();
 		const ctr = this.#next;
-		const msgKey = kdf(this.#ck, LABEL.chainMsg);
+		const msgKey = msgKeyOf(this.#ck);
 		this.#advance();
 		return { ctr, msgKey };
 	}
@@ -130,12 +147,12 @@ export class SenderChain {
 		const passed: { ctr: number; key: Uint8Array }[] = [];
 		let ck: Uint8Array = this.#ck.slice();
 		for (let i = this.#next; i < ctr; i++) {
-			passed.push({ ctr: i, key: kdf(ck, LABEL.chainMsg) });
-			const nextCk = kdf(ck, LABEL.chainNext);
+			passed.push({ ctr: i, key: msgKeyOf(ck) });
+			const nextCk = nextChainKeyOf(ck);
 			sodium().memzero(ck);
 			ck = nextCk;
 		}
-		const msgKey = kdf(ck, LABEL.chainMsg);
+		const msgKey = msgKeyOf(ck);
 		let result: T;
 		try {
 			result = use(msgKey);
@@ -184,7 +201,7 @@ export class SenderChain {
 	}
 
 	#advance(): void {
-		const nextCk = kdf(this.#ck, LABEL.chainNext);
+		const nextCk = nextChainKeyOf(this.#ck);
 		sodium().memzero(this.#ck);
 		this.#ck = nextCk;
 		this.#next += 1;

@@ -5,7 +5,7 @@
  * omitted. Anything else (floats, NaN, bigint, functions, cycles) throws, so that two
  * implementations can never sign different bytes for the same value.
  */
-import { concat, utf8 } from './bytes.ts';
+import { utf8 } from './bytes.ts';
 import { ProtocolError } from './errors.ts';
 
 export type CJson = null | boolean | number | string | CJson[] | { [key: string]: CJson | undefined };
@@ -39,7 +39,11 @@ function write(value: CJson | undefined, depth: number): string {
 	}
 }
 
-/** `label || 0x00 || cjson(value)`: the input to every signature, MAC, hash and AD (§1.3). */
+/**
+ * `label || 0x00 || cjson(value)`: the input to every signature, MAC, hash and AD (§1.3).
+ * Encoded in one pass: the UTF-8 of the joined string is the same bytes (nothing can pair
+ * across the 0x00), and it saves two buffers and a copy per call, several per message.
+ */
 export function labelled(label: string, value: CJson): Uint8Array {
-	return concat(utf8(label), new Uint8Array([0]), utf8(canonicalJson(value)));
+	return utf8(label + '\0' + canonicalJson(value));
 }

@@ -45,7 +45,9 @@ function prepare(session: GroupSession, items: readonly RelayEntry[]): Map<Relay
 		if (!chain) scratch.set(key, (chain = SenderChain.fromJSON(state)));
 		try {
 			const opened = chain.receive(msg.ctr, now, (k) => decryptMessage(msg, k));
-			runs.set(key, [...(runs.get(key) ?? []), { item, opened }]);
+			let run = runs.get(key);
+			if (!run) runs.set(key, (run = []));
+			run.push({ item, opened });
 		} catch {
 			// Left to the real pass, which reports it.
 		}
