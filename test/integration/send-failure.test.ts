@@ -5,8 +5,21 @@
  */
 import { afterEach, expect, test } from 'vitest';
 import { makeGroup, startWorld, Tamperer, type EntryFrame, type World } from '../tamper/setup.ts';
-import type { Frame } from '../tamper/proxy.ts';
+import type { Frame, Hook } from '../tamper/proxy.ts';
 import { texts, until } from './harness.ts';
+
+/** An up-stream hook that answers the next message append with a final refusal, once. */
+function refuseNextMessage(): Hook {
+	let refuse = true;
+	return (frame, link) => {
+		if (refuse && frame.t === 'append' && (frame.entry as { msg?: unknown } | undefined)?.msg) {
+			refuse = false;
+			link.toClient({ t: 'err', re: frame.id as string, code: 'RELAY_BAD_FRAME', message: 'refused by the test' });
+			return [];
+		}
+		return [frame];
+	};
+}
 
 let world: World | null = null;
 afterEach(async () => {
@@ -22,16 +35,7 @@ test('a refused message shows as failed, survives, and a retry delivers it exact
 	await until(() => texts(bo!, id).includes('first, to say hello'));
 
 	// The relay answers the next message append with a final refusal (not a transient one).
-	let refuse = true;
-	world.proxy.onUp('ash', (frame: Frame, link) => {
-		const entry = frame.entry as { msg?: unknown } | undefined;
-		if (refuse && frame.t === 'append' && entry?.msg) {
-			refuse = false;
-			link.toClient({ t: 'err', re: frame.id as string, code: 'RELAY_BAD_FRAME', message: 'refused by the test' });
-			return [];
-		}
-		return [frame];
-	});
+	world.proxy.onUp('ash', refuseNextMessage());
 	await ash!.client.send(id, { text: 'this one is refused once' });
 	const mine = () => ash!.client.messages(id).find((m) => m.text === 'this one is refused once');
 	await until(() => mine()?.status === 'failed', 10_000, 'failed status');
@@ -105,17 +109,12 @@ test('"Try again" in a group that froze after the refusal sends nothing and the 
 	await ash!.client.send(id, { text: 'first, to say hello' });
 	await until(() => texts(bo!, id).includes('first, to say hello'));
 
-	let refuse = true;
 	let frozen = false;
 	const appendsAfterFreeze: Frame[] = [];
-	world.proxy.onUp('ash', (frame: Frame, link) => {
+	const refuse = refuseNextMessage();
+	world.proxy.onUp('ash', (frame, link) => {
 		if (frozen && frame.t === 'append') appendsAfterFreeze.push(frame);
-		if (refuse && frame.t === 'append' && (frame.entry as { msg?: unknown }).msg) {
-			refuse = false;
-			link.toClient({ t: 'err', re: frame.id as string, code: 'RELAY_BAD_FRAME', message: 'refused by the test' });
-			return [];
-		}
-		return [frame];
+		return refuse(frame, link);
 	});
 	await ash!.client.send(id, { text: 'refused, then the group froze' });
 	const mine = () => ash!.client.messages(id).find((m) => m.text === 'refused, then the group froze');
