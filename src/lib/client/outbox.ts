@@ -73,16 +73,15 @@ export async function catchUp(g: GroupHandle): Promise<void> {
 export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxItem, now: () => number): Promise<SendResult> {
 	for (let rebuild = 0; rebuild < MAX_REBUILDS; rebuild++) {
 		let step = item.step;
-		// A step kept from a refused attempt was built when posting was allowed: check again now
-		// (the group may have frozen or ended, or I may have been removed or made a listener since).
 		if (step) {
+			// A step kept from a refused attempt was built when posting was allowed: check again now
+			// (the group may have frozen or ended, or I may have been removed or made a listener since).
 			try {
 				assertCanPost(g.session);
 			} catch (error) {
 				return fail(g, item, error);
 			}
-		}
-		if (!step) {
+		} else {
 			try {
 				step = nextStep(g.session, item.content, now());
 			} catch (error) {

@@ -173,17 +173,17 @@ export function recoveryStep(session: GroupSession, now: number): SendStep | nul
 	return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
 }
 
-/**
- * The next entry to append so that `content` gets sent. Call again after each acknowledged
- * step (and after the relay's copy of an op has been received) until it returns a `msg`.
- * Listeners may not post (PROTOCOL_NOT_ALLOWED).
- */
 /** Throws when I may not post in this group now: frozen, not (or no longer) a member, ended, or a listener. */
 export function assertCanPost(session: GroupSession): void {
 	const log = usable(session);
 	if (log.members[session.data.me]!.role === 'listener') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'listeners cannot post in this group');
 }
 
+/**
+ * The next entry to append so that `content` gets sent. Call again after each acknowledged
+ * step (and after the relay's copy of an op has been received) until it returns a `msg`.
+ * Listeners may not post (PROTOCOL_NOT_ALLOWED).
+ */
 export function nextStep(session: GroupSession, content: Content, now: number): SendStep {
 	assertCanPost(session);
 	if (session.rekeyDue(now)) return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
