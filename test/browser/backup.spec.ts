@@ -1,14 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import { BASE_URL, createGroup, createInvite, expectMessage, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { BASE_URL, expectMessage, groupOfTwo, openChat, send } from './helpers.ts';
 
 test('P10 data at rest: a backup exported with a passphrase restores groups and history in a fresh browser, and a wrong passphrase changes nothing', async ({ browser }) => {
 	test.setTimeout(120_000);
-	const owner = await newPerson(browser, 'Ola Maple');
-	const group = await createGroup(owner.page, 'Backed-up circle');
-	const link = await createInvite(owner.page, group);
-	const friend = await newPerson(browser, 'Pat Raven');
-	await joinByLink(friend, link);
+	const { host: owner, group, link, guest: friend } = await groupOfTwo(browser, 'Ola Maple', 'Backed-up circle', 'Pat Raven');
 	await openChat(owner.page, group);
 	await send(owner.page, 'Written before the move');
 	await expectMessage(friend.page, 'Written before the move');

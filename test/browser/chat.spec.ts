@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
+import { createGroup, createInvite, expectMessage, groupOfTwo, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
 
 test.describe('groups and chat between three people', () => {
 	test('a facilitator creates a group, invites two people by link, and all three talk live', async ({ browser }) => {
@@ -45,11 +45,7 @@ test.describe('groups and chat between three people', () => {
 
 	test('history survives a reload, and a content warning hides the message until the reader reveals it', async ({ browser }) => {
 		test.setTimeout(90_000);
-		const dan = await newPerson(browser, 'Dan Finch');
-		const group = await createGroup(dan.page, 'Reload room');
-		const link = await createInvite(dan.page, group);
-		const eve = await newPerson(browser, 'Eve Lark');
-		await joinByLink(eve, link);
+		const { host: dan, group, guest: eve } = await groupOfTwo(browser, 'Dan Finch', 'Reload room', 'Eve Lark');
 
 		await openChat(dan.page, group);
 		await send(dan.page, 'This one should still be here after a reload');
@@ -75,11 +71,7 @@ test.describe('groups and chat between three people', () => {
 
 	test('a message written while offline waits in the outbox and is delivered when the connection returns', async ({ browser }) => {
 		test.setTimeout(90_000);
-		const fay = await newPerson(browser, 'Fay Moth');
-		const group = await createGroup(fay.page, 'Outbox room');
-		const link = await createInvite(fay.page, group);
-		const gus = await newPerson(browser, 'Gus Pine');
-		await joinByLink(gus, link);
+		const { host: fay, group, guest: gus } = await groupOfTwo(browser, 'Fay Moth', 'Outbox room', 'Gus Pine');
 		await openChat(fay.page, group);
 		await send(fay.page, 'Before the tunnel');
 		await expectMessage(gus.page, 'Before the tunnel');

@@ -1,14 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { createGroup, createInvite, expectMessage, groupOfTwo, joinByLink, newPerson, openChat, send } from './helpers.ts';
 
 test.describe('chat features between two people', () => {
 	test('replies, reactions, edits and deletions of own messages reach the other person', async ({ browser }) => {
 		test.setTimeout(90_000);
-		const ana = await newPerson(browser, 'Ana Pine');
-		const group = await createGroup(ana.page, 'Features room');
-		const link = await createInvite(ana.page, group);
-		const bo = await newPerson(browser, 'Bo Reed');
-		await joinByLink(bo, link);
+		const { host: ana, group, guest: bo } = await groupOfTwo(browser, 'Ana Pine', 'Features room', 'Bo Reed');
 		await openChat(ana.page, group);
 		await send(ana.page, 'First draft of a thought');
 		await expectMessage(bo.page, 'First draft of a thought');
@@ -38,11 +34,7 @@ test.describe('chat features between two people', () => {
 
 	test('P8 verifiable reporting: a member reports a message with one more, the facilitator sees both verified and hides it for everyone', async ({ browser }) => {
 		test.setTimeout(90_000);
-		const mod = await newPerson(browser, 'Cy Owl');
-		const group = await createGroup(mod.page, 'Report room');
-		const link = await createInvite(mod.page, group);
-		const member = await newPerson(browser, 'Di Moth');
-		await joinByLink(member, link);
+		const { host: mod, group, link, guest: member } = await groupOfTwo(browser, 'Cy Owl', 'Report room', 'Di Moth');
 		await openChat(mod.page, group);
 		await send(mod.page, 'An ordinary message');
 		await send(mod.page, 'A message someone finds hurtful');
@@ -114,11 +106,7 @@ test.describe('chat features between two people', () => {
 
 	test('two members compare safety numbers and one marks the other as verified', async ({ browser }) => {
 		test.setTimeout(90_000);
-		const a = await newPerson(browser, 'Ivy Swan');
-		const group = await createGroup(a.page, 'Verify room');
-		const link = await createInvite(a.page, group);
-		const b = await newPerson(browser, 'Jay Crane');
-		await joinByLink(b, link);
+		const { host: a, group, guest: b } = await groupOfTwo(browser, 'Ivy Swan', 'Verify room', 'Jay Crane');
 		await a.page.goto(`/g/${group}/people`);
 		await b.page.goto(`/g/${group}/people`);
 		await a.page.getByTestId('member').filter({ hasText: 'Jay Crane' }).getByRole('button', { name: 'Safety number' }).click();
@@ -137,11 +125,7 @@ test.describe('chat features between two people', () => {
 
 	test('a facilitator makes a member a moderator, who then sees the reports, and can make them a member again', async ({ browser }) => {
 		test.setTimeout(90_000);
-		const admin = await newPerson(browser, 'Kim Aspen');
-		const group = await createGroup(admin.page, 'Roles room');
-		const link = await createInvite(admin.page, group);
-		const helper = await newPerson(browser, 'Lia Birch');
-		await joinByLink(helper, link);
+		const { host: admin, group, link, guest: helper } = await groupOfTwo(browser, 'Kim Aspen', 'Roles room', 'Lia Birch');
 		await expect(helper.page.getByRole('link', { name: 'Reports', exact: true })).toHaveCount(0);
 
 		await admin.page.goto(`/g/${group}/people`);

@@ -65,6 +65,16 @@ export async function joinByLink(person: Person, link: string): Promise<string> 
 	return new URL(person.page.url()).pathname.split('/')[2]!;
 }
 
+/** The usual start of a two-person test: a host creates a group and invites a guest, who joins by the link. */
+export async function groupOfTwo(browser: Browser, hostName: string, groupName: string, guestName: string): Promise<{ host: Person; group: string; link: string; guest: Person }> {
+	const host = await newPerson(browser, hostName);
+	const group = await createGroup(host.page, groupName);
+	const link = await createInvite(host.page, group);
+	const guest = await newPerson(browser, guestName);
+	await joinByLink(guest, link);
+	return { host, group, link, guest };
+}
+
 export async function openChat(page: Page, group: string): Promise<void> {
 	if (!new URL(page.url()).pathname.endsWith(`/g/${group}`)) await page.goto(`/g/${group}`);
 	await expect(page.getByTestId('group-title')).toBeVisible({ timeout: 20_000 });

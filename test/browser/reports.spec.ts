@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { expectMessage, groupOfTwo, joinByLink, newPerson, openChat, send } from './helpers.ts';
 import { TEST_MODERATOR } from './moderator-keys.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
 import { moderatorFingerprint } from '../../src/lib/client/moderator.ts';
@@ -7,11 +7,7 @@ import { moderatorFingerprint } from '../../src/lib/client/moderator.ts';
 test.describe('reports', () => {
 	test('P8 verifiable reporting: a report of an edited message shows the original and the edit, each verified, and marks the edit as what people saw', async ({ browser }) => {
 		test.setTimeout(90_000);
-		const mod = await newPerson(browser, 'Pia Lake');
-		const group = await createGroup(mod.page, 'Edits room');
-		const link = await createInvite(mod.page, group);
-		const writer = await newPerson(browser, 'Quin Ash');
-		await joinByLink(writer, link);
+		const { host: mod, group, link, guest: writer } = await groupOfTwo(browser, 'Pia Lake', 'Edits room', 'Quin Ash');
 		const reader = await newPerson(browser, 'Remy Oak');
 		await joinByLink(reader, link);
 		await openChat(mod.page, group);
@@ -47,11 +43,7 @@ test.describe('reports', () => {
 		test.setTimeout(90_000);
 		await ready();
 		const expected = moderatorFingerprint(TEST_MODERATOR);
-		const host = await newPerson(browser, 'Rue Linden');
-		const group = await createGroup(host.page, 'Service report room');
-		const link = await createInvite(host.page, group);
-		const member = await newPerson(browser, 'Sam Yarrow');
-		await joinByLink(member, link);
+		const { host, group, guest: member } = await groupOfTwo(browser, 'Rue Linden', 'Service report room', 'Sam Yarrow');
 		await openChat(host.page, group);
 		await send(host.page, 'Something to report to the service');
 		await expectMessage(member.page, 'Something to report to the service');

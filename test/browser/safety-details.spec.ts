@@ -5,7 +5,7 @@
  * using a verified member's name is called out in the chat itself.
  */
 import { expect, test } from '@playwright/test';
-import { BASE_URL, createGroup, createInvite, expectMessage, joinByLink, newPerson, onboard, openChat, send } from './helpers.ts';
+import { BASE_URL, createGroup, expectMessage, groupOfTwo, joinByLink, newPerson, onboard, openChat, send } from './helpers.ts';
 
 test('a ticked passphrase box that is not ready stops onboarding with a reason, and nothing is set up unprotected', async ({ browser }) => {
 	const context = await browser.newContext({ baseURL: BASE_URL });
@@ -112,11 +112,7 @@ test('on a phone, being offline is said in words, not by a dot’s colour alone'
 
 test('a stranger using the name of a verified member is called out in the chat, not only in People', async ({ browser }) => {
 	test.setTimeout(120_000);
-	const ann = await newPerson(browser, 'Ann Birch');
-	const group = await createGroup(ann.page, 'Verified circle');
-	const link = await createInvite(ann.page, group);
-	const bo = await newPerson(browser, 'Bo Lake');
-	await joinByLink(bo, link);
+	const { host: ann, group, link, guest: bo } = await groupOfTwo(browser, 'Ann Birch', 'Verified circle', 'Bo Lake');
 	await openChat(bo.page, group);
 	await send(bo.page, 'Hello from the real Bo');
 	await openChat(ann.page, group);
