@@ -13,11 +13,11 @@ import { buildHello, decryptMessage, encryptMessage, messageLink, newEpochSignin
 import { verifyLinked } from '../src/lib/crypto/history.ts';
 import { sodiumPrimitives } from '../src/lib/crypto/primitives.ts';
 import { ready } from '../src/lib/crypto/sodium.ts';
-import { fromB64, toB64 } from '../src/lib/protocol/bytes.ts';
+import { fromB64, toB64 } from '../src/lib/core/bytes.ts';
 import { buildGenesis, buildInvite, buildJoin, buildRekey } from '../src/lib/protocol/group/build.ts';
 import { applyOp } from '../src/lib/protocol/group/state.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
-import type { Envelope } from '../src/lib/protocol/schema.ts';
+import type { Envelope } from '../src/lib/core/schema.ts';
 import { receiveBacklog } from '../src/lib/protocol/session/backlog.ts';
 import { nextStep } from '../src/lib/protocol/session/send.ts';
 import { world } from '../src/lib/protocol/session/world.fixture.ts';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import WebSocket from 'ws';
-import { LABEL } from '../src/lib/protocol/labels.ts';
+import { LABEL } from '../src/lib/core/labels.ts';
 import { genesis, identity, message, mid, signWith, type TestIdentity } from '../test/relay/fixtures/ops.ts';
 
 const GROUP = 50;

@@ -12,7 +12,7 @@ import { moderatorFingerprint, type ModeratorKeys } from '../src/lib/client/mode
 import { relayStampCheck, reportViews } from '../src/lib/client/reports.ts';
 import { openReport, verifyReport, type StampCheck, type Verdict } from '../src/lib/crypto/report.ts';
 import { sodium } from '../src/lib/crypto/sodium.ts';
-import { isProtocolError } from '../src/lib/protocol/errors.ts';
+import { isProtocolError } from '../src/lib/core/errors.ts';
 import type { ModeratorSecret } from './moderator-keys.ts';
 import { CliError } from './moderator-errors.ts';
 

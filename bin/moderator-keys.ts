@@ -9,7 +9,7 @@ import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, statSync, wri
 import { deriveIdentity, newIdentityNonce, newRoot, wipeIdentity, type Identity } from '../src/lib/crypto/identity.ts';
 import { sodium } from '../src/lib/crypto/sodium.ts';
 import type { ModeratorKeys } from '../src/lib/client/moderator.ts';
-import { b64Bytes, equalBytes, toB64 } from '../src/lib/protocol/bytes.ts';
+import { b64Bytes, equalBytes, toB64 } from '../src/lib/core/bytes.ts';
 import { CliError } from './moderator-errors.ts';
 
 const KIND = 'unseen-deployment-moderator';

@@ -3,7 +3,7 @@
  * starts (README "Configuration" lists every variable). A bad value stops start-up with a
  * message that names the variable; it never falls back silently.
  */
-import { fromB64 } from '../src/lib/protocol/bytes.ts';
+import { fromB64 } from '../src/lib/core/bytes.ts';
 
 export interface RateLimit {
 	/** Tokens added per second. */

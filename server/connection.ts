@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { toB64 } from '../src/lib/protocol/bytes.ts';
+import { toB64 } from '../src/lib/core/bytes.ts';
 import type { ServerConfig } from './config.ts';
 import { errFrame } from './errors.ts';
 import { TokenBucket } from './rate-limit.ts';

@@ -4,10 +4,10 @@
  * are validated and numbered synchronously (one group can never get two entries with one seq),
  * then written through the group commit; the ack and the fan-out happen only after the fsync.
  */
-import { isProtocolError } from '../src/lib/protocol/errors.ts';
+import { isProtocolError } from '../src/lib/core/errors.ts';
 import { applyOp } from '../src/lib/protocol/group/state.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
-import type { Entry, Envelope, Op } from '../src/lib/protocol/schema.ts';
+import type { Entry, Envelope, Op } from '../src/lib/core/schema.ts';
 import { RelayError } from './errors.ts';
 import type { GroupCommit } from './group-commit.ts';
 import { nodePrimitives } from './primitives.ts';

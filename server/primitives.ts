@@ -3,7 +3,7 @@
  * built-in crypto, so the relay checks the same rules as clients without libsodium.
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { ed25519SignaturePrecheck } from '../src/lib/protocol/curve-checks.ts';
+import { ed25519SignaturePrecheck } from '../src/lib/core/curve-checks.ts';
 import type { Primitives } from '../src/lib/protocol/group/types.ts';
 
 // SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410): the raw 32 bytes follow it.

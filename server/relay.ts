@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { isProtocolError } from '../src/lib/protocol/errors.ts';
+import { isProtocolError } from '../src/lib/core/errors.ts';
 import { parseClientFrame, type ClientFrame, type RelayErrorCode } from '../src/lib/protocol/wire.ts';
 import type { ServerConfig } from './config.ts';
 import { CLOSE_UNAUTHENTICATED, Connection } from './connection.ts';

@@ -2,9 +2,9 @@
  * Handlers for the request frames other than `append` (docs/PROTOCOL.md §9.3, §9.5-§9.8).
  * Each one checks, answers `ok` or throws a RelayError; the dispatcher turns errors into frames.
  */
-import { b64Bytes } from '../src/lib/protocol/bytes.ts';
-import { labelled } from '../src/lib/protocol/cjson.ts';
-import { LABEL } from '../src/lib/protocol/labels.ts';
+import { b64Bytes } from '../src/lib/core/bytes.ts';
+import { labelled } from '../src/lib/core/cjson.ts';
+import { LABEL } from '../src/lib/core/labels.ts';
 import type { ClientFrame } from '../src/lib/protocol/wire.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
 import type { ServerConfig } from './config.ts';

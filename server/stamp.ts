@@ -4,9 +4,9 @@
  * A MAC, not a signature, so nobody but this relay can check one (deniability, P8).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { b64Bytes, toB64 } from '../src/lib/protocol/bytes.ts';
-import { labelled } from '../src/lib/protocol/cjson.ts';
-import { LABEL } from '../src/lib/protocol/labels.ts';
+import { b64Bytes, toB64 } from '../src/lib/core/bytes.ts';
+import { labelled } from '../src/lib/core/cjson.ts';
+import { LABEL } from '../src/lib/core/labels.ts';
 
 export interface StampFields {
 	c: string;

@@ -10,7 +10,7 @@ import { REMOVED_NOTICE } from '../../src/lib/client/subscriptions.ts';
 import { moderatorFingerprint } from '../../src/lib/client/moderator.ts';
 import { DeviceState } from '../../src/lib/protocol/session/device.ts';
 import type { SessionData } from '../../src/lib/protocol/session/types.ts';
-import { fromB64, toB64 } from '../../src/lib/protocol/bytes.ts';
+import { fromB64, toB64 } from '../../src/lib/core/bytes.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
 import type { ClientEvent } from '../../src/lib/client/api.ts';
 

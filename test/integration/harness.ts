@@ -13,10 +13,10 @@ import { WebSocket as WsWebSocket } from 'ws';
 import { getJson, keys } from '../../src/lib/client/store.ts';
 import { DeviceState } from '../../src/lib/protocol/session/device.ts';
 import type { SessionData } from '../../src/lib/protocol/session/types.ts';
-import type { Envelope } from '../../src/lib/protocol/schema.ts';
-import { labelled } from '../../src/lib/protocol/cjson.ts';
-import { LABEL } from '../../src/lib/protocol/labels.ts';
-import { toB64 } from '../../src/lib/protocol/bytes.ts';
+import type { Envelope } from '../../src/lib/core/schema.ts';
+import { labelled } from '../../src/lib/core/cjson.ts';
+import { LABEL } from '../../src/lib/core/labels.ts';
+import { toB64 } from '../../src/lib/core/bytes.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
 
 export interface Relay {

@@ -6,13 +6,13 @@ import { getJson, keys } from '../../src/lib/client/store.ts';
 import type { SessionData } from '../../src/lib/protocol/session/types.ts';
 import { encryptMessage } from '../../src/lib/crypto/message.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
-import { toB64, utf8 } from '../../src/lib/protocol/bytes.ts';
+import { toB64, utf8 } from '../../src/lib/core/bytes.ts';
 import { RelayError } from '../../src/lib/client/connection.ts';
-import { canonicalJson, type CJson } from '../../src/lib/protocol/cjson.ts';
+import { canonicalJson, type CJson } from '../../src/lib/core/cjson.ts';
 import { sodiumPrimitives } from '../../src/lib/crypto/primitives.ts';
 import { applyOp, opHashB64 } from '../../src/lib/protocol/group/state.ts';
 import type { GroupState } from '../../src/lib/protocol/group/types.ts';
-import type { Op } from '../../src/lib/protocol/schema.ts';
+import type { Op } from '../../src/lib/core/schema.ts';
 
 let relays: Relay[] = [];
 const clients: TestClient[] = [];

@@ -13,7 +13,7 @@ import { defaults, startClient, startRelay, stopAll, until, type Relay, type Tes
 import { getJson, keys, putJson } from '../../src/lib/client/store.ts';
 import { moderatorFingerprint } from '../../src/lib/client/moderator.ts';
 import type { FrankingRecord } from '../../src/lib/protocol/session/types.ts';
-import { fromB64, fromUtf8, toB64, utf8 } from '../../src/lib/protocol/bytes.ts';
+import { fromB64, fromUtf8, toB64, utf8 } from '../../src/lib/core/bytes.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
 import { reportText, reportJson } from '../../bin/moderator-output.ts';
 

@@ -9,7 +9,7 @@ import { RelayError } from '../../src/lib/client/connection.ts';
 import type { SessionData } from '../../src/lib/protocol/session/types.ts';
 import { encryptMessage } from '../../src/lib/crypto/message.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
-import { toB64 } from '../../src/lib/protocol/bytes.ts';
+import { toB64 } from '../../src/lib/core/bytes.ts';
 
 let relay: Relay | null = null;
 const clients: TestClient[] = [];

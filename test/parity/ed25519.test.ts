@@ -12,13 +12,13 @@ import { nodePrimitives, verifyEd25519 } from '../../server/primitives.ts';
 import { inviteKeys } from '../../src/lib/crypto/invite.ts';
 import { sodiumPrimitives } from '../../src/lib/crypto/primitives.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
-import { concat, toB64, utf8 } from '../../src/lib/protocol/bytes.ts';
-import { isProtocolError } from '../../src/lib/protocol/errors.ts';
+import { concat, toB64, utf8 } from '../../src/lib/core/bytes.ts';
+import { isProtocolError } from '../../src/lib/core/errors.ts';
 import { buildInvite, buildJoin } from '../../src/lib/protocol/group/build.ts';
 import { applyOp, opInviteSigningBytes, opSigningBytes } from '../../src/lib/protocol/group/state.ts';
 import { loadSodium, memberOf, newGroup, person, T0 } from '../../src/lib/protocol/group/testkit.ts';
 import type { Primitives } from '../../src/lib/protocol/group/types.ts';
-import type { Op } from '../../src/lib/protocol/schema.ts';
+import type { Op } from '../../src/lib/core/schema.ts';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const BASE = hex('5866666666666666666666666666666666666666666666666666666666666666');

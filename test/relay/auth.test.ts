@@ -3,7 +3,7 @@
  * signature over it; one connection may prove several keys, up to the limit.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LABEL } from '../../src/lib/protocol/labels.ts';
+import { LABEL } from '../../src/lib/core/labels.ts';
 import { identity, signWith } from './fixtures/ops.ts';
 import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
 

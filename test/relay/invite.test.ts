@@ -3,7 +3,7 @@
  * the op log (never messages); a revoked, expired or used-up invite gets RELAY_INVITE_INVALID.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LABEL } from '../../src/lib/protocol/labels.ts';
+import { LABEL } from '../../src/lib/core/labels.ts';
 import { appendOp, createGroup, sendMessage, type TestGroup } from './fixtures/group.ts';
 import { chained, epochFields, identity, rand, signWith, type TestIdentity } from './fixtures/ops.ts';
 import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
 import { texts, until } from '../integration/harness.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
-import { fromUtf8, toB64, utf8, fromB64 } from '../../src/lib/protocol/bytes.ts';
+import { fromUtf8, toB64, utf8, fromB64 } from '../../src/lib/core/bytes.ts';
 import { getJson, keys, putJson } from '../../src/lib/client/store.ts';
 import type { FrankingRecord } from '../../src/lib/protocol/session/types.ts';
 

@@ -12,7 +12,7 @@ import { buildHello, encryptMessage, newEpochSigningKey } from '../../src/lib/cr
 import { getJson, keys } from '../../src/lib/client/store.ts';
 import { DeviceState } from '../../src/lib/protocol/session/device.ts';
 import type { SessionData } from '../../src/lib/protocol/session/types.ts';
-import type { Content } from '../../src/lib/crypto/content.ts';
+import type { Content } from '../../src/lib/core/content.ts';
 
 beforeAll(() => ready());
 

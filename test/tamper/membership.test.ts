@@ -10,9 +10,9 @@ import { deriveIdentity, newIdentityNonce, newRoot } from '../../src/lib/crypto/
 import { inviteKeys } from '../../src/lib/crypto/invite.ts';
 import { buildAdd, buildJoin, buildRemove } from '../../src/lib/protocol/group/build.ts';
 import { opSigningBytes } from '../../src/lib/protocol/group/state.ts';
-import { toB64 } from '../../src/lib/protocol/bytes.ts';
+import { toB64 } from '../../src/lib/core/bytes.ts';
 import type { GroupState } from '../../src/lib/protocol/group/types.ts';
-import type { Op } from '../../src/lib/protocol/schema.ts';
+import type { Op } from '../../src/lib/core/schema.ts';
 
 beforeAll(() => ready());
 

@@ -10,7 +10,7 @@ import { startTamperProxy, type Frame, type Link, type TamperProxy } from './pro
 import { defaults, removeDir, startRelay, until, type Relay, type TestClient } from '../integration/harness.ts';
 import { createClient, memoryStore } from '../../src/lib/client/index.ts';
 import type { ClientEvent } from '../../src/lib/client/api.ts';
-import type { Envelope, Op } from '../../src/lib/protocol/schema.ts';
+import type { Envelope, Op } from '../../src/lib/core/schema.ts';
 
 export interface EntryFrame extends Frame {
 	t: 'entry';

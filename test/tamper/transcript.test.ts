@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Tamperer, isEntry, makeGroup, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
 import { texts, until, warningKinds } from '../integration/harness.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
-import { toB64 } from '../../src/lib/protocol/bytes.ts';
+import { toB64 } from '../../src/lib/core/bytes.ts';
 
 beforeAll(() => ready());
 

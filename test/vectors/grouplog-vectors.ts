@@ -20,12 +20,12 @@ import { inviteFetchSignature, inviteKeys, inviteLink, sealInviteBody } from '..
 import { sodiumPrimitives } from '../../src/lib/crypto/primitives.ts';
 import { safetyNumber } from '../../src/lib/crypto/safety.ts';
 import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
-import { fromB64, toB64 } from '../../src/lib/protocol/bytes.ts';
-import { labelled } from '../../src/lib/protocol/cjson.ts';
-import { LABEL } from '../../src/lib/protocol/labels.ts';
+import { fromB64, toB64 } from '../../src/lib/core/bytes.ts';
+import { labelled } from '../../src/lib/core/cjson.ts';
+import { LABEL } from '../../src/lib/core/labels.ts';
 import * as b from '../../src/lib/protocol/group/build.ts';
 import { applyOp, opHashB64, opSigningBytes } from '../../src/lib/protocol/group/state.ts';
-import type { Op } from '../../src/lib/protocol/schema.ts';
+import type { Op } from '../../src/lib/core/schema.ts';
 import type { GroupState } from '../../src/lib/protocol/group/types.ts';
 
 export const fill = (n: number, length = 32) => new Uint8Array(length).fill(n);

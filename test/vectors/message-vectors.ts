@@ -14,9 +14,9 @@ import { commit, computeStamp } from '../../src/lib/crypto/franking.ts';
 import { buildReport, sealReport } from '../../src/lib/crypto/report.ts';
 import { exportBackup, sealRecord, wrapStorageKey } from '../../src/lib/crypto/vault.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
-import { toB64, utf8 } from '../../src/lib/protocol/bytes.ts';
-import { canonicalJson } from '../../src/lib/protocol/cjson.ts';
-import { LABEL } from '../../src/lib/protocol/labels.ts';
+import { toB64, utf8 } from '../../src/lib/core/bytes.ts';
+import { canonicalJson } from '../../src/lib/core/cjson.ts';
+import { LABEL } from '../../src/lib/core/labels.ts';
 
 /** 32 bytes all equal to `n`: readable fixed inputs. */
 export const fill = (n: number, length = 32) => new Uint8Array(length).fill(n);

@@ -21,9 +21,9 @@ import { ClientCore } from '../../src/lib/client/core.ts';
 import type { GroupHandle } from '../../src/lib/client/group.ts';
 import { deriveIdentity } from '../../src/lib/crypto/identity.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
-import { fromB64, toB64, utf8 } from '../../src/lib/protocol/bytes.ts';
-import { labelled } from '../../src/lib/protocol/cjson.ts';
-import { LABEL } from '../../src/lib/protocol/labels.ts';
+import { fromB64, toB64, utf8 } from '../../src/lib/core/bytes.ts';
+import { labelled } from '../../src/lib/core/cjson.ts';
+import { LABEL } from '../../src/lib/core/labels.ts';
 import type { ClientFrame } from '../../src/lib/protocol/wire.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');

@@ -3,7 +3,7 @@
  * state modules). The UI never touches crypto; it calls these methods and renders these views.
  * Every view is plain data (b64 strings for keys), safe to put in Svelte $state.
  */
-import type { Role } from '../protocol/schema.ts';
+import type { Role } from '../core/schema.ts';
 import type { WarningKind as SessionWarningKind } from '../protocol/session/types.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';

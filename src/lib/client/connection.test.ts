@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../../server/app.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
-import { toB64 } from '../protocol/bytes.ts';
+import { toB64 } from '../core/bytes.ts';
 import { Connection, DEFAULT_BACKOFF, RelayError, backoffDelay } from './connection.ts';
 import type { ConnectionState } from './api.ts';
 

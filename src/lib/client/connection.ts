@@ -5,9 +5,9 @@
  * exponential backoff plus jitter. No crypto here: keys sign through a callback.
  * Browser and Node 22 alike (the standard WebSocket API; no node:* imports).
  */
-import { toB64 } from '../protocol/bytes.ts';
-import { labelled } from '../protocol/cjson.ts';
-import { LABEL } from '../protocol/labels.ts';
+import { toB64 } from '../core/bytes.ts';
+import { labelled } from '../core/cjson.ts';
+import { LABEL } from '../core/labels.ts';
 import { parseRelayFrame, type ClientFrame, type RelayErrorCode, type RelayFrame } from '../protocol/wire.ts';
 import type { ConnectionState } from './api.ts';
 

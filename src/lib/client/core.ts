@@ -7,7 +7,7 @@
 import type { ClientEvent, Store } from './api.ts';
 import type { Connection } from './connection.ts';
 import type { GroupHandle } from './group.ts';
-import { ProtocolError } from '../protocol/errors.ts';
+import { ProtocolError } from '../core/errors.ts';
 import type { Primitives } from '../protocol/group/types.ts';
 import type { DeviceState } from '../protocol/session/device.ts';
 import type { SessionOptions } from '../protocol/session/session.ts';

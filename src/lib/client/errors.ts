@@ -3,7 +3,7 @@
  * show. Codes are stable (docs/PROTOCOL.md §10); these sentences may change. Never a stack
  * trace, never a key: someone reading over a shoulder learns nothing from them.
  */
-import { isProtocolError } from '../protocol/errors.ts';
+import { isProtocolError } from '../core/errors.ts';
 
 const SENTENCES: Record<string, string> = {
 	PROTOCOL_WEAK_KEY: 'A key offered for this conversation is not safe to use, so nothing was sent to it. Ask the person to reinstall the app or rejoin.',

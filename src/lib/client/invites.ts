@@ -6,12 +6,12 @@
  */
 import type { InvitePreview } from './api.ts';
 import { RelayError, type Connection } from './connection.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import type { Op } from '../protocol/schema.ts';
+import { ProtocolError } from '../core/errors.ts';
+import type { Op } from '../core/schema.ts';
 import { replayLog } from '../protocol/group/state.ts';
 import type { Primitives } from '../protocol/group/types.ts';
 import { inviteFetchSignature, inviteKeys, openInviteBody, parseInviteLink, wipeInviteKeys } from '../crypto/invite.ts';
-import { toB64 } from '../protocol/bytes.ts';
+import { toB64 } from '../core/bytes.ts';
 
 export interface FetchedInvite {
 	preview: InvitePreview;

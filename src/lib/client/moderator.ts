@@ -9,9 +9,9 @@
 import type { ServiceModeratorView, Warning } from './api.ts';
 import type { ClientCore } from './core.ts';
 import { getJson, keys, putJson } from './store.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import { labelled } from '../protocol/cjson.ts';
-import { LABEL } from '../protocol/labels.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { labelled } from '../core/cjson.ts';
+import { LABEL } from '../core/labels.ts';
 import { sodium } from '../crypto/sodium.ts';
 
 export interface ModeratorKeys {

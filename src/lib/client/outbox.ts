@@ -9,10 +9,10 @@ import type { GroupHandle, OutboxItem } from './group.ts';
 import { assertCanPost, helloAcked, nextStep } from '../protocol/session/send.ts';
 import { headerOf } from '../crypto/message.ts';
 import type { MessageContent } from './history.ts';
-import { ProtocolError, isProtocolError } from '../protocol/errors.ts';
-import { toB64 } from '../protocol/bytes.ts';
+import { ProtocolError, isProtocolError } from '../core/errors.ts';
+import { toB64 } from '../core/bytes.ts';
 import type { Content } from '../protocol/session/types.ts';
-import { encodeContent } from '../crypto/content.ts';
+import { encodeContent } from '../core/content.ts';
 import { sodium } from '../crypto/sodium.ts';
 
 export type { OutboxItem };

@@ -9,9 +9,9 @@ import { messageId } from './history.ts';
 import { RelayError, type Connection } from './connection.ts';
 import type { GroupHandle } from './group.ts';
 import { describeError } from './errors.ts';
-import { ProtocolError, isProtocolError } from '../protocol/errors.ts';
-import type { Envelope } from '../protocol/schema.ts';
-import { fromB64, toB64 } from '../protocol/bytes.ts';
+import { ProtocolError, isProtocolError } from '../core/errors.ts';
+import type { Envelope } from '../core/schema.ts';
+import { fromB64, toB64 } from '../core/bytes.ts';
 import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type StampCheck, type Verdict } from '../crypto/report.ts';
 
 /**

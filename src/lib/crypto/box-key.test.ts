@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { toB64 } from '../protocol/bytes.ts';
-import { isProtocolError } from '../protocol/errors.ts';
+import { toB64 } from '../core/bytes.ts';
+import { isProtocolError } from '../core/errors.ts';
 import { loadSodium, person } from '../protocol/group/testkit.ts';
 import { sealEpochKeys } from './epoch.ts';
 import { buildHelloFor, pairMacKey, verifyHello } from './hello.ts';

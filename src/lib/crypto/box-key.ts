@@ -3,9 +3,9 @@
  * small order with a plain `Error`; here that becomes `PROTOCOL_WEAK_KEY`, checked before
  * libsodium is called, so no caller ever sees anything but a `ProtocolError`.
  */
-import { b64Bytes } from '../protocol/bytes.ts';
-import { x25519KeyIsUsable } from '../protocol/curve-checks.ts';
-import { ProtocolError } from '../protocol/errors.ts';
+import { b64Bytes } from '../core/bytes.ts';
+import { x25519KeyIsUsable } from '../core/curve-checks.ts';
+import { ProtocolError } from '../core/errors.ts';
 import { sodium } from './sodium.ts';
 
 /** Throws PROTOCOL_WEAK_KEY unless `publicKey` is an X25519 key libsodium accepts as a peer. */

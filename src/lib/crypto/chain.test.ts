@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { MAX_SKIPPED, MAX_SKIPPED_AGE_MS, SenderChain, kdf } from './chain.ts';
 import { ready, sodium } from './sodium.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { toB64 } from '../protocol/bytes.ts';
+import { LABEL } from '../core/labels.ts';
+import { toB64 } from '../core/bytes.ts';
 
 beforeAll(async () => {
 	await ready();

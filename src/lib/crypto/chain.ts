@@ -12,10 +12,10 @@
  * Call `ready()` from sodium.ts before using anything here.
  */
 import * as v from 'valibot';
-import { fromB64, toB64, utf8, concat } from '../protocol/bytes.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { key32, uint } from '../protocol/schema.ts';
+import { fromB64, toB64, utf8, concat } from '../core/bytes.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { LABEL } from '../core/labels.ts';
+import { key32, uint } from '../core/schema.ts';
 import { sodium } from './sodium.ts';
 
 /** Skipped message keys kept per sender per epoch; also the largest accepted jump. */

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { toB64 } from '../protocol/bytes.ts';
+import { toB64 } from '../core/bytes.ts';
 import { buildRemove, metaKeyOf } from '../protocol/group/build.ts';
 import { memberOf, newGroup, person, thrownCode as code } from '../protocol/group/testkit.ts';
 import { deriveEpochKeys, epochCommit, newEpochSecret, openEpochSecret, sealEpochKeys, wipeEpochKeys } from './epoch.ts';

@@ -10,10 +10,10 @@
  * `group` is the group id (b64 string in the commit, 32 raw bytes in KDF contexts), or empty in
  * epoch 0. Call `ready()` from sodium.ts first.
  */
-import { b64Bytes, concat, fromB64, toB64 } from '../protocol/bytes.ts';
-import { labelled } from '../protocol/cjson.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import { LABEL } from '../protocol/labels.ts';
+import { b64Bytes, concat, fromB64, toB64 } from '../core/bytes.ts';
+import { labelled } from '../core/cjson.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { LABEL } from '../core/labels.ts';
 import { sealTo } from './box-key.ts';
 import { kdf } from './chain.ts';
 import { sodium } from './sodium.ts';

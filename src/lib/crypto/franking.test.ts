@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { ready, sodium } from './sodium.ts';
 import { checkCommitment, checkStamp, commit, computeStamp, newFrankingKey, verifyCommitment } from './franking.ts';
 import { computeStamp as relayComputeStamp, checkStamp as relayCheckStamp } from '../../../server/stamp.ts';
-import { toB64, utf8 } from '../protocol/bytes.ts';
+import { toB64, utf8 } from '../core/bytes.ts';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 const group = toB64(new Uint8Array(32).fill(0x47));

@@ -9,10 +9,10 @@
  * shows anything. The stamp is computed by the relay; `computeStamp` is here so that the relay,
  * tests and a second implementation share one definition.
  */
-import { b64Bytes, toB64 } from '../protocol/bytes.ts';
-import { labelled } from '../protocol/cjson.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import { LABEL } from '../protocol/labels.ts';
+import { b64Bytes, toB64 } from '../core/bytes.ts';
+import { labelled } from '../core/cjson.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { LABEL } from '../core/labels.ts';
 import { sodium } from './sodium.ts';
 
 /** Where a message sits: the franking commitment binds the content to it. */

@@ -10,13 +10,13 @@
  * r computes the same k_r from DH(boxSk_r, boxPk_s). Only the sender holds eskSk, so no member
  * can sign as another; the binding is a MAC r could have made itself, so it convinces r only.
  */
-import { b64Bytes, concat, fromB64, toB64, u64be } from '../protocol/bytes.ts';
-import { labelled } from '../protocol/cjson.ts';
-import { isProtocolError, ProtocolError } from '../protocol/errors.ts';
-import { LABEL } from '../protocol/labels.ts';
+import { b64Bytes, concat, fromB64, toB64, u64be } from '../core/bytes.ts';
+import { labelled } from '../core/cjson.ts';
+import { isProtocolError, ProtocolError } from '../core/errors.ts';
+import { LABEL } from '../core/labels.ts';
 import { sharedSecret } from './box-key.ts';
 import { kdf } from './chain.ts';
-import type { HelloContent } from './content.ts';
+import type { HelloContent } from '../core/content.ts';
 import { sodium } from './sodium.ts';
 
 export interface EpochSigningKey {

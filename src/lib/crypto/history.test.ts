@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ready } from './sodium.ts';
 import { decryptMessage, encryptMessage, messageLink, newEpochSigningKey, openMessage, type Decrypted } from './message.ts';
 import { verifyLinked, type LinkedItem } from './history.ts';
-import { toB64 } from '../protocol/bytes.ts';
+import { toB64 } from '../core/bytes.ts';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 const group = toB64(new Uint8Array(32).fill(0x47));

@@ -9,7 +9,7 @@
  * verifications. A message that no verified successor vouches for (the last one, or one before
  * a gap, or an unlinked one) is verified on its own signature.
  */
-import type { EnvelopeHeader } from '../protocol/schema.ts';
+import type { EnvelopeHeader } from '../core/schema.ts';
 import { messageLink, verifyMessageSignature } from './message.ts';
 import { sodium } from './sodium.ts';
 

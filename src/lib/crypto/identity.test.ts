@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { isProtocolError } from '../protocol/errors.ts';
+import { isProtocolError } from '../core/errors.ts';
 import { deriveIdentity, identityMember, newIdentityNonce, newRoot, wipeIdentity } from './identity.ts';
 import { ready, sodium } from './sodium.ts';
 

@@ -8,10 +8,10 @@
  * A fresh nonce per group makes identities in two groups unlinkable; reusing a nonce reuses a
  * pseudonym on purpose. Call `ready()` from sodium.ts first.
  */
-import { toB64 } from '../protocol/bytes.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import { LABEL } from '../protocol/labels.ts';
-import type { Member, Role } from '../protocol/schema.ts';
+import { toB64 } from '../core/bytes.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { LABEL } from '../core/labels.ts';
+import type { Member, Role } from '../core/schema.ts';
 import { kdf } from './chain.ts';
 import { sodium } from './sodium.ts';
 

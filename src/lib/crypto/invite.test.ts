@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { toB64, utf8 } from '../protocol/bytes.ts';
-import { labelled } from '../protocol/cjson.ts';
-import { LABEL } from '../protocol/labels.ts';
+import { toB64, utf8 } from '../core/bytes.ts';
+import { labelled } from '../core/cjson.ts';
+import { LABEL } from '../core/labels.ts';
 import { inviteFetchSignature, inviteKeys, inviteLink, newInvite, openInviteBody, parseInviteLink, sealInviteBody } from './invite.ts';
 import { ready, sodium } from './sodium.ts';
 import { thrownCode as code } from '../protocol/group/testkit.ts';

@@ -7,11 +7,11 @@
  *   link       = origin + "/join#" + b64(0x01 ‖ group(32) ‖ secret(32))
  */
 import * as v from 'valibot';
-import { b64Bytes, concat, fromB64, fromUtf8, toB64, utf8 } from '../protocol/bytes.ts';
-import { canonicalJson, labelled } from '../protocol/cjson.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { aeadOpen, aeadSeal } from '../protocol/group/body.ts';
+import { b64Bytes, concat, fromB64, fromUtf8, toB64, utf8 } from '../core/bytes.ts';
+import { canonicalJson, labelled } from '../core/cjson.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { LABEL } from '../core/labels.ts';
+import { aeadOpen, aeadSeal } from './aead.ts';
 import { kdf } from './chain.ts';
 import { sodium } from './sodium.ts';
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { ready } from './sodium.ts';
 import { decryptMessage, encryptMessage, newEpochSigningKey, openMessage, verifyMessageSignature, type Content } from './message.ts';
 import { SenderChain } from './chain.ts';
-import { fromB64, toB64 } from '../protocol/bytes.ts';
+import { fromB64, toB64 } from '../core/bytes.ts';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 const group = toB64(new Uint8Array(32).fill(0x47));

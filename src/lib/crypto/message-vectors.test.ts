@@ -13,7 +13,7 @@ import { messageLink, openMessage, verifyHello, type HelloContent } from './mess
 import { checkStamp, verifyCommitment } from './franking.ts';
 import { openReport } from './report.ts';
 import { importBackup, openRecord, unwrapStorageKey, type WrappedKey } from './vault.ts';
-import { fromB64, toB64 } from '../protocol/bytes.ts';
+import { fromB64, toB64 } from '../core/bytes.ts';
 
 const dir = join(import.meta.dirname, '../../../test/vectors');
 const load = (name: string): any => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));

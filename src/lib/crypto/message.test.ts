@@ -12,14 +12,14 @@ import {
 	verifyHello,
 	type Content
 } from './message.ts';
-import { MAX_TEXT, encodeContent, parseContent } from './content.ts';
+import { MAX_TEXT, encodeContent, parseContent } from '../core/content.ts';
 import { commit, computeStamp } from './franking.ts';
 import { openRecord } from './vault.ts';
 import { SenderChain, kdf } from './chain.ts';
-import { toB64, utf8, fromB64 } from '../protocol/bytes.ts';
-import { canonicalJson, labelled } from '../protocol/cjson.ts';
-import { LABEL } from '../protocol/labels.ts';
-import type { Envelope } from '../protocol/schema.ts';
+import { toB64, utf8, fromB64 } from '../core/bytes.ts';
+import { canonicalJson, labelled } from '../core/cjson.ts';
+import { LABEL } from '../core/labels.ts';
+import type { Envelope } from '../core/schema.ts';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 

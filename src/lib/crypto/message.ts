@@ -16,17 +16,18 @@
  * (history.ts `verifyLinked`).
  */
 import * as v from 'valibot';
-import { b64Bytes, fromUtf8, toB64, utf8 } from '../protocol/bytes.ts';
-import { canonicalJson, labelled } from '../protocol/cjson.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { b64, key32, sig64, type Envelope, type EnvelopeHeader } from '../protocol/schema.ts';
-import { MAX_CONTENT_BYTES, encodeContent, parseContent, type Content } from './content.ts';
+import { b64Bytes, fromUtf8, toB64, utf8 } from '../core/bytes.ts';
+import { canonicalJson, labelled } from '../core/cjson.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { LABEL } from '../core/labels.ts';
+import { b64, key32, sig64, type Envelope, type EnvelopeHeader } from '../core/schema.ts';
+import { MAX_CONTENT_BYTES, encodeContent, parseContent, type Content } from '../core/content.ts';
+import { AEAD_NONCE_BYTES, aeadDecrypt, aeadEncrypt } from './aead.ts';
 import { checkCommitment, commit, newFrankingKey } from './franking.ts';
 import { sodium } from './sodium.ts';
 
 export { buildHello, buildHelloFor, verifyHello, newEpochSigningKey, pairMacKey } from './hello.ts';
-export type { Content, HelloContent, MessageRef } from './content.ts';
+export type { Content, HelloContent, MessageRef } from '../core/content.ts';
 
 export const PAD_BLOCK = 256;
 
@@ -106,8 +107,8 @@ export function encryptMessage(input: EncryptInput): Encrypted {
 	const prev = input.prev ? toB64(input.prev) : undefined;
 	const inner = utf8(canonicalJson({ body: toB64(contentBytes), fk: toB64(frankingKey), prev, sig: toB64(sig) }));
 	const padded = pad(inner);
-	const nonce = input.nonce ?? s.randombytes_buf(s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-	const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, adOf(header), null, nonce, input.msgKey);
+	const nonce = input.nonce ?? s.randombytes_buf(AEAD_NONCE_BYTES);
+	const ct = aeadEncrypt(input.msgKey, nonce, padded, adOf(header));
 	s.memzero(inner);
 	s.memzero(padded);
 	return { envelope: { ...header, n: toB64(nonce), ct: toB64(ct) }, frankingKey, contentBytes };
@@ -135,12 +136,7 @@ export function decryptMessage(envelope: Envelope, msgKey: Uint8Array): Decrypte
 	const c = b64Bytes(header.c, 32, 'c');
 	const nonce = b64Bytes(envelope.n, 24, 'n');
 	const ct = b64Bytes(envelope.ct, [16 + PAD_BLOCK, 48 * 1024], 'ct');
-	let padded: Uint8Array;
-	try {
-		padded = s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, adOf(header), nonce, msgKey);
-	} catch {
-		throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'message does not decrypt with this key');
-	}
+	const padded = aeadDecrypt(msgKey, nonce, ct, adOf(header));
 	let raw: unknown;
 	try {
 		raw = JSON.parse(fromUtf8(unpad(padded)));

@@ -1,9 +1,9 @@
 /**
  * The libsodium implementation of the group log's injected crypto (`Primitives`,
- * src/lib/protocol/group/types.ts). The relay provides the same two functions with node:crypto.
+ * src/lib/core/primitives.ts). The relay provides the same two functions with node:crypto.
  * Call after `await ready()`.
  */
-import type { Primitives } from '../protocol/group/types.ts';
+import type { Primitives } from '../core/primitives.ts';
 import { sodium } from './sodium.ts';
 
 export function sodiumPrimitives(): Primitives {

@@ -3,8 +3,8 @@ import { ready, sodium } from './sodium.ts';
 import { encryptMessage, newEpochSigningKey, type Content } from './message.ts';
 import { checkStamp, commit, computeStamp } from './franking.ts';
 import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type Report, type ReportInput } from './report.ts';
-import { fromB64, toB64, utf8 } from '../protocol/bytes.ts';
-import { canonicalJson, labelled } from '../protocol/cjson.ts';
+import { fromB64, toB64, utf8 } from '../core/bytes.ts';
+import { canonicalJson, labelled } from '../core/cjson.ts';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 const group = toB64(new Uint8Array(32).fill(0x47));

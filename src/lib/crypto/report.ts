@@ -8,12 +8,12 @@
  * whether the stamp over (c, sender, group, seq, ts) is genuine (`verify` frame, §9.7).
  */
 import * as v from 'valibot';
-import { b64Bytes, concat, equalBytes, fromB64, toB64, utf8 } from '../protocol/bytes.ts';
-import { canonicalJson, labelled, type CJson } from '../protocol/cjson.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { b64, key32, uint, type Envelope, type EnvelopeHeader } from '../protocol/schema.ts';
-import { MAX_CONTENT_BYTES, parseContent, type Content } from './content.ts';
+import { b64Bytes, concat, equalBytes, fromB64, toB64, utf8 } from '../core/bytes.ts';
+import { canonicalJson, labelled, type CJson } from '../core/cjson.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { LABEL } from '../core/labels.ts';
+import { b64, key32, uint, type Envelope, type EnvelopeHeader } from '../core/schema.ts';
+import { MAX_CONTENT_BYTES, parseContent, type Content } from '../core/content.ts';
 import { verifyCommitment, type StampFields } from './franking.ts';
 import { sealTo } from './box-key.ts';
 import { sodium } from './sodium.ts';

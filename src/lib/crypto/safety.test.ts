@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { toB64 } from '../protocol/bytes.ts';
-import { labelled } from '../protocol/cjson.ts';
-import { isProtocolError } from '../protocol/errors.ts';
-import { LABEL } from '../protocol/labels.ts';
+import { toB64 } from '../core/bytes.ts';
+import { labelled } from '../core/cjson.ts';
+import { isProtocolError } from '../core/errors.ts';
+import { LABEL } from '../core/labels.ts';
 import { SAFETY_EMOJI, safetyNumber } from './safety.ts';
 import { ready, sodium } from './sodium.ts';
 

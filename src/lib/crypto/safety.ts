@@ -12,9 +12,9 @@
  *           u32be(d2[2(i-10)..2(i-10)+4]) mod 100000 for i = 10, 11
  *   emoji:  SAFETY_EMOJI[d[0]] … SAFETY_EMOJI[d[7]]
  */
-import { b64Bytes, toB64 } from '../protocol/bytes.ts';
-import { labelled } from '../protocol/cjson.ts';
-import { LABEL } from '../protocol/labels.ts';
+import { b64Bytes, toB64 } from '../core/bytes.ts';
+import { labelled } from '../core/cjson.ts';
+import { LABEL } from '../core/labels.ts';
 import { sodium } from './sodium.ts';
 
 /** 256 emoji (animals, plants, food, celebrations), one code point each. Fixed forever. */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ready, sodium } from './sodium.ts';
-import { labelled } from '../protocol/cjson.ts';
-import { LABEL } from '../protocol/labels.ts';
+import { labelled } from '../core/cjson.ts';
+import { LABEL } from '../core/labels.ts';
 import {
 	ARGON2_MEM,
 	ARGON2_OPS,
@@ -14,7 +14,7 @@ import {
 	wrapStorageKey,
 	type WrappedKey
 } from './vault.ts';
-import { fromB64, toB64, utf8 } from '../protocol/bytes.ts';
+import { fromB64, toB64, utf8 } from '../core/bytes.ts';
 
 const code = (c: string) => expect.objectContaining({ code: c });
 /** Cheap Argon2id cost so the suite stays fast; one test below uses the real cost. */

@@ -13,11 +13,12 @@
  * NFC-normalised UTF-8. Production cost: opslimit 3, memlimit 64 MiB; tests may pass less.
  */
 import * as v from 'valibot';
-import { b64Bytes, concat, fromUtf8, toB64, utf8 } from '../protocol/bytes.ts';
-import { canonicalJson, labelled, type CJson } from '../protocol/cjson.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import { LABEL } from '../protocol/labels.ts';
-import { b64, uint } from '../protocol/schema.ts';
+import { b64Bytes, concat, fromUtf8, toB64, utf8 } from '../core/bytes.ts';
+import { canonicalJson, labelled, type CJson } from '../core/cjson.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { LABEL } from '../core/labels.ts';
+import { b64, uint } from '../core/schema.ts';
+import { aeadDecrypt, aeadEncrypt } from './aead.ts';
 import { kdf } from './chain.ts';
 import { ready, sodium } from './sodium.ts';
 
@@ -80,16 +81,16 @@ function pwhash(passphrase: string, salt: Uint8Array, c: KdfCost): Uint8Array {
 	}
 }
 
+/** The vault's formats keep the nonce apart; a record that does not open is null, not a throw. */
 function aeadOpen(key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, ad: Uint8Array): Uint8Array | null {
 	try {
-		return sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, ad, nonce, key);
+		return aeadDecrypt(key, nonce, ct, ad);
 	} catch {
 		return null;
 	}
 }
 
-const aeadSeal = (key: Uint8Array, nonce: Uint8Array, m: Uint8Array, ad: Uint8Array) =>
-	sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(m, ad, null, nonce, key);
+const aeadSeal = aeadEncrypt;
 
 /** A fresh random 32-byte storage key. */
 export function newStorageKey(): Uint8Array {

@@ -4,7 +4,7 @@
  * `parseRelayFrame` and never touch an unparsed one.
  */
 import * as v from 'valibot';
-import { b64, entrySchema, key32, opSchema, sig64, uint } from './schema.ts';
+import { b64, entrySchema, key32, opSchema, sig64, uint } from '../core/schema.ts';
 
 const requestId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
 const sealedFor = v.pipe(

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isProtocolError, type ProtocolCode } from '../protocol/errors.ts';
+import { isProtocolError, type ProtocolCode } from '../core/errors.ts';
 import { Device } from './device.ts';
 import { memoryBackend } from './kv.ts';
 

@@ -3,9 +3,9 @@
  * The storage key is random; it is wrapped under the passphrase (Argon2id, vault.ts) or, without
  * one, kept beside the data in the clear (which the UI says protects against little).
  */
-import { ProtocolError } from '../protocol/errors.ts';
-import { fromB64, toB64 } from '../protocol/bytes.ts';
-import type { CJson } from '../protocol/cjson.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { fromB64, toB64 } from '../core/bytes.ts';
+import type { CJson } from '../core/cjson.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
 import { exportBackup, importBackup, newStorageKey, unwrapStorageKey, wrapStorageKey, type KdfCost, type WrappedKey } from '../crypto/vault.ts';
 import type { DeviceBackend } from './kv.ts';

@@ -4,7 +4,7 @@
  * record moved to another key fails to open. After `lock()` every call throws PROTOCOL_LOCKED.
  */
 import type { Store } from '../client/api.ts';
-import { ProtocolError } from '../protocol/errors.ts';
+import { ProtocolError } from '../core/errors.ts';
 import { sodium } from '../crypto/sodium.ts';
 import { openRecord, sealRecord } from '../crypto/vault.ts';
 import type { RawKv } from './kv.ts';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { isProtocolError, type ProtocolCode } from '../errors.ts';
+import { isProtocolError, type ProtocolCode } from '../../core/errors.ts';
 import * as b from './build.ts';
 import { applyOp } from './state.ts';
 import { loadSodium, memberOf, newGroup, person, type Person } from './testkit.ts';

@@ -2,34 +2,15 @@
  * Encrypted op bodies (docs/PROTOCOL.md §3.4): names, descriptions and profiles never reach the
  * relay in the clear (P1). `body = b64(nonce(24) ‖ AEAD(metaKey_e, nonce, cjson(content), AD))`
  * with `AD = labelled("unseen/v1/op-body", {group, kind, author, epoch: e})`.
- * Uses libsodium: client side only (the relay never opens bodies).
+ * Uses the AEAD of crypto/aead.ts: client side only (the relay never opens bodies).
  */
 import * as v from 'valibot';
-import { concat, fromB64, fromUtf8, toB64, utf8 } from '../bytes.ts';
-import { canonicalJson, labelled, type CJson } from '../cjson.ts';
-import { ProtocolError } from '../errors.ts';
-import { LABEL } from '../labels.ts';
-import { sodium } from '../../crypto/sodium.ts';
+import { fromB64, fromUtf8, toB64, utf8 } from '../../core/bytes.ts';
+import { canonicalJson, labelled, type CJson } from '../../core/cjson.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import { LABEL } from '../../core/labels.ts';
+import { aeadOpen, aeadSeal } from '../../crypto/aead.ts';
 
-const NONCE = 24;
-
-/** `nonce ‖ XChaCha20-Poly1305(key, nonce, plaintext, ad)`; `nonce` is random unless given (vectors). */
-export function aeadSeal(key: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, nonce?: Uint8Array): Uint8Array {
-	const na = sodium();
-	const n = nonce ?? na.randombytes_buf(NONCE);
-	if (n.length !== NONCE) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'nonce must be 24 bytes');
-	return concat(n, na.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, n, key));
-}
-
-/** Inverse of `aeadSeal`; PROTOCOL_DECRYPT_FAILED on any tampering or wrong key. */
-export function aeadOpen(key: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array {
-	if (sealed.length < NONCE + 16) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'ciphertext too short');
-	try {
-		return sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed.subarray(NONCE), ad, sealed.subarray(0, NONCE), key);
-	} catch {
-		throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'ciphertext does not open under this key and context');
-	}
-}
 
 export interface OpBodyContext {
 	/** Group id (b64), or "" for the genesis. */

@@ -5,10 +5,10 @@
  * run `applyOp` on what they produce. Optional `secret` / `nonce` inputs exist for known-answer
  * vectors only.
  */
-import { toB64 } from '../bytes.ts';
-import { ProtocolError } from '../errors.ts';
-import { LABEL } from '../labels.ts';
-import type { Member, Op, Role, Settings } from '../schema.ts';
+import { toB64 } from '../../core/bytes.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import { LABEL } from '../../core/labels.ts';
+import type { Member, Op, Role, Settings } from '../../core/schema.ts';
 import { kdf } from '../../crypto/chain.ts';
 import { groupContext, newEpochSecret, sealEpochKeys } from '../../crypto/epoch.ts';
 import { inviteKeys, sealInviteBody, wipeInviteKeys, type InviteBody } from '../../crypto/invite.ts';

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { labelled } from '../cjson.ts';
-import { LABEL } from '../labels.ts';
+import { labelled } from '../../core/cjson.ts';
+import { LABEL } from '../../core/labels.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import * as b from './build.ts';
 import { applyOp, opInviteSigningBytes, opSigningBytes } from './state.ts';
 import { loadSodium, memberOf, newGroup, person } from './testkit.ts';
-import { isProtocolError } from '../errors.ts';
+import { isProtocolError } from '../../core/errors.ts';
 
 beforeAll(loadSodium);
 

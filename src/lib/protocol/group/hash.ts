@@ -2,10 +2,10 @@
  * What an op's signatures cover and how an op is named (docs/PROTOCOL.md §3.1). Shared by the
  * state machine (verification) and the builders (signing); crypto comes in through `Primitives`.
  */
-import { labelled, type CJson } from '../cjson.ts';
-import { fromB64, toB64 } from '../bytes.ts';
-import { LABEL } from '../labels.ts';
-import type { Op } from '../schema.ts';
+import { labelled, type CJson } from '../../core/cjson.ts';
+import { fromB64, toB64 } from '../../core/bytes.ts';
+import { LABEL } from '../../core/labels.ts';
+import type { Op } from '../../core/schema.ts';
 import type { Primitives } from './types.ts';
 
 /** The op without `sig` and `inviteSig`: the value both signatures are computed over. */

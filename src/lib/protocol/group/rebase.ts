@@ -8,7 +8,7 @@
  */
 import type { InviteBody } from '../../crypto/invite.ts';
 import { sodium } from '../../crypto/sodium.ts';
-import type { Member, Op, Role, Settings } from '../schema.ts';
+import type { Member, Op, Role, Settings } from '../../core/schema.ts';
 import type { OpBody } from './body.ts';
 import * as build from './build.ts';
 import { applyOp } from './state.ts';

@@ -3,10 +3,10 @@
  * changes. Each rule receives a fresh shallow copy of the state (`next`) and replaces, never
  * mutates, the nested objects it changes, so the caller's state stays untouched.
  */
-import { ed25519KeyIsUsable, x25519KeyIsUsable } from '../curve-checks.ts';
-import { fromB64 } from '../bytes.ts';
-import { ProtocolError } from '../errors.ts';
-import type { Op, Role } from '../schema.ts';
+import { ed25519KeyIsUsable, x25519KeyIsUsable } from '../../core/curve-checks.ts';
+import { fromB64 } from '../../core/bytes.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import type { Op, Role } from '../../core/schema.ts';
 import type { GroupState, MemberState } from './types.ts';
 
 type OpOf<K extends Op['kind']> = Extract<Op, { kind: K }>;

@@ -1,6 +1,6 @@
 /** The group log state machine: invites and joins, removal, leaving and roles, one-to-one pairs. */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { toB64 } from '../bytes.ts';
+import { toB64 } from '../../core/bytes.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import { opInviteSigningBytes } from './hash.ts';
 import { inviteKeys } from '../../crypto/invite.ts';

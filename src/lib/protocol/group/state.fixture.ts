@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { newInvite } from '../../crypto/invite.ts';
-import type { ProtocolCode } from '../errors.ts';
+import type { ProtocolCode } from '../../core/errors.ts';
 import * as b from './build.ts';
 import { loadSodium, memberOf, newGroup, person, thrownCode, type Person, type TestLog } from './testkit.ts';
 

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { isProtocolError } from '../errors.ts';
-import type { Op, Role } from '../schema.ts';
+import { isProtocolError } from '../../core/errors.ts';
+import type { Op, Role } from '../../core/schema.ts';
 import { newInvite } from '../../crypto/invite.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import { buildGenesis, metaKeyOf, signOp } from './build.ts';

@@ -1,7 +1,7 @@
 /** The group log state machine: genesis, the checks every op passes, and epoch fields. */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { fromB64, toB64 } from '../bytes.ts';
-import type { Op } from '../schema.ts';
+import { fromB64, toB64 } from '../../core/bytes.ts';
+import type { Op } from '../../core/schema.ts';
 import * as b from './build.ts';
 import { applyOp, opHashB64, rekeyDue } from './state.ts';
 import { context, memberOf, newGroup } from './testkit.ts';

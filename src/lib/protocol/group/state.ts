@@ -5,8 +5,8 @@
  * exactly the same rules. Never mutates its input; throws `ProtocolError` with the §3.3 codes.
  */
 import * as v from 'valibot';
-import { ProtocolError } from '../errors.ts';
-import { opSchema, type Op } from '../schema.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import { opSchema, type Op } from '../../core/schema.ts';
 import { opHashB64, opInviteSigningBytes, opSigningBytes, raw } from './hash.ts';
 import * as rules from './rules.ts';
 import type { ApplyContext, GroupState, MemberState } from './types.ts';

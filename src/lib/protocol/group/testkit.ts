@@ -6,11 +6,11 @@
 import { deriveIdentity, identityMember, type Identity } from '../../crypto/identity.ts';
 import { sodiumPrimitives } from '../../crypto/primitives.ts';
 import { ready, sodium } from '../../crypto/sodium.ts';
-import { utf8 } from '../bytes.ts';
-import type { Member, Op, Role, Settings } from '../schema.ts';
+import { utf8 } from '../../core/bytes.ts';
+import type { Member, Op, Role, Settings } from '../../core/schema.ts';
 import { buildGenesis, type EpochBuild } from './build.ts';
 import { applyOp } from './state.ts';
-import { isProtocolError, type ProtocolCode } from '../errors.ts';
+import { isProtocolError, type ProtocolCode } from '../../core/errors.ts';
 import type { ApplyContext, GroupState } from './types.ts';
 
 export const T0 = 1_700_000_000_000;

@@ -2,14 +2,10 @@
  * The group state every client computes from the verified log (docs/PROTOCOL.md §3.5), and the
  * relay computes too for routing. Plain JSON (b64 strings), so it can be stored as is.
  */
-import type { Role, Settings } from '../schema.ts';
+import type { Primitives } from '../../core/primitives.ts';
+import type { Role, Settings } from '../../core/schema.ts';
 
-/** Crypto the state machine needs, injected: libsodium in the client, node:crypto in the relay. */
-export interface Primitives {
-	sha256(data: Uint8Array): Uint8Array;
-	/** Ed25519 detached signature check; false (never throws) on any malformed input. */
-	verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
-}
+export type { Primitives };
 
 export interface ApplyContext {
 	/** Relay time of the entry carrying the op (ms). Used for invite expiry. */

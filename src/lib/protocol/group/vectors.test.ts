@@ -8,9 +8,9 @@ import groupJson from '../../../../test/vectors/group.json' with { type: 'json' 
 import epochJson from '../../../../test/vectors/epoch.json' with { type: 'json' };
 import inviteJson from '../../../../test/vectors/invite.json' with { type: 'json' };
 import safetyJson from '../../../../test/vectors/safety.json' with { type: 'json' };
-import { fromB64, toB64 } from '../bytes.ts';
-import { opSchema, type Op } from '../schema.ts';
-import type { CJson } from '../cjson.ts';
+import { fromB64, toB64 } from '../../core/bytes.ts';
+import { opSchema, type Op } from '../../core/schema.ts';
+import type { CJson } from '../../core/cjson.ts';
 import { deriveEpochKeys, epochCommit, openEpochSecret } from '../../crypto/epoch.ts';
 import { deriveIdentity } from '../../crypto/identity.ts';
 import { inviteFetchSignature, inviteKeys, inviteLink, openInviteBody, parseInviteLink, sealInviteBody, type InviteBody } from '../../crypto/invite.ts';

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ready } from '../../crypto/sodium.ts';
 import { SenderChain } from '../../crypto/chain.ts';
 import { encryptMessage, newEpochSigningKey } from '../../crypto/message.ts';
-import type { Envelope } from '../schema.ts';
+import type { Envelope } from '../../core/schema.ts';
 import { receiveBacklog } from './backlog.ts';
 import type { RelayEntry } from './types.ts';
 import { T0, texts, warns, world } from './world.fixture.ts';

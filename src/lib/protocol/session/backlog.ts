@@ -9,8 +9,8 @@
  * counter first in the scratch pass) falls back to per-message verification, so the result is
  * the same as the live path, only faster.
  */
-import { fromB64 } from '../bytes.ts';
-import type { Envelope } from '../schema.ts';
+import { fromB64 } from '../../core/bytes.ts';
+import type { Envelope } from '../../core/schema.ts';
 import { SenderChain } from '../../crypto/chain.ts';
 import { verifyLinked } from '../../crypto/history.ts';
 import { decryptMessage, type Decrypted } from '../../crypto/message.ts';

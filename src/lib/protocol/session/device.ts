@@ -4,9 +4,9 @@
  * every identity. Plain JSON for the (encrypted) store.
  */
 import * as v from 'valibot';
-import { fromB64, toB64 } from '../bytes.ts';
-import { ProtocolError } from '../errors.ts';
-import { key32 } from '../schema.ts';
+import { fromB64, toB64 } from '../../core/bytes.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import { key32 } from '../../core/schema.ts';
 import { deriveIdentity, newRoot, type Identity } from '../../crypto/identity.ts';
 import { sodium } from '../../crypto/sodium.ts';
 

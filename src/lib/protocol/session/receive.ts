@@ -3,9 +3,9 @@
  * AEAD, franking commitment (before anything is shown, P8), the epoch-signing-key signature
  * (P3), and transcript integrity events (P6): gap, late, replay, fork. Pure: state in, events out.
  */
-import { b64Bytes, fromB64, toB64 } from '../bytes.ts';
-import { isProtocolError, ProtocolError } from '../errors.ts';
-import type { Envelope } from '../schema.ts';
+import { b64Bytes, fromB64, toB64 } from '../../core/bytes.ts';
+import { isProtocolError, ProtocolError } from '../../core/errors.ts';
+import type { Envelope } from '../../core/schema.ts';
 import { SenderChain } from '../../crypto/chain.ts';
 import { openMessage, verifyHello, verifyMessageSignature, type Decrypted } from '../../crypto/message.ts';
 import type { Identity } from '../../crypto/identity.ts';

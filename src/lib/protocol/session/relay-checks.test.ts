@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ready, sodium } from '../../crypto/sodium.ts';
 import { buildRekey, signOp } from '../group/build.ts';
-import { toB64 } from '../bytes.ts';
-import type { Op } from '../schema.ts';
+import { toB64 } from '../../core/bytes.ts';
+import type { Op } from '../../core/schema.ts';
 import { buildAction, helloAcked, nextStep, recoveryStep } from './send.ts';
 import { T0, texts, warns, world } from './world.fixture.ts';
 

@@ -5,13 +5,13 @@
  * returned, so an action that no longer makes sense (after a RELAY_CONFLICT rebase, say)
  * fails here with the rule's code instead of at the relay.
  */
-import { fromB64, toB64 } from '../bytes.ts';
-import { ProtocolError } from '../errors.ts';
-import type { Op, Role, Settings } from '../schema.ts';
+import { fromB64, toB64 } from '../../core/bytes.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import type { Op, Role, Settings } from '../../core/schema.ts';
 import { applyOp } from '../group/state.ts';
 import * as build from '../group/build.ts';
 import { SenderChain } from '../../crypto/chain.ts';
-import type { Content } from '../../crypto/content.ts';
+import type { Content } from '../../core/content.ts';
 import { buildHello, encryptMessage, messageLink, newEpochSigningKey } from '../../crypto/message.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import type { GroupSession } from './session.ts';

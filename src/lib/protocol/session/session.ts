@@ -5,9 +5,9 @@
  * group state (every op through `applyOp`, P2), the epoch keys and per-sender chains, and freezes
  * the group at the first op that does not verify: only a misbehaving relay can deliver one.
  */
-import { fromB64, toB64 } from '../bytes.ts';
-import { isProtocolError } from '../errors.ts';
-import type { Op } from '../schema.ts';
+import { fromB64, toB64 } from '../../core/bytes.ts';
+import { isProtocolError } from '../../core/errors.ts';
+import type { Op } from '../../core/schema.ts';
 import { applyOp, isEpochOp, rekeyDue } from '../group/state.ts';
 import { decryptOpBody } from '../group/body.ts';
 import type { GroupState, Primitives } from '../group/types.ts';

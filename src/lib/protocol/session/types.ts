@@ -3,9 +3,9 @@
  * secrets) for the encrypted store; `GroupSession.toJSON()` writes it, `fromJSON` reads it.
  */
 import type { ChainState } from '../../crypto/chain.ts';
-import type { Content } from '../../crypto/content.ts';
+import type { Content } from '../../core/content.ts';
 import type { GroupState } from '../group/types.ts';
-import type { Entry, Envelope, EnvelopeHeader, Op } from '../schema.ts';
+import type { Entry, Envelope, EnvelopeHeader, Op } from '../../core/schema.ts';
 
 export type { Content };
 

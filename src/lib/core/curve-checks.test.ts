@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { sodium } from '../crypto/sodium.ts';
-import { loadSodium } from './group/testkit.ts';
+import { loadSodium } from '../protocol/group/testkit.ts';
 import { ed25519IsCanonical, ed25519KeyIsUsable, scalarIsCanonical, x25519KeyIsUsable } from './curve-checks.ts';
 
 beforeAll(loadSodium);

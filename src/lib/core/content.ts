@@ -4,10 +4,10 @@
  * any non-canonical encoding, is PROTOCOL_BAD_FRAME so that one byte string has one meaning.
  */
 import * as v from 'valibot';
-import { fromUtf8, utf8 } from '../protocol/bytes.ts';
-import { canonicalJson, type CJson } from '../protocol/cjson.ts';
-import { ProtocolError } from '../protocol/errors.ts';
-import { key32, uint } from '../protocol/schema.ts';
+import { fromUtf8, utf8 } from './bytes.ts';
+import { canonicalJson, type CJson } from './cjson.ts';
+import { ProtocolError } from './errors.ts';
+import { key32, uint } from './schema.ts';
 
 /** Longest text in characters (UTF-16 code units, as the UI counts). */
 export const MAX_TEXT = 8000;
