@@ -1,12 +1,28 @@
 import { defineConfig } from 'vitest/config';
 import { sveltekit } from '@sveltejs/kit/vite';
 import adapter from '@sveltejs/adapter-node';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { devRelay } from './server/dev-relay.ts';
 
 // A deployment can ship its own crisis lines: UNSEEN_CRISIS_FILE=/path/crisis.json npm run build
 // (same shape as src/lib/config/crisis.json; checked when the app loads, never fetched at run time).
 const crisisFile = process.env.UNSEEN_CRISIS_FILE;
+
+/**
+ * The only inline style the app needs is SvelteKit's own: the route announcer in its root
+ * component carries a `style` attribute. Allow exactly that attribute by its hash
+ * ('unsafe-hashes'), never 'unsafe-inline'; the hash is read from the installed SvelteKit, so an
+ * upgrade that changes the attribute keeps working (and test/browser/hardening.spec.ts fails on
+ * any other blocked style).
+ */
+function announcerStyleHashes(): `sha256-${string}`[] {
+	const root = resolve(import.meta.dirname, 'node_modules/@sveltejs/kit/src/runtime/components/root.svelte');
+	if (!existsSync(root)) return [];
+	return [...readFileSync(root, 'utf8').matchAll(/\sstyle="([^"]*)"/g)].map((m) => `sha256-${createHash('sha256').update(m[1]!).digest('base64')}` as const);
+}
+const styleHashes = announcerStyleHashes();
 
 // SvelteKit 3 takes its configuration here: a svelte.config.js is refused at start-up.
 export default defineConfig({
@@ -18,7 +34,7 @@ export default defineConfig({
 				directives: {
 					'default-src': ['self'],
 					'script-src': ['self', 'wasm-unsafe-eval'],
-					'style-src': ['self', 'unsafe-inline'],
+					'style-src': ['self', ...(styleHashes.length ? (['unsafe-hashes', ...styleHashes] as const) : [])],
 					'img-src': ['self', 'data:', 'blob:'],
 					'font-src': ['self'],
 					'connect-src': ['self'],

@@ -1,4 +1,4 @@
-import { expect, test, type Request } from '@playwright/test';
+import { expect, test, type Page, type Request } from '@playwright/test';
 import { BASE_URL, createGroup, createInvite, expectMessage, joinByLink, newPerson, openChat, send } from './helpers.ts';
 
 function directives(csp: string): Map<string, string[]> {
@@ -24,11 +24,43 @@ test.describe('P12 web hardening', () => {
 			expect(script).not.toContain("'unsafe-eval'");
 			expect(script).not.toContain("'unsafe-inline'");
 			expect(script.every((s) => s === "'self'" || s === "'wasm-unsafe-eval'" || /^'sha(256|384|512)-/.test(s) || /^'nonce-/.test(s)), script.join(' ')).toBe(true);
+			const style = d.get('style-src') ?? d.get('default-src') ?? [];
+			expect(style, `${path} allows no inline style`).not.toContain("'unsafe-inline'");
 			expect(d.get('frame-ancestors')).toEqual(["'none'"]);
 			expect(d.get('object-src')).toEqual(["'none'"]);
 			expect(d.get('connect-src')).toEqual(["'self'"]);
 			expect(headers['referrer-policy']).toBe('no-referrer');
 		}
+	});
+
+	test('P12 web hardening: no screen of a whole journey breaks its Content-Security-Policy (no inline style or script is blocked)', async ({ browser }) => {
+		test.setTimeout(120_000);
+		const collect = async (page: Page) => {
+			await page.addInitScript(() => {
+				const seen: string[] = ((window as unknown as { cspViolations: string[] }).cspViolations = []);
+				document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+			});
+		};
+		const violations = async (page: Page) => page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []);
+		const ann = await newPerson(browser, 'Ivy Lantern', { beforeFirstLoad: collect });
+		const group = await createGroup(ann.page, 'Policy check');
+		const link = await createInvite(ann.page, group);
+		const ben = await newPerson(browser, 'Oak Meadow', { beforeFirstLoad: collect });
+		await joinByLink(ben, link);
+		await openChat(ann.page, group);
+		await send(ann.page, 'Styled by the stylesheet alone');
+		await expectMessage(ben.page, 'Styled by the stylesheet alone');
+		expect(await violations(ann.page)).toEqual([]);
+		expect(await violations(ben.page)).toEqual([]);
+		for (const path of ['/settings', '/help', `/g/${group}/people`, `/g/${group}/invite`]) {
+			await ann.page.goto(path);
+			await ann.page.waitForLoadState('networkidle');
+			expect(await violations(ann.page), path).toEqual([]);
+		}
+		// The mount point is laid out as before: the page still fills the window.
+		expect(await ann.page.evaluate(() => getComputedStyle(document.querySelector('.app-root')!).display)).toBe('contents');
+		await ann.context.close();
+		await ben.context.close();
 	});
 
 	test('P12 web hardening: onboarding, creating, inviting, joining and chatting send no request to any other origin and no secret in a URL', async ({ browser }) => {

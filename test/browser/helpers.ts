@@ -12,11 +12,19 @@ export interface Person {
 	name: string;
 }
 
-/** A new person in a new context, onboarded; `onRequest` sees every request from the first page load on. */
-export async function newPerson(browser: Browser, name: string, options: { passphrase?: string; onRequest?: (request: Request) => void; baseURL?: string } = {}): Promise<Person> {
+/**
+ * A new person in a new context, onboarded; `onRequest` sees every request from the first page
+ * load on, and `beforeFirstLoad` can prepare the page (e.g. an init script) before it opens.
+ */
+export async function newPerson(
+	browser: Browser,
+	name: string,
+	options: { passphrase?: string; onRequest?: (request: Request) => void; beforeFirstLoad?: (page: Page) => Promise<void>; baseURL?: string } = {}
+): Promise<Person> {
 	const context = await browser.newContext({ baseURL: options.baseURL ?? BASE_URL });
 	if (options.onRequest) context.on('request', options.onRequest);
 	const page = await context.newPage();
+	await options.beforeFirstLoad?.(page);
 	await onboard(page, name, options.passphrase);
 	return { context, page, name };
 }
