@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { defaults, startClient, startRelay, until, type Relay, type TestClient, stopAll } from './harness.ts';
 import { getJson, keys } from '../../src/lib/client/store.ts';
-import { REMOVED_NOTICE } from '../../src/lib/client/subscriptions.ts';
+import { REMOVED_NOTICE } from '../../src/lib/words/notices.ts';
 import { moderatorFingerprint } from '../../src/lib/client/moderator.ts';
 import { DeviceState } from '../../src/lib/protocol/session/device.ts';
 import type { SessionData } from '../../src/lib/protocol/session/types.ts';
