@@ -169,4 +169,21 @@ describe('removal', () => {
 		expect(texts).not.toContain('before the removal');
 		expect(texts).not.toContain(REMOVED_NOTICE);
 	});
+
+	test('the group view says the member was removed as a state, not only as a notice, and no more once it re-joins', async () => {
+		const { ash, bo, id } = await pair();
+		const view = (c: TestClient) => c.client.groups().find((g) => g.id === id)!;
+		expect(view(bo)).toMatchObject({ removed: false, ended: false });
+		await ash.client.remove(id, bo.client.members(id).find((m) => m.self)!.sign);
+		await until(() => view(bo).removed);
+		expect(view(bo).ended).toBe(true);
+		expect(view(ash).removed).toBe(false);
+		await bo.client.stop();
+		await bo.client.start();
+		expect(view(bo).removed).toBe(true);
+
+		const invite = await ash.client.createInvite(id, { expiresInMs: 60_000, maxUses: 1, role: 'member' });
+		await bo.client.joinWithInvite(invite.link, 'Bo again');
+		expect(view(bo)).toMatchObject({ removed: false, ended: false });
+	});
 });
