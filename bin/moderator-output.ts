@@ -1,21 +1,13 @@
 /**
  * How `reports` prints: plain text for a person, or JSON lines for tooling (`--json`), the same
  * facts in both. A message that fails verification is a finding, printed with the reason in
- * words; it never stops the listing.
+ * words (the verdicts the reports screen shows too, src/lib/words/verdicts.ts); it never stops
+ * the listing.
  */
 import type { ReportedMessageView } from '../src/lib/client/api.ts';
 import type { InboxItem } from './moderator-inbox.ts';
+import { operatorVerdict, reasonForOperator } from '../src/lib/words/verdicts.ts';
 
-/** Why a message is not verified, in words an operator can act on (verdict reasons, §6.3). */
-export const REASONS: Record<string, string> = {
-	commitment: 'the words are not the ones the sender sent; they were changed after sending',
-	stamp: 'the relay never stamped this message from this sender at this place and time',
-	'stamp-unchecked': 'the relay could not be asked about its stamp; run the command again',
-	content: 'the disclosed content is not a valid message',
-	group: 'the message belongs to another group than the report names'
-};
-
-const reasonText = (reason: string | undefined) => (reason ? (REASONS[reason] ?? reason) : 'unknown reason');
 /** A time a reporter or relay chose: printed as a number when it is no real date, never thrown. */
 const iso = (ms: number) => (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `time ${ms}`);
 const short = (key: string) => key.slice(0, 8);
@@ -51,7 +43,7 @@ export function addToTally(tally: Tally, item: InboxItem): void {
 const KIND_WORDS: Record<string, string> = { text: 'message', edit: 'edit', reaction: 'reaction', profile: 'display name', other: 'other content' };
 
 function messageLines(m: ReportedMessageView, indent: string): string[] {
-	const verdict = m.verified ? 'Verified' : `NOT verified (${reasonText(m.reason)})`;
+	const verdict = operatorVerdict(m.verified, m.reason);
 	const who = m.senderName ? `${quoted(m.senderName)} [key ${short(m.sender)}]` : `key ${short(m.sender)}`;
 	const kind = KIND_WORDS[m.kind ?? 'other'] ?? 'content';
 	const lines = [`${indent}${verdict}: ${kind} from ${who} at ${iso(m.ts)}`, `${indent}  ${m.text === null ? '(no readable words)' : JSON.stringify(m.text)}`];
@@ -79,7 +71,7 @@ function messageJson(m: ReportedMessageView): Record<string, unknown> {
 		time: iso(m.ts),
 		text: m.text,
 		verified: m.verified,
-		...(m.verified ? {} : { reason: m.reason ?? null, why: reasonText(m.reason) }),
+		...(m.verified ? {} : { reason: m.reason ?? null, why: reasonForOperator(m.reason) }),
 		...(m.edits ? { edits: m.edits.map(messageJson) } : {})
 	};
 }

@@ -16,7 +16,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 	'src/lib/crypto': ['src/lib/core'],
 	'src/lib/protocol': ['src/lib/core', 'src/lib/crypto'],
 	'src/lib/storage': ['src/lib/core', 'src/lib/crypto'],
-	'src/lib/client': ['src/lib/core', 'src/lib/crypto', 'src/lib/protocol', 'src/lib/storage'],
+	'src/lib/client': ['src/lib/core', 'src/lib/crypto', 'src/lib/protocol', 'src/lib/storage', 'src/lib/words'],
 	'src/lib/words': ['src/lib/core'],
 	'src/lib/config': ['src/lib/core'],
 	'src/lib/state': ['src/lib/core', 'src/lib/client', 'src/lib/storage', 'src/lib/words', 'src/lib/config'],

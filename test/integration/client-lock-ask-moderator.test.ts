@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { defaults, startClient, startRelay, until, type Relay, type TestClient, stopAll } from './harness.ts';
 import { getJson, keys } from '../../src/lib/client/store.ts';
-import { REMOVED_NOTICE } from '../../src/lib/client/subscriptions.ts';
+import { REMOVED_NOTICE } from '../../src/lib/words/notices.ts';
 import { moderatorFingerprint } from '../../src/lib/client/moderator.ts';
 import { DeviceState } from '../../src/lib/protocol/session/device.ts';
 import type { SessionData } from '../../src/lib/protocol/session/types.ts';
@@ -168,5 +168,22 @@ describe('removal', () => {
 		const texts = bo.client.messages(id).map((m) => m.text);
 		expect(texts).not.toContain('before the removal');
 		expect(texts).not.toContain(REMOVED_NOTICE);
+	});
+
+	test('the group view says the member was removed as a state, not only as a notice, and no more once it re-joins', async () => {
+		const { ash, bo, id } = await pair();
+		const view = (c: TestClient) => c.client.groups().find((g) => g.id === id)!;
+		expect(view(bo)).toMatchObject({ removed: false, ended: false });
+		await ash.client.remove(id, bo.client.members(id).find((m) => m.self)!.sign);
+		await until(() => view(bo).removed);
+		expect(view(bo).ended).toBe(true);
+		expect(view(ash).removed).toBe(false);
+		await bo.client.stop();
+		await bo.client.start();
+		expect(view(bo).removed).toBe(true);
+
+		const invite = await ash.client.createInvite(id, { expiresInMs: 60_000, maxUses: 1, role: 'member' });
+		await bo.client.joinWithInvite(invite.link, 'Bo again');
+		expect(view(bo)).toMatchObject({ removed: false, ended: false });
 	});
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaults, startClient, startRelay, until, type Relay, type TestClient, stopAll } from './harness.ts';
 import { safetyNumber } from '../../src/lib/crypto/safety.ts';
-import { describeError } from '../../src/lib/client/errors.ts';
+import { describeError } from '../../src/lib/words/errors.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 
 let relay: Relay | null = null;

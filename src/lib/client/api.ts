@@ -26,6 +26,8 @@ export interface GroupSummary {
 	pseudonym: string;
 	pair: boolean;
 	ended: boolean;
+	/** I was removed: nothing of the group is kept but the removal notice (`ended` is set too). */
+	removed: boolean;
 	unread: number;
 	lastActivity: number;
 	memberCount: number;

@@ -13,6 +13,9 @@ import type { Content, FrankingRecord, RelayEntry, SessionEvent, SendStep } from
 import type { Identity } from '../crypto/identity.ts';
 import type { Primitives } from '../protocol/group/types.ts';
 import { sameName } from './names.ts';
+import { opNotice } from '../words/notices.ts';
+import { personLabel } from '../words/people.ts';
+import { warningSentence } from '../words/warnings.ts';
 
 export interface OutboxItem {
 	/** Local id (also the history id while sending). */
@@ -138,7 +141,7 @@ export class GroupHandle {
 					on.removed();
 					break;
 				case 'warning': {
-					const warning: Warning = { kind: event.kind, text: this.namedText(event.text, event.detail?.sender), at: event.at, code: event.code };
+					const warning: Warning = { kind: event.kind, text: warningSentence(event, (sender) => this.namedText(sender)), at: event.at, code: event.code };
 					this.warnings = [...this.warnings.slice(-(MAX_WARNINGS - 1)), warning];
 					on.warning(warning);
 					break;
@@ -187,35 +190,22 @@ export class GroupHandle {
 
 	/** A system line in the transcript for membership changes people should see. */
 	private opNotice(event: Extract<SessionEvent, { type: 'op' }>): boolean {
-		const { op } = event;
 		const names = this.session.data.profiles;
-		const who = (key: string) => names[key] ?? 'someone';
-		let text: string | null = null;
-		if (op.kind === 'join' && op.author === this.session.me) text = 'You joined. Messages sent before you joined are not shared with you.';
-		else if (op.kind === 'join') text = `${who(op.author)} joined${op.member.role === 'listener' ? ' as a listener' : ''}.`;
-		else if (op.kind === 'remove') text = `${who(op.target)} was removed. Keys were changed.`;
-		else if (op.kind === 'leave') text = `${who(op.author)} left.`;
-		else if (op.kind === 'role') text = `${who(op.target)} is now ${op.role === 'admin' ? 'an admin' : `a ${op.role}`}.`;
-		else if (op.kind === 'rekey') text = null;
+		const text = opNotice(event.op, this.session.me, (key) => names[key]);
 		if (!text) return false;
 		return this.history.addSystem(event.seq, event.ts, text);
 	}
 
 	/**
-	 * The core names a sender by the first 8 characters of its key; a person reads the display
-	 * name the group knows for that key, when there is one. When another member goes by the same
-	 * name, the key fragment stays beside it, so that a warning is not pinned on the wrong person.
+	 * The core names a sender by its key; a person reads the display name the group knows for
+	 * that key, when there is one, with the key's fragment beside it when another member goes by
+	 * the same name (words/people.ts).
 	 */
-	private namedText(text: string, sender: unknown): string {
-		if (typeof sender !== 'string') return text;
+	private namedText(sender: string): string {
 		const profiles = this.session.data.profiles;
 		const name = Object.prototype.hasOwnProperty.call(profiles, sender) ? profiles[sender] : undefined;
-		if (!name) return text;
-		const fragment = sender.slice(0, 8);
-		const shared = Object.entries(profiles).some(([sign, other]) => sign !== sender && sameName(other) === sameName(name));
-		const shown = shared ? `${name} (${fragment})` : name;
-		// A function, not a string: a name holding "$&" or "$'" must not be read as a pattern.
-		return text.replace(fragment, () => shown);
+		const shared = !!name && Object.entries(profiles).some(([sign, other]) => sign !== sender && sameName(other) === sameName(name));
+		return personLabel(sender, name, shared);
 	}
 
 	addWarning(warning: Warning): void {

@@ -8,7 +8,6 @@ export type { ClientOptions } from './client.ts';
 export { UnseenClient } from './client.ts';
 export { memoryStore } from './store.ts';
 export { RelayError } from './connection.ts';
-export { describeError, errorCode } from './errors.ts';
 export type * from './api.ts';
 
 export function createClient(options: { relayUrl: string; store: Store; origin: string; WebSocket?: typeof WebSocket } & Partial<ClientOptions>): UnseenClient {

@@ -13,6 +13,7 @@ import { ProtocolError } from '../core/errors.ts';
 import { labelled } from '../core/cjson.ts';
 import { LABEL } from '../core/labels.ts';
 import { sodium } from '../crypto/sodium.ts';
+import { MODERATOR_CHANGED_TEXT } from '../words/warnings.ts';
 
 export interface ModeratorKeys {
 	sign: string;
@@ -27,9 +28,6 @@ export function moderatorFingerprint(keys: ModeratorKeys): string {
 }
 
 const same = (a: ModeratorKeys, b: ModeratorKeys) => a.sign === b.sign && a.box === b.box;
-
-export const MODERATOR_CHANGED_TEXT =
-	"The service's moderator key is not the one this device saw before. Reports to the service are paused until you check the new fingerprint and accept it.";
 
 export class ModeratorPin {
 	readonly #core: ClientCore;

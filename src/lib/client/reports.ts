@@ -8,7 +8,7 @@ import type { ReportedMessageView, ReportView } from './api.ts';
 import { messageId } from './history.ts';
 import { RelayError, type Connection } from './connection.ts';
 import type { GroupHandle } from './group.ts';
-import { describeError } from './errors.ts';
+import { describeError } from '../words/errors.ts';
 import { ProtocolError, isProtocolError } from '../core/errors.ts';
 import type { Envelope } from '../core/schema.ts';
 import { fromB64, toB64 } from '../core/bytes.ts';

@@ -11,6 +11,7 @@ import { act } from './actions.ts';
 import { runDue } from './due.ts';
 import type { RelayEntry } from '../protocol/session/types.ts';
 import { deletePrefix, keys, putJson } from './store.ts';
+import { REMOVED_NOTICE } from '../words/notices.ts';
 
 /** Backlog entries are verified in runs of at most this many (one relay page). */
 const BACKLOG_BATCH = 256;
@@ -91,8 +92,6 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 	}
 	void runDue(core, g);
 }
-
-export const REMOVED_NOTICE = 'You were removed from this group. Its messages were deleted from this device.';
 
 /**
  * I was removed: nothing of the group stays on the device but a local notice (and the session

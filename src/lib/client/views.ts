@@ -20,6 +20,7 @@ export function summary(g: GroupHandle): GroupSummary | null {
 		pseudonym: data.profiles[data.me] ?? '',
 		pair: log.settings.pair,
 		ended: log.ended || data.removed,
+		removed: data.removed,
 		unread: data.unread,
 		lastActivity: data.lastActivity,
 		memberCount: Object.keys(log.members).length,

@@ -7,7 +7,7 @@ import type { ClientEvent, ConnectionState, ServiceModeratorView, UnseenClientAp
 import { createClient } from '../client/index.ts';
 import { Device } from '../storage/device.ts';
 import { idbBackend } from '../storage/idb.ts';
-import { warningText } from '../ui/format.ts';
+import { warningText } from '../words/warnings.ts';
 import type { SealedStore } from '../storage/sealed-store.ts';
 
 export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed';

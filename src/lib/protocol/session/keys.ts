@@ -41,7 +41,7 @@ export function closeEpochs(data: SessionData, at: number): SessionEvent[] {
 		const heldSenders = new Set(epochData.held.flatMap((h) => ('msg' in h.entry ? [h.entry.msg.sender] : [])));
 		for (const sender of heldSenders) {
 			events.push(
-				warning('unverified', 'PROTOCOL_UNVERIFIED_SENDER', `Messages from ${sender.slice(0, 8)} were never verified before the keys changed and were discarded.`, at, {
+				warning('unverified', 'PROTOCOL_UNVERIFIED_SENDER', 'held-discarded', at, {
 					sender,
 					epoch: Number(e)
 				})

@@ -9,7 +9,7 @@ import type { Envelope } from '../../core/schema.ts';
 import { SenderChain } from '../../crypto/chain.ts';
 import { openMessage, verifyHello, verifyMessageSignature, type Decrypted } from '../../crypto/message.ts';
 import type { Identity } from '../../crypto/identity.ts';
-import { WARNING_CODE, type RelayEntry, type SessionData, type SessionEvent, type WarningKind } from './types.ts';
+import { WARNING_CODE, type RelayEntry, type SessionData, type SessionEvent, type WarningAbout, type WarningKind } from './types.ts';
 
 export interface ReceiveContext {
 	data: SessionData;
@@ -18,11 +18,10 @@ export interface ReceiveContext {
 	now: number;
 }
 
-export function warning(kind: WarningKind, code: string, text: string, at: number, detail?: Record<string, unknown>): SessionEvent {
-	return detail ? { type: 'warning', kind, code, text, at, detail } : { type: 'warning', kind, code, text, at };
+export function warning(kind: WarningKind, code: string, about: WarningAbout, at: number, detail?: Record<string, unknown>): SessionEvent {
+	return detail ? { type: 'warning', kind, code, about, at, detail } : { type: 'warning', kind, code, about, at };
 }
 
-const short = (key: string) => key.slice(0, 8);
 const has = (record: object, key: string) => Object.prototype.hasOwnProperty.call(record, key);
 
 /** Optional fast path (backlog.ts): a decryption done earlier and a signature verdict vouched by links. */
@@ -42,19 +41,19 @@ function placeCheck(ctx: ReceiveContext, item: RelayEntry, msg: Envelope): Sessi
 	const log = ctx.data.log!;
 	const where = { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr, seq: item.seq };
 	if (log.ended) {
-		return warning('tampered-log', 'PROTOCOL_GROUP_ENDED', `A message from ${short(msg.sender)} arrived after the conversation ended. It was rejected: the relay may be replaying or holding back messages.`, item.ts, where);
+		return warning('tampered-log', 'PROTOCOL_GROUP_ENDED', 'after-end', item.ts, where);
 	}
 	if (msg.epoch !== log.epoch) {
-		return warning('tampered-log', 'PROTOCOL_STALE_EPOCH', `A message from ${short(msg.sender)} for key period ${msg.epoch} arrived while key period ${log.epoch} was current. It was rejected: the relay may be replaying or holding back messages.`, item.ts, where);
+		return warning('tampered-log', 'PROTOCOL_STALE_EPOCH', 'stale-epoch', item.ts, { ...where, current: log.epoch });
 	}
 	if (log.needsRekey) {
-		return warning('tampered-log', 'PROTOCOL_STALE_EPOCH', `A message from ${short(msg.sender)} arrived after a member left and before the keys were changed. It was rejected: the relay may be tampering.`, item.ts, where);
+		return warning('tampered-log', 'PROTOCOL_STALE_EPOCH', 'before-rekey', item.ts, where);
 	}
 	const member = has(log.members, msg.sender) ? log.members[msg.sender] : undefined;
 	if (!member) {
-		return warning('tampered-log', 'PROTOCOL_UNKNOWN_MEMBER', `A message from ${short(msg.sender)}, who is not a member at this point, was rejected: the relay may be tampering.`, item.ts, where);
+		return warning('tampered-log', 'PROTOCOL_UNKNOWN_MEMBER', 'not-member', item.ts, where);
 	}
-	if (member.role === 'listener') return warning('unverified', 'PROTOCOL_NOT_ALLOWED', 'A message from a listener was rejected: listeners cannot post here.', item.ts, where);
+	if (member.role === 'listener') return warning('unverified', 'PROTOCOL_NOT_ALLOWED', 'listener', item.ts, where);
 	return null;
 }
 
@@ -67,7 +66,7 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 	const log = data.log;
 	if (!log) return [];
 	if (msg.group !== data.group) {
-		return [warning('decrypt-failed', 'PROTOCOL_BAD_FRAME', 'A message addressed to another group was delivered here. It was rejected.', item.ts)];
+		return [warning('decrypt-failed', 'PROTOCOL_BAD_FRAME', 'other-group', item.ts)];
 	}
 	if (msg.sender === data.me) {
 		if (msg.epoch === log.epoch && !log.needsRekey && (!data.ownLast || data.ownLast.epoch < msg.epoch || data.ownLast.ctr < msg.ctr)) data.ownLast = { epoch: msg.epoch, ctr: msg.ctr };
@@ -82,14 +81,14 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 	if (!epochData || epochData.unreadable) return [];
 	if (!has(log.seen, msg.state)) {
 		return [
-			warning('fork', 'PROTOCOL_FORK', 'Someone sent a message from a version of the group that this device was never shown. The relay may be showing members different histories.', item.ts, {
+			warning('fork', 'PROTOCOL_FORK', 'fork', item.ts, {
 				state: msg.state
 			})
 		];
 	}
 	const chainState = epochData.chains[msg.sender];
 	if (!chainState) {
-		return [warning('unverified', 'PROTOCOL_UNKNOWN_MEMBER', 'A message from someone who is not a member was rejected.', item.ts)];
+		return [warning('unverified', 'PROTOCOL_UNKNOWN_MEMBER', 'no-chain', item.ts)];
 	}
 	const chain = SenderChain.fromJSON(chainState);
 	const expected = chain.next;
@@ -114,7 +113,7 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 		const lastTs = epochData.lastTs?.[msg.sender] ?? epochData.relayStart ?? 0;
 		if (msg.ctr > expected && !expired(ctx, lastTs)) {
 			events.push(
-				warning('gap', 'PROTOCOL_GAP', `${missingText(msg.ctr - expected)} from ${short(msg.sender)} did not arrive. The relay may have dropped or delayed them.`, item.ts, {
+				warning('gap', 'PROTOCOL_GAP', 'gap', item.ts, {
 					sender: msg.sender,
 					epoch: msg.epoch,
 					from: expected,
@@ -123,7 +122,7 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 			);
 		}
 		if (wasMissing) {
-			events.push(warning('late', 'PROTOCOL_LATE', 'A delayed message arrived out of order and was put back in its place.', item.ts, { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr }));
+			events.push(warning('late', 'PROTOCOL_LATE', 'late', item.ts, { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr }));
 		}
 		(epochData.lastTs ??= {})[msg.sender] = Math.max(lastTs, item.ts);
 		// A hello is franked like any message: the display name in it can be reported.
@@ -141,7 +140,7 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 		}
 		if (!item.stamp) {
 			events.push(
-				warning('tampered-log', WARNING_CODE.noStamp, `A message from ${short(msg.sender)} arrived without the relay's stamp, so it cannot be reported. The relay may be withholding it.`, item.ts, {
+				warning('tampered-log', WARNING_CODE.noStamp, 'no-stamp', item.ts, {
 					sender: msg.sender,
 					epoch: msg.epoch,
 					ctr: msg.ctr,
@@ -185,17 +184,13 @@ function tailCheck(ctx: ReceiveContext, item: RelayEntry, sender: string, epoch:
 	const next = tail.next[sender] ?? 0;
 	if (next > prev.ctr || expired(ctx, tail.ts[sender] ?? 0)) return [];
 	return [
-		warning('gap', 'PROTOCOL_GAP', `${prev.ctr === next ? 'The last message' : `The last ${prev.ctr - next + 1} messages`} from ${short(sender)} before the keys changed did not arrive. The relay may have dropped them.`, item.ts, {
+		warning('gap', 'PROTOCOL_GAP', 'tail-gap', item.ts, {
 			sender,
 			epoch: prev.epoch,
 			from: next,
 			to: prev.ctr
 		})
 	];
-}
-
-function missingText(n: number): string {
-	return n === 1 ? 'A message' : `${n} messages`;
 }
 
 function failure(ctx: ReceiveContext, item: RelayEntry, msg: Envelope, error: unknown): SessionEvent {
@@ -205,22 +200,22 @@ function failure(ctx: ReceiveContext, item: RelayEntry, msg: Envelope, error: un
 	switch (error.code) {
 		case 'PROTOCOL_UNVERIFIED_SENDER': {
 			// A hello whose pairwise MAC fails is someone else speaking in the sender's name: drop it.
-			if (msg.ctr === 0) return warning('unverified', error.code, `A key announcement in the name of ${short(msg.sender)} failed its check and was ignored.`, at, where);
+			if (msg.ctr === 0) return warning('unverified', error.code, 'forged-hello', at, where);
 			const epochData = ctx.data.epochs[String(msg.epoch)]!;
 			const first = !epochData.held.some((h) => h.entry && 'msg' in h.entry && h.entry.msg.sender === msg.sender);
 			if (epochData.held.length < 2000) epochData.held.push(item);
-			return warning('unverified', error.code, first ? `Messages from ${short(msg.sender)} are held: their sender could not be verified yet.` : 'Another message from an unverified sender is held.', at, where);
+			return warning('unverified', error.code, first ? 'held' : 'held-again', at, where);
 		}
 		case 'PROTOCOL_REPLAY':
-			return warning('replay', error.code, 'A message that was already delivered arrived again. The copy was rejected.', at, where);
+			return warning('replay', error.code, 'replay', at, where);
 		case 'PROTOCOL_BAD_COMMITMENT':
-			return warning('bad-commitment', error.code, 'A message failed its integrity check and was not shown.', at, where);
+			return warning('bad-commitment', error.code, 'bad-commitment', at, where);
 		case 'PROTOCOL_BAD_SIGNATURE':
-			return warning('unverified', error.code, 'A message whose signature does not match its sender was not shown.', at, where);
+			return warning('unverified', error.code, 'bad-signature', at, where);
 		case 'PROTOCOL_TOO_FAR_AHEAD':
-			return warning('gap', error.code, 'A message claims to be too far ahead of the others from its sender and was rejected.', at, where);
+			return warning('gap', error.code, 'too-far-ahead', at, where);
 		default:
-			return warning('decrypt-failed', error.code, 'A message could not be decrypted or verified and was not shown.', at, where);
+			return warning('decrypt-failed', error.code, 'undecryptable', at, where);
 	}
 }
 

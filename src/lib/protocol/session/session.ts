@@ -116,23 +116,23 @@ export class GroupSession {
 		const active = !data.frozen && !data.removed;
 		if (item.seq <= data.cursor) {
 			if (item.seq === data.cursor || !active) return [];
-			return [warning('tampered-log', WARNING_CODE.badOrder, 'The relay delivered an entry out of order (its position went backwards). It was ignored.', item.ts, { seq: item.seq, cursor: data.cursor })];
+			return [warning('tampered-log', WARNING_CODE.badOrder, 'order-backwards', item.ts, { seq: item.seq, cursor: data.cursor })];
 		}
 		const previous = data.cursor;
 		data.cursor = item.seq;
 		if (!active) return [];
 		if (data.lastTs !== undefined && item.ts < data.lastTs) {
-			return [warning('tampered-log', WARNING_CODE.badOrder, "The relay delivered an entry dated before the one it sent last. It was ignored: the relay may be tampering with this group's clock.", item.ts, { seq: item.seq, ts: item.ts, last: data.lastTs })];
+			return [warning('tampered-log', WARNING_CODE.badOrder, 'time-backwards', item.ts, { seq: item.seq, ts: item.ts, last: data.lastTs })];
 		}
 		data.lastTs = item.ts;
 		const now = this.clock();
 		const events: SessionEvent[] = [];
 		if (options.live) {
 			if (previous > 0 && item.seq !== previous + 1) {
-				events.push(warning('gap', WARNING_CODE.seqGap, `${item.seq - previous - 1 === 1 ? 'An entry' : `${item.seq - previous - 1} entries`} of this group did not arrive. The relay may have dropped them.`, item.ts, { from: previous + 1, to: item.seq - 1 }));
+				events.push(warning('gap', WARNING_CODE.seqGap, 'seq-gap', item.ts, { from: previous + 1, to: item.seq - 1 }));
 			}
 			if (Math.abs(item.ts - now) > MAX_CLOCK_SKEW_MS) {
-				events.push(warning('tampered-log', WARNING_CODE.clockSkew, "A new entry carries a time far from this device's clock. The relay's clock, or this device's, is wrong.", item.ts, { ts: item.ts, now }));
+				events.push(warning('tampered-log', WARNING_CODE.clockSkew, 'clock-skew', item.ts, { ts: item.ts, now }));
 			}
 		}
 		pruneKeys(data, now);
@@ -166,9 +166,7 @@ export class GroupSession {
 
 	freeze(code: string, message: string, at: number): SessionEvent[] {
 		this.data.frozen = { code, message };
-		return [
-			warning('tampered-log', code, `This group's history failed verification (${message}). It is read-only until this is resolved: the relay may be tampering with it.`, at)
-		];
+		return [warning('tampered-log', code, 'frozen', at, { message })];
 	}
 
 	private receiveOp(item: RelayEntry, op: Op, now: number): SessionEvent[] {
@@ -227,12 +225,10 @@ export class GroupSession {
 		data.epochs[String(op.epoch)] = { startedAt: now, relayStart: ts, meta: '', chains: {}, esk: {}, held: [], unreadable: { author: op.author } };
 		data.send = null;
 		data.recover = op.epoch;
-		const name = data.profiles[op.author] ?? op.author.slice(0, 8);
+		// The name the author went by when the update came (words fall back to its key).
+		const name = data.profiles[op.author];
 		const events: SessionEvent[] = [
-			warning('decrypt-failed', 'PROTOCOL_BAD_KEYS', `${name}'s key update could not be opened on this device, so new messages cannot be read here until the keys change again.`, ts, {
-				author: op.author,
-				epoch: op.epoch
-			})
+			warning('decrypt-failed', 'PROTOCOL_BAD_KEYS', 'unreadable-epoch', ts, { author: op.author, epoch: op.epoch, ...(name === undefined ? {} : { name }) })
 		];
 		if (next.members[data.me]!.role !== 'listener') events.push({ type: 'rekey-due' });
 		return events;

@@ -6,8 +6,9 @@ import type { ChainState } from '../../crypto/chain.ts';
 import type { Content } from '../../core/content.ts';
 import type { GroupState } from '../group/types.ts';
 import type { Entry, Envelope, EnvelopeHeader, Op } from '../../core/schema.ts';
+import type { WarningAbout } from '../../core/warnings.ts';
 
-export type { Content };
+export type { Content, WarningAbout };
 
 /** A relay entry as delivered by `entry` frames (docs/PROTOCOL.md §9.5). */
 export interface RelayEntry {
@@ -156,7 +157,8 @@ export type SessionEvent =
 	| { type: 'hello-due' }
 	/** My copy of the current epoch cannot be read: post a `rekey` (any member may) to recover. */
 	| { type: 'rekey-due' }
-	| { type: 'warning'; kind: WarningKind; code: string; text: string; at: number; detail?: Record<string, unknown> };
+	/** No sentence: `about` and `detail` say what happened, src/lib/words/warnings.ts says it in words. */
+	| { type: 'warning'; kind: WarningKind; code: string; about: WarningAbout; at: number; detail?: Record<string, unknown> };
 
 /** The next thing to append for an outgoing message (the client persists it before sending). */
 export type SendStep =

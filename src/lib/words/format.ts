@@ -1,5 +1,8 @@
-/** Plain-language times and day separators for the chat. Pure: the clock and locale are passed in. */
-import type { Warning, WarningKind } from '../client/api.ts';
+/**
+ * Plain-language times, day separators and labels for the screens. The clock and the locale are
+ * passed in; the time zone is not: days and times are those of the host's zone, because a person
+ * reads "Yesterday, 23:10" on their own clock. Tests build their times in that same zone.
+ */
 const DAY = 86_400_000;
 
 function startOfDay(ts: number): number {
@@ -57,18 +60,3 @@ export const ROLE_LABEL: Record<string, string> = {
 	member: 'Member',
 	listener: 'Listener'
 };
-
-/**
- * Calm words for warnings the core raises where its own sentence is technical; other kinds keep
- * the core's sentence. Each says what happened and what, if anything, to do.
- */
-const WARNING_TEXT: Partial<Record<WarningKind, string>> = {
-	clock: "This device's clock and the server's disagree by a lot, so some times shown here may be off. Setting the device's date and time automatically fixes it.",
-	'unreadable-epoch': 'Some recent messages in this group could not be opened on this device. New keys have been requested; messages should appear again shortly, and nothing needs doing on your side.',
-	'moderator-changed':
-		"The service's moderator key is not the one this device saw before. Reports to the service are paused until you compare the new fingerprint (shown when you report) with the one the service publishes."
-};
-
-export function warningText(warning: Warning): string {
-	return WARNING_TEXT[warning.kind] ?? warning.text;
-}

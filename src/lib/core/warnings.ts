@@ -1,0 +1,57 @@
+/**
+ * What a session warning is about (docs/PROTOCOL.md §5.4). The core speaks in these cases and in
+ * the facts of its `detail` (keys, counters, epochs); the sentence a person reads is built from
+ * them in src/lib/words/warnings.ts. A case is finer than the warning's stable code: one code
+ * (PROTOCOL_STALE_EPOCH, PROTOCOL_UNVERIFIED_SENDER…) covers several cases, told apart in words.
+ */
+export type WarningAbout =
+	/** A message arrived after the group ended (detail: sender). */
+	| 'after-end'
+	/** A message for another epoch than the current one (detail: sender, epoch, current). */
+	| 'stale-epoch'
+	/** A message between a leave and the rekey it calls for (detail: sender). */
+	| 'before-rekey'
+	/** A message from a key that is not a member at its place (detail: sender). */
+	| 'not-member'
+	/** A message from a listener. */
+	| 'listener'
+	/** A message addressed to another group. */
+	| 'other-group'
+	/** A message from a group state this device never saw (detail: state). */
+	| 'fork'
+	/** A message from a sender with no chain in its epoch. */
+	| 'no-chain'
+	/** Counters of a sender skipped (detail: sender, from, to). */
+	| 'gap'
+	/** The end of a sender's previous epoch never arrived (detail: sender, from, to). */
+	| 'tail-gap'
+	/** A delayed message put back in its place. */
+	| 'late'
+	/** A message without its relay stamp (detail: sender). */
+	| 'no-stamp'
+	/** A hello whose pairwise check failed (detail: sender). */
+	| 'forged-hello'
+	/** The first message held for its sender's hello (detail: sender). */
+	| 'held'
+	/** A further message held for a hello. */
+	| 'held-again'
+	/** Held messages discarded when their epoch ended (detail: sender). */
+	| 'held-discarded'
+	| 'replay'
+	| 'bad-commitment'
+	| 'bad-signature'
+	| 'too-far-ahead'
+	/** Any other failure to open or verify a message. */
+	| 'undecryptable'
+	/** A relay entry below the cursor. */
+	| 'order-backwards'
+	/** A relay entry dated before the last one. */
+	| 'time-backwards'
+	/** Live entries skipped (detail: from, to). */
+	| 'seq-gap'
+	/** A live entry far from this device's clock. */
+	| 'clock-skew'
+	/** The group log failed verification and the group is frozen (detail: message). */
+	| 'frozen'
+	/** An epoch's key update did not open here (detail: author, epoch, name when known). */
+	| 'unreadable-epoch';

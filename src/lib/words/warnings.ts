@@ -1,0 +1,83 @@
+/**
+ * Warnings in words. The core reports what it saw as a case (`about`, src/lib/core/warnings.ts)
+ * with facts (`detail`: keys, counters, epochs); each case has one sentence here saying what
+ * happened and who may be at fault. People are named by `nameOf` (the display name the group
+ * knows), else by the first characters of their key.
+ */
+import type { WarningAbout } from '../core/warnings.ts';
+import { keyFragment } from './people.ts';
+
+/** What a session warning says, as the core reports it. */
+export interface WarningFacts {
+	about: WarningAbout;
+	detail?: Record<string, unknown>;
+}
+
+interface Facts {
+	/** The sender of the detail, as `nameOf` names it. */
+	who: string;
+	/** How many counters `from`…`to` span. */
+	count: number;
+	detail: Record<string, unknown>;
+}
+
+const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
+	'after-end': (f) => `A message from ${f.who} arrived after the conversation ended. It was rejected: the relay may be replaying or holding back messages.`,
+	'stale-epoch': (f) =>
+		`A message from ${f.who} for key period ${String(f.detail.epoch)} arrived while key period ${String(f.detail.current)} was current. It was rejected: the relay may be replaying or holding back messages.`,
+	'before-rekey': (f) => `A message from ${f.who} arrived after a member left and before the keys were changed. It was rejected: the relay may be tampering.`,
+	'not-member': (f) => `A message from ${f.who}, who is not a member at this point, was rejected: the relay may be tampering.`,
+	listener: () => 'A message from a listener was rejected: listeners cannot post here.',
+	'other-group': () => 'A message addressed to another group was delivered here. It was rejected.',
+	fork: () => 'Someone sent a message from a version of the group that this device was never shown. The relay may be showing members different histories.',
+	'no-chain': () => 'A message from someone who is not a member was rejected.',
+	gap: (f) => `${f.count === 1 ? 'A message' : `${f.count} messages`} from ${f.who} did not arrive. The relay may have dropped or delayed them.`,
+	'tail-gap': (f) => `${f.count === 1 ? 'The last message' : `The last ${f.count} messages`} from ${f.who} before the keys changed did not arrive. The relay may have dropped them.`,
+	late: () => 'A delayed message arrived out of order and was put back in its place.',
+	'no-stamp': (f) => `A message from ${f.who} arrived without the relay's stamp, so it cannot be reported. The relay may be withholding it.`,
+	'forged-hello': (f) => `A key announcement in the name of ${f.who} failed its check and was ignored.`,
+	held: (f) => `Messages from ${f.who} are held: their sender could not be verified yet.`,
+	'held-again': () => 'Another message from an unverified sender is held.',
+	'held-discarded': (f) => `Messages from ${f.who} were never verified before the keys changed and were discarded.`,
+	replay: () => 'A message that was already delivered arrived again. The copy was rejected.',
+	'bad-commitment': () => 'A message failed its integrity check and was not shown.',
+	'bad-signature': () => 'A message whose signature does not match its sender was not shown.',
+	'too-far-ahead': () => 'A message claims to be too far ahead of the others from its sender and was rejected.',
+	undecryptable: () => 'A message could not be decrypted or verified and was not shown.',
+	'order-backwards': () => 'The relay delivered an entry out of order (its position went backwards). It was ignored.',
+	'time-backwards': () => "The relay delivered an entry dated before the one it sent last. It was ignored: the relay may be tampering with this group's clock.",
+	'seq-gap': (f) => `${f.count === 1 ? 'An entry' : `${f.count} entries`} of this group did not arrive. The relay may have dropped them.`,
+	'clock-skew': () => "A new entry carries a time far from this device's clock. The relay's clock, or this device's, is wrong.",
+	frozen: (f) => `This group's history failed verification (${String(f.detail.message)}). It is read-only until this is resolved: the relay may be tampering with it.`,
+	// The name the author went by when its update came, which the core passes on.
+	'unreadable-epoch': (f) =>
+		`${typeof f.detail.name === 'string' ? f.detail.name : keyFragment(String(f.detail.author))}'s key update could not be opened on this device, so new messages cannot be read here until the keys change again.`
+};
+
+/** The sentence of a session warning. `nameOf` names the key in `detail.sender`. */
+export function warningSentence(facts: WarningFacts, nameOf: (key: string) => string = keyFragment): string {
+	const detail = facts.detail ?? {};
+	const who = typeof detail.sender === 'string' ? nameOf(detail.sender) : '';
+	const count = Number(detail.to) - Number(detail.from) + 1;
+	return SENTENCES[facts.about]({ who, count, detail });
+}
+
+/** Shown when the relay presents another deployment moderator key than the pinned one. */
+export const MODERATOR_CHANGED_TEXT =
+	"The service's moderator key is not the one this device saw before. Reports to the service are paused until you check the new fingerprint and accept it.";
+
+/**
+ * Calm words for warnings the client raises where its own sentence is technical; other kinds keep
+ * the sentence they carry. Each says what happened and what, if anything, to do.
+ */
+const CALM_TEXT: Record<string, string> = {
+	clock: "This device's clock and the server's disagree by a lot, so some times shown here may be off. Setting the device's date and time automatically fixes it.",
+	'unreadable-epoch': 'Some recent messages in this group could not be opened on this device. New keys have been requested; messages should appear again shortly, and nothing needs doing on your side.',
+	'moderator-changed':
+		"The service's moderator key is not the one this device saw before. Reports to the service are paused until you compare the new fingerprint (shown when you report) with the one the service publishes."
+};
+
+/** The sentence the UI shows for a warning the client recorded. */
+export function warningText(warning: { kind: string; text: string }): string {
+	return Object.prototype.hasOwnProperty.call(CALM_TEXT, warning.kind) ? CALM_TEXT[warning.kind]! : warning.text;
+}
