@@ -110,6 +110,13 @@ describe('storage key wrapping', () => {
 		await expect(write()).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
 	});
 
+	test('a backup file whose ciphertext is not canonical base64url is PROTOCOL_BAD_FRAME, like any other field', async () => {
+		const file = JSON.parse(await exportBackup({ root: 'r' }, 'a long passphrase', FAST));
+		// 22 characters carry 16 bytes and 4 unused bits; 'B' sets one of them.
+		const bad = 'A'.repeat(21) + 'B';
+		await expect(importBackup(JSON.stringify({ ...file, ct: bad }), 'a long passphrase')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+	});
+
 	test('a backup file whose memory cost is not whole KiB is refused with PROTOCOL_BAD_FRAME', async () => {
 		const file = JSON.parse(await exportBackup({ root: 'r' }, 'a long passphrase', FAST));
 		await expect(importBackup(JSON.stringify({ ...file, mem: file.mem + 1 }), 'a long passphrase')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));

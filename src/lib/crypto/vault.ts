@@ -71,7 +71,8 @@ const backupSchema = v.strictObject({
 	salt: b64(16),
 	...cost,
 	nonce: b64(24),
-	ct: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/))
+	// Canonical base64url like every other byte field (§1.2): a bad `ct` is PROTOCOL_BAD_FRAME.
+	ct: b64([16, Number.MAX_SAFE_INTEGER])
 });
 
 /** A backup file carries the device root and can be guessed at offline: at least this many characters (code points, after NFC). */
