@@ -91,7 +91,7 @@ export function reuseStoredSeals<T>(stored: readonly string[], recipients: reado
 	}
 }
 
-type Entry = { now: number; op: Op; hash: string; signingBytes: string; secret?: string; bodyNonce?: string; content?: unknown; inviteSecret?: string };
+type Entry = { now: number; op: Op; hash: string; signingBytes: string; secret?: string; bodyNonce?: string; content?: unknown; inviteSecret?: string; state: GroupState };
 type Extra = { secret?: Uint8Array; bodyNonce?: Uint8Array; content?: unknown; inviteSecret?: Uint8Array };
 
 /** Applies each op as the relay would (ctx.now = `now`) and records it with what a checker needs. */
@@ -109,7 +109,9 @@ class VectorLog {
 			secret: extra.secret && toB64(extra.secret),
 			bodyNonce: extra.bodyNonce && toB64(extra.bodyNonce),
 			content: extra.content,
-			inviteSecret: extra.inviteSecret && toB64(extra.inviteSecret)
+			inviteSecret: extra.inviteSecret && toB64(extra.inviteSecret),
+			// The state after this op (§3.5), so a checker finds the first op it disagrees on.
+			state: this.state
 		});
 		return this.state;
 	}

@@ -90,15 +90,25 @@ export async function messageVectors(): Promise<Record<string, unknown>> {
 		envelopes
 	};
 
-	// §6.3 report: sealing is randomised, so the vector holds a sealed box to open.
+	// §6.3 report: sealing is randomised, so the vector holds a sealed box to open. The disclosed
+	// message is envelope 1, stamped by the relay (secret `relaySecret`, §6.2) over its own `c`
+	// at seq 42, so a moderator's check of commitment and stamp passes from the file alone.
 	const text = envelopes[1]!;
+	const reportedAt = { seq: 42, ts: 1_700_000_000_123 };
+	const reportStamp = computeStamp(relaySecret, { c: text.envelope.c, sender: text.envelope.sender, group: text.envelope.group, ...reportedAt });
 	const reported = buildReport(
 		group,
-		[{ envelope: text.envelope, seq: 42, ts: 1_700_000_000_123, stamp: franking.stamps[0]!.stamp, frankingKey: fill(0x61), contentBytes: utf8(canonicalJson(text.content)) }],
+		[{ envelope: text.envelope, ...reportedAt, stamp: toB64(reportStamp), frankingKey: fill(0x61), contentBytes: utf8(canonicalJson(text.content)) }],
 		'please look'
 	);
 	const moderator = s.crypto_box_seed_keypair(fill(0x3d));
-	const report = { moderatorBoxSeed: toB64(fill(0x3d)), moderatorBox: toB64(moderator.publicKey), report: reported, sealed: sealReport(reported, [toB64(moderator.publicKey)])[0] };
+	const report = {
+		moderatorBoxSeed: toB64(fill(0x3d)),
+		moderatorBox: toB64(moderator.publicKey),
+		relaySecret: toB64(relaySecret),
+		report: reported,
+		sealed: sealReport(reported, [toB64(moderator.publicKey)])[0]
+	};
 
 	// §8 vault
 	const storageKey = fill(0x5c);

@@ -6,25 +6,49 @@
 import * as v from 'valibot';
 import { fromB64 } from './bytes.ts';
 
-const B64_RE = /^[A-Za-z0-9_-]*$/;
-
-/** A base64url string that decodes to exactly `length` bytes (or within `[min, max]`). */
+/**
+ * A canonical base64url string (§1.2) that decodes to exactly `length` bytes (or within
+ * `[min, max]`). One issue per bad field, saying which rule failed: another alphabet, padding or
+ * non-zero tail bits are "not canonical base64url"; a canonical string of the wrong size "must
+ * decode to N bytes, got M". Inside a schema both are schema failures (PROTOCOL_BAD_FRAME,
+ * RELAY_BAD_FRAME), never PROTOCOL_BAD_ENCODING, which is for byte strings decoded on their own.
+ */
 export function b64(length: number | [number, number]) {
 	const [min, max] = typeof length === 'number' ? [length, length] : length;
 	const maxChars = Math.ceil((max * 4) / 3);
+	const want = min === max ? `${min}` : `${min}..${max}`;
 	return v.pipe(
 		v.string(),
-		v.maxLength(maxChars),
-		v.regex(B64_RE, 'not base64url'),
-		v.check((s) => {
+		// Bounded before decoding, so an oversized string costs nothing to refuse.
+		v.maxLength(maxChars, `must decode to ${want} bytes, got more`),
+		v.rawCheck(({ dataset, addIssue }) => {
+			if (!dataset.typed || dataset.issues) return;
+			let n: number;
 			try {
-				const n = fromB64(s).length;
-				return n >= min && n <= max;
+				n = fromB64(dataset.value).length;
 			} catch {
-				return false;
+				return addIssue({ message: 'is not canonical base64url' });
 			}
-		}, `must decode to ${min === max ? min : `${min}..${max}`} bytes`)
+			if (n < min || n > max) addIssue({ message: `must decode to ${want} bytes, got ${n}` });
+		})
 	);
+}
+
+/**
+ * Names every failed path of a schema parse (at most `max`): `entry.op.parent: must decode to
+ * 32 bytes, got 33`, `entry.op.extra: unknown field`. Used for every error a schema failure
+ * raises, on the relay (RELAY_BAD_FRAME) and in the client core (PROTOCOL_BAD_FRAME).
+ */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[], whole: string, max = 5): string {
+	return issues
+		.slice(0, max)
+		.map((issue) => {
+			const path = v.getDotPath(issue) ?? whole;
+			// A strict object reports an extra member as "Invalid key: Expected never".
+			const message = issue.kind === 'schema' && issue.expected === 'never' ? 'unknown field' : issue.message;
+			return `${path}: ${message}`;
+		})
+		.join('; ');
 }
 
 export const key32 = b64(32);
@@ -126,5 +150,14 @@ export const envelopeSchema = v.strictObject({
 export type Envelope = v.InferOutput<typeof envelopeSchema>;
 export type EnvelopeHeader = Omit<Envelope, 'n' | 'ct'>;
 
-export const entrySchema = v.union([v.strictObject({ op: opSchema }), v.strictObject({ msg: envelopeSchema })]);
+const opEntry = v.strictObject({ op: opSchema });
+const msgEntry = v.strictObject({ msg: envelopeSchema });
+/**
+ * A log entry is `{op}` or `{msg}`. Chosen by its member rather than tried as a union, so that a
+ * failure names the path inside the op or envelope (a union of two strict objects only says
+ * "Expected Object but received Object").
+ */
+export const entrySchema = v.lazy((input: unknown) =>
+	typeof input === 'object' && input !== null && Object.hasOwn(input, 'msg') && !Object.hasOwn(input, 'op') ? msgEntry : opEntry
+);
 export type Entry = v.InferOutput<typeof entrySchema>;

@@ -70,6 +70,18 @@ describe('known-answer vectors', () => {
 		expect(openReport(v.sealed.box, mod.publicKey, mod.privateKey)).toEqual(v.report);
 	});
 
+	test('report.json: each disclosed message\'s commitment and relay stamp verify from the file alone', () => {
+		const v = load('report');
+		const secret = fromB64(v.relaySecret);
+		for (const m of v.report.messages) {
+			const { header } = m;
+			expect(verifyCommitment(fromB64(m.fk), header, fromB64(m.body), fromB64(header.c))).toBe(true);
+			// §6.2: stamp = MAC(relaySecret, labelled("unseen/v1/stamp", {c, sender, group, seq, ts})).
+			expect(checkStamp(secret, { c: header.c, sender: header.sender, group: header.group, seq: m.seq, ts: m.ts }, m.stamp)).toBe(true);
+			expect(checkStamp(secret, { c: header.c, sender: header.sender, group: header.group, seq: m.seq + 1, ts: m.ts }, m.stamp)).toBe(false);
+		}
+	});
+
 	test('vault.json: stored wrapped keys, records and backups open', async () => {
 		const v = load('vault');
 		for (const w of v.wrapped) expect(toB64(await unwrapStorageKey(w.wrapped as WrappedKey, w.passphrase))).toBe(v.storageKey);

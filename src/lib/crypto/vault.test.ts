@@ -87,10 +87,39 @@ describe('storage key wrapping', () => {
 	test.each<[string, object]>([
 		['an absurd memory cost', { mem: 2 ** 40 }],
 		['zero passes', { ops: 0 }],
-		['a short salt', { salt: 'AAAA' }]
+		['a short salt', { salt: 'AAAA' }],
+		['a memory cost that is not a whole number of KiB', { mem: 8 * 1024 + 1 }]
 	])('a stored key with %s is refused with PROTOCOL_BAD_FRAME before any work', async (_n, change) => {
 		const wrapped = await wrapStorageKey(newStorageKey(), 'pass', FAST);
 		await expect(unwrapStorageKey({ ...wrapped, ...change } as WrappedKey, 'pass')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+	});
+
+	test('libsodium drops a memory cost\'s odd bytes, so §8 allows whole KiB only: one key, one encoding', async () => {
+		const s = await ready();
+		const salt = new Uint8Array(16).fill(7);
+		const derive = (mem: number) => toB64(s.crypto_pwhash(32, utf8('pass'), salt, 1, mem, s.crypto_pwhash_ALG_ARGON2ID13));
+		expect(derive(8 * 1024 + 1023)).toBe(derive(8 * 1024));
+		const wrapped = await wrapStorageKey(newStorageKey(), 'pass', FAST);
+		await expect(unwrapStorageKey({ ...wrapped, mem: 8 * 1024 + 1023 } as WrappedKey, 'pass')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+	});
+
+	test.each([
+		['wrapping a storage key', () => wrapStorageKey(newStorageKey(), 'pass', { ops: 1, mem: 8 * 1024 + 512 })],
+		['exporting a backup', () => exportBackup({ root: 'r' }, 'a long passphrase', { ops: 1, mem: 8 * 1024 + 512 })]
+	])('%s with a memory cost that is not whole KiB is refused with PROTOCOL_BAD_FRAME', async (_n, write) => {
+		await expect(write()).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+	});
+
+	test('a backup file whose ciphertext is not canonical base64url is PROTOCOL_BAD_FRAME, like any other field', async () => {
+		const file = JSON.parse(await exportBackup({ root: 'r' }, 'a long passphrase', FAST));
+		// 22 characters carry 16 bytes and 4 unused bits; 'B' sets one of them.
+		const bad = 'A'.repeat(21) + 'B';
+		await expect(importBackup(JSON.stringify({ ...file, ct: bad }), 'a long passphrase')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+	});
+
+	test('a backup file whose memory cost is not whole KiB is refused with PROTOCOL_BAD_FRAME', async () => {
+		const file = JSON.parse(await exportBackup({ root: 'r' }, 'a long passphrase', FAST));
+		await expect(importBackup(JSON.stringify({ ...file, mem: file.mem + 1 }), 'a long passphrase')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
 	});
 
 	test('P10 data at rest: with the production Argon2id cost the key unlocks only with the passphrase', async () => {

@@ -43,7 +43,24 @@ export type WrappedKey =
 	| { v: 1; kind: 'plain'; key: string }
 	| { v: 1; kind: 'argon2id'; salt: string; ops: number; mem: number; nonce: string; ct: string };
 
-const cost = { ops: v.pipe(uint, v.minValue(OPS_RANGE[0]), v.maxValue(OPS_RANGE[1])), mem: v.pipe(uint, v.minValue(MEM_RANGE[0]), v.maxValue(MEM_RANGE[1])) };
+/**
+ * Argon2id counts memory in KiB and libsodium divides `mem` by 1024, dropping the rest: 8192 and
+ * 8193 would derive one key. So `mem` must be a multiple of 1024 bytes, giving each key one
+ * encoding (§8); anything else is refused on reading and on writing.
+ */
+const MEM_UNIT = 1024;
+const cost = {
+	ops: v.pipe(uint, v.minValue(OPS_RANGE[0]), v.maxValue(OPS_RANGE[1])),
+	mem: v.pipe(uint, v.minValue(MEM_RANGE[0]), v.maxValue(MEM_RANGE[1]), v.multipleOf(MEM_UNIT))
+};
+const costSchema = v.strictObject(cost);
+
+/** The cost of a key about to be written: one the reader would refuse is PROTOCOL_BAD_FRAME now, not later. */
+function writeCost(options: Partial<KdfCost>): KdfCost {
+	const c = { ops: options.ops ?? ARGON2_OPS, mem: options.mem ?? ARGON2_MEM };
+	if (!v.is(costSchema, c)) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'Argon2id cost out of range: ops 1..10, mem 8 KiB..256 MiB in whole KiB');
+	return c;
+}
 const wrappedSchema = v.variant('kind', [
 	v.strictObject({ v: v.literal(1), kind: v.literal('plain'), key: b64(32) }),
 	v.strictObject({ v: v.literal(1), kind: v.literal('argon2id'), salt: b64(16), ...cost, nonce: b64(24), ct: b64(48) })
@@ -54,7 +71,8 @@ const backupSchema = v.strictObject({
 	salt: b64(16),
 	...cost,
 	nonce: b64(24),
-	ct: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/))
+	// Canonical base64url like every other byte field (§1.2): a bad `ct` is PROTOCOL_BAD_FRAME.
+	ct: b64([16, Number.MAX_SAFE_INTEGER])
 });
 
 /** A backup file carries the device root and can be guessed at offline: at least this many characters (code points, after NFC). */
@@ -102,7 +120,7 @@ export async function wrapStorageKey(storageKey: Uint8Array, passphrase: string 
 	const s = await ready();
 	if (storageKey.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'storage key must be 32 bytes');
 	if (passphrase === null) return { v: 1, kind: 'plain', key: toB64(storageKey) };
-	const c = { ops: options.ops ?? ARGON2_OPS, mem: options.mem ?? ARGON2_MEM };
+	const c = writeCost(options);
 	const salt = options.salt ?? s.randombytes_buf(16);
 	const nonce = options.nonce ?? s.randombytes_buf(NONCE);
 	const wrapKey = pwhash(passphrase, salt, c);
@@ -183,7 +201,7 @@ export async function exportBackup(payload: CJson, passphrase: string, options: 
 	if (typeof passphrase !== 'string' || [...passphrase.normalize('NFC')].length < MIN_BACKUP_PASSPHRASE) {
 		throw new ProtocolError('PROTOCOL_WEAK_PASSPHRASE', `a backup passphrase needs at least ${MIN_BACKUP_PASSPHRASE} characters`);
 	}
-	const c = { ops: options.ops ?? ARGON2_OPS, mem: options.mem ?? ARGON2_MEM };
+	const c = writeCost(options);
 	const salt = options.salt ?? s.randombytes_buf(16);
 	const nonce = options.nonce ?? s.randombytes_buf(NONCE);
 	const plain = utf8(canonicalJson(payload));

@@ -4,7 +4,7 @@
  * `parseRelayFrame` and never touch an unparsed one.
  */
 import * as v from 'valibot';
-import { b64, entrySchema, key32, opSchema, sig64, uint } from '../core/schema.ts';
+import { b64, describeIssues, entrySchema, key32, opSchema, sig64, uint } from '../core/schema.ts';
 
 const requestId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
 const sealedFor = v.pipe(
@@ -110,13 +110,6 @@ export type RelayFrame = v.InferOutput<typeof relayFrameSchema>;
 
 export type ParseResult<T> = { ok: true; frame: T } | { ok: false; code: 'RELAY_BAD_FRAME' | 'RELAY_UNKNOWN_TYPE'; message: string };
 
-function describe(issues: v.BaseIssue<unknown>[]): string {
-	return issues
-		.slice(0, 5)
-		.map((i) => `${v.getDotPath(i) ?? '(frame)'}: ${i.message}`)
-		.join('; ');
-}
-
 function parseWith<T>(schema: v.GenericSchema<unknown, T>, types: readonly string[] | null, raw: unknown): ParseResult<T> {
 	let value: unknown = raw;
 	if (typeof raw === 'string') {
@@ -134,7 +127,7 @@ function parseWith<T>(schema: v.GenericSchema<unknown, T>, types: readonly strin
 		return { ok: false, code: 'RELAY_UNKNOWN_TYPE', message: 'unknown frame type' };
 	}
 	const result = v.safeParse(schema, value);
-	if (!result.success) return { ok: false, code: 'RELAY_BAD_FRAME', message: describe(result.issues) };
+	if (!result.success) return { ok: false, code: 'RELAY_BAD_FRAME', message: describeIssues(result.issues, '(frame)') };
 	return { ok: true, frame: result.output };
 }
 

@@ -6,7 +6,7 @@
  */
 import * as v from 'valibot';
 import { ProtocolError } from '../../core/errors.ts';
-import { opSchema, type Op } from '../../core/schema.ts';
+import { describeIssues, opSchema, type Op } from '../../core/schema.ts';
 import { opHashB64, opInviteSigningBytes, opSigningBytes, raw } from './hash.ts';
 import * as rules from './rules.ts';
 import type { ApplyContext, GroupState, MemberState } from './types.ts';
@@ -25,11 +25,7 @@ const ALLOWED_WHILE_REKEY_PENDING: ReadonlySet<Op['kind']> = new Set(['leave', '
 export function parseOp(value: unknown): Op {
 	const result = v.safeParse(opSchema, value);
 	if (result.success) return result.output;
-	const paths = result.issues
-		.slice(0, 5)
-		.map((issue) => `${v.getDotPath(issue) ?? '(op)'}: ${issue.message}`)
-		.join('; ');
-	throw new ProtocolError('PROTOCOL_BAD_FRAME', `invalid op: ${paths}`);
+	throw new ProtocolError('PROTOCOL_BAD_FRAME', `invalid op: ${describeIssues(result.issues, '(op)')}`);
 }
 
 export function isEpochOp(op: Op): op is EpochOp {

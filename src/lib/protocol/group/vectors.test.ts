@@ -75,6 +75,8 @@ describe('known-answer vectors', () => {
 		bodyNonce?: string;
 		content?: CJson;
 		inviteSecret?: string;
+		/** The state after this op (§3.5). */
+		state: unknown;
 	}
 	const logs: [string, VectorEntry[], unknown][] = [
 		['group', groupJson.entries as unknown as VectorEntry[], groupJson.state],
@@ -87,7 +89,7 @@ describe('known-answer vectors', () => {
 		expect([...covered].sort()).toEqual([...ALL_KINDS].sort());
 	});
 
-	test.each(logs)('%s log: hashes, signing bytes, signatures, sealed keys, commitments, bodies and the final state', (_name, entries, finalState) => {
+	test.each(logs)('%s log: hashes, signing bytes, signatures, sealed keys, commitments, bodies, the state after each op and the final state', (_name, entries, finalState) => {
 		const na = sodium();
 		const primitives = sodiumPrimitives();
 		const byAuthor = new Map([1, 2, 3, 4].map(person).map((p) => [toB64(p.signPk), p]));
@@ -144,6 +146,8 @@ describe('known-answer vectors', () => {
 				expect(entry.bodyNonce ?? entry.content, at).toBeUndefined();
 			}
 			state = applyOp(state, op, { now: entry.now, primitives });
+			// Strict: an optional member (asks) must be absent, not undefined, as in the stored JSON.
+			expect(state, `state after ${at}`).toStrictEqual(entry.state);
 			if (entry.secret) epochSecret = fromB64(entry.secret);
 		}
 		expect(state).toEqual(finalState);
