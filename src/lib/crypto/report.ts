@@ -14,7 +14,8 @@ import { ProtocolError } from '../core/errors.ts';
 import { LABEL } from '../core/labels.ts';
 import { b64, key32, uint, type Envelope, type EnvelopeHeader } from '../core/schema.ts';
 import { MAX_CONTENT_BYTES, parseContent, type Content } from '../core/content.ts';
-import { verifyCommitment, type StampFields } from './franking.ts';
+import { verifyCommitment } from './franking.ts';
+import type { StampFields } from '../core/stamp.ts';
 import { sealTo } from './box-key.ts';
 import { sodium } from './sodium.ts';
 
