@@ -41,7 +41,6 @@ export const reportSchema = v.strictObject({
 	messages: v.pipe(v.array(reportedSchema), v.minLength(1), v.maxLength(MAX_REPORT_MESSAGES))
 });
 export type Report = v.InferOutput<typeof reportSchema>;
-export type ReportedMessage = v.InferOutput<typeof reportedSchema>;
 
 /** One message as the reporter holds it after receiving it. */
 export interface ReportInput {
