@@ -5,6 +5,7 @@
 import { rm } from 'node:fs/promises';
 import type { RunningServer } from '../../server/app.ts';
 import { startRelay as startKitRelay } from '../kit/relay.ts';
+import { until } from '../kit/until.ts';
 import { createClient, memoryStore, type UnseenClient } from '../../src/lib/client/index.ts';
 import type { ClientEvent, Store } from '../../src/lib/client/api.ts';
 import type { ServerConfig } from '../../server/config.ts';
@@ -17,6 +18,8 @@ import { labelled } from '../../src/lib/core/cjson.ts';
 import { LABEL } from '../../src/lib/core/labels.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
+
+export { until };
 
 export interface Relay {
 	server: RunningServer;
@@ -59,13 +62,6 @@ export async function startClient(relayUrl: string, store: Store = memoryStore()
 	return { client, store, events };
 }
 
-export async function until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-	const end = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-		await new Promise((r) => setTimeout(r, 20));
-	}
-}
 
 /** Texts of a group's shown messages (not system lines), in order. */
 export function texts(c: TestClient, group: string): string[] {
