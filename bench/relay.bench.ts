@@ -6,14 +6,14 @@
  *  - idle: resident memory per idle authenticated connection at 5,000 connections.
  * Run alone with `node bench/run.ts relay`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface, type Interface } from 'node:readline';
 import WebSocket from 'ws';
 import { LABEL } from '../src/lib/core/labels.ts';
-import { genesis, identity, message, mid, signWith, type TestIdentity } from '../test/relay/fixtures/ops.ts';
+import { genesis, message, mid } from '../test/relay/fixtures/ops.ts';
+import { spawnChild, spawnRelay } from '../test/kit/child.ts';
+import { identity, signWith, type TestIdentity } from '../test/kit/identities.ts';
+import { tempDir } from '../test/kit/relay.ts';
 
 const GROUP = 50;
 const FANOUT_MESSAGES = 3000;
@@ -23,30 +23,8 @@ const LATENCY_RATE = 20_000; // deliveries per second
 const LATENCY_SECONDS = 4;
 const IDLE_CONNECTIONS = 5000;
 
-interface Child {
-	port: number;
-	rss(): Promise<number>;
-	stop(): Promise<void>;
-}
-
-async function spawnServer(args: string[]): Promise<Child> {
-	const child: ChildProcess = spawn(process.execPath, ['--expose-gc', join(import.meta.dirname, 'server-child.ts'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-	const lines: Interface = createInterface({ input: child.stdout! });
-	const next = () => new Promise<Record<string, number>>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l))));
-	const { port } = await next();
-	return {
-		port: port!,
-		async rss() {
-			const reply = next();
-			child.stdin!.write('rss\n');
-			return (await reply).rss!;
-		},
-		async stop() {
-			child.kill('SIGTERM');
-			await new Promise((resolve) => child.once('exit', resolve));
-		}
-	};
-}
+const GC = ['--expose-gc'];
+const spawnRaw = () => spawnChild(join(import.meta.dirname, 'raw-child.ts'), [], GC);
 
 function open(url: string): Promise<{ ws: WebSocket; hello: Record<string, string> }> {
 	return new Promise((resolve, reject) => {
@@ -160,11 +138,11 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 /** Both servers up at once, measured in alternation, median of the rounds: noise hits both alike. */
 async function fanout(): Promise<{ raw: number; relay: number; rawRounds: number[]; relayRounds: number[] }> {
-	const raw = await spawnServer(['raw']);
-	const dataDir = mkdtempSync(join(tmpdir(), 'unseen-bench-'));
-	const relay = await spawnServer(['relay', dataDir]);
+	const raw = await spawnRaw();
+	const dataDir = tempDir();
+	const relay = await spawnRelay(dataDir, GC);
 	const rawSet = await rawSetup(`ws://127.0.0.1:${raw.port}`);
-	const relaySet = await relaySetup(`ws://127.0.0.1:${relay.port}/relay`);
+	const relaySet = await relaySetup(relay.wsUrl);
 	await measureFanout(rawSet, 300); // warm-up
 	await measureFanout(relaySet, 300);
 	const rawRounds: number[] = [];
@@ -182,9 +160,9 @@ async function fanout(): Promise<{ raw: number; relay: number; rawRounds: number
 }
 
 async function latency(): Promise<{ p50: number; p99: number; deliveries: number; maxMs: number }> {
-	const dataDir = mkdtempSync(join(tmpdir(), 'unseen-bench-'));
-	const relay = await spawnServer(['relay', dataDir]);
-	const setup = await relaySetup(`ws://127.0.0.1:${relay.port}/relay`);
+	const dataDir = tempDir();
+	const relay = await spawnRelay(dataDir, GC);
+	const setup = await relaySetup(relay.wsUrl);
 	const perSecond = LATENCY_RATE / GROUP;
 	const total = perSecond * LATENCY_SECONDS;
 	const frames = Array.from({ length: total }, (_, i) => setup.frames(i));
@@ -220,9 +198,9 @@ async function latency(): Promise<{ p50: number; p99: number; deliveries: number
 }
 
 async function idle(): Promise<{ bytes: number; connections: number }> {
-	const dataDir = mkdtempSync(join(tmpdir(), 'unseen-bench-'));
-	const relay = await spawnServer(['relay', dataDir]);
-	const url = `ws://127.0.0.1:${relay.port}/relay`;
+	const dataDir = tempDir();
+	const relay = await spawnRelay(dataDir, GC);
+	const url = relay.wsUrl;
 	// Fewer connections only when the open-file limit cannot be raised far enough (reported).
 	const limit = Number(process.env.UNSEEN_BENCH_FILE_LIMIT ?? Infinity);
 	const count = Math.min(IDLE_CONNECTIONS, Number.isFinite(limit) ? limit - 500 : IDLE_CONNECTIONS);

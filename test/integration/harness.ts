@@ -1,11 +1,11 @@
 /**
- * Test harness: the real relay (server/app.ts, LevelDB in a temporary folder, random port) and
- * real headless clients with in-memory stores, speaking over Node's WebSocket.
+ * Test harness: the real relay (test/kit/relay.ts: LevelDB in a temporary folder, random port)
+ * and real headless clients with in-memory stores, speaking over Node's WebSocket.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startServer, type RunningServer } from '../../server/app.ts';
+import { rm } from 'node:fs/promises';
+import type { RunningServer } from '../../server/app.ts';
+import { startRelay as startKitRelay } from '../kit/relay.ts';
+import { until } from '../kit/until.ts';
 import { createClient, memoryStore, type UnseenClient } from '../../src/lib/client/index.ts';
 import type { ClientEvent, Store } from '../../src/lib/client/api.ts';
 import type { ServerConfig } from '../../server/config.ts';
@@ -19,6 +19,8 @@ import { LABEL } from '../../src/lib/core/labels.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
 
+export { until };
+
 export interface Relay {
 	server: RunningServer;
 	dir: string;
@@ -26,10 +28,10 @@ export interface Relay {
 	port: number;
 }
 
+/** The kit's relay, in `dir` when given (a restart over the same LevelDB); `stopAll` deletes the folder. */
 export async function startRelay(config: Partial<ServerConfig> = {}, dir?: string): Promise<Relay> {
-	const dataDir = dir ?? (await mkdtemp(join(tmpdir(), 'unseen-it-')));
-	const server = await startServer({ app: false, port: 0, host: '127.0.0.1', dataDir, ...config });
-	return { server, dir: dataDir, url: `ws://127.0.0.1:${server.port}/relay`, port: server.port };
+	const relay = await startKitRelay(dir === undefined ? config : { ...config, dataDir: dir }, true);
+	return { server: relay, dir: relay.dataDir, url: relay.wsUrl, port: relay.port };
 }
 
 export async function removeDir(dir: string): Promise<void> {
@@ -60,13 +62,6 @@ export async function startClient(relayUrl: string, store: Store = memoryStore()
 	return { client, store, events };
 }
 
-export async function until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-	const end = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-		await new Promise((r) => setTimeout(r, 20));
-	}
-}
 
 /** Texts of a group's shown messages (not system lines), in order. */
 export function texts(c: TestClient, group: string): string[] {

@@ -5,7 +5,6 @@ import { DeviceState } from '../../src/lib/protocol/session/device.ts';
 import { sodiumPrimitives } from '../../src/lib/crypto/primitives.ts';
 import { getJson, keys } from '../../src/lib/client/store.ts';
 import type { RelayEntry, SessionData } from '../../src/lib/protocol/session/types.ts';
-import type { Envelope } from '../../src/lib/core/schema.ts';
 import { SenderChain } from '../../src/lib/crypto/chain.ts';
 import { decryptMessage } from '../../src/lib/crypto/message.ts';
 import { fromB64 } from '../../src/lib/core/bytes.ts';

@@ -3,10 +3,12 @@
  * out to subscribers in sequence order. A retried `mid` is stored once.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { epochFields, identity, message, mid } from './fixtures/ops.ts';
+import { epochFields, message, mid } from './fixtures/ops.ts';
+import { identity } from '../kit/identities.ts';
 import { appendOp, createGroup, sendMessage } from './fixtures/group.ts';
 import { chained } from './fixtures/ops.ts';
-import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay, type TestRelay } from '../kit/relay.ts';
 
 let relay: TestRelay;
 beforeAll(async () => (relay = await startRelay()));

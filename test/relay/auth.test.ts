@@ -4,8 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LABEL } from '../../src/lib/core/labels.ts';
-import { identity, signWith } from './fixtures/ops.ts';
-import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
+import { identity, signWith } from '../kit/identities.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay, type TestRelay } from '../kit/relay.ts';
 
 let relay: TestRelay;
 beforeAll(async () => (relay = await startRelay({ maxKeys: 3 })));

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect, test } from 'vitest';
 import { createGroup, sendMessage } from './fixtures/group.ts';
-import { startRelay, tempDir, TestClient } from './fixtures/relay.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay, tempDir } from '../kit/relay.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 

@@ -2,15 +2,14 @@
  * P11 durability: an acknowledged entry is on disk. It survives a clean restart, and it
  * survives `kill -9` of a relay process in the middle of a burst of appends.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, test } from 'vitest';
 import { createGroup, sendMessage } from './fixtures/group.ts';
 import { message, mid } from './fixtures/ops.ts';
-import { startRelay, tempDir, TestClient, type AnyFrame } from './fixtures/relay.ts';
+import { TestClient, type AnyFrame } from './fixtures/relay.ts';
+import { spawnRelay } from '../kit/child.ts';
+import { startRelay, tempDir } from '../kit/relay.ts';
 
 const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
 
@@ -46,10 +45,9 @@ describe('P11 relay robustness: durability of acknowledged entries', () => {
 
 	test('P11 kill -9 during a burst loses no acknowledged message', async () => {
 		const dataDir = tempDir();
-		const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'child-relay.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-		const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-		const url = `ws://127.0.0.1:${(JSON.parse(line) as { port: number }).port}/relay`;
-		const client = await TestClient.connect(url);
+		const relay = await spawnRelay(dataDir);
+		const child = relay.process;
+		const client = await TestClient.connect(relay.wsUrl);
 		const g = await createGroup(client);
 
 		// Keep 20 appends in flight at all times, until the relay is dead; kill it once 400 are

@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUILD_HANDLER } from '../../server/http.ts';
-import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay, type TestRelay } from '../kit/relay.ts';
 
 let relay: TestRelay;
 beforeAll(async () => (relay = await startRelay({ allowedOrigins: ['https://unseen.example'] })));

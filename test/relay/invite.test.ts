@@ -5,8 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LABEL } from '../../src/lib/core/labels.ts';
 import { appendOp, createGroup, sendMessage, type TestGroup } from './fixtures/group.ts';
-import { chained, epochFields, identity, rand, signWith, type TestIdentity } from './fixtures/ops.ts';
-import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
+import { chained, epochFields, rand } from './fixtures/ops.ts';
+import { identity, signWith, type TestIdentity } from '../kit/identities.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay, type TestRelay } from '../kit/relay.ts';
 
 let relay: TestRelay;
 let admin: TestClient;

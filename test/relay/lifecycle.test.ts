@@ -10,7 +10,8 @@ import { describe, expect, test, vi } from 'vitest';
 import { ConfigError, configFromEnv, resolveConfig } from '../../server/config.ts';
 import { createGroup, sendMessage } from './fixtures/group.ts';
 import { message, mid, rand } from './fixtures/ops.ts';
-import { startRelay, tempDir, TestClient, type AnyFrame } from './fixtures/relay.ts';
+import { TestClient, type AnyFrame } from './fixtures/relay.ts';
+import { startRelay, tempDir } from '../kit/relay.ts';
 
 describe('configuration', () => {
 	test('unset variables take the documented defaults', () => {

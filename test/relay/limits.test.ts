@@ -4,8 +4,10 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { createGroup, sendMessage } from './fixtures/group.ts';
-import { identity, message, mid } from './fixtures/ops.ts';
-import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
+import { message, mid } from './fixtures/ops.ts';
+import { identity } from '../kit/identities.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay, type TestRelay } from '../kit/relay.ts';
 
 let relay: TestRelay | undefined;
 afterEach(async () => {

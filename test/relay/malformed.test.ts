@@ -7,8 +7,10 @@ import fc from 'fast-check';
 import { relayErrorCodes } from '../../src/lib/protocol/wire.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createGroup, sendMessage, type TestGroup } from './fixtures/group.ts';
-import { identity, message, mid, rand } from './fixtures/ops.ts';
-import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
+import { message, mid, rand } from './fixtures/ops.ts';
+import { identity } from '../kit/identities.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay, type TestRelay } from '../kit/relay.ts';
 
 let relay: TestRelay;
 let bystander: TestClient;

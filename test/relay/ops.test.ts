@@ -3,9 +3,11 @@
  * stores only ops that every client will accept, and answers races with RELAY_CONFLICT.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chained, epochFields, genesis, identity, mid, opHash, rand } from './fixtures/ops.ts';
+import { chained, epochFields, genesis, mid, opHash, rand } from './fixtures/ops.ts';
+import { identity } from '../kit/identities.ts';
 import { appendOp, createGroup } from './fixtures/group.ts';
-import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay, type TestRelay } from '../kit/relay.ts';
 
 let relay: TestRelay;
 let client: TestClient;

@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createGroup, sendMessage } from './fixtures/group.ts';
-import { startRelay, TestClient } from './fixtures/relay.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay } from '../kit/relay.ts';
 
 const USER_AGENT = 'Mozilla/5.0 (UnseenPrivacyProbe; Marker-7f3a) Gecko/20100101';
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createGroup } from './fixtures/group.ts';
 import { message, mid } from './fixtures/ops.ts';
-import { startRelay, TestClient } from './fixtures/relay.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay } from '../kit/relay.ts';
 
 function rawFilesContain(dir: string, marker: string): boolean {
 	const needle = Buffer.from(marker);

@@ -4,8 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createGroup, sendMessage, type TestGroup } from './fixtures/group.ts';
-import { identity, rand } from './fixtures/ops.ts';
-import { startRelay, tempDir, TestClient, type AnyFrame, type TestRelay } from './fixtures/relay.ts';
+import { rand } from './fixtures/ops.ts';
+import { identity } from '../kit/identities.ts';
+import { TestClient, type AnyFrame } from './fixtures/relay.ts';
+import { startRelay, tempDir, type TestRelay } from '../kit/relay.ts';
 
 const deploymentModerator = identity();
 let relay: TestRelay;

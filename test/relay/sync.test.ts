@@ -3,9 +3,11 @@
  * with no gap and no duplicate across the switch, even while others append concurrently.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chained, epochFields, identity } from './fixtures/ops.ts';
+import { chained, epochFields } from './fixtures/ops.ts';
+import { identity } from '../kit/identities.ts';
 import { appendOp, createGroup, sendMessage } from './fixtures/group.ts';
-import { startRelay, TestClient, type TestRelay } from './fixtures/relay.ts';
+import { TestClient } from './fixtures/relay.ts';
+import { startRelay, type TestRelay } from '../kit/relay.ts';
 
 let relay: TestRelay;
 beforeAll(async () => (relay = await startRelay({ pageSize: 16, connectionRate: { perSecond: 100_000, burst: 100_000 }, keyRate: { perSecond: 100_000, burst: 100_000 } })));

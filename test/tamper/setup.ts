@@ -7,9 +7,7 @@
  * A test that wants a visibly careless relay sets `fillSeqGaps = false`.
  */
 import { startTamperProxy, type Frame, type Link, type TamperProxy } from './proxy.ts';
-import { defaults, removeDir, startRelay, until, type Relay, type TestClient } from '../integration/harness.ts';
-import { createClient, memoryStore } from '../../src/lib/client/index.ts';
-import type { ClientEvent } from '../../src/lib/client/api.ts';
+import { defaults, removeDir, startClient, startRelay, type Relay, type TestClient } from '../integration/harness.ts';
 import type { Envelope, Op } from '../../src/lib/core/schema.ts';
 
 export interface EntryFrame extends Frame {
@@ -70,15 +68,7 @@ export async function startWorld(names: string[]): Promise<World> {
 	const relay = await startRelay();
 	const proxy = await startTamperProxy(relay.url);
 	const clients: Record<string, TestClient> = {};
-	for (const name of names) {
-		const store = memoryStore();
-		const client = createClient({ relayUrl: proxy.url(name), store, origin: 'https://unseen.test', backoff: { initialMs: 50, maxMs: 400 } });
-		const events: ClientEvent[] = [];
-		client.on((e) => events.push(e));
-		await client.start();
-		await until(() => client.connection === 'online');
-		clients[name] = { client, store, events };
-	}
+	for (const name of names) clients[name] = await startClient(proxy.url(name));
 	return {
 		relay,
 		proxy,

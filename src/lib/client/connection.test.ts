@@ -1,8 +1,7 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startServer } from '../../../server/app.ts';
+import { rm } from 'node:fs/promises';
+import { startRelay } from '../../../test/kit/relay.ts';
+import { until } from '../../../test/kit/until.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
 import { toB64 } from '../core/bytes.ts';
 import { Connection, DEFAULT_BACKOFF, RelayError, backoffDelay } from './connection.ts';
@@ -15,19 +14,8 @@ afterEach(async () => {
 	for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function relay(port = 0, dataDir?: string) {
-	const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'unseen-conn-')));
-	const server = await startServer({ app: false, port, host: '127.0.0.1', dataDir: dir });
-	return { server, dir, url: `ws://127.0.0.1:${server.port}/relay` };
-}
-
-const until = async (check: () => boolean, ms = 10_000) => {
-	const end = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > end) throw new Error('condition not met in time');
-		await new Promise((r) => setTimeout(r, 20));
-	}
-};
+/** The kit's relay, kept on stop: a restart passes the first one's port and folder; the test deletes it. */
+const relay = (port = 0, dataDir?: string) => startRelay(dataDir === undefined ? { port } : { port, dataDir }, true);
 
 describe('backoffDelay', () => {
 	test('grows exponentially from the initial delay and never exceeds the cap', () => {
@@ -45,9 +33,9 @@ describe('backoffDelay', () => {
 describe('Connection against the real relay', () => {
 	test('goes online, fails requests while the relay is down, and comes back with its keys after a restart', async () => {
 		const first = await relay();
-		const port = first.server.port;
-		cleanups.push(() => rm(first.dir, { recursive: true, force: true }));
-		const conn = new Connection({ url: first.url, backoff: { initialMs: 50, maxMs: 200 } });
+		const port = first.port;
+		cleanups.push(() => rm(first.dataDir, { recursive: true, force: true }));
+		const conn = new Connection({ url: first.wsUrl, backoff: { initialMs: 50, maxMs: 200 } });
 		cleanups.push(async () => conn.stop());
 		const states: ConnectionState[] = [];
 		conn.onState((s) => states.push(s));
@@ -60,15 +48,15 @@ describe('Connection against the real relay', () => {
 		await until(() => conn.state === 'online');
 		expect(onlineCount).toBe(1);
 
-		await first.server.close();
+		await first.close();
 		await until(() => conn.state !== 'online');
 		await expect(conn.request({ t: 'sub', group: key, as: key, after: 0 })).rejects.toMatchObject({ code: 'CLIENT_OFFLINE' });
 		// While down, attempts keep failing and back off.
 		await until(() => conn.attempt >= 3);
 		expect(conn.state).not.toBe('online');
 
-		const second = await relay(port, first.dir);
-		cleanups.push(() => second.server.close());
+		const second = await relay(port, first.dataDir);
+		cleanups.push(() => second.close());
 		await until(() => conn.state === 'online');
 		expect(onlineCount).toBe(2);
 		expect(conn.attempt).toBe(0);
@@ -82,12 +70,9 @@ describe('Connection against the real relay', () => {
 	});
 
 	test('a key the relay refuses is dropped instead of reconnecting forever', async () => {
-		const r = await relay();
-		cleanups.push(async () => {
-			await r.server.close();
-			await rm(r.dir, { recursive: true, force: true });
-		});
-		const conn = new Connection({ url: r.url, backoff: { initialMs: 50, maxMs: 100 } });
+		const r = await startRelay();
+		cleanups.push(() => r.stop());
+		const conn = new Connection({ url: r.wsUrl, backoff: { initialMs: 50, maxMs: 100 } });
 		cleanups.push(async () => conn.stop());
 		const keys = sodium().crypto_sign_keypair();
 		// Signs with the wrong key: the relay answers RELAY_AUTH_FAILED.

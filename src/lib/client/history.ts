@@ -4,6 +4,7 @@
  * `(sender, epoch, ctr)`; edits and deletes count only from the message's own sender.
  * Records are plain JSON so the client can persist each changed message on its own.
  */
+import { MAX_TEXT } from '../core/content.ts';
 import type { ChatMessage } from './api.ts';
 
 export type MessageContent =
@@ -37,7 +38,6 @@ export interface Incoming {
 	warning?: string;
 }
 
-const MAX_TEXT = 8000;
 const MAX_EMOJI = 16;
 
 export class History {

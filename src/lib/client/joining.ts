@@ -9,10 +9,11 @@ import { GroupHandle } from './group.ts';
 import { fetchInvite, type FetchedInvite } from './invites.ts';
 import { attach } from './subscriptions.ts';
 import { deletePrefix, keys, putJson } from './store.ts';
-import { buildGenesis, buildJoin } from '../protocol/group/build.ts';
+import { buildGenesis, buildJoin, type EpochBuild } from '../protocol/group/build.ts';
 import { opHashB64 } from '../protocol/group/state.ts';
 import { GroupSession } from '../protocol/session/session.ts';
 import { newMid } from '../protocol/session/send.ts';
+import type { Identity } from '../crypto/identity.ts';
 import { sodium } from '../crypto/sodium.ts';
 
 /** Default scheduled key rotation for new groups (P5): weekly. */
@@ -21,11 +22,22 @@ export const DEFAULT_ROTATE_SECONDS = 7 * 24 * 60 * 60;
 const JOIN_ATTEMPTS = 4;
 
 export async function createGroup(core: ClientCore, options: CreateGroupOptions): Promise<string> {
-	const { device, primitives } = core.requireDevice();
+	const { device } = core.requireDevice();
 	const nonce = device.newNonce();
 	const id = device.identity(nonce);
 	const settings = { retention: options.retention, rotate: options.rotate ?? DEFAULT_ROTATE_SECONDS, invite: options.invite, listeners: options.listeners, listenersMaySpeak: options.listenersMaySpeak, pair: false };
-	const { op, secret } = buildGenesis(id, { settings, content: { name: options.name, description: options.description, profile: { name: options.pseudonym } } });
+	return foundGroup(core, nonce, id, buildGenesis(id, { settings, content: { name: options.name, description: options.description, profile: { name: options.pseudonym } } }));
+}
+
+/**
+ * The common start of a group this device founds (a circle or a pair): appends its genesis as
+ * the fresh identity `id` made from `nonce`, remembers the nonce, and attaches the group once
+ * the relay has stored the genesis. The genesis' epoch secret is not kept: the session derives
+ * its keys from the op when it arrives. Returns the group's id.
+ */
+export async function foundGroup(core: ClientCore, nonce: string, id: Identity, genesis: EpochBuild<'genesis'>): Promise<string> {
+	const { device, primitives } = core.requireDevice();
+	const { op, secret } = genesis;
 	sodium().memzero(secret);
 	const group = opHashB64(op, primitives);
 	const g = GroupHandle.fresh(core.store, GroupSession.create(group, nonce, id, primitives, core.sessionOptions));

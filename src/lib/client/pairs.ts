@@ -8,17 +8,15 @@ import type { ClientCore } from './core.ts';
 import { RelayError } from './connection.ts';
 import { GroupHandle } from './group.ts';
 import { runDue } from './due.ts';
+import { foundGroup } from './joining.ts';
 import { attach } from './subscriptions.ts';
 import { keys, putJson } from './store.ts';
 import { fromB64 } from '../core/bytes.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { buildPair } from '../protocol/group/build.ts';
-import { opHashB64 } from '../protocol/group/state.ts';
 import { GroupSession } from '../protocol/session/session.ts';
-import { newMid } from '../protocol/session/send.ts';
 import { identityMember } from '../crypto/identity.ts';
 import { requireBoxKey } from '../crypto/box-key.ts';
-import { sodium } from '../crypto/sodium.ts';
 
 const PREFIX = 'unseen-pair-1.';
 const KEY = /^[A-Za-z0-9_-]{43}$/;
@@ -46,26 +44,14 @@ export async function offerPair(core: ClientCore): Promise<string> {
 
 /** Creates a pair with the person whose code this is; returns the pair's id to give back to them. */
 export async function createPair(core: ClientCore, code: string, pseudonym: string): Promise<string> {
-	const { device, primitives } = core.requireDevice();
+	const { device } = core.requireDevice();
 	const other = parsePairCode(code);
 	const nonce = device.newNonce();
 	const id = device.identity(nonce);
 	if (other.sign === identityMember(id, 'member').sign || device.offers[other.sign]) {
 		throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this pair code was made on this device');
 	}
-	const { op, secret } = buildPair(id, other, { name: '', description: '', profile: { name: pseudonym } });
-	sodium().memzero(secret);
-	const group = opHashB64(op, primitives);
-	const g = GroupHandle.fresh(core.store, GroupSession.create(group, nonce, id, primitives, core.sessionOptions));
-	await core.addKey(g);
-	await core.conn.request({ t: 'append', group, mid: newMid(), entry: { op } });
-	device.remember(group, nonce);
-	await putJson(core.store, keys.device, device.toJSON());
-	await attach(core, g);
-	await g.waitFor(1);
-	await g.save();
-	core.emit({ type: 'groups' });
-	return group;
+	return foundGroup(core, nonce, id, buildPair(id, other, { name: '', description: '', profile: { name: pseudonym } }));
 }
 
 /** Joins the pair `group` created from my `code`, as `pseudonym`. */

@@ -75,7 +75,6 @@ export const contentSchema = v.variant('t', [
 	// so no member can forge one (review finding 4). A remote `{t: "system"}` is PROTOCOL_BAD_FRAME.
 ]);
 export type Content = v.InferOutput<typeof contentSchema>;
-export type ContentType = Content['t'];
 
 function describe(issues: v.BaseIssue<unknown>[]): string {
 	return issues

@@ -133,7 +133,6 @@ export const opSchema = v.variant('kind', [
 	v.strictObject({ kind: v.literal('ask'), ...chained })
 ]);
 export type Op = v.InferOutput<typeof opSchema>;
-export type OpKind = Op['kind'];
 
 /** Message envelope (§5.2): clear header plus nonce and ciphertext. */
 export const envelopeSchema = v.strictObject({

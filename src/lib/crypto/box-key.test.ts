@@ -1,27 +1,17 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { toB64 } from '../core/bytes.ts';
-import { isProtocolError } from '../core/errors.ts';
 import { loadSodium, person } from '../protocol/group/testkit.ts';
 import { sealEpochKeys } from './epoch.ts';
 import { buildHelloFor, pairMacKey, verifyHello } from './hello.ts';
 import { sealReport, type Report } from './report.ts';
 import { sodium } from './sodium.ts';
+import { expectCode } from '../../../test/kit/expect-code.ts';
 
 beforeAll(loadSodium);
 
 const ZERO = toB64(new Uint8Array(32));
 const ORDER8 = toB64(Uint8Array.from(Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex')));
 const group = toB64(new Uint8Array(32).fill(0x47));
-
-/** The ProtocolError code thrown by `fn`, or a description of anything else. */
-function thrown(fn: () => unknown): string {
-	try {
-		fn();
-		return 'no error';
-	} catch (error) {
-		return isProtocolError(error) ? error.code : `plain ${String(error)}`;
-	}
-}
 
 describe('weak box keys give ProtocolErrors, never crashes (review finding 5)', () => {
 	test('P3 sender authenticity: a hello skips a member whose box key is of small order and still binds the sender for everyone else', () => {
@@ -44,19 +34,19 @@ describe('weak box keys give ProtocolErrors, never crashes (review finding 5)', 
 	test('P3 sender authenticity: a hello from a sender whose box key is of small order is an unverified sender, not a crash', () => {
 		const bob = person('bob');
 		const hello = { t: 'hello' as const, esk: toB64(new Uint8Array(32).fill(1)), macs: [{ to: bob.b64, mac: toB64(new Uint8Array(32)) }], profile: { name: 'x' } };
-		expect(thrown(() => verifyHello(hello, { group, epoch: 1, sender: toB64(new Uint8Array(32).fill(3)), senderBox: ZERO, me: bob.b64, myBoxSk: bob.boxSk }))).toBe('PROTOCOL_UNVERIFIED_SENDER');
-		expect(thrown(() => pairMacKey(bob.boxSk, new Uint8Array(32), { group, epoch: 1, sender: bob.b64, receiver: bob.b64 }))).toBe('PROTOCOL_WEAK_KEY');
+		expectCode(() => verifyHello(hello, { group, epoch: 1, sender: toB64(new Uint8Array(32).fill(3)), senderBox: ZERO, me: bob.b64, myBoxSk: bob.boxSk }), 'PROTOCOL_UNVERIFIED_SENDER');
+		expectCode(() => pairMacKey(bob.boxSk, new Uint8Array(32), { group, epoch: 1, sender: bob.b64, receiver: bob.b64 }), 'PROTOCOL_WEAK_KEY');
 	});
 
 	test('P5 secrecy after removal: sealing an epoch secret to a small-order box key is PROTOCOL_WEAK_KEY', () => {
 		const alice = person('alice');
 		const members = [{ sign: alice.b64, box: toB64(alice.boxPk) }, { sign: toB64(new Uint8Array(32).fill(3)), box: ORDER8 }];
-		expect(thrown(() => sealEpochKeys(new Uint8Array(32).fill(5), 1, group, members))).toBe('PROTOCOL_WEAK_KEY');
+		expectCode(() => sealEpochKeys(new Uint8Array(32).fill(5), 1, group, members), 'PROTOCOL_WEAK_KEY');
 	});
 
 	test('P8 verifiable reporting: sealing a report to a small-order moderator key is PROTOCOL_WEAK_KEY', () => {
 		const report = { v: 1, group, note: '', messages: [] } as unknown as Report;
-		expect(thrown(() => sealReport(report, [toB64(person('mod').boxPk), ZERO]))).toBe('PROTOCOL_WEAK_KEY');
+		expectCode(() => sealReport(report, [toB64(person('mod').boxPk), ZERO]), 'PROTOCOL_WEAK_KEY');
 		expect(sealReport(report, [toB64(person('mod').boxPk)])).toHaveLength(1);
 	});
 });

@@ -3,7 +3,6 @@
  * small order with a plain `Error`; here that becomes `PROTOCOL_WEAK_KEY`, checked before
  * libsodium is called, so no caller ever sees anything but a `ProtocolError`.
  */
-import { b64Bytes } from '../core/bytes.ts';
 import { x25519KeyIsUsable } from '../core/curve-checks.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { sodium } from './sodium.ts';
@@ -12,11 +11,6 @@ import { sodium } from './sodium.ts';
 export function requireBoxKey(publicKey: Uint8Array, field: string): Uint8Array {
 	if (!x25519KeyIsUsable(publicKey)) throw new ProtocolError('PROTOCOL_WEAK_KEY', `${field} is not a usable X25519 key`);
 	return publicKey;
-}
-
-/** Decodes a b64 box key (PROTOCOL_BAD_ENCODING / PROTOCOL_BAD_LENGTH) and checks it (PROTOCOL_WEAK_KEY). */
-export function boxKeyFromB64(text: string, field: string): Uint8Array {
-	return requireBoxKey(b64Bytes(text, 32, field), field);
 }
 
 /** `crypto_box_seal` to a checked key; any libsodium failure is PROTOCOL_WEAK_KEY, never a plain Error. */

@@ -4,6 +4,7 @@ import { MAX_SKIPPED, MAX_SKIPPED_AGE_MS, SenderChain, kdf } from './chain.ts';
 import { ready, sodium } from './sodium.ts';
 import { LABEL } from '../core/labels.ts';
 import { toB64 } from '../core/bytes.ts';
+import { expectCode } from '../../../test/kit/expect-code.ts';
 
 beforeAll(async () => {
 	await ready();
@@ -44,7 +45,7 @@ describe('SenderChain', () => {
 	test('a counter received twice is refused as a replay', () => {
 		const rx = SenderChain.fromChainKey(seed());
 		rx.receive(0, 0, () => null);
-		expect(() => rx.receive(0, 0, () => null)).toThrow(expect.objectContaining({ code: 'PROTOCOL_REPLAY' }));
+		expectCode(() => rx.receive(0, 0, () => null), 'PROTOCOL_REPLAY');
 	});
 
 	test('a late message after a gap still decrypts, once, and the gap is listed until then', () => {
@@ -54,12 +55,12 @@ describe('SenderChain', () => {
 		expect(rx.missing).toEqual([0, 1, 2]);
 		expect(rx.receive(1, 0, hex)).toBe(sent[1]);
 		expect(rx.missing).toEqual([0, 2]);
-		expect(() => rx.receive(1, 0, hex)).toThrow(expect.objectContaining({ code: 'PROTOCOL_REPLAY' }));
+		expectCode(() => rx.receive(1, 0, hex), 'PROTOCOL_REPLAY');
 	});
 
 	test('a jump of more than 2,000 counters is refused and changes nothing', () => {
 		const rx = SenderChain.fromChainKey(seed());
-		expect(() => rx.receive(MAX_SKIPPED + 1, 0, hex)).toThrow(expect.objectContaining({ code: 'PROTOCOL_TOO_FAR_AHEAD' }));
+		expectCode(() => rx.receive(MAX_SKIPPED + 1, 0, hex), 'PROTOCOL_TOO_FAR_AHEAD');
 		expect(rx.next).toBe(0);
 		expect(rx.receive(MAX_SKIPPED, 0, () => 'ok')).toBe('ok');
 		expect(rx.missing.length).toBe(MAX_SKIPPED);
@@ -86,9 +87,7 @@ describe('SenderChain', () => {
 		expect(rx.missing).toEqual([0, 1]);
 		rx.prune(1000 + MAX_SKIPPED_AGE_MS + 1);
 		expect(rx.missing).toEqual([]);
-		expect(() => rx.receive(0, 1000 + MAX_SKIPPED_AGE_MS + 2, () => null)).toThrow(
-			expect.objectContaining({ code: 'PROTOCOL_REPLAY' })
-		);
+		expectCode(() => rx.receive(0, 1000 + MAX_SKIPPED_AGE_MS + 2, () => null), 'PROTOCOL_REPLAY');
 	});
 
 	test('only the skipped keys that are old enough expire; younger gaps stay open', () => {
@@ -111,7 +110,7 @@ describe('SenderChain', () => {
 		const missing = rx.missing;
 		expect(missing.length).toBe(MAX_SKIPPED);
 		expect(missing[0]).toBe(10);
-		expect(() => rx.receive(3, 0, () => null)).toThrow(expect.objectContaining({ code: 'PROTOCOL_REPLAY' }));
+		expectCode(() => rx.receive(3, 0, () => null), 'PROTOCOL_REPLAY');
 	});
 
 	test('a chain restored from its JSON state continues exactly where it stopped', () => {
@@ -122,7 +121,7 @@ describe('SenderChain', () => {
 		expect(restored.missing).toEqual([0, 1]);
 		expect(restored.receive(5, 0, hex)).toBe(sent[5]);
 		expect(restored.receive(0, 0, hex)).toBe(sent[0]);
-		expect(() => restored.receive(2, 0, hex)).toThrow(expect.objectContaining({ code: 'PROTOCOL_REPLAY' }));
+		expectCode(() => restored.receive(2, 0, hex), 'PROTOCOL_REPLAY');
 	});
 
 	test.each([
@@ -131,15 +130,15 @@ describe('SenderChain', () => {
 		['a skipped key ahead of the chain', { v: 1, ck: toB64(new Uint8Array(32)), next: 1, skipped: [{ ctr: 4, key: toB64(new Uint8Array(32)), at: 0 }] }],
 		['an unknown field', { v: 1, ck: toB64(new Uint8Array(32)), next: 0, skipped: [], extra: 1 }]
 	])('restoring from %s throws PROTOCOL_BAD_FRAME', (_name, state) => {
-		expect(() => SenderChain.fromJSON(state)).toThrow(expect.objectContaining({ code: 'PROTOCOL_BAD_FRAME' }));
+		expectCode(() => SenderChain.fromJSON(state), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test('a wiped chain zeroes its keys and refuses further use', () => {
 		const rx = SenderChain.fromChainKey(seed());
 		rx.receive(3, 0, () => null);
 		rx.wipe();
-		expect(() => rx.toJSON()).toThrow(expect.objectContaining({ code: 'PROTOCOL_LOCKED' }));
-		expect(() => rx.receive(0, 0, () => null)).toThrow(expect.objectContaining({ code: 'PROTOCOL_LOCKED' }));
+		expectCode(() => rx.toJSON(), 'PROTOCOL_LOCKED');
+		expectCode(() => rx.receive(0, 0, () => null), 'PROTOCOL_LOCKED');
 	});
 
 	test('P4 forward secrecy: stealing a chain\'s current state does not decrypt earlier messages', () => {
@@ -155,7 +154,7 @@ describe('SenderChain', () => {
 		// And the stolen state holds no skipped key and no counter below `next`.
 		expect(stolen.skipped).toEqual([]);
 		expect(stolen.next).toBe(20);
-		expect(() => SenderChain.fromJSON(stolen).receive(5, 0, () => null)).toThrow(expect.objectContaining({ code: 'PROTOCOL_REPLAY' }));
+		expectCode(() => SenderChain.fromJSON(stolen).receive(5, 0, () => null), 'PROTOCOL_REPLAY');
 	});
 
 	test('P4 forward secrecy: a receiver\'s state after reading a message no longer holds its key', () => {
@@ -188,7 +187,7 @@ describe('SenderChain', () => {
 						expect(rx.receive(ctr, 0, hex)).toBe(sent[ctr]);
 						opened.push(ctr);
 						for (const r of replays) {
-							if (opened.includes(r)) expect(() => rx.receive(r, 0, hex)).toThrow(expect.objectContaining({ code: 'PROTOCOL_REPLAY' }));
+							if (opened.includes(r)) expectCode(() => rx.receive(r, 0, hex), 'PROTOCOL_REPLAY');
 						}
 					}
 					expect(opened.sort((a, b) => a - b)).toEqual([...Array(n).keys()]);

@@ -6,13 +6,15 @@
  *
  * `c` sits in the envelope header, hence in the AEAD associated data; `fk` travels inside the
  * ciphertext. XChaCha20-Poly1305 is not key-committing, so a receiver recomputes `c` before it
- * shows anything. The stamp is computed by the relay; `computeStamp` is here so that the relay,
- * tests and a second implementation share one definition.
+ * shows anything. The stamp is computed by the relay (server/stamp.ts, with node:crypto); the
+ * relay and this module share the stamp's input, its fields and exact bytes, from core/stamp.ts.
+ * `computeStamp` here is the libsodium twin that tests and the vectors check the relay against.
  */
-import { b64Bytes, toB64 } from '../core/bytes.ts';
+import { toB64 } from '../core/bytes.ts';
 import { labelled } from '../core/cjson.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { LABEL } from '../core/labels.ts';
+import { presentedStamp, stampInput, type StampFields } from '../core/stamp.ts';
 import { sodium } from './sodium.ts';
 
 /** Where a message sits: the franking commitment binds the content to it. */
@@ -21,15 +23,6 @@ export interface FrankingContext {
 	epoch: number;
 	sender: string;
 	ctr: number;
-}
-
-/** The fields the relay's stamp covers (and the `verify` frame carries, §9.7). */
-export interface StampFields {
-	c: string;
-	sender: string;
-	group: string;
-	seq: number;
-	ts: number;
 }
 
 export function newFrankingKey(): Uint8Array {
@@ -69,19 +62,11 @@ export function checkCommitment(fk: Uint8Array, ctx: FrankingContext, contentByt
 /** The relay's stamp over a stored message (§6.2). Only the holder of `relaySecret` can compute or check it. */
 export function computeStamp(relaySecret: Uint8Array, fields: StampFields): Uint8Array {
 	if (relaySecret.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'relay secret must be 32 bytes');
-	return sodium().crypto_auth_hmacsha256(
-		labelled(LABEL.stamp, { c: fields.c, sender: fields.sender, group: fields.group, seq: fields.seq, ts: fields.ts }),
-		relaySecret
-	);
+	return sodium().crypto_auth_hmacsha256(stampInput(fields), relaySecret);
 }
 
 /** Relay side: constant-time check of a presented stamp. */
 export function checkStamp(relaySecret: Uint8Array, fields: StampFields, stamp: string): boolean {
-	let presented: Uint8Array;
-	try {
-		presented = b64Bytes(stamp, 32, 'stamp');
-	} catch {
-		return false;
-	}
-	return sodium().memcmp(computeStamp(relaySecret, fields), presented);
+	const presented = presentedStamp(stamp);
+	return presented !== null && sodium().memcmp(computeStamp(relaySecret, fields), presented);
 }

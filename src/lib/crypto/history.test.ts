@@ -3,8 +3,8 @@ import { ready } from './sodium.ts';
 import { decryptMessage, encryptMessage, messageLink, newEpochSigningKey, openMessage, type Decrypted } from './message.ts';
 import { verifyLinked, type LinkedItem } from './history.ts';
 import { toB64 } from '../core/bytes.ts';
+import { expectCode } from '../../../test/kit/expect-code.ts';
 
-const code = (c: string) => expect.objectContaining({ code: c });
 const group = toB64(new Uint8Array(32).fill(0x47));
 const sender = toB64(new Uint8Array(32).fill(0x41));
 const key = (ctr: number) => new Uint8Array(32).fill(ctr + 1);
@@ -81,6 +81,6 @@ describe('linked verification of a backlog', () => {
 		const { opened } = sendLinked(2, esk);
 		const { envelope } = encryptMessage({ group, epoch: 1, sender, ctr: 3, state: group, content: { t: 'text', text: 'x' }, msgKey: key(3), eskSk: esk.eskSk, prev: messageLink(opened[1]!.header, opened[1]!.prev) });
 		expect(openMessage(envelope, key(3), esk.eskPk).prev).toBeDefined();
-		expect(() => encryptMessage({ group, epoch: 1, sender, ctr: 0, state: group, content: { t: 'text', text: 'x' }, msgKey: key(0), eskSk: esk.eskSk, prev: new Uint8Array(32) })).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expectCode(() => encryptMessage({ group, epoch: 1, sender, ctr: 0, state: group, content: { t: 'text', text: 'x' }, msgKey: key(0), eskSk: esk.eskSk, prev: new Uint8Array(32) }), 'PROTOCOL_BAD_FRAME');
 	});
 });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { isProtocolError } from '../core/errors.ts';
 import { deriveIdentity, identityMember, newIdentityNonce, newRoot, wipeIdentity } from './identity.ts';
 import { ready, sodium } from './sodium.ts';
+import { expectCode } from '../../../test/kit/expect-code.ts';
 
 beforeAll(async () => {
 	await ready();
@@ -49,13 +49,7 @@ describe('per-group identities', () => {
 
 	test('a root or nonce of the wrong size is refused with PROTOCOL_BAD_LENGTH', () => {
 		for (const [root, nonce] of [[new Uint8Array(31), new Uint8Array(32)], [new Uint8Array(32), new Uint8Array(16)]] as const) {
-			let code = '';
-			try {
-				deriveIdentity(root, nonce);
-			} catch (error) {
-				if (isProtocolError(error)) code = error.code;
-			}
-			expect(code).toBe('PROTOCOL_BAD_LENGTH');
+			expectCode(() => deriveIdentity(root, nonce), 'PROTOCOL_BAD_LENGTH');
 		}
 	});
 });

@@ -4,7 +4,7 @@ import { labelled } from '../core/cjson.ts';
 import { LABEL } from '../core/labels.ts';
 import { inviteFetchSignature, inviteKeys, inviteLink, newInvite, openInviteBody, parseInviteLink, sealInviteBody } from './invite.ts';
 import { ready, sodium } from './sodium.ts';
-import { thrownCode as code } from '../protocol/group/testkit.ts';
+import { expectCode } from '../../../test/kit/expect-code.ts';
 
 const group = toB64(new Uint8Array(32).fill(3));
 const content = { name: 'Tuesday circle', description: 'A quiet place', inviter: { name: 'Sam' } };
@@ -33,7 +33,7 @@ describe('invite links', () => {
 		['a fragment cut short', 'https://unseen.example/join#AQID'],
 		['a link from another version', `https://unseen.example/join#${toB64(new Uint8Array(65).fill(2))}`]
 	])('%s is refused with PROTOCOL_INVITE_INVALID', (_, link) => {
-		expect(code(() => parseInviteLink(link))).toBe('PROTOCOL_INVITE_INVALID');
+		expectCode(() => parseInviteLink(link), 'PROTOCOL_INVITE_INVALID');
 	});
 });
 
@@ -45,8 +45,8 @@ describe('invite keys and body', () => {
 		const body = sealInviteBody(keys, group, content);
 		expect(openInviteBody(inviteKeys(secret, group), group, body)).toEqual(content);
 		const otherGroup = toB64(new Uint8Array(32).fill(4));
-		expect(code(() => openInviteBody(inviteKeys(secret, otherGroup), otherGroup, body))).toBe('PROTOCOL_DECRYPT_FAILED');
-		expect(code(() => openInviteBody(inviteKeys(newInvite(group).secret, group), group, body))).toBe('PROTOCOL_DECRYPT_FAILED');
+		expectCode(() => openInviteBody(inviteKeys(secret, otherGroup), otherGroup, body), 'PROTOCOL_DECRYPT_FAILED');
+		expectCode(() => openInviteBody(inviteKeys(newInvite(group).secret, group), group, body), 'PROTOCOL_DECRYPT_FAILED');
 	});
 
 	test('P1 confidentiality: the invite body carries no group name in the clear', () => {

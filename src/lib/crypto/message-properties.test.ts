@@ -5,8 +5,8 @@ import { ready } from './sodium.ts';
 import { decryptMessage, encryptMessage, newEpochSigningKey, openMessage, verifyMessageSignature, type Content } from './message.ts';
 import { SenderChain } from './chain.ts';
 import { fromB64, toB64 } from '../core/bytes.ts';
+import { expectCode } from '../../../test/kit/expect-code.ts';
 
-const code = (c: string) => expect.objectContaining({ code: c });
 const group = toB64(new Uint8Array(32).fill(0x47));
 const state = toB64(new Uint8Array(32).fill(0x53));
 const alice = { sign: toB64(new Uint8Array(32).fill(0x41)) };
@@ -43,7 +43,7 @@ describe('properties', () => {
 				const i = pos % bytes.length;
 				bytes[i] = (bytes[i]! + delta) & 0xff;
 				const tampered = { ...envelope, [field]: toB64(bytes) };
-				expect(() => openMessage(tampered, msgKey(), esk.eskPk)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+				expectCode(() => openMessage(tampered, msgKey(), esk.eskPk), 'PROTOCOL_DECRYPT_FAILED');
 			}),
 			{ numRuns: 200 }
 		);
@@ -64,7 +64,7 @@ describe('properties', () => {
 				for (const ctr of order) {
 					const env = envelopes[ctr - 1]!;
 					expect(rx.receive(ctr, 0, (k) => openMessage(env, k, esk.eskPk)).content).toEqual(text(`m${ctr}`));
-					expect(() => rx.receive(ctr, 0, (k) => openMessage(env, k, esk.eskPk))).toThrow(code('PROTOCOL_REPLAY'));
+					expectCode(() => rx.receive(ctr, 0, (k) => openMessage(env, k, esk.eskPk)), 'PROTOCOL_REPLAY');
 				}
 				expect(rx.missing).toEqual([0]);
 			}),
@@ -75,6 +75,6 @@ describe('properties', () => {
 	test('a signature over a changed header never verifies', () => {
 		const { envelope, esk } = send(text('hello'));
 		const opened = decryptMessage(envelope, msgKey());
-		expect(() => verifyMessageSignature({ ...opened.header, ctr: 2 }, opened.sig, esk.eskPk)).toThrow(code('PROTOCOL_BAD_SIGNATURE'));
+		expectCode(() => verifyMessageSignature({ ...opened.header, ctr: 2 }, opened.sig, esk.eskPk), 'PROTOCOL_BAD_SIGNATURE');
 	});
 });

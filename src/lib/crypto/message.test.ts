@@ -20,8 +20,8 @@ import { toB64, utf8, fromB64 } from '../core/bytes.ts';
 import { canonicalJson, labelled } from '../core/cjson.ts';
 import { LABEL } from '../core/labels.ts';
 import type { Envelope } from '../core/schema.ts';
+import { expectCode } from '../../../test/kit/expect-code.ts';
 
-const code = (c: string) => expect.objectContaining({ code: c });
 
 interface Person {
 	sign: string;
@@ -87,17 +87,17 @@ describe('envelopes', () => {
 
 	test('the wrong message key fails with PROTOCOL_DECRYPT_FAILED', () => {
 		const { envelope } = send(text('hello'));
-		expect(() => decryptMessage(envelope, new Uint8Array(32).fill(1))).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		expectCode(() => decryptMessage(envelope, new Uint8Array(32).fill(1)), 'PROTOCOL_DECRYPT_FAILED');
 	});
 
 	test.each(['group', 'sender', 'state'] as const)('changing the header %s breaks decryption (it is in the AD)', (field) => {
 		const { envelope } = send(text('hello'));
-		expect(() => decryptMessage({ ...envelope, [field]: carol.sign }, msgKey())).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		expectCode(() => decryptMessage({ ...envelope, [field]: carol.sign }, msgKey()), 'PROTOCOL_DECRYPT_FAILED');
 	});
 
 	test.each(['epoch', 'ctr'] as const)('changing the header %s breaks decryption', (field) => {
 		const { envelope } = send(text('hello'));
-		expect(() => decryptMessage({ ...envelope, [field]: envelope[field] + 1 }, msgKey())).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		expectCode(() => decryptMessage({ ...envelope, [field]: envelope[field] + 1 }, msgKey()), 'PROTOCOL_DECRYPT_FAILED');
 	});
 
 	test('a sender whose commitment does not match the content is caught before anything is shown', () => {
@@ -109,34 +109,34 @@ describe('envelopes', () => {
 		const esk = newEpochSigningKey();
 		const sig = sodium().crypto_sign_detached(labelled(LABEL.msgSig, header), esk.eskSk);
 		const envelope = forge(header, { body: toB64(abusive), fk: toB64(fk), sig: toB64(sig) });
-		expect(() => decryptMessage(envelope, msgKey())).toThrow(code('PROTOCOL_BAD_COMMITMENT'));
+		expectCode(() => decryptMessage(envelope, msgKey()), 'PROTOCOL_BAD_COMMITMENT');
 	});
 
 	test('a commitment swapped for another (stripped) one fails: the AD no longer matches', () => {
 		const { envelope } = send(text('hello'));
-		expect(() => decryptMessage({ ...envelope, c: toB64(new Uint8Array(32)) }, msgKey())).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		expectCode(() => decryptMessage({ ...envelope, c: toB64(new Uint8Array(32)) }, msgKey()), 'PROTOCOL_DECRYPT_FAILED');
 	});
 
 	test('a plaintext with bad padding or the wrong shape is PROTOCOL_BAD_FRAME', () => {
 		const header = { v: 1 as const, group, epoch: 3, sender: alice.sign, ctr: 1, state, c: toB64(new Uint8Array(32)) };
-		expect(() => decryptMessage(forge(header, { body: 'AA', fk: 'short', sig: 'x' }), msgKey())).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expectCode(() => decryptMessage(forge(header, { body: 'AA', fk: 'short', sig: 'x' }), msgKey()), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test('a hello is only accepted at counter 0, and counter 0 must be a hello', () => {
 		const esk = newEpochSigningKey();
 		const hello = buildHello({ group, epoch: 3, sender: alice.sign, senderBoxSk: alice.boxSk, members: [alice, bob], eskPk: esk.eskPk, name: 'Wren' });
-		expect(() => send(hello, 4)).toThrow(code('PROTOCOL_BAD_FRAME'));
-		expect(() => send(text('hi'), 0)).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expectCode(() => send(hello, 4), 'PROTOCOL_BAD_FRAME');
+		expectCode(() => send(text('hi'), 0), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test('a message signed by another key fails with PROTOCOL_BAD_SIGNATURE', () => {
 		const { envelope } = send(text('hello'));
-		expect(() => openMessage(envelope, msgKey(), newEpochSigningKey().eskPk)).toThrow(code('PROTOCOL_BAD_SIGNATURE'));
+		expectCode(() => openMessage(envelope, msgKey(), newEpochSigningKey().eskPk), 'PROTOCOL_BAD_SIGNATURE');
 	});
 
 	test('a message before any verified hello is PROTOCOL_UNVERIFIED_SENDER', () => {
 		const { envelope } = send(text('hello'));
-		expect(() => openMessage(envelope, msgKey(), null)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+		expectCode(() => openMessage(envelope, msgKey(), null), 'PROTOCOL_UNVERIFIED_SENDER');
 	});
 });
 
@@ -157,13 +157,13 @@ describe('hello and pairwise MACs', () => {
 		const esk = newEpochSigningKey();
 		const hello = buildHello({ group, epoch: 3, sender: alice.sign, senderBoxSk: alice.boxSk, members: members(), eskPk: esk.eskPk, name: 'Wren' });
 		const base = { group, epoch: 3, sender: alice.sign, senderBox: alice.box, me: bob.sign, myBoxSk: bob.boxSk };
-		expect(() => verifyHello(hello, { ...base, epoch: 4 })).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
-		expect(() => verifyHello(hello, { ...base, group: state })).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
-		expect(() => verifyHello({ ...hello, esk: toB64(newEpochSigningKey().eskPk) }, base)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+		expectCode(() => verifyHello(hello, { ...base, epoch: 4 }), 'PROTOCOL_UNVERIFIED_SENDER');
+		expectCode(() => verifyHello(hello, { ...base, group: state }), 'PROTOCOL_UNVERIFIED_SENDER');
+		expectCode(() => verifyHello({ ...hello, esk: toB64(newEpochSigningKey().eskPk) }, base), 'PROTOCOL_UNVERIFIED_SENDER');
 		const short = { ...hello, macs: hello.macs.map((m) => ({ ...m, mac: m.mac.slice(0, 22) })) };
-		expect(() => verifyHello(short, base)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+		expectCode(() => verifyHello(short, base), 'PROTOCOL_UNVERIFIED_SENDER');
 		const twice = { ...hello, macs: [...hello.macs, ...hello.macs] };
-		expect(() => verifyHello(twice, base)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+		expectCode(() => verifyHello(twice, base), 'PROTOCOL_UNVERIFIED_SENDER');
 	});
 
 	test('deniability: the receiver can compute its own MAC alone, so it proves nothing to an outsider', () => {
@@ -188,10 +188,10 @@ describe('hello and pairwise MACs', () => {
 		const bobEsk = newEpochSigningKey();
 		const forged = encryptMessage({ group, epoch: 3, sender: alice.sign, ctr: 1, state, content: text('I quit'), msgKey: k1, eskSk: bobEsk.eskSk });
 		const carolChain = SenderChain.fromChainKey(chainKey);
-		expect(() => carolChain.receive(1, 0, (k) => openMessage(forged.envelope, k, aliceEskAtCarol))).toThrow(code('PROTOCOL_BAD_SIGNATURE'));
+		expectCode(() => carolChain.receive(1, 0, (k) => openMessage(forged.envelope, k, aliceEskAtCarol)), 'PROTOCOL_BAD_SIGNATURE');
 		// Attack 2: Bob sends his own hello in Alice's name; he cannot compute Alice's pairwise MAC for Carol.
 		const fakeHello = buildHello({ group, epoch: 3, sender: alice.sign, senderBoxSk: bob.boxSk, members: members(), eskPk: bobEsk.eskPk, name: 'Wren' });
-		expect(() => verifyHello(fakeHello, carolView)).toThrow(code('PROTOCOL_UNVERIFIED_SENDER'));
+		expectCode(() => verifyHello(fakeHello, carolView), 'PROTOCOL_UNVERIFIED_SENDER');
 		// Alice's genuine message still opens (the failed forgery burned nothing).
 		const aliceChain = SenderChain.fromChainKey(chainKey);
 		aliceChain.nextSendKey();
@@ -212,7 +212,7 @@ describe('domain separation', () => {
 		}
 		// The same 32 bytes used as a storage key do not open the envelope as a stored record.
 		const asRecord = new Uint8Array([...fromB64(envelope.n), ...fromB64(envelope.ct)]);
-		expect(() => openRecord(msgKey(), 'messages', 'x', asRecord)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		expectCode(() => openRecord(msgKey(), 'messages', 'x', asRecord), 'PROTOCOL_DECRYPT_FAILED');
 		// Ratchet step, message key, storage key and pairwise-MAC key from one input all differ.
 		const k = msgKey();
 		const derived = [LABEL.chainNext, LABEL.chainMsg, LABEL.storage, LABEL.pairMacKey, LABEL.epochChain].map((l) => toB64(kdf(k, l)));
@@ -238,14 +238,14 @@ describe('contents', () => {
 		['an empty reaction', { t: 'react', to: { sender: 'A'.repeat(43), epoch: 2, ctr: 7 }, emoji: '' }],
 		['a bad reference key', { t: 'delete', to: { sender: 'AAAA', epoch: 0, ctr: 0 } }]
 	])('%s is PROTOCOL_BAD_FRAME when sent and when received', (_name, content) => {
-		expect(() => encodeContent(content as Content)).toThrow(code('PROTOCOL_BAD_FRAME'));
-		expect(() => parseContent(utf8(JSON.stringify(content)))).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expectCode(() => encodeContent(content as Content), 'PROTOCOL_BAD_FRAME');
+		expectCode(() => parseContent(utf8(JSON.stringify(content))), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test('non-canonical content bytes are refused, so one message has one encoding', () => {
 		expect(parseContent(utf8('{"t":"text","text":"hi"}'))).toEqual(text('hi'));
-		expect(() => parseContent(utf8('{"text":"hi","t":"text"}'))).toThrow(code('PROTOCOL_BAD_FRAME'));
-		expect(() => parseContent(utf8('{"t":"text", "text":"hi"}'))).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expectCode(() => parseContent(utf8('{"text":"hi","t":"text"}')), 'PROTOCOL_BAD_FRAME');
+		expectCode(() => parseContent(utf8('{"t":"text", "text":"hi"}')), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test.each<Content>([
@@ -266,8 +266,8 @@ describe('contents', () => {
 
 	test('P3 sender authenticity: a member cannot send a system notice, which only the local app may show', () => {
 		const forged = { t: 'system', text: 'This group moved: join at https://evil.example' } as unknown as Content;
-		expect(() => encodeContent(forged)).toThrow(code('PROTOCOL_BAD_FRAME'));
-		expect(() => parseContent(utf8('{"t":"system","text":"Wren was removed. Keys were changed."}'))).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expectCode(() => encodeContent(forged), 'PROTOCOL_BAD_FRAME');
+		expectCode(() => parseContent(utf8('{"t":"system","text":"Wren was removed. Keys were changed."}')), 'PROTOCOL_BAD_FRAME');
 	});
 });
 
@@ -281,7 +281,7 @@ describe('padding', () => {
 	});
 
 	test('all-zero or partial blocks are refused', () => {
-		expect(() => unpad(new Uint8Array(256))).toThrow(code('PROTOCOL_BAD_FRAME'));
-		expect(() => unpad(new Uint8Array(100))).toThrow(code('PROTOCOL_BAD_FRAME'));
+		expectCode(() => unpad(new Uint8Array(256)), 'PROTOCOL_BAD_FRAME');
+		expectCode(() => unpad(new Uint8Array(100)), 'PROTOCOL_BAD_FRAME');
 	});
 });

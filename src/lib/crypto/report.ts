@@ -14,7 +14,8 @@ import { ProtocolError } from '../core/errors.ts';
 import { LABEL } from '../core/labels.ts';
 import { b64, key32, uint, type Envelope, type EnvelopeHeader } from '../core/schema.ts';
 import { MAX_CONTENT_BYTES, parseContent, type Content } from '../core/content.ts';
-import { verifyCommitment, type StampFields } from './franking.ts';
+import { verifyCommitment } from './franking.ts';
+import type { StampFields } from '../core/stamp.ts';
 import { sealTo } from './box-key.ts';
 import { sodium } from './sodium.ts';
 
@@ -40,7 +41,6 @@ export const reportSchema = v.strictObject({
 	messages: v.pipe(v.array(reportedSchema), v.minLength(1), v.maxLength(MAX_REPORT_MESSAGES))
 });
 export type Report = v.InferOutput<typeof reportSchema>;
-export type ReportedMessage = v.InferOutput<typeof reportedSchema>;
 
 /** One message as the reporter holds it after receiving it. */
 export interface ReportInput {

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { toB64 } from '../core/bytes.ts';
 import { labelled } from '../core/cjson.ts';
-import { isProtocolError } from '../core/errors.ts';
 import { LABEL } from '../core/labels.ts';
 import { SAFETY_EMOJI, safetyNumber } from './safety.ts';
 import { ready, sodium } from './sodium.ts';
+import { expectCode } from '../../../test/kit/expect-code.ts';
 
 const key = (n: number) => toB64(new Uint8Array(32).fill(n));
 const member = (n: number, box = n + 100) => ({ sign: key(n), box: key(box) });
@@ -52,11 +52,6 @@ describe('safety numbers', () => {
 	});
 
 	test('a key that is not 32 bytes is refused with PROTOCOL_BAD_LENGTH', () => {
-		try {
-			safetyNumber(group, member(1), { sign: key(2), box: toB64(new Uint8Array(31)) });
-			throw new Error('accepted');
-		} catch (error) {
-			expect(isProtocolError(error, 'PROTOCOL_BAD_LENGTH')).toBe(true);
-		}
+		expectCode(() => safetyNumber(group, member(1), { sign: key(2), box: toB64(new Uint8Array(31)) }), 'PROTOCOL_BAD_LENGTH');
 	});
 });

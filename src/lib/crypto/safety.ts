@@ -58,23 +58,11 @@ export interface MemberKeys {
  * Safety number of two members of `group` (b64), each given as `{sign, box}`. Same result for
  * (a, b) and (b, a). PROTOCOL_BAD_LENGTH when a key is not 32 bytes.
  */
-export function safetyNumber(group: string, a: MemberKeys, b: MemberKeys): SafetyNumber;
-/**
- * @deprecated Sign keys only: does not cover the box keys an admin can substitute (review
- * finding 7). Kept so existing callers run until they pass `{sign, box}`; the number differs.
- */
-export function safetyNumber(group: string, a: string, b: string): SafetyNumber;
-export function safetyNumber(group: string, a: MemberKeys | string, b: MemberKeys | string): SafetyNumber {
+export function safetyNumber(group: string, a: MemberKeys, b: MemberKeys): SafetyNumber {
 	const na = sodium();
-	let d: Uint8Array;
-	if (typeof a === 'string' || typeof b === 'string') {
-		const keys = [b64Bytes(String(a), 32, 'key'), b64Bytes(String(b), 32, 'key')].sort(compareBytes).map(toB64);
-		d = na.crypto_hash_sha256(labelled(LABEL.safetyNumber, { group, keys }));
-	} else {
-		const pair = [a, b].map((m) => ({ sign: b64Bytes(m.sign, 32, 'sign key'), box: b64Bytes(m.box, 32, 'box key') }));
-		pair.sort((x, y) => compareBytes(x.sign, y.sign));
-		d = na.crypto_hash_sha256(labelled(LABEL.safetyNumber, { group, keys: pair.map((m) => [toB64(m.sign), toB64(m.box)]) }));
-	}
+	const pair = [a, b].map((m) => ({ sign: b64Bytes(m.sign, 32, 'sign key'), box: b64Bytes(m.box, 32, 'box key') }));
+	pair.sort((x, y) => compareBytes(x.sign, y.sign));
+	const d = na.crypto_hash_sha256(labelled(LABEL.safetyNumber, { group, keys: pair.map((m) => [toB64(m.sign), toB64(m.box)]) }));
 	const d2 = na.crypto_hash_sha256(d);
 	const blocks: string[] = [];
 	for (let i = 0; i < 10; i++) blocks.push(block(d, 2 * i));

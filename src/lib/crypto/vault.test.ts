@@ -15,8 +15,8 @@ import {
 	type WrappedKey
 } from './vault.ts';
 import { fromB64, toB64, utf8 } from '../core/bytes.ts';
+import { expectCode } from '../../../test/kit/expect-code.ts';
 
-const code = (c: string) => expect.objectContaining({ code: c });
 /** Cheap Argon2id cost so the suite stays fast; one test below uses the real cost. */
 const FAST = { ops: 1, mem: 8 * 1024 };
 
@@ -37,8 +37,8 @@ describe('storage key wrapping', () => {
 		const key = newStorageKey();
 		const wrapped = await wrapStorageKey(key, 'correct horse battery', FAST);
 		const before = JSON.stringify(wrapped);
-		await expect(unwrapStorageKey(wrapped, 'correct horse batterY')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
-		await expect(unwrapStorageKey(wrapped, '')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		await expectCode(unwrapStorageKey(wrapped, 'correct horse batterY'), 'PROTOCOL_WRONG_PASSPHRASE');
+		await expectCode(unwrapStorageKey(wrapped, ''), 'PROTOCOL_WRONG_PASSPHRASE');
 		expect(JSON.stringify(wrapped)).toBe(before);
 		expect(await unwrapStorageKey(wrapped, 'correct horse battery')).toEqual(key);
 	});
@@ -55,20 +55,20 @@ describe('storage key wrapping', () => {
 		expect(() => s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, labelled(LABEL.storageAd, { store: 'keyring' }), nonce, pw)).toThrow();
 		const legacy = { ...wrapped, ct: toB64(s.crypto_aead_xchacha20poly1305_ietf_encrypt(key, labelled(LABEL.storageAd, { store: 'keyring' }), null, nonce, pw)) } as WrappedKey;
 		expect(await unwrapStorageKey(legacy, 'correct horse battery')).toEqual(key);
-		await expect(unwrapStorageKey(legacy, 'wrong horse battery')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		await expectCode(unwrapStorageKey(legacy, 'wrong horse battery'), 'PROTOCOL_WRONG_PASSPHRASE');
 	});
 
 	test('P10 data at rest: a plain key swapped in where a passphrase-wrapped key was expected is PROTOCOL_WRONG_PASSPHRASE, whatever is typed', async () => {
 		const attackerKey = newStorageKey();
 		const swapped = await wrapStorageKey(attackerKey, null);
-		await expect(unwrapStorageKey(swapped, 'correct horse battery')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
-		await expect(unwrapStorageKey(swapped, 'anything at all')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		await expectCode(unwrapStorageKey(swapped, 'correct horse battery'), 'PROTOCOL_WRONG_PASSPHRASE');
+		await expectCode(unwrapStorageKey(swapped, 'anything at all'), 'PROTOCOL_WRONG_PASSPHRASE');
 		expect(await unwrapStorageKey(swapped, null)).toEqual(attackerKey);
 	});
 
 	test('a locked key asked for without a passphrase is PROTOCOL_LOCKED', async () => {
 		const wrapped = await wrapStorageKey(newStorageKey(), 'pass', FAST);
-		await expect(unwrapStorageKey(wrapped, null)).rejects.toEqual(code('PROTOCOL_LOCKED'));
+		await expectCode(unwrapStorageKey(wrapped, null), 'PROTOCOL_LOCKED');
 	});
 
 	test('without a passphrase the key is kept beside the data and unwraps with none', async () => {
@@ -91,7 +91,7 @@ describe('storage key wrapping', () => {
 		['a memory cost that is not a whole number of KiB', { mem: 8 * 1024 + 1 }]
 	])('a stored key with %s is refused with PROTOCOL_BAD_FRAME before any work', async (_n, change) => {
 		const wrapped = await wrapStorageKey(newStorageKey(), 'pass', FAST);
-		await expect(unwrapStorageKey({ ...wrapped, ...change } as WrappedKey, 'pass')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+		await expectCode(unwrapStorageKey({ ...wrapped, ...change } as WrappedKey, 'pass'), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test('libsodium drops a memory cost\'s odd bytes, so §8 allows whole KiB only: one key, one encoding', async () => {
@@ -100,26 +100,26 @@ describe('storage key wrapping', () => {
 		const derive = (mem: number) => toB64(s.crypto_pwhash(32, utf8('pass'), salt, 1, mem, s.crypto_pwhash_ALG_ARGON2ID13));
 		expect(derive(8 * 1024 + 1023)).toBe(derive(8 * 1024));
 		const wrapped = await wrapStorageKey(newStorageKey(), 'pass', FAST);
-		await expect(unwrapStorageKey({ ...wrapped, mem: 8 * 1024 + 1023 } as WrappedKey, 'pass')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+		await expectCode(unwrapStorageKey({ ...wrapped, mem: 8 * 1024 + 1023 } as WrappedKey, 'pass'), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test.each([
 		['wrapping a storage key', () => wrapStorageKey(newStorageKey(), 'pass', { ops: 1, mem: 8 * 1024 + 512 })],
 		['exporting a backup', () => exportBackup({ root: 'r' }, 'a long passphrase', { ops: 1, mem: 8 * 1024 + 512 })]
 	])('%s with a memory cost that is not whole KiB is refused with PROTOCOL_BAD_FRAME', async (_n, write) => {
-		await expect(write()).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+		await expectCode(write(), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test('a backup file whose ciphertext is not canonical base64url is PROTOCOL_BAD_FRAME, like any other field', async () => {
 		const file = JSON.parse(await exportBackup({ root: 'r' }, 'a long passphrase', FAST));
 		// 22 characters carry 16 bytes and 4 unused bits; 'B' sets one of them.
 		const bad = 'A'.repeat(21) + 'B';
-		await expect(importBackup(JSON.stringify({ ...file, ct: bad }), 'a long passphrase')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+		await expectCode(importBackup(JSON.stringify({ ...file, ct: bad }), 'a long passphrase'), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test('a backup file whose memory cost is not whole KiB is refused with PROTOCOL_BAD_FRAME', async () => {
 		const file = JSON.parse(await exportBackup({ root: 'r' }, 'a long passphrase', FAST));
-		await expect(importBackup(JSON.stringify({ ...file, mem: file.mem + 1 }), 'a long passphrase')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+		await expectCode(importBackup(JSON.stringify({ ...file, mem: file.mem + 1 }), 'a long passphrase'), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test('P10 data at rest: with the production Argon2id cost the key unlocks only with the passphrase', async () => {
@@ -130,7 +130,7 @@ describe('storage key wrapping', () => {
 		expect(wrapped).toMatchObject({ kind: 'argon2id', ops: ARGON2_OPS, mem: ARGON2_MEM });
 		// Argon2id at 64 MiB is deliberately slow: this is the cost an attacker pays per guess.
 		expect(took).toBeGreaterThan(20);
-		await expect(unwrapStorageKey(wrapped, 'a long quiet evenin')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		await expectCode(unwrapStorageKey(wrapped, 'a long quiet evenin'), 'PROTOCOL_WRONG_PASSPHRASE');
 		expect(await unwrapStorageKey(wrapped, 'a long quiet evening')).toEqual(key);
 	});
 });
@@ -142,9 +142,9 @@ describe('records', () => {
 		const sealed = sealRecord(key, 'messages', 'g1:0042', value);
 		expect(Buffer.from(sealed).includes(Buffer.from(value))).toBe(false);
 		expect(openRecord(key, 'messages', 'g1:0042', sealed)).toEqual(value);
-		expect(() => openRecord(key, 'messages', 'g1:0043', sealed)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
-		expect(() => openRecord(key, 'groups', 'g1:0042', sealed)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
-		expect(() => openRecord(newStorageKey(), 'messages', 'g1:0042', sealed)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		expectCode(() => openRecord(key, 'messages', 'g1:0043', sealed), 'PROTOCOL_DECRYPT_FAILED');
+		expectCode(() => openRecord(key, 'groups', 'g1:0042', sealed), 'PROTOCOL_DECRYPT_FAILED');
+		expectCode(() => openRecord(newStorageKey(), 'messages', 'g1:0042', sealed), 'PROTOCOL_DECRYPT_FAILED');
 	});
 
 	test('a tampered or truncated record is PROTOCOL_DECRYPT_FAILED', () => {
@@ -153,9 +153,9 @@ describe('records', () => {
 		for (const i of [0, 23, 24, sealed.length - 1]) {
 			const bad = sealed.slice();
 			bad[i]! ^= 1;
-			expect(() => openRecord(key, 'messages', 'k', bad)).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+			expectCode(() => openRecord(key, 'messages', 'k', bad), 'PROTOCOL_DECRYPT_FAILED');
 		}
-		expect(() => openRecord(key, 'messages', 'k', sealed.subarray(0, 30))).toThrow(code('PROTOCOL_DECRYPT_FAILED'));
+		expectCode(() => openRecord(key, 'messages', 'k', sealed.subarray(0, 30)), 'PROTOCOL_DECRYPT_FAILED');
 	});
 
 	test('sealing the same value twice gives different bytes (random nonce)', () => {
@@ -176,7 +176,7 @@ describe('backup files', () => {
 
 	test('a wrong backup passphrase is PROTOCOL_WRONG_PASSPHRASE', async () => {
 		const text = await exportBackup(payload, 'moving to a new phone', FAST);
-		await expect(importBackup(text, 'moving to a new phone!')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		await expectCode(importBackup(text, 'moving to a new phone!'), 'PROTOCOL_WRONG_PASSPHRASE');
 	});
 
 	test.each([
@@ -184,18 +184,18 @@ describe('backup files', () => {
 		['another JSON file', '{"name":"photos"}'],
 		['a backup of a future version', JSON.stringify({ unseen: 'backup', v: 2, salt: 'A'.repeat(22), ops: 1, mem: 8192, nonce: 'A'.repeat(32), ct: 'AAAA' })]
 	])('%s is PROTOCOL_BAD_FRAME', async (_n, text) => {
-		await expect(importBackup(text, 'pass')).rejects.toEqual(code('PROTOCOL_BAD_FRAME'));
+		await expectCode(importBackup(text, 'pass'), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test('a backup whose ciphertext was altered fails as a wrong passphrase would, revealing nothing', async () => {
 		const file = JSON.parse(await exportBackup(payload, 'passphrase', FAST));
 		const ct = fromB64(file.ct);
 		ct[5]! ^= 1;
-		await expect(importBackup(JSON.stringify({ ...file, ct: toB64(ct) }), 'passphrase')).rejects.toEqual(code('PROTOCOL_WRONG_PASSPHRASE'));
+		await expectCode(importBackup(JSON.stringify({ ...file, ct: toB64(ct) }), 'passphrase'), 'PROTOCOL_WRONG_PASSPHRASE');
 	});
 
 	test.each(['', 'pass', '1234567', 'caf\u00e9123', 'cafe\u0301123'])('a backup passphrase of fewer than 8 characters (%j) is refused with PROTOCOL_WEAK_PASSPHRASE', async (weak) => {
-		await expect(exportBackup(payload, weak, FAST)).rejects.toEqual(code('PROTOCOL_WEAK_PASSPHRASE'));
+		await expectCode(exportBackup(payload, weak, FAST), 'PROTOCOL_WEAK_PASSPHRASE');
 	});
 
 	test('a backup passphrase of exactly 8 characters is accepted and opens the backup', async () => {

@@ -1,21 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { isProtocolError, type ProtocolCode } from '../core/errors.ts';
+import { isProtocolError } from '../core/errors.ts';
 import { Device } from './device.ts';
 import { memoryBackend } from './kv.ts';
+import { expectCode } from '../../../test/kit/expect-code.ts';
 
 const cheap = { ops: 1, mem: 8192 };
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined) => (b ? new TextDecoder().decode(b) : undefined);
-
-async function code(promise: Promise<unknown>): Promise<ProtocolCode | 'none'> {
-	try {
-		await promise;
-		return 'none';
-	} catch (e) {
-		if (isProtocolError(e)) return e.code;
-		throw e;
-	}
-}
 
 function contains(haystack: Uint8Array, needle: string): boolean {
 	return Buffer.from(haystack).includes(Buffer.from(needle));
@@ -53,7 +44,7 @@ describe('P10 data at rest: the device vault', () => {
 		const store = await new Device(backend, cheap).create('correct horse battery');
 		await store.put('k', utf8('kept'));
 		const before = structuredClone(backend.keyring());
-		expect(await code(new Device(backend, cheap).unlock('wrong horse'))).toBe('PROTOCOL_WRONG_PASSPHRASE');
+		await expectCode(new Device(backend, cheap).unlock('wrong horse'), 'PROTOCOL_WRONG_PASSPHRASE');
 		expect(backend.keyring()).toEqual(before);
 		const again = await new Device(backend, cheap).unlock('correct horse battery');
 		expect(text(await again.get('k'))).toBe('kept');
@@ -64,9 +55,9 @@ describe('P10 data at rest: the device vault', () => {
 		await store.put('k', utf8('v'));
 		store.lock();
 		expect(store.locked).toBe(true);
-		expect(await code(store.get('k'))).toBe('PROTOCOL_LOCKED');
-		expect(await code(store.put('k', utf8('w')))).toBe('PROTOCOL_LOCKED');
-		expect(await code(store.keys(''))).toBe('PROTOCOL_LOCKED');
+		await expectCode(store.get('k'), 'PROTOCOL_LOCKED');
+		await expectCode(store.put('k', utf8('w')), 'PROTOCOL_LOCKED');
+		await expectCode(store.keys(''), 'PROTOCOL_LOCKED');
 	});
 
 	test('P10 data at rest: a sealed record moved to another key does not open', async () => {
@@ -74,7 +65,7 @@ describe('P10 data at rest: the device vault', () => {
 		const store = await new Device(backend, cheap).create(null);
 		await store.put('a', utf8('alpha'));
 		backend.raw.set('b', backend.raw.get('a')!);
-		expect(await code(store.get('b'))).not.toBe('none');
+		await expect(store.get('b')).rejects.toSatisfy(isProtocolError);
 	});
 
 	test('P10 data at rest: wipe this device deletes every record and the keyring', async () => {
@@ -94,7 +85,7 @@ describe('P10 data at rest: the device vault', () => {
 		await store.put('k', utf8('kept'));
 		await device.setPassphrase(null, 'added later passphrase');
 		expect(await device.status()).toBe('locked');
-		expect(await code(device.unlock(null))).toBe('PROTOCOL_WRONG_PASSPHRASE');
+		await expectCode(device.unlock(null), 'PROTOCOL_WRONG_PASSPHRASE');
 		const again = await device.unlock('added later passphrase');
 		expect(text(await again.get('k'))).toBe('kept');
 	});
@@ -103,17 +94,17 @@ describe('P10 data at rest: the device vault', () => {
 		const backend = memoryBackend();
 		const device = new Device(backend, cheap);
 		await device.create('first passphrase');
-		expect(await code(device.setPassphrase('not it', 'second passphrase'))).toBe('PROTOCOL_WRONG_PASSPHRASE');
+		await expectCode(device.setPassphrase('not it', 'second passphrase'), 'PROTOCOL_WRONG_PASSPHRASE');
 		await device.unlock('first passphrase');
 		await device.setPassphrase('first passphrase', 'second passphrase');
-		expect(await code(device.unlock('first passphrase'))).toBe('PROTOCOL_WRONG_PASSPHRASE');
+		await expectCode(device.unlock('first passphrase'), 'PROTOCOL_WRONG_PASSPHRASE');
 		await device.unlock('second passphrase');
 	});
 
 	test('a device that is already set up refuses to be created again with PROTOCOL_NOT_ALLOWED', async () => {
 		const device = new Device(memoryBackend(), cheap);
 		await device.create(null);
-		expect(await code(device.create(null))).toBe('PROTOCOL_NOT_ALLOWED');
+		await expectCode(device.create(null), 'PROTOCOL_NOT_ALLOWED');
 	});
 });
 
@@ -141,13 +132,13 @@ describe('P10 data at rest: identity backup files', () => {
 		const { device, store } = await deviceWithData();
 		const file = await device.exportBackup(store, 'backup passphrase');
 		const fresh = new Device(memoryBackend(), cheap);
-		expect(await code(fresh.restoreBackup(file, 'not it', null))).toBe('PROTOCOL_WRONG_PASSPHRASE');
+		await expectCode(fresh.restoreBackup(file, 'not it', null), 'PROTOCOL_WRONG_PASSPHRASE');
 		expect(await fresh.status()).toBe('new');
 	});
 
 	test('a file that is not a backup fails with PROTOCOL_BAD_FRAME and leaves the device new', async () => {
 		const fresh = new Device(memoryBackend(), cheap);
-		expect(await code(fresh.restoreBackup('{"hello":1}', 'x', null))).toBe('PROTOCOL_BAD_FRAME');
+		await expectCode(fresh.restoreBackup('{"hello":1}', 'x', null), 'PROTOCOL_BAD_FRAME');
 		expect(await fresh.status()).toBe('new');
 	});
 });

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { isProtocolError, type ProtocolCode } from '../../core/errors.ts';
 import * as b from './build.ts';
 import { applyOp } from './state.ts';
 import { loadSodium, memberOf, newGroup, person, type Person } from './testkit.ts';
 import { nodePrimitives } from '../../../../server/primitives.ts';
+import { expectCode } from '../../../../test/kit/expect-code.ts';
 
 let alice: Person, bob: Person, dave: Person;
 
@@ -11,16 +11,6 @@ beforeAll(async () => {
 	await loadSodium();
 	[alice, bob, dave] = ['alice', 'bob', 'dave'].map(person) as [Person, Person, Person];
 });
-
-function codeOf(fn: () => unknown): ProtocolCode | null {
-	try {
-		fn();
-		return null;
-	} catch (error) {
-		if (isProtocolError(error)) return error.code;
-		throw error;
-	}
-}
 
 /** alice admin, bob member, dave listener; listeners may not switch on their own. */
 const circle = () => newGroup(alice, [memberOf(bob, 'member'), memberOf(dave, 'listener')], { listenersMaySpeak: false });
@@ -38,12 +28,12 @@ describe('ask to speak (§3.3)', () => {
 	test('asking again while a request is pending is PROTOCOL_NOT_ALLOWED', () => {
 		const log = circle();
 		log.append(b.buildAsk(log.state, dave));
-		expect(codeOf(() => applyOp(log.state, b.buildAsk(log.state, dave), log.ctx))).toBe('PROTOCOL_NOT_ALLOWED');
+		expectCode(() => applyOp(log.state, b.buildAsk(log.state, dave), log.ctx), 'PROTOCOL_NOT_ALLOWED');
 	});
 
 	test('only a listener may ask: a member asking is PROTOCOL_NOT_ALLOWED', () => {
 		const log = circle();
-		expect(codeOf(() => applyOp(log.state, b.buildAsk(log.state, bob), log.ctx))).toBe('PROTOCOL_NOT_ALLOWED');
+		expectCode(() => applyOp(log.state, b.buildAsk(log.state, bob), log.ctx), 'PROTOCOL_NOT_ALLOWED');
 	});
 
 	test('the request is cleared when an admin lets the listener speak, and a later ask is allowed again', () => {
@@ -64,8 +54,8 @@ describe('ask to speak (§3.3)', () => {
 	test("an ask signed by someone else is PROTOCOL_BAD_SIGNATURE, and the relay's primitives agree", () => {
 		const log = circle();
 		const forged = { ...b.buildAsk(log.state, dave), sig: b.buildAsk(log.state, bob).sig };
-		expect(codeOf(() => applyOp(log.state, forged, log.ctx))).toBe('PROTOCOL_BAD_SIGNATURE');
-		expect(codeOf(() => applyOp(log.state, forged, { now: log.now, primitives: nodePrimitives }))).toBe('PROTOCOL_BAD_SIGNATURE');
+		expectCode(() => applyOp(log.state, forged, log.ctx), 'PROTOCOL_BAD_SIGNATURE');
+		expectCode(() => applyOp(log.state, forged, { now: log.now, primitives: nodePrimitives }), 'PROTOCOL_BAD_SIGNATURE');
 		expect(applyOp(log.state, b.buildAsk(log.state, dave), { now: log.now, primitives: nodePrimitives }).asks).toEqual([dave.b64]);
 	});
 });

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { newEpochSecret } from '../../crypto/epoch.ts';
 import { decryptOpBody, encryptOpBody } from './body.ts';
 import { metaKeyOf } from './build.ts';
-import { loadSodium, newGroup, person, thrownCode as code } from './testkit.ts';
+import { loadSodium, newGroup, person } from './testkit.ts';
+import { expectCode } from '../../../../test/kit/expect-code.ts';
 
 beforeAll(loadSodium);
 
@@ -22,13 +23,13 @@ describe('encrypted op bodies', () => {
 	])('a body moved to %s does not open (PROTOCOL_DECRYPT_FAILED)', (_, other) => {
 		const key = metaKeyOf(newEpochSecret(), '');
 		const body = encryptOpBody(key, { name: 'Circle', description: 'Quiet' }, ctx);
-		expect(code(() => decryptOpBody(key, body, other))).toBe('PROTOCOL_DECRYPT_FAILED');
+		expectCode(() => decryptOpBody(key, body, other), 'PROTOCOL_DECRYPT_FAILED');
 	});
 
 	test('a body that opens but does not match its kind\'s schema is refused with PROTOCOL_BAD_FRAME', () => {
 		const key = metaKeyOf(newEpochSecret(), '');
 		const body = encryptOpBody(key, { name: 5 }, ctx);
-		expect(code(() => decryptOpBody(key, body, ctx))).toBe('PROTOCOL_BAD_FRAME');
+		expectCode(() => decryptOpBody(key, body, ctx), 'PROTOCOL_BAD_FRAME');
 	});
 
 	test('P1 confidentiality: the genesis the relay stores carries no group name, description or pseudonym in the clear', () => {

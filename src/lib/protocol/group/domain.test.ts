@@ -6,7 +6,7 @@ import { sodium } from '../../crypto/sodium.ts';
 import * as b from './build.ts';
 import { applyOp, opInviteSigningBytes, opSigningBytes } from './state.ts';
 import { loadSodium, memberOf, newGroup, person } from './testkit.ts';
-import { isProtocolError } from '../../core/errors.ts';
+import { expectCode } from '../../../../test/kit/expect-code.ts';
 
 beforeAll(loadSodium);
 
@@ -60,12 +60,6 @@ describe('P7 domain separation', () => {
 		const { op } = b.buildJoin(log.state, eve, secret, { profile: { name: 'Eve' } });
 		// Reuse the joiner's own op signature as the invite key's consent.
 		const forged = { ...op, inviteSig: op.sig };
-		let code = '';
-		try {
-			applyOp(log.state, forged, log.ctx);
-		} catch (error) {
-			if (isProtocolError(error)) code = error.code;
-		}
-		expect(code).toBe('PROTOCOL_BAD_SIGNATURE');
+		expectCode(() => applyOp(log.state, forged, log.ctx), 'PROTOCOL_BAD_SIGNATURE');
 	});
 });

@@ -8,7 +8,8 @@ import type { Op } from '../../core/schema.ts';
 import * as b from './build.ts';
 import { applyOp } from './state.ts';
 import { context, memberOf, GROUP_SETTINGS } from './testkit.ts';
-import { alice, bob, carol, expectCode, loadCast } from './state.fixture.ts';
+import { alice, bob, carol, loadCast } from './state.fixture.ts';
+import { expectCode } from '../../../../test/kit/expect-code.ts';
 import type { ProtocolCode } from '../../core/errors.ts';
 
 beforeAll(loadCast);

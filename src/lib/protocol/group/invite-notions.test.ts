@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import * as b from './build.ts';
 import { applyOp } from './state.ts';
 import { context, type TestLog } from './testkit.ts';
-import { alice, carol, eve, expectCode, fullGroup, invite, loadCast } from './state.fixture.ts';
+import { alice, carol, eve, fullGroup, invite, loadCast } from './state.fixture.ts';
+import { expectCode } from '../../../../test/kit/expect-code.ts';
 
 beforeAll(loadCast);
 

@@ -4,7 +4,8 @@ import { openEpochSecret } from '../../crypto/epoch.ts';
 import * as b from './build.ts';
 import { rebaseOp } from './rebase.ts';
 import { applyOp, replayLog } from './state.ts';
-import { context, loadSodium, memberOf, newGroup, person, T0, type Person, thrownCode as code } from './testkit.ts';
+import { context, loadSodium, memberOf, newGroup, person, T0, type Person } from './testkit.ts';
+import { expectCode } from '../../../../test/kit/expect-code.ts';
 
 // The relay's real implementation (node:crypto plus libsodium's pre-checks), not a copy of it.
 
@@ -22,7 +23,7 @@ describe('two admins acting at once', () => {
 		const first = b.buildRemove(base, alice, carol.b64);
 		const second = b.buildAdd(base, bob, memberOf(eve, 'member'));
 		log.append(first.op);
-		expect(code(() => applyOp(log.state, second.op, log.ctx))).toBe('PROTOCOL_FORK');
+		expectCode(() => applyOp(log.state, second.op, log.ctx), 'PROTOCOL_FORK');
 		const rebased = rebaseOp(log.state, bob, { kind: 'add', member: memberOf(eve, 'member') }, log.ctx);
 		expect(rebased.op.kind === 'add' && rebased.op.parent).toBe(log.state.head);
 		log.append(rebased.op);
@@ -30,15 +31,15 @@ describe('two admins acting at once', () => {
 		expect(log.state.epoch).toBe(2);
 		// The rebased keys go to the members as they are now: eve can open, carol (removed meanwhile) has none.
 		expect(openEpochSecret(rebased.op as never, log.state.group, { sign: eve.b64, boxPk: eve.boxPk, boxSk: eve.boxSk })).toEqual(rebased.secret);
-		expect(code(() => openEpochSecret(rebased.op as never, log.state.group, { sign: carol.b64, boxPk: carol.boxPk, boxSk: carol.boxSk }))).toBe('PROTOCOL_BAD_KEYS');
+		expectCode(() => openEpochSecret(rebased.op as never, log.state.group, { sign: carol.b64, boxPk: carol.boxPk, boxSk: carol.boxSk }), 'PROTOCOL_BAD_KEYS');
 	});
 
 	test('a rebase that no longer makes sense fails with the rule\'s code and posts nothing', () => {
 		const log = newGroup(alice, [memberOf(bob, 'admin'), memberOf(carol, 'member')]);
 		log.append(b.buildRemove(log.state, alice, carol.b64).op);
-		expect(code(() => rebaseOp(log.state, bob, { kind: 'remove', target: carol.b64 }, log.ctx))).toBe('PROTOCOL_UNKNOWN_MEMBER');
+		expectCode(() => rebaseOp(log.state, bob, { kind: 'remove', target: carol.b64 }, log.ctx), 'PROTOCOL_UNKNOWN_MEMBER');
 		log.append(b.buildRole(log.state, alice, bob.b64, 'member'));
-		expect(code(() => rebaseOp(log.state, bob, { kind: 'add', member: memberOf(eve, 'member') }, log.ctx))).toBe('PROTOCOL_NOT_ALLOWED');
+		expectCode(() => rebaseOp(log.state, bob, { kind: 'add', member: memberOf(eve, 'member') }, log.ctx), 'PROTOCOL_NOT_ALLOWED');
 	});
 
 	test('a settings change written under an older epoch is re-sealed under the current meta key when rebased', () => {
@@ -67,7 +68,7 @@ describe('the relay and the client agree', () => {
 		const log = newGroup(alice, [memberOf(bob, 'member')]);
 		const op = b.buildRole(log.state, alice, bob.b64, 'moderator');
 		const forged = { ...op, role: 'admin' as const };
-		expect(code(() => applyOp(log.state, forged, { now: T0, primitives: nodePrimitives }))).toBe('PROTOCOL_BAD_SIGNATURE');
-		expect(code(() => applyOp(log.state, forged, context()))).toBe('PROTOCOL_BAD_SIGNATURE');
+		expectCode(() => applyOp(log.state, forged, { now: T0, primitives: nodePrimitives }), 'PROTOCOL_BAD_SIGNATURE');
+		expectCode(() => applyOp(log.state, forged, context()), 'PROTOCOL_BAD_SIGNATURE');
 	});
 });

@@ -8,7 +8,8 @@ import * as b from './build.ts';
 import { applyOp, rekeyDue, replayLog } from './state.ts';
 import { context, memberOf, person, T0, TestLog } from './testkit.ts';
 import type { GroupState } from './types.ts';
-import { alice, bob, carol, dave, eve, expectCode, fullGroup, invite, loadCast } from './state.fixture.ts';
+import { alice, bob, carol, dave, eve, fullGroup, invite, loadCast } from './state.fixture.ts';
+import { expectCode } from '../../../../test/kit/expect-code.ts';
 
 beforeAll(loadCast);
 

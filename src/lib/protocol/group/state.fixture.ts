@@ -2,22 +2,15 @@
  * The cast and helpers of the group-log state tests (state.test.ts, state-membership.test.ts):
  * alice, bob, carol, dave and eve (set by `loadCast`, in a beforeAll), a full group, an invite.
  */
-import { expect } from 'vitest';
 import { newInvite } from '../../crypto/invite.ts';
-import type { ProtocolCode } from '../../core/errors.ts';
 import * as b from './build.ts';
-import { loadSodium, memberOf, newGroup, person, thrownCode, type Person, type TestLog } from './testkit.ts';
+import { loadSodium, memberOf, newGroup, person, type Person, type TestLog } from './testkit.ts';
 
 export let alice: Person, bob: Person, carol: Person, dave: Person, eve: Person;
 
 export async function loadCast(): Promise<void> {
 	await loadSodium();
 	[alice, bob, carol, dave, eve] = ['alice', 'bob', 'carol', 'dave', 'eve'].map(person) as [Person, Person, Person, Person, Person];
-}
-
-/** `fn` throws a ProtocolError with `code` (nothing thrown, or another code, fails). */
-export function expectCode(fn: () => unknown, code: ProtocolCode): void {
-	expect(thrownCode(fn)).toBe(code);
 }
 
 /** alice admin, bob moderator, carol member, dave listener. */

@@ -5,7 +5,8 @@ import type { Op } from '../../core/schema.ts';
 import * as b from './build.ts';
 import { applyOp, opHashB64, rekeyDue } from './state.ts';
 import { context, memberOf, newGroup } from './testkit.ts';
-import { alice, bob, carol, dave, eve, expectCode, fullGroup, loadCast } from './state.fixture.ts';
+import { alice, bob, carol, dave, eve, fullGroup, loadCast } from './state.fixture.ts';
+import { expectCode } from '../../../../test/kit/expect-code.ts';
 
 beforeAll(loadCast);
 

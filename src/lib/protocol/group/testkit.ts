@@ -10,7 +10,6 @@ import { utf8 } from '../../core/bytes.ts';
 import type { Member, Op, Role, Settings } from '../../core/schema.ts';
 import { buildGenesis, type EpochBuild } from './build.ts';
 import { applyOp } from './state.ts';
-import { isProtocolError, type ProtocolCode } from '../../core/errors.ts';
 import type { ApplyContext, GroupState } from './types.ts';
 
 export const T0 = 1_700_000_000_000;
@@ -66,15 +65,4 @@ export function newGroup(creator: Person, others: Member[] = [], settings: Parti
 		{ at: T0 }
 	);
 	return new TestLog(genesis);
-}
-
-/** The protocol error code `fn` throws, or 'none'; any other exception is rethrown. */
-export function thrownCode(fn: () => unknown): ProtocolCode | 'none' {
-	try {
-		fn();
-	} catch (error) {
-		if (isProtocolError(error)) return error.code;
-		throw error;
-	}
-	return 'none';
 }

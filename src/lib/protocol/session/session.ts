@@ -19,9 +19,6 @@ import { closeEpochs, pruneKeys, wipeDeparted } from './keys.ts';
 import { receiveMessage, warning, type Prepared } from './receive.ts';
 import { MAX_CLOCK_SKEW_MS, WARNING_CODE, type RelayEntry, type SessionData, type SessionEvent } from './types.ts';
 
-/** Epoch keys older than this are wiped even if some sender never moved on (§4.3). */
-export const EPOCH_KEY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-
 const has = (record: object, key: string) => Object.prototype.hasOwnProperty.call(record, key);
 
 export interface SessionOptions {
