@@ -44,6 +44,7 @@ export interface ClientOptions {
 export class UnseenClient implements UnseenClientApi {
 	readonly #core: ClientCore;
 	readonly #moderator: ModeratorPin;
+	readonly #safety = new views.SafetyNumbers();
 
 	constructor(options: ClientOptions) {
 		const clock = options.now ?? Date.now;
@@ -112,7 +113,7 @@ export class UnseenClient implements UnseenClientApi {
 
 	members(group: string): MemberView[] {
 		const g = this.#core.groups.get(group);
-		return g ? views.members(g) : [];
+		return g ? views.members(g, this.#safety) : [];
 	}
 
 	messages(group: string): ChatMessage[] {
