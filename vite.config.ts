@@ -13,6 +13,8 @@ export default defineConfig({
 	plugins: [
 		sveltekit({
 			adapter: adapter({ out: 'build', precompress: false }),
+			// Routes, screens and state import src/lib as `$lib/...` (SvelteKit 3 no longer defines it).
+			alias: { $lib: 'src/lib' },
 			csp: {
 				mode: 'hash',
 				directives: {

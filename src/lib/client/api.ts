@@ -233,6 +233,8 @@ export interface UnseenClientApi {
 	on(listener: (event: ClientEvent) => void): () => void;
 
 	groups(): GroupSummary[];
+	/** One group's summary; null when the group is not on this device or its log is not known yet. */
+	summary(group: string): GroupSummary | null;
 	members(group: string): MemberView[];
 	messages(group: string): ChatMessage[];
 	warnings(group: string): Warning[];

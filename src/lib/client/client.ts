@@ -111,6 +111,11 @@ export class UnseenClient implements UnseenClientApi {
 			.sort((a, b) => b.lastActivity - a.lastActivity);
 	}
 
+	summary(group: string): GroupSummary | null {
+		const g = this.#core.groups.get(group);
+		return g ? views.summary(g) : null;
+	}
+
 	members(group: string): MemberView[] {
 		const g = this.#core.groups.get(group);
 		return g ? views.members(g, this.#safety) : [];
