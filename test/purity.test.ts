@@ -52,7 +52,8 @@ function importsOf(source: string): string[] {
 
 /** The repository path an import of ours points at, or null for a package. */
 function target(file: string, spec: string): string | null {
-	if (spec.startsWith('$lib/')) return join('src/lib', spec.slice(5));
+	// `#lib/*` is the package's subpath import of src/lib (package.json "imports"; SvelteKit 3 dropped `$lib`).
+	if (spec.startsWith('#lib/')) return join('src/lib', spec.slice(5));
 	if (spec.startsWith('.')) return relative(root, resolve(root, dirname(file), spec));
 	return null;
 }

@@ -44,3 +44,18 @@ export function expectCode(action: PromiseLike<unknown> | (() => unknown), code:
 		(error: unknown) => matchCode(error, code)
 	);
 }
+
+/**
+ * The code a synchronous action throws, or 'none' when it returns: for property tests that
+ * compare a refusal with a prediction rather than expect one fixed code.
+ */
+export function codeOf(action: () => unknown): string {
+	try {
+		action();
+		return 'none';
+	} catch (error) {
+		const found = (error as { code?: unknown } | null)?.code;
+		if (typeof found !== 'string') throw error;
+		return found;
+	}
+}

@@ -36,6 +36,35 @@ export interface GroupSummary {
 	frozen?: { code: string; message: string };
 	/** Backlog sync progress while catching up; undefined when live. */
 	sync?: { done: number; total: number };
+	/** What I may do in this group now, as the group's rules say (protocol/group/may.ts). */
+	can: GroupPermissions;
+}
+
+/** The answers of protocol/group/may.ts for me in one group, for screens to read instead of roles. */
+export interface GroupPermissions {
+	/** Send messages: not frozen, still a member, not ended, not a listener. */
+	post: boolean;
+	/** Create invite links that let people join as members. */
+	invite: boolean;
+	/** Create invite links that let people join as listeners (the group allows listeners). */
+	inviteListeners: boolean;
+	/** Read the reports sealed to the group's moderators and hide messages. */
+	moderate: boolean;
+	changeSettings: boolean;
+	/** Switch myself from listener to member (the group lets listeners speak). */
+	speak: boolean;
+	/** Ask a facilitator to let me speak (a listener with no request pending). */
+	askToSpeak: boolean;
+	leave: boolean;
+	/** End this one-to-one pair. */
+	endPair: boolean;
+}
+
+/** What I may do to one member, from protocol/group/may.ts. */
+export interface MemberPermissions {
+	remove: boolean;
+	/** Per role: whether I may give this member that role now (false for the role they have). */
+	setRole: Record<Role, boolean>;
 }
 
 export interface MemberView {
@@ -56,6 +85,7 @@ export interface MemberView {
 	 * listener's own entry (`self`), so they can see their request is pending.
 	 */
 	askedToSpeak: boolean;
+	can: MemberPermissions;
 }
 
 export type MessageStatus = 'sending' | 'sent' | 'failed';
@@ -205,6 +235,8 @@ export interface UnseenClientApi {
 	on(listener: (event: ClientEvent) => void): () => void;
 
 	groups(): GroupSummary[];
+	/** One group's summary; null when the group is not on this device or its log is not known yet. */
+	summary(group: string): GroupSummary | null;
 	members(group: string): MemberView[];
 	messages(group: string): ChatMessage[];
 	warnings(group: string): Warning[];

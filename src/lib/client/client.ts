@@ -44,6 +44,7 @@ export interface ClientOptions {
 export class UnseenClient implements UnseenClientApi {
 	readonly #core: ClientCore;
 	readonly #moderator: ModeratorPin;
+	readonly #safety = new views.SafetyNumbers();
 
 	constructor(options: ClientOptions) {
 		const clock = options.now ?? Date.now;
@@ -110,9 +111,14 @@ export class UnseenClient implements UnseenClientApi {
 			.sort((a, b) => b.lastActivity - a.lastActivity);
 	}
 
+	summary(group: string): GroupSummary | null {
+		const g = this.#core.groups.get(group);
+		return g ? views.summary(g) : null;
+	}
+
 	members(group: string): MemberView[] {
 		const g = this.#core.groups.get(group);
-		return g ? views.members(g) : [];
+		return g ? views.members(g, this.#safety) : [];
 	}
 
 	messages(group: string): ChatMessage[] {
@@ -244,11 +250,10 @@ export class UnseenClient implements UnseenClientApi {
 	 */
 	async askToSpeak(group: string): Promise<void> {
 		const g = this.#core.group(group);
-		const log = g.session.state;
-		const me = log?.members[g.session.me];
-		if (!log || !me || me.role !== 'listener') return;
-		if (log.settings.listenersMaySpeak) await act(this.#core, g, () => ({ kind: 'role', target: g.session.me, role: 'member' }));
-		else if (!(log.asks ?? []).includes(g.session.me)) await act(this.#core, g, () => ({ kind: 'ask' }));
+		// The same answers the listener's screen shows (GroupSummary.can); asking twice does nothing.
+		const can = views.summary(g)?.can;
+		if (can?.speak) await act(this.#core, g, () => ({ kind: 'role', target: g.session.me, role: 'member' }));
+		else if (can?.askToSpeak) await act(this.#core, g, () => ({ kind: 'ask' }));
 	}
 
 	async hide(group: string, messageId: string): Promise<void> {

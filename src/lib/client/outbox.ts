@@ -30,11 +30,7 @@ const RATE_LIMIT_PAUSE_MS = 1_000;
 export async function enqueue(g: GroupHandle, content: Content, now: number): Promise<OutboxItem> {
 	encodeContent(content);
 	const data = g.session.data;
-	const log = data.log;
-	if (data.frozen) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this group is frozen after a failed verification');
-	if (!log || data.removed || !log.members[data.me]) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'you are not a member of this group');
-	if (log.ended) throw new ProtocolError('PROTOCOL_GROUP_ENDED', 'this conversation has ended');
-	if (log.members[data.me]!.role === 'listener') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'listeners cannot post in this group');
+	assertCanPost(g.session);
 	const n = g.outbox.reduce((max, o) => Math.max(max, o.n), 0) + 1;
 	const item: OutboxItem = { id: `local:${toB64(sodium().randombytes_buf(9))}`, n, content, createdAt: now, status: 'sending' };
 	g.outbox.push(item);

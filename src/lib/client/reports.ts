@@ -12,6 +12,7 @@ import { describeError } from '../words/errors.ts';
 import { ProtocolError, isProtocolError } from '../core/errors.ts';
 import type { Envelope } from '../core/schema.ts';
 import { fromB64, toB64 } from '../core/bytes.ts';
+import * as may from '../protocol/group/may.ts';
 import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type StampCheck, type Verdict } from '../crypto/report.ts';
 
 /**
@@ -47,7 +48,7 @@ export async function sendReport(
 		recipients = [await serviceModerator()];
 	} else {
 		const log = g.session.state;
-		recipients = log ? Object.values(log.members).filter((m) => (m.role === 'admin' || m.role === 'moderator') && m.sign !== g.session.me).map((m) => m.box) : [];
+		recipients = log ? Object.values(log.members).filter((m) => may.moderate(log, m.sign).ok && m.sign !== g.session.me).map((m) => m.box) : [];
 		if (recipients.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this group has no other moderator or admin to report to');
 	}
 	const inputs: ReportInput[] = [];

@@ -1,11 +1,64 @@
 /**
  * Plain-data views of a group for the UI (src/lib/client/api.ts): summaries, members with
- * safety numbers and verification state, invites. Read-only over a GroupHandle.
+ * safety numbers and verification state, invites, and what I may do (the `can` flags, answered
+ * by protocol/group/may.ts so that screens never re-derive permissions from roles). Read-only
+ * over a GroupHandle.
  */
-import type { GroupSummary, InviteView, MemberView } from './api.ts';
+import type { GroupPermissions, GroupSummary, InviteView, MemberPermissions, MemberView } from './api.ts';
 import type { GroupHandle } from './group.ts';
-import { safetyNumber } from '../crypto/safety.ts';
+import type { Role } from '../core/schema.ts';
+import { safetyNumber, type MemberKeys } from '../crypto/safety.ts';
+import * as may from '../protocol/group/may.ts';
+import type { GroupState } from '../protocol/group/types.ts';
+import { standingOf } from '../protocol/session/send.ts';
 import { sameName } from './names.ts';
+
+type Safety = { digits: string; emoji: string };
+
+/**
+ * Safety numbers by the two members' keys (§2.3). They change only when a member's keys do, so
+ * a member list rebuilt after each message reuses them; one map per group keeps only the
+ * numbers of its current members.
+ */
+export class SafetyNumbers {
+	readonly #byGroup = new Map<string, Map<string, Safety>>();
+
+	/** The numbers of `me` with each of `others` by their sign key, computing only those not seen last time. */
+	of(group: string, me: MemberKeys, others: MemberKeys[]): Map<string, Safety> {
+		const before = this.#byGroup.get(group);
+		const now = new Map<string, Safety>();
+		const bySign = new Map<string, Safety>();
+		for (const other of others) {
+			const key = `${me.sign}.${me.box}.${other.sign}.${other.box}`;
+			const number = before?.get(key) ?? pick(safetyNumber(group, me, other));
+			now.set(key, number);
+			bySign.set(other.sign, number);
+		}
+		this.#byGroup.set(group, now);
+		return bySign;
+	}
+}
+
+const pick = ({ digits, emoji }: Safety): Safety => ({ digits, emoji });
+
+function groupCan(log: GroupState, me: string, standing: may.Standing): GroupPermissions {
+	return {
+		post: may.post(log, me, standing).ok,
+		invite: may.invite(log, me).ok,
+		inviteListeners: may.invite(log, me, 'listener').ok,
+		moderate: may.moderate(log, me).ok,
+		changeSettings: may.changeSettings(log, me).ok,
+		speak: may.setRole(log, me, me, 'member').ok && log.members[me]?.role === 'listener',
+		askToSpeak: may.ask(log, me).ok,
+		leave: may.leave(log, me).ok,
+		endPair: may.end(log, me).ok
+	};
+}
+
+function memberCan(log: GroupState, me: string, target: string): MemberPermissions {
+	const setRole = Object.fromEntries(may.ROLES.map((role) => [role, may.setRole(log, me, target, role).ok])) as Record<Role, boolean>;
+	return { remove: may.remove(log, me, target).ok, setRole };
+}
 
 export function summary(g: GroupHandle): GroupSummary | null {
 	const data = g.session.data;
@@ -24,14 +77,15 @@ export function summary(g: GroupHandle): GroupSummary | null {
 		unread: data.unread,
 		lastActivity: data.lastActivity,
 		memberCount: Object.keys(log.members).length,
-		settings: { retention: log.settings.retention, listeners: log.settings.listeners, listenersMaySpeak: log.settings.listenersMaySpeak, invite: log.settings.invite }
+		settings: { retention: log.settings.retention, listeners: log.settings.listeners, listenersMaySpeak: log.settings.listenersMaySpeak, invite: log.settings.invite },
+		can: groupCan(log, data.me, standingOf(g.session))
 	};
 	if (data.frozen) out.frozen = { ...data.frozen };
 	if (g.sync && g.sync.head > g.cursor) out.sync = { done: Math.max(0, g.cursor - g.sync.start), total: Math.max(1, g.sync.head - g.sync.start) };
 	return out;
 }
 
-export function members(g: GroupHandle): MemberView[] {
+export function members(g: GroupHandle, safety: SafetyNumbers): MemberView[] {
 	const data = g.session.data;
 	const log = data.log;
 	if (!log) return [];
@@ -44,6 +98,8 @@ export function members(g: GroupHandle): MemberView[] {
 		if (now) verifiedNames.set(sameName(now), sign);
 	}
 	const mine = log.members[data.me];
+	const numbers = mine ? safety.of(g.id, mine, Object.values(log.members).filter((m) => m.sign !== data.me)) : new Map<string, Safety>();
+	const none: Safety = { digits: '', emoji: '' };
 	return Object.values(log.members)
 		.map((m) => {
 			const name = data.profiles[m.sign] ?? null;
@@ -52,11 +108,12 @@ export function members(g: GroupHandle): MemberView[] {
 			const previous = name ? verifiedNames.get(sameName(name)) : undefined;
 			const keyChanged = m.sign !== data.me && !verified && previous !== undefined && previous !== m.sign;
 			// Both keys of both members (§2.3): a box key an admin chose for someone else shows up.
-			const safety = m.sign === data.me || !mine ? { digits: '', emoji: '' } : safetyNumber(g.id, { sign: mine.sign, box: mine.box }, { sign: m.sign, box: m.box });
-			// Pending asks to speak are for admins to answer, and for the asker to see.
-			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (mine?.role === 'admin' || m.sign === data.me);
+			const number = numbers.get(m.sign) ?? none;
+			const can = memberCan(log, data.me, m.sign);
+			// Pending asks to speak are for those who may answer them (admins), and for the asker to see.
+			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (can.setRole.member || m.sign === data.me);
 			const profileId = m.sign === data.me ? undefined : g.profileIds[m.sign];
-			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: safety.digits, emoji: safety.emoji }, verified, keyChanged, askedToSpeak };
+			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, keyChanged, askedToSpeak, can };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
 }

@@ -1,6 +1,6 @@
 /**
  * The one app-wide state: which phase the device is in (new, locked, ready), the running client,
- * and a revision counter bumped on every client event so views re-read the client's plain data.
+ * and its per-group views (groups.svelte.ts), which change only on their own group's events.
  * Components call these actions; none of them touches crypto.
  */
 import type { ClientEvent, ConnectionState, ServiceModeratorView, UnseenClientApi, Warning } from '../client/api.ts';
@@ -9,6 +9,8 @@ import { Device } from '../storage/device.ts';
 import { idbBackend } from '../storage/idb.ts';
 import { warningText } from '../words/warnings.ts';
 import type { SealedStore } from '../storage/sealed-store.ts';
+import { GroupViews, type GroupView } from './groups.svelte.ts';
+import { Lazy } from './lazy.svelte.ts';
 
 export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed';
 
@@ -23,8 +25,8 @@ export interface Notice {
 class AppState {
 	phase = $state<Phase>('loading');
 	connection = $state<ConnectionState>('connecting');
-	/** Bumped on every client event; views read it inside $derived to refresh. */
-	revision = $state(0);
+	/** The running client's group views; null while locked. */
+	#groups = $state.raw<GroupViews | null>(null);
 	hasPassphrase = $state(false);
 	/** The default pseudonym chosen at onboarding (each group may use another). */
 	profileName = $state('');
@@ -44,6 +46,8 @@ class AppState {
 	// what is written meanwhile) and reconnect as soon as it is back, without waiting for a backoff.
 	#onBrowserOffline = () => this.#client?.transport.stop();
 	#onBrowserOnline = () => this.#client?.transport.start();
+	// Pinned on first use without an event of its own: re-read, when shown, after any event.
+	#serviceModerator = new Lazy(() => (this.#client && this.phase === 'ready' ? this.#client.serviceModerator() : null));
 
 	get client(): UnseenClientApi {
 		if (!this.#client) throw new Error('the app is locked');
@@ -125,7 +129,8 @@ class AppState {
 				if (this.#client === client) this.#client = null;
 				if (this.#store === store) this.#store = null;
 				this.#locking = null;
-				this.revision++;
+				this.#groups = null;
+				this.#serviceModerator.invalidate();
 			}
 		})();
 		return this.#locking;
@@ -133,8 +138,23 @@ class AppState {
 
 	/** The deployment moderator as pinned here, or null when the service has none. */
 	serviceModerator(): ServiceModeratorView | null {
-		void this.revision;
-		return this.#client && this.phase === 'ready' ? this.#client.serviceModerator() : null;
+		return this.#serviceModerator.current;
+	}
+
+	/** Trusts the relay's new moderator keys (`offered`, the fingerprint the user compared). */
+	async acceptServiceModerator(offered: string): Promise<void> {
+		await this.client.acceptServiceModerator(offered);
+		this.#serviceModerator.invalidate();
+	}
+
+	/** The groups on this device, most recent activity first (empty unless ready). */
+	get groupList() {
+		return this.phase === 'ready' ? (this.#groups?.list ?? []) : [];
+	}
+
+	/** The reactive view of group `id`, or undefined when it is not on this device (or locked). */
+	group(id: string): GroupView | undefined {
+		return this.phase === 'ready' ? this.#groups?.get(id) : undefined;
 	}
 
 	async wipe(): Promise<void> {
@@ -162,6 +182,7 @@ class AppState {
 		relayUrl.protocol = relayUrl.protocol === 'https:' ? 'wss:' : 'ws:';
 		const client = createClient({ relayUrl: relayUrl.href, store, origin: location.origin });
 		this.#client = client;
+		this.#groups = new GroupViews(client);
 		this.#unsubscribe = client.on((event: ClientEvent) => this.#onEvent(event));
 		this.connection = client.connection;
 		this.phase = 'ready';
@@ -169,7 +190,8 @@ class AppState {
 		window.addEventListener('online', this.#onBrowserOnline);
 		await client.start();
 		if (!navigator.onLine) client.transport.stop();
-		this.revision++;
+		this.#groups?.sync();
+		this.#serviceModerator.invalidate();
 	}
 
 	#onEvent(event: ClientEvent): void {
@@ -183,7 +205,8 @@ class AppState {
 			const name = this.#client?.groups().find((g) => g.id === event.group)?.name ?? 'a group';
 			this.#notify(`You are no longer a member of ${name}. Its messages were deleted from this device.`, event.group);
 		}
-		this.revision++;
+		this.#groups?.onEvent(event);
+		this.#serviceModerator.invalidate();
 	}
 
 	#onWarning(group: string, warning: Warning): void {

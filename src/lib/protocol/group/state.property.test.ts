@@ -6,19 +6,11 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { isProtocolError } from '../../core/errors.ts';
-import type { Op, Role } from '../../core/schema.ts';
-import { newInvite } from '../../crypto/invite.ts';
-import { sodium } from '../../crypto/sodium.ts';
-import { buildGenesis, metaKeyOf, signOp } from './build.ts';
-import { rebaseOp, type OpIntent } from './rebase.ts';
+import type { Op } from '../../core/schema.ts';
+import { signOp } from './build.ts';
+import { action, honestLog as honestLogOf, type Action } from './honest-log.fixture.ts';
 import { replayLog } from './state.ts';
-import { context, GROUP_SETTINGS, loadSodium, memberOf, person, T0, type Person } from './testkit.ts';
-import type { GroupState } from './types.ts';
-
-const KINDS = ['invite', 'join', 'add', 'remove', 'leave', 'rekey', 'role', 'revoke', 'hide', 'settings'] as const;
-const ROLES: Role[] = ['admin', 'moderator', 'member', 'listener'];
-// invite and join are drawn more often: a join needs an active invite and an outsider as actor.
-const action = fc.record({ actor: fc.nat(5), kind: fc.constantFrom(...KINDS, 'invite', 'join', 'join'), target: fc.nat(5), role: fc.constantFrom(...ROLES) });
+import { context, loadSodium, person, type Person } from './testkit.ts';
 
 let people: Person[];
 let outsider: Person;
@@ -29,71 +21,7 @@ beforeAll(async () => {
 	outsider = person('outsider');
 });
 
-interface Log {
-	ops: Op[];
-	times: number[];
-	state: GroupState;
-}
-
-/** Runs honest members' actions; actions the rules refuse are skipped, as an honest client would. */
-function honestLog(actions: { actor: number; kind: (typeof KINDS)[number]; target: number; role: Role }[]): Log {
-	const genesis = buildGenesis(people[0]!, { settings: { ...GROUP_SETTINGS, invite: 'members' }, others: [memberOf(people[1]!, 'member'), memberOf(people[2]!, 'listener')], content: { name: 'g', description: '', profile: { name: 'p0' } } }, { at: T0 });
-	let now = T0;
-	const log: Log = { ops: [genesis.op], times: [now], state: replayLog([genesis.op], () => context(now)) };
-	const metaKeys = new Map<number, Uint8Array>([[0, metaKeyOf(genesis.secret, '')]]);
-	sodium().memzero(genesis.secret);
-	const invites: Uint8Array[] = [];
-	for (const a of actions) {
-		now += 1000;
-		// Mostly sensible choices, so that most actions pass the rules: members act on members,
-		// outsiders join, admins add outsiders. The rules still refuse some (roles, expiry, uses).
-		const members = people.filter((p) => log.state.members[p.b64]);
-		const outsiders = people.filter((p) => !log.state.members[p.b64]);
-		if (members.length === 0) break;
-		const actor = a.kind === 'join' && outsiders.length ? outsiders[a.actor % outsiders.length]! : members[a.actor % members.length]!;
-		const target = a.kind === 'add' && outsiders.length ? outsiders[a.target % outsiders.length]! : members[a.target % members.length]!;
-		const inviteKeys = Object.keys(log.state.invites);
-		const intent: OpIntent | null = ((): OpIntent | null => {
-			switch (a.kind) {
-				case 'invite': {
-					const secret = newInvite(log.state.group).secret;
-					invites.push(secret);
-					return { kind: 'invite', secret, expires: now + 8000, maxUses: 1 + (a.target % 2), role: a.role === 'listener' ? 'listener' : 'member', content: { name: 'g', description: '', inviter: { name: 'x' } } };
-				}
-				case 'join':
-					return invites.length ? { kind: 'join', inviteSecret: invites[Math.max(0, invites.length - 1 - (a.target % 2))]!, content: { profile: { name: 'n' } } } : null;
-				case 'add':
-					return { kind: 'add', member: memberOf(target, a.role) };
-				case 'remove':
-					return { kind: 'remove', target: target.b64 };
-				case 'role':
-					return { kind: 'role', target: target.b64, role: a.role };
-				case 'revoke':
-					return inviteKeys.length ? { kind: 'revoke', invite: inviteKeys[a.target % inviteKeys.length]! } : null;
-				case 'hide':
-					return { kind: 'hide', seq: a.target + 1, reason: 'spam' };
-				case 'settings':
-					return { kind: 'settings', settings: { ...log.state.settings, retention: a.target * 60 }, content: { name: 'renamed', description: '' } };
-				default:
-					return { kind: a.kind };
-			}
-		})();
-		if (!intent) continue;
-		try {
-			const built = rebaseOp(log.state, actor, intent, context(now), { metaKey: metaKeys.get(log.state.epoch) });
-			log.ops.push(built.op);
-			log.times.push(now);
-			log.state = built.next;
-			if (built.secret) {
-				metaKeys.set(built.next.epoch, metaKeyOf(built.secret, built.next.group));
-				sodium().memzero(built.secret);
-			}
-		} catch (error) {
-			if (!isProtocolError(error)) throw error;
-		}
-	}
-	return log;
-}
+const honestLog = (actions: Action[]) => honestLogOf(people, actions);
 
 const replay = (ops: Op[], times: number[]) => replayLog(ops, (i) => context(times[Math.min(i, times.length - 1)]));
 

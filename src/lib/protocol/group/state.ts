@@ -8,6 +8,7 @@ import * as v from 'valibot';
 import { ProtocolError } from '../../core/errors.ts';
 import { describeIssues, opSchema, type Op } from '../../core/schema.ts';
 import { opHashB64, opInviteSigningBytes, opSigningBytes, raw } from './hash.ts';
+import * as may from './may.ts';
 import * as rules from './rules.ts';
 import type { ApplyContext, GroupState, MemberState } from './types.ts';
 
@@ -117,13 +118,7 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 		if (rules.has(state.seen, op.parent)) throw new ProtocolError('PROTOCOL_FORK', 'a second op names an already-used parent');
 		throw new ProtocolError('PROTOCOL_BAD_PARENT', 'parent is not the head of the log');
 	}
-	if (state.ended) throw new ProtocolError('PROTOCOL_GROUP_ENDED', 'this pair has ended');
-	const isMember = rules.has(state.members, op.author);
-	if (op.kind === 'join') {
-		if (isMember) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'already a member');
-	} else if (!isMember) {
-		throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'author is not a member');
-	}
+	may.enforce(op.kind === 'join' ? may.join(state, op.author) : may.act(state, op.author));
 	rules.requireUsableKeys(op);
 	verifySignatures(op, ctx);
 	if (state.needsRekey && !EPOCH_KINDS.has(op.kind) && !ALLOWED_WHILE_REKEY_PENDING.has(op.kind)) {
@@ -137,42 +132,42 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 		seen: { ...state.seen, [hash]: state.length + 1 },
 		lastOpAt: ctx.now
 	};
-	const author = state.members[op.author]!;
 	switch (op.kind) {
 		case 'invite':
-			rules.applyInvite(next, op, author, ctx.now);
+			rules.applyInvite(next, op, ctx.now);
 			break;
 		case 'revoke':
-			rules.applyRevoke(next, op, author);
+			rules.applyRevoke(next, op);
 			break;
 		case 'join':
 			rules.applyJoin(next, op, ctx.now);
 			break;
 		case 'add':
-			rules.applyAdd(next, op, author);
+			rules.applyAdd(next, op);
 			break;
 		case 'remove':
-			rules.applyRemove(next, op, author);
+			rules.applyRemove(next, op);
 			break;
 		case 'leave':
 			rules.applyLeave(next, op);
 			break;
 		case 'rekey':
+			may.enforce(may.rekey(next, op.author));
 			break;
 		case 'role':
-			rules.applyRole(next, op, author);
+			rules.applyRole(next, op);
 			break;
 		case 'settings':
-			rules.applySettings(next, op, author);
+			rules.applySettings(next, op);
 			break;
 		case 'hide':
-			rules.applyHide(next, op, author);
+			rules.applyHide(next, op);
 			break;
 		case 'end':
-			rules.applyEnd(next);
+			rules.applyEnd(next, op);
 			break;
 		case 'ask':
-			rules.applyAsk(next, op, author);
+			rules.applyAsk(next, op);
 			break;
 	}
 	if (isEpochOp(op)) applyEpochFields(next, op, state.epoch + 1, ctx.now);

@@ -8,6 +8,7 @@
 import { fromB64, toB64 } from '../../core/bytes.ts';
 import { ProtocolError } from '../../core/errors.ts';
 import type { Op, Role, Settings } from '../../core/schema.ts';
+import * as may from '../group/may.ts';
 import { applyOp } from '../group/state.ts';
 import * as build from '../group/build.ts';
 import { SenderChain } from '../../crypto/chain.ts';
@@ -30,12 +31,13 @@ export type Action =
 
 export const newMid = (): string => toB64(sodium().randombytes_buf(16));
 
+/** This device's standing beyond the log (may.ts): frozen after a failed verification, removed. */
+export const standingOf = (session: GroupSession): may.Standing => ({ frozen: Boolean(session.data.frozen), removed: Boolean(session.data.removed) });
+
+/** The group state, when this device may act in the group at all (not frozen, a member, not ended). */
 function usable(session: GroupSession) {
-	const { data } = session;
-	if (data.frozen) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this group is frozen after a failed verification');
-	if (data.removed || !data.log || !data.log.members[data.me]) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'you are not a member of this group');
-	if (data.log.ended) throw new ProtocolError('PROTOCOL_GROUP_ENDED', 'this conversation has ended');
-	return data.log;
+	may.enforce(may.usable(session.data.log, session.data.me, standingOf(session)));
+	return session.data.log!;
 }
 
 /** Builds the op for `action` against the current head and checks it would be accepted. */
@@ -154,7 +156,7 @@ export function helloStep(session: GroupSession, now: number): SendStep | null {
 	const { data } = session;
 	if (!data.helloDue) return null;
 	const log = usable(session);
-	if (log.members[data.me]!.role === 'listener' || session.rekeyDue(now)) {
+	if (!may.post(log, data.me).ok || session.rekeyDue(now)) {
 		data.helloDue = false;
 		return null;
 	}
@@ -175,8 +177,7 @@ export function recoveryStep(session: GroupSession, now: number): SendStep | nul
 
 /** Throws when I may not post in this group now: frozen, not (or no longer) a member, ended, or a listener. */
 export function assertCanPost(session: GroupSession): void {
-	const log = usable(session);
-	if (log.members[session.data.me]!.role === 'listener') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'listeners cannot post in this group');
+	may.enforce(may.post(session.data.log, session.data.me, standingOf(session)));
 }
 
 /**

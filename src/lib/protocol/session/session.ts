@@ -10,6 +10,7 @@ import { isProtocolError } from '../../core/errors.ts';
 import type { Op } from '../../core/schema.ts';
 import { applyOp, isEpochOp, rekeyDue } from '../group/state.ts';
 import { decryptOpBody } from '../group/body.ts';
+import * as may from '../group/may.ts';
 import type { GroupState, Primitives } from '../group/types.ts';
 import { SenderChain } from '../../crypto/chain.ts';
 import { deriveEpochKeys, groupContext, openEpochSecret } from '../../crypto/epoch.ts';
@@ -200,7 +201,8 @@ export class GroupSession {
 			}
 			if (!wasMember) data.joinedEpoch = next.epoch;
 			const newcomer = wasMember && Object.keys(next.members).some((m) => !has(prev!.members, m));
-			if (newcomer && !data.recover && next.members[data.me]!.role !== 'listener') {
+			// Only someone who may post has a name to tell and keys to heal with (listeners do not).
+			if (newcomer && !data.recover && may.post(next, data.me).ok) {
 				data.helloDue = true;
 				events.push({ type: 'hello-due' });
 			}
@@ -227,7 +229,7 @@ export class GroupSession {
 		const events: SessionEvent[] = [
 			warning('decrypt-failed', 'PROTOCOL_BAD_KEYS', 'unreadable-epoch', ts, { author: op.author, epoch: op.epoch, ...(name === undefined ? {} : { name }) })
 		];
-		if (next.members[data.me]!.role !== 'listener') events.push({ type: 'rekey-due' });
+		if (may.post(next, data.me).ok) events.push({ type: 'rekey-due' });
 		return events;
 	}
 

@@ -1,0 +1,232 @@
+/**
+ * Who may do what in a group (docs/PROTOCOL.md §3.3, the "who may" column), answered in one
+ * place from the group state. The rules of the log (rules.ts, run by every client and by the
+ * relay), the client's send path (protocol/session/send.ts) and the screens (the `can` flags of
+ * client/views.ts) all ask these functions, so a permission cannot mean one thing on screen and
+ * another in the log.
+ *
+ * Every function is pure and returns a `Verdict`: `{ ok: true }`, or the §3.3 code and a short
+ * reason. `enforce` turns a refusal into the `ProtocolError` the rules throw. The checks run in
+ * the order of §3.3 (the group has not ended, the author is a member, then the kind's rule), so
+ * that a refusal carries the same code whether it comes from here or from `applyOp`.
+ */
+import { ProtocolError, type ProtocolCode } from '../../core/errors.ts';
+import type { Role } from '../../core/schema.ts';
+import type { GroupState, MemberState } from './types.ts';
+
+export type Verdict = { readonly ok: true } | { readonly ok: false; readonly code: ProtocolCode; readonly why: string };
+
+/** Roles from least to most powerful; a moderator may act on members and listeners, not above. */
+export const RANK: Readonly<Record<Role, number>> = { listener: 0, member: 1, moderator: 2, admin: 3 };
+
+export const ROLES: readonly Role[] = ['admin', 'moderator', 'member', 'listener'];
+
+const YES: Verdict = { ok: true };
+const no = (code: ProtocolCode, why: string): Verdict => ({ ok: false, code, why });
+const notAllowed = (why: string): Verdict => no('PROTOCOL_NOT_ALLOWED', why);
+
+/** Throws the verdict's `ProtocolError` when it is a refusal. */
+export function enforce(verdict: Verdict): void {
+	if (!verdict.ok) throw new ProtocolError(verdict.code, verdict.why);
+}
+
+export const has = (record: object, key: string): boolean => Object.prototype.hasOwnProperty.call(record, key);
+
+/**
+ * The checks common to every op but `genesis` and `join` (§3.3, "Common checks"): the group has
+ * not ended (`PROTOCOL_GROUP_ENDED`) and `author` is a member (`PROTOCOL_UNKNOWN_MEMBER`).
+ */
+export function act(state: GroupState, author: string): Verdict {
+	if (state.ended) return no('PROTOCOL_GROUP_ENDED', 'this pair has ended');
+	if (!has(state.members, author)) return no('PROTOCOL_UNKNOWN_MEMBER', 'author is not a member');
+	return YES;
+}
+
+/**
+ * Whether `author` may join at all (§3.3, `join`): the group has not ended and `author` is not a
+ * member yet. Whether its invite is still good is the rule's business (`PROTOCOL_INVITE_INVALID`).
+ */
+export function join(state: GroupState, author: string): Verdict {
+	if (state.ended) return no('PROTOCOL_GROUP_ENDED', 'this pair has ended');
+	if (has(state.members, author)) return notAllowed('already a member');
+	return YES;
+}
+
+/** Runs the common checks, then `rule` with the author's member record. */
+function asMember(state: GroupState, author: string, rule: (me: MemberState) => Verdict): Verdict {
+	const common = act(state, author);
+	return common.ok ? rule(state.members[author]!) : common;
+}
+
+/** Kinds that a one-to-one pair never carries (§3.3: "never in pairs"). */
+function notInPairs(state: GroupState, kind: string): Verdict {
+	return state.settings.pair ? notAllowed(`${kind} is not allowed in a one-to-one pair`) : YES;
+}
+
+const all = (...checks: (() => Verdict)[]): Verdict => {
+	for (const check of checks) {
+		const verdict = check();
+		if (!verdict.ok) return verdict;
+	}
+	return YES;
+};
+
+/**
+ * Whether `author` may create an invite granting `role` (§3.3, `invite`): an admin, or any
+ * member who is not a listener when `settings.invite` is `members`; never in pairs; a listener
+ * invite only where the group allows listeners.
+ */
+export function invite(state: GroupState, author: string, role: 'member' | 'listener' = 'member'): Verdict {
+	return asMember(state, author, (me) =>
+		all(
+			() => notInPairs(state, 'invite'),
+			() => (me.role === 'admin' || (state.settings.invite === 'members' && me.role !== 'listener') ? YES : notAllowed(`a ${me.role} may not create invites in this group`)),
+			() => (role === 'listener' && !state.settings.listeners ? notAllowed('this group does not allow listeners') : YES)
+		)
+	);
+}
+
+/**
+ * Whether `author` may revoke the invite `key` (§3.3, `revoke`): an admin, or the invite's
+ * author. An unknown or already revoked invite is `PROTOCOL_INVITE_INVALID`.
+ */
+export function revoke(state: GroupState, author: string, key: string): Verdict {
+	return asMember(state, author, (me) => {
+		if (!has(state.invites, key)) return no('PROTOCOL_INVITE_INVALID', 'unknown invite');
+		const target = state.invites[key]!;
+		if (me.role !== 'admin' && target.author !== author) return notAllowed('only an admin or its author may revoke an invite');
+		if (target.revoked) return no('PROTOCOL_INVITE_INVALID', 'invite already revoked');
+		return YES;
+	});
+}
+
+/** Whether `author` may add the holder of `sign` (§3.3, `add`): an admin, never in pairs, not a member twice. */
+export function add(state: GroupState, author: string, sign: string): Verdict {
+	return asMember(state, author, (me) =>
+		all(
+			() => notInPairs(state, 'add'),
+			() => (me.role === 'admin' ? YES : notAllowed('only an admin may add a member')),
+			() => (has(state.members, sign) ? notAllowed('already a member') : YES)
+		)
+	);
+}
+
+/**
+ * Whether `author` may remove `target` (§3.3, `remove`): an admin removes anyone but themself
+ * (who leaves instead), a moderator removes members and listeners. A target who is not a
+ * member is `PROTOCOL_UNKNOWN_MEMBER`.
+ */
+export function remove(state: GroupState, author: string, target: string): Verdict {
+	return asMember(state, author, (me) => {
+		if (!has(state.members, target)) return no('PROTOCOL_UNKNOWN_MEMBER', 'target is not a member');
+		if (target === author) return notAllowed('use leave to remove yourself');
+		const them = state.members[target]!;
+		const may = me.role === 'admin' || (me.role === 'moderator' && RANK[them.role] <= RANK.member);
+		return may ? YES : notAllowed(`a ${me.role} may not remove a ${them.role}`);
+	});
+}
+
+/** Whether `author` may leave (§3.3, `leave`): any member of a group; a pair is ended instead. */
+export function leave(state: GroupState, author: string): Verdict {
+	return asMember(state, author, () => (state.settings.pair ? notAllowed('end the pair instead of leaving it') : YES));
+}
+
+/** Whether `author` may start a new epoch with a `rekey` (§3.3): any member. */
+export function rekey(state: GroupState, author: string): Verdict {
+	return act(state, author);
+}
+
+/**
+ * Whether `author` may give `target` the role `role` (§3.3, `role`): the role must change; never
+ * in pairs; an admin sets any role on anyone, except that the only admin may not demote
+ * themself; anyone else may only lower their own role, or go from listener to member where
+ * `settings.listenersMaySpeak`.
+ */
+export function setRole(state: GroupState, author: string, target: string, role: Role): Verdict {
+	return asMember(state, author, (me) => {
+		const pairs = notInPairs(state, 'role');
+		if (!pairs.ok) return pairs;
+		if (!has(state.members, target)) return no('PROTOCOL_UNKNOWN_MEMBER', 'target is not a member');
+		const them = state.members[target]!;
+		if (them.role === role) return notAllowed(`already a ${role}`);
+		const self = target === author;
+		if (me.role === 'admin') {
+			const admins = Object.values(state.members).filter((m) => m.role === 'admin').length;
+			return self && admins === 1 ? notAllowed('the last admin may not demote themself') : YES;
+		}
+		if (!self) return notAllowed("only an admin may change another member's role");
+		if (RANK[role] <= RANK[them.role]) return YES;
+		const mayStartSpeaking = them.role === 'listener' && role === 'member' && state.settings.listenersMaySpeak;
+		return mayStartSpeaking ? YES : notAllowed(`a ${them.role} may not raise their own role to ${role}`);
+	});
+}
+
+/**
+ * Whether `author` may ask to speak (§3.3, `ask`): a listener, never in pairs, with no request
+ * of its own still pending (the rules are the rate limit).
+ */
+export function ask(state: GroupState, author: string): Verdict {
+	return asMember(state, author, (me) =>
+		all(
+			() => notInPairs(state, 'ask'),
+			() => (me.role === 'listener' ? YES : notAllowed('only a listener asks to speak')),
+			() => (state.asks?.includes(author) ? notAllowed('you have already asked to speak; an admin will answer') : YES)
+		)
+	);
+}
+
+/** Whether `author` may change the group's settings (§3.3, `settings`): an admin, never in pairs. */
+export function changeSettings(state: GroupState, author: string): Verdict {
+	return asMember(state, author, (me) => all(() => notInPairs(state, 'settings'), () => (me.role === 'admin' ? YES : notAllowed('only an admin may change settings'))));
+}
+
+/** Whether `author` may hide a message for everyone (§3.3, `hide`): a moderator or an admin. */
+export function hide(state: GroupState, author: string): Verdict {
+	return asMember(state, author, (me) => (RANK[me.role] >= RANK.moderator ? YES : notAllowed('only a moderator or an admin may hide a message')));
+}
+
+/**
+ * Whether `author` moderates the group: reads the reports sealed to its moderators (§6) and
+ * hides messages. The same people as `hide`: moderators and admins.
+ */
+export function moderate(state: GroupState, author: string): Verdict {
+	return hide(state, author);
+}
+
+/** Whether `author` may end the group (§3.3, `end`): either member of a one-to-one pair. */
+export function end(state: GroupState, author: string): Verdict {
+	return asMember(state, author, () => (state.settings.pair ? YES : notAllowed('only a one-to-one pair can be ended')));
+}
+
+/** What this device knows about its own seat beyond the log (the session's `frozen` and `removed`). */
+export interface Standing {
+	/** The log failed verification here: nothing is sent until it is resolved. */
+	frozen?: boolean;
+	/** This device learnt it was removed (its copy of the log may lag). */
+	removed?: boolean;
+}
+
+/**
+ * Whether `me` may post messages now, as this device sees it (§5; the relay refuses a listener's
+ * messages with RELAY_FORBIDDEN and receivers drop them). In this order: a frozen group posts
+ * nothing (`PROTOCOL_NOT_ALLOWED`), a device with no log or no longer a member is
+ * `PROTOCOL_UNKNOWN_MEMBER`, an ended pair is `PROTOCOL_GROUP_ENDED`, a listener is
+ * `PROTOCOL_NOT_ALLOWED`. `state` is null before the log is known.
+ */
+export function post(state: GroupState | null, me: string, standing: Standing = {}): Verdict {
+	return all(
+		() => usable(state, me, standing),
+		() => (state!.members[me]!.role === 'listener' ? notAllowed('listeners cannot post in this group') : YES)
+	);
+}
+
+/**
+ * Whether this device may act in the group at all: not frozen, a member, not ended (the first
+ * three checks of `post`, also run before any signed action is built).
+ */
+export function usable(state: GroupState | null, me: string, standing: Standing = {}): Verdict {
+	if (standing.frozen) return notAllowed('this group is frozen after a failed verification');
+	if (!state || standing.removed || !has(state.members, me)) return no('PROTOCOL_UNKNOWN_MEMBER', 'you are not a member of this group');
+	if (state.ended) return no('PROTOCOL_GROUP_ENDED', 'this conversation has ended');
+	return YES;
+}
