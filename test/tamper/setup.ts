@@ -8,7 +8,8 @@
  */
 import { startTamperProxy, type Frame, type Link, type TamperProxy } from './proxy.ts';
 import { defaults, removeDir, startRelay, until, type Relay, type TestClient } from '../integration/harness.ts';
-import { createClient, memoryStore } from '../../src/lib/client/index.ts';
+import { createClient } from '../../src/lib/client/index.ts';
+import { memoryKv } from '../../src/lib/storage/kv.ts';
 import type { ClientEvent } from '../../src/lib/client/api.ts';
 import type { Envelope, Op } from '../../src/lib/core/schema.ts';
 
@@ -71,7 +72,7 @@ export async function startWorld(names: string[]): Promise<World> {
 	const proxy = await startTamperProxy(relay.url);
 	const clients: Record<string, TestClient> = {};
 	for (const name of names) {
-		const store = memoryStore();
+		const store = memoryKv();
 		const client = createClient({ relayUrl: proxy.url(name), store, origin: 'https://unseen.test', backoff: { initialMs: 50, maxMs: 400 } });
 		const events: ClientEvent[] = [];
 		client.on((e) => events.push(e));

@@ -4,7 +4,7 @@
  * joining.ts (create, join), subscriptions.ts (entries, removal, forgetting), actions.ts
  * (member actions, outbox pump), reports.ts, moderator.ts (pinned service moderator), views.ts.
  */
-import type { ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportView, ServiceModeratorView, Store, UnseenClientApi, Warning } from './api.ts';
+import type { ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
 import { act, enqueueContent, pump } from './actions.ts';
 import { Connection, type Backoff } from './connection.ts';
 import { ClientCore } from './core.ts';
@@ -28,12 +28,13 @@ import type { Content } from '../protocol/session/types.ts';
 import { inviteLink, newInvite } from '../crypto/invite.ts';
 import { sodiumPrimitives } from '../crypto/primitives.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
+import type { Kv } from '../storage/kv.ts';
 
 export { DEFAULT_ROTATE_SECONDS } from './joining.ts';
 
 export interface ClientOptions {
 	relayUrl: string;
-	store: Store;
+	store: Kv;
 	origin: string;
 	WebSocket?: typeof WebSocket;
 	backoff?: Partial<Backoff>;
@@ -142,7 +143,8 @@ export class UnseenClient implements UnseenClientApi {
 		const { secret, key } = newInvite(group);
 		try {
 			await act(this.#core, g, () => ({ kind: 'invite', secret, expires: this.#core.now() + options.expiresInMs, maxUses: options.maxUses, role: options.role }));
-			await g.saveInviteLink(key, inviteLink(this.#core.origin, group, secret));
+			g.setInviteLink(key, inviteLink(this.#core.origin, group, secret));
+			await g.save();
 		} finally {
 			sodium().memzero(secret);
 		}
@@ -197,8 +199,9 @@ export class UnseenClient implements UnseenClientApi {
 		if (!item || item.status !== 'failed') return;
 		item.status = 'sending';
 		delete item.error;
-		await g.saveOutbox(item);
+		g.touchOutbox(item);
 		g.history.setStatus(item.id, 'sending');
+		await g.save();
 		this.#core.emit({ type: 'messages', group });
 		void pump(this.#core, g);
 	}
@@ -263,7 +266,8 @@ export class UnseenClient implements UnseenClientApi {
 		const g = this.#core.group(group);
 		if (verified) g.verified[member] = { name: g.session.data.profiles[member] ?? null };
 		else delete g.verified[member];
-		await g.saveVerified();
+		g.touchVerified();
+		await g.save();
 		this.#core.emit({ type: 'members', group });
 	}
 

@@ -1,12 +1,16 @@
 /**
  * One group inside the client: its pure GroupSession plus what the device keeps around it
  * (transcript, warnings, outbox, franking material for reports, invite links, verifications),
- * loaded from and saved to the Store. Entries from the relay are applied here in relay order;
- * saving is coalesced so a long backlog does not write once per entry.
+ * loaded from and saved to the Kv. Entries from the relay are applied here in relay order;
+ * saving is coalesced so a long backlog does not write once per entry. A save writes every
+ * record changed since the last one in ONE atomic batch: the session (which holds the sync
+ * cursor) never lands on the device without the messages it has seen, nor a send chain without
+ * the outbox step built from it.
  */
-import type { ChatMessage, Store, Warning } from './api.ts';
+import type { ChatMessage, Warning } from './api.ts';
 import { History, messageId, type MessageContent } from './history.ts';
-import { getJson, keys, listJson, putJson } from './store.ts';
+import { getJson, jsonPut, keys, listJson } from './store.ts';
+import { del, type Kv, type KvOp } from '../storage/kv.ts';
 import { GroupSession, type SessionOptions } from '../protocol/session/session.ts';
 import { receiveBacklog } from '../protocol/session/backlog.ts';
 import type { Content, FrankingRecord, RelayEntry, SessionEvent, SendStep } from '../protocol/session/types.ts';
@@ -46,14 +50,18 @@ export class GroupHandle {
 	/** Id of the hello each member's shown display name came from (its franking record is kept: reportable). */
 	profileIds: Record<string, string> = {};
 	sync: { start: number; head: number } | null = null;
-	readonly #store: Store;
+	readonly #store: Kv;
 	#waiters: { seq: number; resolve(): void }[] = [];
 	#saving: Promise<void> = Promise.resolve();
-	#dirty = false;
+	/** What changed since the last save, by record. */
+	#dirty = { session: false, warnings: false, profileIds: false, verified: false };
+	#dirtyOutbox = new Set<OutboxItem>();
+	#goneOutbox = new Set<number>();
+	#dirtyInvites = new Set<string>();
 	#newFranking = new Map<string, FrankingRecord>();
 	#goneProfiles: string[] = [];
 
-	private constructor(store: Store, session: GroupSession, history: History) {
+	private constructor(store: Kv, session: GroupSession, history: History) {
 		this.#store = store;
 		this.id = session.data.group;
 		this.session = session;
@@ -64,11 +72,11 @@ export class GroupHandle {
 		this.verified = {};
 	}
 
-	static fresh(store: Store, session: GroupSession): GroupHandle {
+	static fresh(store: Kv, session: GroupSession): GroupHandle {
 		return new GroupHandle(store, session, new History(session.data.group));
 	}
 
-	static async load(store: Store, group: string, id: Identity, primitives: Primitives, options: SessionOptions = {}): Promise<GroupHandle | null> {
+	static async load(store: Kv, group: string, id: Identity, primitives: Primitives, options: SessionOptions = {}): Promise<GroupHandle | null> {
 		const data = await getJson(store, keys.session(group));
 		if (!data) return null;
 		const session = GroupSession.fromJSON(data, id, primitives, options);
@@ -140,6 +148,7 @@ export class GroupHandle {
 				case 'warning': {
 					const warning: Warning = { kind: event.kind, text: this.namedText(event.text, event.detail?.sender), at: event.at, code: event.code };
 					this.warnings = [...this.warnings.slice(-(MAX_WARNINGS - 1)), warning];
+					this.#dirty.warnings = true;
 					on.warning(warning);
 					break;
 				}
@@ -147,7 +156,7 @@ export class GroupHandle {
 					break;
 			}
 		}
-		this.#dirty = true;
+		this.#dirty.session = true;
 		if (messages) on.messages();
 		if (members) on.members();
 		const ready = this.#waiters.filter((w) => w.seq <= this.cursor);
@@ -182,7 +191,7 @@ export class GroupHandle {
 			this.profileIds[event.sender] = id;
 			this.#newFranking.set(id, event.franking);
 		} else delete this.profileIds[event.sender];
-		this.#dirty = true;
+		this.#dirty.profileIds = true;
 	}
 
 	/** A system line in the transcript for membership changes people should see. */
@@ -220,7 +229,7 @@ export class GroupHandle {
 
 	addWarning(warning: Warning): void {
 		this.warnings = [...this.warnings.slice(-(MAX_WARNINGS - 1)), warning];
-		this.#dirty = true;
+		this.#dirty.warnings = true;
 	}
 
 	/** Stores franking material of a message I sent (reports may include my own messages' context). */
@@ -242,55 +251,92 @@ export class GroupHandle {
 		this.inviteLinks = {};
 	}
 
+	/** The session changed (a send chain, the read mark, pruned keys): the next save writes it. */
 	markDirty(): void {
-		this.#dirty = true;
+		this.#dirty.session = true;
 	}
 
-	/** Writes everything changed since the last save. Saves are serialised. */
-	save(): Promise<void> {
-		this.#saving = this.#saving.then(() => this.#write());
-		return this.#saving;
+	/** An outbox item was added or changed: the next save writes it. */
+	touchOutbox(item: OutboxItem): void {
+		this.#goneOutbox.delete(item.n);
+		this.#dirtyOutbox.add(item);
 	}
 
-	async saveOutbox(item: OutboxItem): Promise<void> {
-		await putJson(this.#store, keys.outbox(this.id, item.n), item);
-	}
-
-	async dropOutbox(item: OutboxItem): Promise<void> {
+	/** The item left the outbox (sent): the next save deletes it. */
+	dropOutbox(item: OutboxItem): void {
 		this.outbox = this.outbox.filter((o) => o !== item);
-		await this.#store.delete(keys.outbox(this.id, item.n));
+		this.#dirtyOutbox.delete(item);
+		this.#goneOutbox.add(item.n);
 	}
 
-	async saveInviteLink(key: string, link: string): Promise<void> {
+	setInviteLink(key: string, link: string): void {
 		this.inviteLinks[key] = link;
-		await putJson(this.#store, keys.invite(this.id, key), { link });
+		this.#dirtyInvites.add(key);
 	}
 
-	async saveVerified(): Promise<void> {
-		await putJson(this.#store, keys.verified(this.id), this.verified);
+	/** `verified` changed: the next save writes it. */
+	touchVerified(): void {
+		this.#dirty.verified = true;
 	}
 
-	async #write(): Promise<void> {
-		const store = this.#store;
+	/**
+	 * Writes everything changed since the last save, plus `extra` ops, in one atomic batch.
+	 * Saves are serialised; a failed one leaves its changes to the next.
+	 */
+	save(extra: readonly KvOp[] = []): Promise<void> {
+		const run = this.#saving.then(() => this.#write(extra));
+		this.#saving = run.catch(() => undefined);
+		return run;
+	}
+
+	async #write(extra: readonly KvOp[]): Promise<void> {
+		const g = this.id;
 		const log = this.session.state;
 		if (log) this.history.expire(log.settings.retention, Date.now());
-		const dirtyMessages = this.history.takeDirty();
-		const gone = [...this.history.takeGone(), ...this.#goneProfiles.splice(0)];
+		const ops: KvOp[] = [];
+		const dirty = { ...this.#dirty };
+		this.#dirty = { session: false, warnings: false, profileIds: false, verified: false };
+		const messages = this.history.takeDirty();
+		const goneContents = this.history.takeGone();
+		const gone = [...goneContents, ...this.#goneProfiles.splice(0)];
 		for (const id of gone) this.#newFranking.delete(id);
 		const franking = [...this.#newFranking];
 		this.#newFranking.clear();
-		if (!this.#dirty && dirtyMessages.length === 0 && franking.length === 0 && gone.length === 0) return;
-		this.#dirty = false;
-		await putJson(store, keys.session(this.id), this.session.toJSON());
-		for (const id of dirtyMessages) {
+		const outbox = [...this.#dirtyOutbox];
+		this.#dirtyOutbox.clear();
+		const goneOutbox = [...this.#goneOutbox];
+		this.#goneOutbox.clear();
+		const invites = [...this.#dirtyInvites];
+		this.#dirtyInvites.clear();
+
+		if (dirty.session) ops.push(jsonPut(keys.session(g), this.session.toJSON()));
+		for (const id of messages) {
 			const record = this.history.get(id);
-			if (record) await putJson(store, keys.message(this.id, id), record);
-			else await store.delete(keys.message(this.id, id));
+			ops.push(record ? jsonPut(keys.message(g, id), record) : del(keys.message(g, id)));
 		}
-		for (const [id, record] of franking) await putJson(store, keys.franking(this.id, id), record);
+		for (const [id, record] of franking) ops.push(jsonPut(keys.franking(g, id), record));
 		// A deleted, hidden or expired message takes its franking records (its words) with it.
-		for (const id of gone) await store.delete(keys.franking(this.id, id));
-		await putJson(store, keys.warnings(this.id), this.warnings);
-		await putJson(store, keys.profileIds(this.id), this.profileIds);
+		for (const id of gone) ops.push(del(keys.franking(g, id)));
+		for (const item of outbox) ops.push(jsonPut(keys.outbox(g, item.n), item));
+		for (const n of goneOutbox) ops.push(del(keys.outbox(g, n)));
+		for (const key of invites) ops.push(jsonPut(keys.invite(g, key), { link: this.inviteLinks[key] }));
+		if (dirty.warnings) ops.push(jsonPut(keys.warnings(g), this.warnings));
+		if (dirty.profileIds) ops.push(jsonPut(keys.profileIds(g), this.profileIds));
+		if (dirty.verified) ops.push(jsonPut(keys.verified(g), this.verified));
+		ops.push(...extra);
+		if (ops.length === 0) return;
+		try {
+			await this.#store.batch(ops);
+		} catch (error) {
+			// Nothing was written: everything taken stays due for the next save.
+			for (const [k, v] of Object.entries(dirty)) if (v) this.#dirty[k as keyof typeof dirty] = true;
+			this.history.untake(messages, goneContents);
+			this.#goneProfiles.push(...gone.slice(goneContents.length));
+			for (const [id, record] of franking) if (!this.#newFranking.has(id)) this.#newFranking.set(id, record);
+			for (const item of outbox) if (this.outbox.includes(item)) this.#dirtyOutbox.add(item);
+			for (const n of goneOutbox) if (!this.outbox.some((o) => o.n === n)) this.#goneOutbox.add(n);
+			for (const key of invites) this.#dirtyInvites.add(key);
+			throw error;
+		}
 	}
 }

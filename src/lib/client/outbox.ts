@@ -24,8 +24,9 @@ const RATE_LIMIT_PAUSE_MS = 1_000;
 
 /**
  * Checks and queues a content for sending (persisted first, so it survives a reload). A text
- * also appears at once in the transcript as `sending`. Throws before keeping anything when the
- * content is invalid (PROTOCOL_BAD_FRAME) or this member may not post.
+ * also appears at once in the transcript as `sending`, written in the same batch as the outbox
+ * item. Throws before keeping anything when the content is invalid (PROTOCOL_BAD_FRAME) or this
+ * member may not post.
  */
 export async function enqueue(g: GroupHandle, content: Content, now: number): Promise<OutboxItem> {
 	encodeContent(content);
@@ -38,7 +39,7 @@ export async function enqueue(g: GroupHandle, content: Content, now: number): Pr
 	const n = g.outbox.reduce((max, o) => Math.max(max, o.n), 0) + 1;
 	const item: OutboxItem = { id: `local:${toB64(sodium().randombytes_buf(9))}`, n, content, createdAt: now, status: 'sending' };
 	g.outbox.push(item);
-	await g.saveOutbox(item);
+	g.touchOutbox(item);
 	if (content.t === 'text') {
 		const reply = content.reply ? `${content.reply.sender}:${content.reply.epoch}:${content.reply.ctr}` : null;
 		const target = reply ? g.history.get(reply) : undefined;
@@ -59,9 +60,8 @@ export async function enqueue(g: GroupHandle, content: Content, now: number): Pr
 			ts: now,
 			status: 'sending'
 		});
-		g.markDirty();
-		await g.save();
 	}
+	await g.save();
 	return item;
 }
 
@@ -88,10 +88,11 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 				return fail(g, item, error);
 			}
 			item.step = step;
-			// The chain moved: persist the session before anything leaves the device.
+			// The chain moved: persist the session with the step built from it, in one batch,
+			// before anything leaves the device.
 			g.markDirty();
+			g.touchOutbox(item);
 			await g.save();
-			await g.saveOutbox(item);
 		}
 		try {
 			const entry = step.kind === 'op' ? { op: step.op } : { msg: step.envelope };
@@ -99,15 +100,16 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			if (step.kind === 'op') {
 				await g.waitFor(ok.seq ?? 0);
 				item.step = undefined;
-				await g.saveOutbox(item);
+				g.touchOutbox(item);
+				await g.save();
 				continue;
 			}
 			if (step.kind === 'hello') {
 				helloAcked(g.session, step.envelope.epoch);
 				item.step = undefined;
 				g.markDirty();
+				g.touchOutbox(item);
 				await g.save();
-				await g.saveOutbox(item);
 				continue;
 			}
 			await settle(g, item, step, ok, now);
@@ -122,7 +124,8 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			if (error instanceof RelayError && error.transient) return 'offline';
 			if (error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_STALE_EPOCH')) {
 				item.step = undefined;
-				await g.saveOutbox(item);
+				g.touchOutbox(item);
+				await g.save();
 				await catchUp(g);
 				continue;
 			}
@@ -134,7 +137,10 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 
 type MsgStep = Extract<NonNullable<OutboxItem['step']>, { kind: 'msg' }>;
 
-/** The relay stored a message: the transcript shows it as sent and its franking material is kept. */
+/**
+ * The relay stored a message: the transcript shows it as sent, its franking material is kept and
+ * it leaves the outbox, all in one batch (with whatever else changed since the last save).
+ */
 async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFrame, now: () => number): Promise<void> {
 	const seq = ok.seq ?? 0;
 	const ts = ok.ts ?? now();
@@ -151,8 +157,7 @@ async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFra
 			body: step.body
 		});
 	}
-	await g.dropOutbox(item);
-	g.markDirty();
+	g.dropOutbox(item);
 	await g.save();
 }
 
@@ -166,9 +171,8 @@ async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFra
 async function fail(g: GroupHandle, item: OutboxItem, error: unknown): Promise<SendResult> {
 	item.status = 'failed';
 	item.error = error instanceof RelayError || isProtocolError(error) ? error.code : 'CLIENT_ERROR';
-	await g.saveOutbox(item);
+	g.touchOutbox(item);
 	if (item.content.t === 'text') g.history.setStatus(item.id, 'failed');
-	g.markDirty();
 	await g.save();
 	return 'failed';
 }

@@ -9,6 +9,7 @@ import { Device } from '../storage/device.ts';
 import { idbBackend } from '../storage/idb.ts';
 import { warningText } from '../ui/format.ts';
 import type { SealedStore } from '../storage/sealed-store.ts';
+import { put } from '../storage/kv.ts';
 
 export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed';
 
@@ -72,7 +73,7 @@ class AppState {
 	async onboard(pseudonym: string, passphrase: string | null): Promise<void> {
 		const store = await this.device.create(passphrase);
 		this.hasPassphrase = Boolean(passphrase);
-		await store.put(PROFILE_KEY, new TextEncoder().encode(JSON.stringify({ name: pseudonym })));
+		await store.batch([put(PROFILE_KEY, new TextEncoder().encode(JSON.stringify({ name: pseudonym })))]);
 		await this.#open(store);
 	}
 

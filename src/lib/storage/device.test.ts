@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { isProtocolError, type ProtocolCode } from '../core/errors.ts';
 import { Device } from './device.ts';
-import { memoryBackend } from './kv.ts';
+import { memoryBackend, put } from './kv.ts';
 
 const cheap = { ops: 1, mem: 8192 };
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -32,7 +32,7 @@ describe('P10 data at rest: the device vault', () => {
 	test('P10 data at rest: stored bytes never contain the record text in the clear', async () => {
 		const backend = memoryBackend();
 		const store = await new Device(backend, cheap).create('correct horse battery');
-		await store.put('msg/1', utf8('I have been sober for 40 days'));
+		await store.batch([put('msg/1', utf8('I have been sober for 40 days'))]);
 		const raw = backend.raw.get('msg/1')!;
 		expect(contains(raw, 'sober')).toBe(false);
 		expect(text(await store.get('msg/1'))).toBe('I have been sober for 40 days');
@@ -41,7 +41,7 @@ describe('P10 data at rest: the device vault', () => {
 	test('P10 data at rest: keys and history survive closing and unlocking again', async () => {
 		const backend = memoryBackend();
 		const first = await new Device(backend, cheap).create('correct horse battery');
-		await first.put('group/a', utf8('Evening circle'));
+		await first.batch([put('group/a', utf8('Evening circle'))]);
 		first.lock();
 		const again = await new Device(backend, cheap).unlock('correct horse battery');
 		expect(text(await again.get('group/a'))).toBe('Evening circle');
@@ -51,7 +51,7 @@ describe('P10 data at rest: the device vault', () => {
 	test('P10 data at rest: a wrong passphrase is refused with PROTOCOL_WRONG_PASSPHRASE and loses nothing', async () => {
 		const backend = memoryBackend();
 		const store = await new Device(backend, cheap).create('correct horse battery');
-		await store.put('k', utf8('kept'));
+		await store.batch([put('k', utf8('kept'))]);
 		const before = structuredClone(backend.keyring());
 		expect(await code(new Device(backend, cheap).unlock('wrong horse'))).toBe('PROTOCOL_WRONG_PASSPHRASE');
 		expect(backend.keyring()).toEqual(before);
@@ -61,18 +61,18 @@ describe('P10 data at rest: the device vault', () => {
 
 	test('P10 data at rest: after lock now every read and write fails with PROTOCOL_LOCKED', async () => {
 		const store = await new Device(memoryBackend(), cheap).create('correct horse battery');
-		await store.put('k', utf8('v'));
+		await store.batch([put('k', utf8('v'))]);
 		store.lock();
 		expect(store.locked).toBe(true);
 		expect(await code(store.get('k'))).toBe('PROTOCOL_LOCKED');
-		expect(await code(store.put('k', utf8('w')))).toBe('PROTOCOL_LOCKED');
+		expect(await code(store.batch([put('k', utf8('w'))]))).toBe('PROTOCOL_LOCKED');
 		expect(await code(store.keys(''))).toBe('PROTOCOL_LOCKED');
 	});
 
 	test('P10 data at rest: a sealed record moved to another key does not open', async () => {
 		const backend = memoryBackend();
 		const store = await new Device(backend, cheap).create(null);
-		await store.put('a', utf8('alpha'));
+		await store.batch([put('a', utf8('alpha'))]);
 		backend.raw.set('b', backend.raw.get('a')!);
 		expect(await code(store.get('b'))).not.toBe('none');
 	});
@@ -81,7 +81,7 @@ describe('P10 data at rest: the device vault', () => {
 		const backend = memoryBackend();
 		const device = new Device(backend, cheap);
 		const store = await device.create('correct horse battery');
-		await store.put('k', utf8('v'));
+		await store.batch([put('k', utf8('v'))]);
 		await device.wipe();
 		expect(backend.raw.size).toBe(0);
 		expect(await device.status()).toBe('new');
@@ -91,7 +91,7 @@ describe('P10 data at rest: the device vault', () => {
 		const backend = memoryBackend();
 		const device = new Device(backend, cheap);
 		const store = await device.create(null);
-		await store.put('k', utf8('kept'));
+		await store.batch([put('k', utf8('kept'))]);
 		await device.setPassphrase(null, 'added later passphrase');
 		expect(await device.status()).toBe('locked');
 		expect(await code(device.unlock(null))).toBe('PROTOCOL_WRONG_PASSPHRASE');
@@ -121,8 +121,8 @@ describe('P10 data at rest: identity backup files', () => {
 	async function deviceWithData() {
 		const device = new Device(memoryBackend(), cheap);
 		const store = await device.create(null);
-		await store.put('root', utf8('root-secret'));
-		await store.put('group/a/log', utf8('the log'));
+		await store.batch([put('root', utf8('root-secret'))]);
+		await store.batch([put('group/a/log', utf8('the log'))]);
 		return { device, store };
 	}
 
