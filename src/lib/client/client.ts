@@ -117,11 +117,11 @@ export class UnseenClient implements UnseenClientApi {
 	}
 
 	messages(group: string): ChatMessage[] {
-		return this.#core.groups.get(group)?.history.list() ?? [];
+		return this.#core.groups.get(group)?.transcript.history.list() ?? [];
 	}
 
 	warnings(group: string): Warning[] {
-		return [...(this.#core.groups.get(group)?.warnings ?? [])];
+		return [...(this.#core.groups.get(group)?.transcript.warnings ?? [])];
 	}
 
 	/** The verified group state (not part of the UI contract; for tests and diagnostics). */
@@ -143,7 +143,7 @@ export class UnseenClient implements UnseenClientApi {
 		const { secret, key } = newInvite(group);
 		try {
 			await act(this.#core, g, () => ({ kind: 'invite', secret, expires: this.#core.now() + options.expiresInMs, maxUses: options.maxUses, role: options.role }));
-			g.setInviteLink(key, inviteLink(this.#core.origin, group, secret));
+			g.invites.set(key, inviteLink(this.#core.origin, group, secret));
 			await g.save();
 		} finally {
 			sodium().memzero(secret);
@@ -195,12 +195,12 @@ export class UnseenClient implements UnseenClientApi {
 
 	async retry(group: string, messageId: string): Promise<void> {
 		const g = this.#core.group(group);
-		const item = g.outbox.find((o) => o.id === messageId);
+		const item = g.outbox.items.find((o) => o.id === messageId);
 		if (!item || item.status !== 'failed') return;
 		item.status = 'sending';
 		delete item.error;
-		g.touchOutbox(item);
-		g.history.setStatus(item.id, 'sending');
+		g.outbox.touch(item);
+		g.transcript.history.setStatus(item.id, 'sending');
 		await g.save();
 		this.#core.emit({ type: 'messages', group });
 		void pump(this.#core, g);
@@ -256,7 +256,7 @@ export class UnseenClient implements UnseenClientApi {
 
 	async hide(group: string, messageId: string): Promise<void> {
 		const g = this.#core.group(group);
-		const seq = g.history.get(messageId)?.seq;
+		const seq = g.transcript.history.get(messageId)?.seq;
 		if (!seq) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'that message has not been stored by the relay yet');
 		await act(this.#core, g, () => ({ kind: 'hide', seq }));
 		this.#core.emit({ type: 'messages', group });
@@ -264,9 +264,7 @@ export class UnseenClient implements UnseenClientApi {
 
 	async markVerified(group: string, member: string, verified: boolean): Promise<void> {
 		const g = this.#core.group(group);
-		if (verified) g.verified[member] = { name: g.session.data.profiles[member] ?? null };
-		else delete g.verified[member];
-		g.touchVerified();
+		g.verifications.set(member, verified, g.session.data.profiles[member] ?? null);
 		await g.save();
 		this.#core.emit({ type: 'members', group });
 	}

@@ -36,14 +36,13 @@ export async function enqueue(g: GroupHandle, content: Content, now: number): Pr
 	if (!log || data.removed || !log.members[data.me]) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'you are not a member of this group');
 	if (log.ended) throw new ProtocolError('PROTOCOL_GROUP_ENDED', 'this conversation has ended');
 	if (log.members[data.me]!.role === 'listener') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'listeners cannot post in this group');
-	const n = g.outbox.reduce((max, o) => Math.max(max, o.n), 0) + 1;
+	const n = g.outbox.nextN();
 	const item: OutboxItem = { id: `local:${toB64(sodium().randombytes_buf(9))}`, n, content, createdAt: now, status: 'sending' };
-	g.outbox.push(item);
-	g.touchOutbox(item);
+	g.outbox.add(item);
 	if (content.t === 'text') {
 		const reply = content.reply ? `${content.reply.sender}:${content.reply.epoch}:${content.reply.ctr}` : null;
-		const target = reply ? g.history.get(reply) : undefined;
-		g.history.addLocal({
+		const target = reply ? g.transcript.history.get(reply) : undefined;
+		g.transcript.history.addLocal({
 			id: item.id,
 			group: g.id,
 			sender: data.me,
@@ -91,7 +90,7 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			// The chain moved: persist the session with the step built from it, in one batch,
 			// before anything leaves the device.
 			g.markDirty();
-			g.touchOutbox(item);
+			g.outbox.touch(item);
 			await g.save();
 		}
 		try {
@@ -100,7 +99,7 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			if (step.kind === 'op') {
 				await g.waitFor(ok.seq ?? 0);
 				item.step = undefined;
-				g.touchOutbox(item);
+				g.outbox.touch(item);
 				await g.save();
 				continue;
 			}
@@ -108,7 +107,7 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 				helloAcked(g.session, step.envelope.epoch);
 				item.step = undefined;
 				g.markDirty();
-				g.touchOutbox(item);
+				g.outbox.touch(item);
 				await g.save();
 				continue;
 			}
@@ -124,7 +123,7 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			if (error instanceof RelayError && error.transient) return 'offline';
 			if (error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_STALE_EPOCH')) {
 				item.step = undefined;
-				g.touchOutbox(item);
+				g.outbox.touch(item);
 				await g.save();
 				await catchUp(g);
 				continue;
@@ -144,10 +143,10 @@ type MsgStep = Extract<NonNullable<OutboxItem['step']>, { kind: 'msg' }>;
 async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFrame, now: () => number): Promise<void> {
 	const seq = ok.seq ?? 0;
 	const ts = ok.ts ?? now();
-	if (item.content.t === 'text') g.history.settle(item.id, step.address, seq, ts);
-	else g.history.apply({ address: step.address, content: item.content as MessageContent, seq, ts, self: true }, null);
+	if (item.content.t === 'text') g.transcript.history.settle(item.id, step.address, seq, ts);
+	else g.transcript.history.apply({ address: step.address, content: item.content as MessageContent, seq, ts, self: true }, null);
 	if (ok.stamp) {
-		g.keepFranking(`${step.address.sender}:${step.address.epoch}:${step.address.ctr}`, {
+		g.franking.keep(`${step.address.sender}:${step.address.epoch}:${step.address.ctr}`, {
 			header: headerOf(step.envelope),
 			n: step.envelope.n,
 			seq,
@@ -157,7 +156,7 @@ async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFra
 			body: step.body
 		});
 	}
-	g.dropOutbox(item);
+	g.outbox.drop(item);
 	await g.save();
 }
 
@@ -171,8 +170,8 @@ async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFra
 async function fail(g: GroupHandle, item: OutboxItem, error: unknown): Promise<SendResult> {
 	item.status = 'failed';
 	item.error = error instanceof RelayError || isProtocolError(error) ? error.code : 'CLIENT_ERROR';
-	g.touchOutbox(item);
-	if (item.content.t === 'text') g.history.setStatus(item.id, 'failed');
+	g.outbox.touch(item);
+	if (item.content.t === 'text') g.transcript.history.setStatus(item.id, 'failed');
 	await g.save();
 	return 'failed';
 }

@@ -22,7 +22,7 @@ import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type
 function disclosedIds(g: GroupHandle, messageIds: string[]): string[] {
 	const out: string[] = [];
 	for (const id of messageIds) {
-		const m = g.history.get(id);
+		const m = g.transcript.history.get(id);
 		if (m && (m.deleted || m.hidden)) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message was deleted or hidden; its words are no longer kept');
 		if (m && m.edited && !(m.edits && m.edits.length > 0)) {
 			throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this message was edited before this device kept edits, so what was shown cannot be verified');
@@ -52,7 +52,7 @@ export async function sendReport(
 	}
 	const inputs: ReportInput[] = [];
 	for (const id of disclosedIds(g, messageIds)) {
-		const record = await g.franking(id);
+		const record = await g.franking.get(id);
 		if (!record) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message cannot be reported from this device');
 		// The report discloses the header and nonce, never the ciphertext: `ct` is not needed.
 		const envelope = { ...record.header, n: record.n, ct: '' } as Envelope;

@@ -41,6 +41,15 @@ export async function listJson<T>(store: Kv, prefix: string): Promise<{ key: str
 	return out;
 }
 
+/**
+ * A part of a group that keeps records (transcript, outbox, franking, invite links,
+ * verifications): `stage` puts what changed since the last save into the group's one batch and
+ * returns how to take it back, so that a batch that fails leaves those changes for the next one.
+ */
+export interface StagedPart {
+	stage(ops: KvOp[]): () => void;
+}
+
 /** The ops that delete every record under `prefix` as it stands now, for a batch. */
 export async function prefixDeletes(store: Kv, prefix: string): Promise<KvOp[]> {
 	return (await store.keys(prefix)).map(del);

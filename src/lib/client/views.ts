@@ -37,7 +37,7 @@ export function members(g: GroupHandle): MemberView[] {
 	// The names of members I verified, as verified and as they are now, compared loosely: a
 	// trailing space, another case or another Unicode form of the same name is the same name.
 	const verifiedNames = new Map<string, string>();
-	for (const [sign, v] of Object.entries(g.verified)) {
+	for (const [sign, v] of Object.entries(g.verifications.all)) {
 		if (v.name) verifiedNames.set(sameName(v.name), sign);
 		const now = data.profiles[sign];
 		if (now) verifiedNames.set(sameName(now), sign);
@@ -46,7 +46,7 @@ export function members(g: GroupHandle): MemberView[] {
 	return Object.values(log.members)
 		.map((m) => {
 			const name = data.profiles[m.sign] ?? null;
-			const verified = Object.prototype.hasOwnProperty.call(g.verified, m.sign);
+			const verified = g.verifications.has(m.sign);
 			// Someone now using the name of a member I verified, with another key.
 			const previous = name ? verifiedNames.get(sameName(name)) : undefined;
 			const keyChanged = m.sign !== data.me && !verified && previous !== undefined && previous !== m.sign;
@@ -54,7 +54,7 @@ export function members(g: GroupHandle): MemberView[] {
 			const safety = m.sign === data.me || !mine ? { digits: '', emoji: '' } : safetyNumber(g.id, { sign: mine.sign, box: mine.box }, { sign: m.sign, box: m.box });
 			// Pending asks to speak are for admins to answer, and for the asker to see.
 			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (mine?.role === 'admin' || m.sign === data.me);
-			const profileId = m.sign === data.me ? undefined : g.profileIds[m.sign];
+			const profileId = m.sign === data.me ? undefined : g.franking.profileIds[m.sign];
 			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: safety.digits, emoji: safety.emoji }, verified, keyChanged, askedToSpeak };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
@@ -65,7 +65,7 @@ export function invites(g: GroupHandle): InviteView[] {
 	if (!log) return [];
 	return Object.values(log.invites).map((i) => ({
 		key: i.key,
-		link: g.inviteLinks[i.key] ?? '',
+		link: g.invites.link(i.key),
 		expires: i.expires,
 		maxUses: i.maxUses,
 		uses: i.uses,
