@@ -71,40 +71,38 @@ test('a member back after a large backlog finds every message after reloading du
 	await host.send(group, { text: 'Welcome, Bo' });
 	await expect(bo.page.getByTestId('message-text').filter({ hasText: 'Welcome, Bo' })).toBeVisible({ timeout: 20_000 });
 
-	// (a) Bo is away while a backlog arrives, comes back, and reloads in the middle of catching up.
-	await bo.page.close();
-	await writeBacklog(group, 'Away note', BACKLOG);
-	let page = await bo.context.newPage();
-	await page.goto(`/g/${group}`);
-	// The first notes are on the page: the catch-up has begun, and the reload cuts it short.
+	// Bo is away (the tab closed) while a backlog arrives, then opens the group in a new tab.
+	let page = bo.page;
+	const comeBack = async (label: string): Promise<Page> => {
+		await page.close();
+		await writeBacklog(group, label, BACKLOG);
+		const back = await bo.context.newPage();
+		await back.goto(`/g/${group}`);
+		return back;
+	};
+
+	// (a) Bo reloads in the middle of catching up: the first notes are on the page, not all.
+	page = await comeBack('Away note');
 	await expect(shown(page, 'Away note').first()).toBeAttached({ timeout: 60_000 });
 	await page.reload();
 	await openChat(page, group);
 	await expectEvery(page, 'Away note', BACKLOG);
 
-	// (b) Another backlog; Bo reloads the moment the catch-up has shown the last message.
-	await page.close();
-	await writeBacklog(group, 'Later note', BACKLOG);
-	page = await bo.context.newPage();
-	await page.goto(`/g/${group}`);
+	// (b) Bo reloads the moment the catch-up has shown the last message.
+	page = await comeBack('Later note');
 	await expect(shown(page, 'Later note')).toHaveCount(BACKLOG, { timeout: 90_000 });
 	await page.reload();
 	await openChat(page, group);
 	await expectEvery(page, 'Later note', BACKLOG);
 	await expectEvery(page, 'Away note', BACKLOG);
 
-	// (c) Another backlog; Bo closes the tab right after the catch-up and opens a new one.
-	await page.close();
-	await writeBacklog(group, 'Last note', BACKLOG);
-	page = await bo.context.newPage();
-	await page.goto(`/g/${group}`);
+	// (c) Bo closes the tab right after the catch-up and opens a new one.
+	page = await comeBack('Last note');
 	await expect(shown(page, 'Last note')).toHaveCount(BACKLOG, { timeout: 90_000 });
 	await page.close();
 	page = await bo.context.newPage();
 	await page.goto(`/g/${group}`);
 	await openChat(page, group);
-	await expectEvery(page, 'Last note', BACKLOG);
-	await expectEvery(page, 'Later note', BACKLOG);
-	await expectEvery(page, 'Away note', BACKLOG);
+	for (const label of ['Last note', 'Later note', 'Away note']) await expectEvery(page, label, BACKLOG);
 	await bo.context.close();
 });

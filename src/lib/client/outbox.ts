@@ -28,7 +28,7 @@ const RATE_LIMIT_PAUSE_MS = 1_000;
  * item. Throws before keeping anything when the content is invalid (PROTOCOL_BAD_FRAME) or this
  * member may not post.
  */
-export async function enqueue(g: GroupHandle, content: Content, now: number): Promise<OutboxItem> {
+export async function enqueue(g: Pick<GroupHandle, 'id' | 'session' | 'outbox' | 'transcript' | 'save'>, content: Content, now: number): Promise<OutboxItem> {
 	encodeContent(content);
 	const data = g.session.data;
 	const log = data.log;
@@ -65,7 +65,7 @@ export async function enqueue(g: GroupHandle, content: Content, now: number): Pr
 }
 
 /** Waits a little for entries the relay has and we have not seen yet. */
-export async function catchUp(g: GroupHandle): Promise<void> {
+export async function catchUp(g: Pick<GroupHandle, 'cursor' | 'waitFor'>): Promise<void> {
 	await g.waitFor(g.cursor + 1, 1_500);
 }
 

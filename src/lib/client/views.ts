@@ -1,13 +1,14 @@
 /**
  * Plain-data views of a group for the UI (src/lib/client/api.ts): summaries, members with
- * safety numbers and verification state, invites. Read-only over a GroupHandle.
+ * safety numbers and verification state, invites. Read-only; each view takes only the parts of
+ * a group it reads.
  */
 import type { GroupSummary, InviteView, MemberView } from './api.ts';
 import type { GroupHandle } from './group.ts';
 import { safetyNumber } from '../crypto/safety.ts';
 import { sameName } from './names.ts';
 
-export function summary(g: GroupHandle): GroupSummary | null {
+export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor'>): GroupSummary | null {
 	const data = g.session.data;
 	const log = data.log;
 	if (!log) return null;
@@ -30,7 +31,7 @@ export function summary(g: GroupHandle): GroupSummary | null {
 	return out;
 }
 
-export function members(g: GroupHandle): MemberView[] {
+export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' | 'franking'>): MemberView[] {
 	const data = g.session.data;
 	const log = data.log;
 	if (!log) return [];
@@ -60,7 +61,7 @@ export function members(g: GroupHandle): MemberView[] {
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
 }
 
-export function invites(g: GroupHandle): InviteView[] {
+export function invites(g: Pick<GroupHandle, 'session' | 'invites'>): InviteView[] {
 	const log = g.session.data.log;
 	if (!log) return [];
 	return Object.values(log.invites).map((i) => ({
