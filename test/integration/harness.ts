@@ -6,8 +6,9 @@ import { rm } from 'node:fs/promises';
 import type { RunningServer } from '../../server/app.ts';
 import { startRelay as startKitRelay } from '../kit/relay.ts';
 import { until } from '../kit/until.ts';
-import { createClient, memoryStore, type UnseenClient } from '../../src/lib/client/index.ts';
-import type { ClientEvent, Store } from '../../src/lib/client/api.ts';
+import { createClient, type UnseenClient } from '../../src/lib/client/index.ts';
+import type { ClientEvent } from '../../src/lib/client/api.ts';
+import { memoryKv, type Kv } from '../../src/lib/storage/kv.ts';
 import type { ServerConfig } from '../../server/config.ts';
 import { WebSocket as WsWebSocket } from 'ws';
 import { getJson, keys } from '../../src/lib/client/store.ts';
@@ -49,11 +50,11 @@ export async function stopAll(clients: TestClient[], relay: Relay | null): Promi
 
 export interface TestClient {
 	client: UnseenClient;
-	store: Store;
+	store: Kv;
 	events: ClientEvent[];
 }
 
-export async function startClient(relayUrl: string, store: Store = memoryStore()): Promise<TestClient> {
+export async function startClient(relayUrl: string, store: Kv = memoryKv()): Promise<TestClient> {
 	const client = createClient({ relayUrl, store, origin: 'https://unseen.test', backoff: { initialMs: 50, maxMs: 400 } });
 	const events: ClientEvent[] = [];
 	client.on((e) => events.push(e));

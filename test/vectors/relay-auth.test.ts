@@ -15,7 +15,7 @@ import { handleAuth, type RequestContext } from '../../server/requests.ts';
 import type { Connection as RelayConnection } from '../../server/connection.ts';
 import { RelayError as ServerRelayError } from '../../server/errors.ts';
 import { verifyEd25519 } from '../../server/primitives.ts';
-import type { Store } from '../../src/lib/client/api.ts';
+import type { Kv } from '../../src/lib/storage/kv.ts';
 import { Connection } from '../../src/lib/client/connection.ts';
 import { ClientCore } from '../../src/lib/client/core.ts';
 import type { GroupHandle } from '../../src/lib/client/group.ts';
@@ -94,7 +94,7 @@ describe('relay-auth known-answer vector (PROTOCOL §9.3)', () => {
 	test('the client (ClientCore signer + Connection login) answers the stored challenge with exactly the stored auth frame', async () => {
 		FakeSocket.opened = [];
 		const conn = new Connection({ url: 'ws://relay.invalid/relay', WebSocket: FakeSocket as unknown as typeof WebSocket });
-		const core = new ClientCore(conn, {} as Store, 'https://unseen.example', Date.now);
+		const core = new ClientCore(conn, {} as Kv, 'https://unseen.example', Date.now);
 		const id = deriveIdentity(fromB64(vector.root), fromB64(vector.nonce));
 		try {
 			await core.addKey({ session: { id, me: toB64(id.signPk) } } as unknown as GroupHandle);

@@ -81,7 +81,7 @@ export function pump(core: ClientCore, g: GroupHandle): Promise<void> {
 /** Sends until the outbox is empty or the connection drops. True when a send stalled. */
 async function drain(core: ClientCore, g: GroupHandle): Promise<boolean> {
 	while (core.conn.state === 'online' && !core.locked) {
-		const item = g.outbox.find((o) => o.status === 'sending');
+		const item = g.outbox.items.find((o) => o.status === 'sending');
 		if (!item) return false;
 		const result = await sendItem(core.conn, g, item, core.now);
 		core.emit({ type: 'messages', group: g.id });
@@ -91,7 +91,7 @@ async function drain(core: ClientCore, g: GroupHandle): Promise<boolean> {
 }
 
 function again(core: ClientCore, g: GroupHandle, stalled: boolean): void {
-	if (core.locked || !g.outbox.some((o) => o.status === 'sending') || core.conn.state !== 'online') return;
+	if (core.locked || !g.outbox.items.some((o) => o.status === 'sending') || core.conn.state !== 'online') return;
 	// A transport failure while the socket still looks open (it is closing, or a reply timed
 	// out): try again after a pause. Retrying at once would spin without ever letting the
 	// close event in. Otherwise something was queued as the last send finished.

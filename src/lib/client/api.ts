@@ -8,15 +8,6 @@ import type { WarningKind as SessionWarningKind } from '../protocol/session/type
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
-/** Persistence the client needs. Memory in Node tests; encrypted IndexedDB in the browser. */
-export interface Store {
-	get(key: string): Promise<Uint8Array | undefined>;
-	put(key: string, value: Uint8Array): Promise<void>;
-	delete(key: string): Promise<void>;
-	/** Keys starting with `prefix`, sorted ascending. */
-	keys(prefix: string): Promise<string[]>;
-}
-
 export interface GroupSummary {
 	id: string;
 	name: string;

@@ -4,7 +4,7 @@
  * joining.ts (create, join), subscriptions.ts (entries, removal, forgetting), actions.ts
  * (member actions, outbox pump), reports.ts, moderator.ts (pinned service moderator), views.ts.
  */
-import type { ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportView, ServiceModeratorView, Store, UnseenClientApi, Warning } from './api.ts';
+import type { ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
 import { act, enqueueContent, pump } from './actions.ts';
 import { Connection, type Backoff } from './connection.ts';
 import { ClientCore } from './core.ts';
@@ -28,12 +28,13 @@ import type { Content } from '../protocol/session/types.ts';
 import { inviteLink, newInvite } from '../crypto/invite.ts';
 import { sodiumPrimitives } from '../crypto/primitives.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
+import type { Kv } from '../storage/kv.ts';
 
 export { DEFAULT_ROTATE_SECONDS } from './joining.ts';
 
 export interface ClientOptions {
 	relayUrl: string;
-	store: Store;
+	store: Kv;
 	origin: string;
 	WebSocket?: typeof WebSocket;
 	backoff?: Partial<Backoff>;
@@ -122,11 +123,11 @@ export class UnseenClient implements UnseenClientApi {
 	}
 
 	messages(group: string): ChatMessage[] {
-		return this.#core.groups.get(group)?.history.list() ?? [];
+		return this.#core.groups.get(group)?.transcript.history.list() ?? [];
 	}
 
 	warnings(group: string): Warning[] {
-		return [...(this.#core.groups.get(group)?.warnings ?? [])];
+		return [...(this.#core.groups.get(group)?.transcript.warnings ?? [])];
 	}
 
 	/** The verified group state (not part of the UI contract; for tests and diagnostics). */
@@ -148,7 +149,8 @@ export class UnseenClient implements UnseenClientApi {
 		const { secret, key } = newInvite(group);
 		try {
 			await act(this.#core, g, () => ({ kind: 'invite', secret, expires: this.#core.now() + options.expiresInMs, maxUses: options.maxUses, role: options.role }));
-			await g.saveInviteLink(key, inviteLink(this.#core.origin, group, secret));
+			g.invites.set(key, inviteLink(this.#core.origin, group, secret));
+			await g.save();
 		} finally {
 			sodium().memzero(secret);
 		}
@@ -199,12 +201,13 @@ export class UnseenClient implements UnseenClientApi {
 
 	async retry(group: string, messageId: string): Promise<void> {
 		const g = this.#core.group(group);
-		const item = g.outbox.find((o) => o.id === messageId);
+		const item = g.outbox.items.find((o) => o.id === messageId);
 		if (!item || item.status !== 'failed') return;
 		item.status = 'sending';
 		delete item.error;
-		await g.saveOutbox(item);
-		g.history.setStatus(item.id, 'sending');
+		g.outbox.touch(item);
+		g.transcript.history.setStatus(item.id, 'sending');
+		await g.save();
 		this.#core.emit({ type: 'messages', group });
 		void pump(this.#core, g);
 	}
@@ -258,7 +261,7 @@ export class UnseenClient implements UnseenClientApi {
 
 	async hide(group: string, messageId: string): Promise<void> {
 		const g = this.#core.group(group);
-		const seq = g.history.get(messageId)?.seq;
+		const seq = g.transcript.history.get(messageId)?.seq;
 		if (!seq) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'that message has not been stored by the relay yet');
 		await act(this.#core, g, () => ({ kind: 'hide', seq }));
 		this.#core.emit({ type: 'messages', group });
@@ -266,9 +269,8 @@ export class UnseenClient implements UnseenClientApi {
 
 	async markVerified(group: string, member: string, verified: boolean): Promise<void> {
 		const g = this.#core.group(group);
-		if (verified) g.verified[member] = { name: g.session.data.profiles[member] ?? null };
-		else delete g.verified[member];
-		await g.saveVerified();
+		g.verifications.set(member, verified, g.session.data.profiles[member] ?? null);
+		await g.save();
 		this.#core.emit({ type: 'members', group });
 	}
 

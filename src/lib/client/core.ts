@@ -4,7 +4,7 @@
  * UnseenClient; the other modules (joining, subscriptions, actions, lock) take it as their
  * first argument, so the client class itself stays a thin, readable API.
  */
-import type { ClientEvent, Store } from './api.ts';
+import type { ClientEvent } from './api.ts';
 import type { Connection } from './connection.ts';
 import type { GroupHandle } from './group.ts';
 import { ProtocolError } from '../core/errors.ts';
@@ -12,6 +12,7 @@ import type { Primitives } from '../protocol/group/types.ts';
 import type { DeviceState } from '../protocol/session/device.ts';
 import type { SessionOptions } from '../protocol/session/session.ts';
 import { sodium } from '../crypto/sodium.ts';
+import type { Kv } from '../storage/kv.ts';
 
 /** Saves are coalesced: a burst of entries writes once, this long after the first. */
 const SAVE_DELAY_MS = 20;
@@ -20,7 +21,7 @@ export const PRUNE_INTERVAL_MS = 3 * 60 * 1000;
 
 export class ClientCore {
 	readonly conn: Connection;
-	readonly store: Store;
+	readonly store: Kv;
 	readonly origin: string;
 	readonly now: () => number;
 	/**
@@ -41,7 +42,7 @@ export class ClientCore {
 	locked = false;
 	#pruneTimer: ReturnType<typeof setInterval> | null = null;
 
-	constructor(conn: Connection, store: Store, origin: string, now: () => number, clock: () => number = Date.now) {
+	constructor(conn: Connection, store: Kv, origin: string, now: () => number, clock: () => number = Date.now) {
 		this.conn = conn;
 		this.store = store;
 		this.origin = origin;

@@ -1,33 +1,34 @@
 /**
- * One group inside the client: its pure GroupSession plus what the device keeps around it
- * (transcript, warnings, outbox, franking material for reports, invite links, verifications),
- * loaded from and saved to the Store. Entries from the relay are applied here in relay order;
- * saving is coalesced so a long backlog does not write once per entry.
+ * One group inside the client: its pure GroupSession plus the parts the device keeps around it,
+ * each in its own file with its own records: the transcript and warnings (transcript.ts), the
+ * outbox (outbox-queue.ts), franking material for reports (franking-store.ts), invite links
+ * (invite-links.ts) and verifications (verifications.ts). Entries from the relay are applied here
+ * in relay order; saving is coalesced so a long backlog does not write once per entry. A save
+ * writes every record changed since the last one, each part staging its own, in ONE atomic
+ * batch: the session (which holds the sync cursor) never lands on the device without the
+ * messages it has seen, nor a send chain without the outbox step built from it.
  */
-import type { ChatMessage, Store, Warning } from './api.ts';
-import { History, messageId, type MessageContent } from './history.ts';
-import { getJson, keys, listJson, putJson } from './store.ts';
+import type { Warning } from './api.ts';
+import type { History, MessageContent } from './history.ts';
+import { messageId } from './history.ts';
+import { getJson, jsonPut, keys } from './store.ts';
+import { Transcript } from './transcript.ts';
+import { OutboxQueue } from './outbox-queue.ts';
+import { FrankingStore } from './franking-store.ts';
+import { InviteLinks } from './invite-links.ts';
+import { Verifications } from './verifications.ts';
 import { GroupSession, type SessionOptions } from '../protocol/session/session.ts';
 import { receiveBacklog } from '../protocol/session/backlog.ts';
-import type { Content, FrankingRecord, RelayEntry, SessionEvent, SendStep } from '../protocol/session/types.ts';
+import type { RelayEntry, SessionEvent } from '../protocol/session/types.ts';
 import type { Identity } from '../crypto/identity.ts';
 import type { Primitives } from '../protocol/group/types.ts';
+import type { Kv, KvOp } from '../storage/kv.ts';
 import { sameName } from './names.ts';
 import { opNotice } from '../words/notices.ts';
 import { personLabel } from '../words/people.ts';
 import { warningSentence } from '../words/warnings.ts';
 
-export interface OutboxItem {
-	/** Local id (also the history id while sending). */
-	id: string;
-	n: number;
-	content: Content;
-	createdAt: number;
-	status: 'sending' | 'failed';
-	/** The prepared entry: resent byte for byte (same mid) until the relay acknowledges it. */
-	step?: SendStep;
-	error?: string;
-}
+export type { OutboxItem } from './outbox-queue.ts';
 
 export interface GroupEvents {
 	messages(): void;
@@ -36,55 +37,55 @@ export interface GroupEvents {
 	removed(): void;
 }
 
-const MAX_WARNINGS = 200;
-
 export class GroupHandle {
 	readonly id: string;
 	session: GroupSession;
-	history: History;
-	warnings: Warning[];
-	outbox: OutboxItem[];
-	inviteLinks: Record<string, string>;
-	verified: Record<string, { name: string | null }>;
-	/** Id of the hello each member's shown display name came from (its franking record is kept: reportable). */
-	profileIds: Record<string, string> = {};
+	readonly transcript: Transcript;
+	readonly outbox: OutboxQueue;
+	readonly franking: FrankingStore;
+	readonly invites: InviteLinks;
+	readonly verifications: Verifications;
 	sync: { start: number; head: number } | null = null;
-	readonly #store: Store;
+	readonly #store: Kv;
 	#waiters: { seq: number; resolve(): void }[] = [];
 	#saving: Promise<void> = Promise.resolve();
-	#dirty = false;
-	#newFranking = new Map<string, FrankingRecord>();
-	#goneProfiles: string[] = [];
+	#sessionDirty = false;
 
-	private constructor(store: Store, session: GroupSession, history: History) {
+	private constructor(store: Kv, session: GroupSession, parts: { transcript: Transcript; outbox: OutboxQueue; franking: FrankingStore; invites: InviteLinks; verifications: Verifications }) {
 		this.#store = store;
 		this.id = session.data.group;
 		this.session = session;
-		this.history = history;
-		this.warnings = [];
-		this.outbox = [];
-		this.inviteLinks = {};
-		this.verified = {};
+		this.transcript = parts.transcript;
+		this.outbox = parts.outbox;
+		this.franking = parts.franking;
+		this.invites = parts.invites;
+		this.verifications = parts.verifications;
 	}
 
-	static fresh(store: Store, session: GroupSession): GroupHandle {
-		return new GroupHandle(store, session, new History(session.data.group));
+	static fresh(store: Kv, session: GroupSession): GroupHandle {
+		const group = session.data.group;
+		const transcript = new Transcript(group);
+		const franking = new FrankingStore(store, group, transcript);
+		return new GroupHandle(store, session, { transcript, outbox: new OutboxQueue(group), franking, invites: new InviteLinks(group), verifications: new Verifications(group) });
 	}
 
-	static async load(store: Store, group: string, id: Identity, primitives: Primitives, options: SessionOptions = {}): Promise<GroupHandle | null> {
+	static async load(store: Kv, group: string, id: Identity, primitives: Primitives, options: SessionOptions = {}): Promise<GroupHandle | null> {
 		const data = await getJson(store, keys.session(group));
 		if (!data) return null;
 		const session = GroupSession.fromJSON(data, id, primitives, options);
-		const records = (await listJson<ChatMessage>(store, keys.messages(group))).map((r) => r.value);
-		const handle = new GroupHandle(store, session, new History(group, records));
-		handle.warnings = (await getJson<Warning[]>(store, keys.warnings(group))) ?? [];
-		handle.outbox = (await listJson<OutboxItem>(store, keys.outboxAll(group))).map((r) => r.value);
-		for (const { key, value } of await listJson<{ link: string }>(store, keys.invites(group))) {
-			handle.inviteLinks[key.slice(keys.invites(group).length)] = value.link;
-		}
-		handle.verified = (await getJson(store, keys.verified(group))) ?? {};
-		handle.profileIds = (await getJson(store, keys.profileIds(group))) ?? {};
-		return handle;
+		const transcript = await Transcript.load(store, group);
+		return new GroupHandle(store, session, {
+			transcript,
+			outbox: await OutboxQueue.load(store, group),
+			franking: await FrankingStore.load(store, group, transcript),
+			invites: await InviteLinks.load(store, group),
+			verifications: await Verifications.load(store, group)
+		});
+	}
+
+	/** The transcript's history (the notices below write to it). */
+	private get history(): History {
+		return this.transcript.history;
 	}
 
 	get cursor(): number {
@@ -127,7 +128,7 @@ export class GroupHandle {
 					break;
 				case 'profile':
 					this.history.rename(event.sender, event.name);
-					this.keepProfileFranking(event);
+					this.franking.keepProfile(event);
 					members = true;
 					break;
 				case 'op':
@@ -142,7 +143,7 @@ export class GroupHandle {
 					break;
 				case 'warning': {
 					const warning: Warning = { kind: event.kind, text: warningSentence(event, (sender) => this.namedText(sender)), at: event.at, code: event.code };
-					this.warnings = [...this.warnings.slice(-(MAX_WARNINGS - 1)), warning];
+					this.transcript.addWarning(warning);
 					on.warning(warning);
 					break;
 				}
@@ -150,7 +151,7 @@ export class GroupHandle {
 					break;
 			}
 		}
-		this.#dirty = true;
+		this.#sessionDirty = true;
 		if (messages) on.messages();
 		if (members) on.members();
 		const ready = this.#waiters.filter((w) => w.seq <= this.cursor);
@@ -166,26 +167,8 @@ export class GroupHandle {
 		);
 		// Every content that changes what is shown (a text, an edit, a reaction) stays reportable
 		// while it is shown (review findings 3 and 14).
-		const id = messageId(event.address);
-		if (event.franking && changed && this.history.shows(id)) this.#newFranking.set(id, event.franking);
+		if (event.franking && changed) this.franking.keep(messageId(event.address), event.franking);
 		return changed;
-	}
-
-	/**
-	 * A display name from a hello stays reportable (P8) under the hello's id while it is the name
-	 * shown; the record of the hello it replaces is deleted with it.
-	 */
-	private keepProfileFranking(event: Extract<SessionEvent, { type: 'profile' }>): void {
-		if (!event.address) return;
-		const id = messageId(event.address);
-		const before = this.profileIds[event.sender];
-		if (before === id) return;
-		if (before) this.#goneProfiles.push(before);
-		if (event.franking) {
-			this.profileIds[event.sender] = id;
-			this.#newFranking.set(id, event.franking);
-		} else delete this.profileIds[event.sender];
-		this.#dirty = true;
 	}
 
 	/** A system line in the transcript for membership changes people should see. */
@@ -208,79 +191,46 @@ export class GroupHandle {
 		return personLabel(sender, name, shared);
 	}
 
-	addWarning(warning: Warning): void {
-		this.warnings = [...this.warnings.slice(-(MAX_WARNINGS - 1)), warning];
-		this.#dirty = true;
-	}
-
-	/** Stores franking material of a message I sent (reports may include my own messages' context). */
-	keepFranking(id: string, record: FrankingRecord): void {
-		if (this.history.shows(id)) this.#newFranking.set(id, record);
-	}
-
-	franking(id: string): Promise<FrankingRecord | undefined> {
-		const pending = this.#newFranking.get(id);
-		return pending ? Promise.resolve(pending) : getJson<FrankingRecord>(this.#store, keys.franking(this.id, id));
-	}
-
 	/** After lock: drops the franking keys and transcript held in memory (already saved). */
 	forgetSecrets(): void {
-		this.#newFranking.clear();
-		this.profileIds = {};
-		this.history = new History(this.id);
-		this.outbox = [];
-		this.inviteLinks = {};
+		this.franking.reset();
+		this.transcript.forgetMessages();
+		this.outbox.reset();
+		this.invites.reset();
 	}
 
+	/** The session changed (a send chain, the read mark, pruned keys): the next save writes it. */
 	markDirty(): void {
-		this.#dirty = true;
+		this.#sessionDirty = true;
 	}
 
-	/** Writes everything changed since the last save. Saves are serialised. */
-	save(): Promise<void> {
-		this.#saving = this.#saving.then(() => this.#write());
-		return this.#saving;
+	/**
+	 * Writes everything changed since the last save, plus `extra` ops, in one atomic batch.
+	 * Saves are serialised; a failed one leaves its changes to the next.
+	 */
+	save(extra: readonly KvOp[] = []): Promise<void> {
+		const run = this.#saving.then(() => this.#write(extra));
+		this.#saving = run.catch(() => undefined);
+		return run;
 	}
 
-	async saveOutbox(item: OutboxItem): Promise<void> {
-		await putJson(this.#store, keys.outbox(this.id, item.n), item);
-	}
-
-	async dropOutbox(item: OutboxItem): Promise<void> {
-		this.outbox = this.outbox.filter((o) => o !== item);
-		await this.#store.delete(keys.outbox(this.id, item.n));
-	}
-
-	async saveInviteLink(key: string, link: string): Promise<void> {
-		this.inviteLinks[key] = link;
-		await putJson(this.#store, keys.invite(this.id, key), { link });
-	}
-
-	async saveVerified(): Promise<void> {
-		await putJson(this.#store, keys.verified(this.id), this.verified);
-	}
-
-	async #write(): Promise<void> {
-		const store = this.#store;
+	async #write(extra: readonly KvOp[]): Promise<void> {
 		const log = this.session.state;
 		if (log) this.history.expire(log.settings.retention, Date.now());
-		const dirtyMessages = this.history.takeDirty();
-		const gone = [...this.history.takeGone(), ...this.#goneProfiles.splice(0)];
-		for (const id of gone) this.#newFranking.delete(id);
-		const franking = [...this.#newFranking];
-		this.#newFranking.clear();
-		if (!this.#dirty && dirtyMessages.length === 0 && franking.length === 0 && gone.length === 0) return;
-		this.#dirty = false;
-		await putJson(store, keys.session(this.id), this.session.toJSON());
-		for (const id of dirtyMessages) {
-			const record = this.history.get(id);
-			if (record) await putJson(store, keys.message(this.id, id), record);
-			else await store.delete(keys.message(this.id, id));
+		const ops: KvOp[] = [];
+		const session = this.#sessionDirty;
+		this.#sessionDirty = false;
+		if (session) ops.push(jsonPut(keys.session(this.id), this.session.toJSON()));
+		const undo = [this.transcript, this.franking, this.outbox, this.invites, this.verifications].map((part) => part.stage(ops));
+		ops.push(...extra);
+		if (ops.length === 0) return;
+		try {
+			await this.#store.batch(ops);
+		} catch (error) {
+			// Nothing was written: everything staged stays due for the next save.
+			if (session) this.#sessionDirty = true;
+			for (const back of undo) back();
+			throw error;
 		}
-		for (const [id, record] of franking) await putJson(store, keys.franking(this.id, id), record);
-		// A deleted, hidden or expired message takes its franking records (its words) with it.
-		for (const id of gone) await store.delete(keys.franking(this.id, id));
-		await putJson(store, keys.warnings(this.id), this.warnings);
-		await putJson(store, keys.profileIds(this.id), this.profileIds);
 	}
 }

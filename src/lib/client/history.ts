@@ -81,6 +81,12 @@ export class History {
 		return out;
 	}
 
+	/** A save that took `dirty` and `gone` failed: they are written by the next one. */
+	untake(dirty: readonly string[], gone: readonly string[]): void {
+		for (const id of dirty) this.dirty.add(id);
+		for (const id of gone) this.gone.add(id);
+	}
+
 	/** True while the content `id` (a message, one of its edits or a reaction) is shown. */
 	shows(id: string): boolean {
 		const address = parseMessageId(id);

@@ -8,7 +8,7 @@ import { RelayError } from './connection.ts';
 import { GroupHandle } from './group.ts';
 import { fetchInvite, type FetchedInvite } from './invites.ts';
 import { attach } from './subscriptions.ts';
-import { deletePrefix, keys, putJson } from './store.ts';
+import { jsonPut, keys, prefixDeletes, putJson } from './store.ts';
 import { buildGenesis, buildJoin, type EpochBuild } from '../protocol/group/build.ts';
 import { opHashB64 } from '../protocol/group/state.ts';
 import { GroupSession } from '../protocol/session/session.ts';
@@ -81,13 +81,14 @@ export async function joinWithInvite(core: ClientCore, link: string, pseudonym: 
 			// Entries between the invite log and my join are messages of epochs I may not read.
 			session.data.cursor = (ok.seq ?? 1) - 1;
 			device.remember(group, nonce);
-			await putJson(core.store, keys.device, device.toJSON());
 			// Coming back after a removal: the old notice and session go, the new membership starts clean.
 			if (existing) {
 				core.cancelSave(existing);
 				core.groups.delete(group);
-				await deletePrefix(core.store, keys.group(group));
+				await existing.save();
 			}
+			const stale = existing ? await prefixDeletes(core.store, keys.group(group)) : [];
+			await core.store.batch([jsonPut(keys.device, device.toJSON()), ...stale]);
 			await attach(core, g);
 			await g.waitFor(ok.seq ?? 0);
 			await g.save();

@@ -9,7 +9,7 @@ import type { GroupHandle, OutboxItem } from './group.ts';
 import { assertCanPost, helloAcked, nextStep } from '../protocol/session/send.ts';
 import { headerOf } from '../crypto/message.ts';
 import type { MessageContent } from './history.ts';
-import { ProtocolError, isProtocolError } from '../core/errors.ts';
+import { isProtocolError } from '../core/errors.ts';
 import { toB64 } from '../core/bytes.ts';
 import type { Content } from '../protocol/session/types.ts';
 import { encodeContent } from '../core/content.ts';
@@ -24,21 +24,21 @@ const RATE_LIMIT_PAUSE_MS = 1_000;
 
 /**
  * Checks and queues a content for sending (persisted first, so it survives a reload). A text
- * also appears at once in the transcript as `sending`. Throws before keeping anything when the
- * content is invalid (PROTOCOL_BAD_FRAME) or this member may not post.
+ * also appears at once in the transcript as `sending`, written in the same batch as the outbox
+ * item. Throws before keeping anything when the content is invalid (PROTOCOL_BAD_FRAME) or this
+ * member may not post.
  */
-export async function enqueue(g: GroupHandle, content: Content, now: number): Promise<OutboxItem> {
+export async function enqueue(g: Pick<GroupHandle, 'id' | 'session' | 'outbox' | 'transcript' | 'save'>, content: Content, now: number): Promise<OutboxItem> {
 	encodeContent(content);
 	const data = g.session.data;
 	assertCanPost(g.session);
-	const n = g.outbox.reduce((max, o) => Math.max(max, o.n), 0) + 1;
+	const n = g.outbox.nextN();
 	const item: OutboxItem = { id: `local:${toB64(sodium().randombytes_buf(9))}`, n, content, createdAt: now, status: 'sending' };
-	g.outbox.push(item);
-	await g.saveOutbox(item);
+	g.outbox.add(item);
 	if (content.t === 'text') {
 		const reply = content.reply ? `${content.reply.sender}:${content.reply.epoch}:${content.reply.ctr}` : null;
-		const target = reply ? g.history.get(reply) : undefined;
-		g.history.addLocal({
+		const target = reply ? g.transcript.history.get(reply) : undefined;
+		g.transcript.history.addLocal({
 			id: item.id,
 			group: g.id,
 			sender: data.me,
@@ -55,14 +55,13 @@ export async function enqueue(g: GroupHandle, content: Content, now: number): Pr
 			ts: now,
 			status: 'sending'
 		});
-		g.markDirty();
-		await g.save();
 	}
+	await g.save();
 	return item;
 }
 
 /** Waits a little for entries the relay has and we have not seen yet. */
-export async function catchUp(g: GroupHandle): Promise<void> {
+export async function catchUp(g: Pick<GroupHandle, 'cursor' | 'waitFor'>): Promise<void> {
 	await g.waitFor(g.cursor + 1, 1_500);
 }
 
@@ -84,10 +83,11 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 				return fail(g, item, error);
 			}
 			item.step = step;
-			// The chain moved: persist the session before anything leaves the device.
+			// The chain moved: persist the session with the step built from it, in one batch,
+			// before anything leaves the device.
 			g.markDirty();
+			g.outbox.touch(item);
 			await g.save();
-			await g.saveOutbox(item);
 		}
 		try {
 			const entry = step.kind === 'op' ? { op: step.op } : { msg: step.envelope };
@@ -95,15 +95,16 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			if (step.kind === 'op') {
 				await g.waitFor(ok.seq ?? 0);
 				item.step = undefined;
-				await g.saveOutbox(item);
+				g.outbox.touch(item);
+				await g.save();
 				continue;
 			}
 			if (step.kind === 'hello') {
 				helloAcked(g.session, step.envelope.epoch);
 				item.step = undefined;
 				g.markDirty();
+				g.outbox.touch(item);
 				await g.save();
-				await g.saveOutbox(item);
 				continue;
 			}
 			await settle(g, item, step, ok, now);
@@ -118,7 +119,8 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			if (error instanceof RelayError && error.transient) return 'offline';
 			if (error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_STALE_EPOCH')) {
 				item.step = undefined;
-				await g.saveOutbox(item);
+				g.outbox.touch(item);
+				await g.save();
 				await catchUp(g);
 				continue;
 			}
@@ -130,14 +132,17 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 
 type MsgStep = Extract<NonNullable<OutboxItem['step']>, { kind: 'msg' }>;
 
-/** The relay stored a message: the transcript shows it as sent and its franking material is kept. */
+/**
+ * The relay stored a message: the transcript shows it as sent, its franking material is kept and
+ * it leaves the outbox, all in one batch (with whatever else changed since the last save).
+ */
 async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFrame, now: () => number): Promise<void> {
 	const seq = ok.seq ?? 0;
 	const ts = ok.ts ?? now();
-	if (item.content.t === 'text') g.history.settle(item.id, step.address, seq, ts);
-	else g.history.apply({ address: step.address, content: item.content as MessageContent, seq, ts, self: true }, null);
+	if (item.content.t === 'text') g.transcript.history.settle(item.id, step.address, seq, ts);
+	else g.transcript.history.apply({ address: step.address, content: item.content as MessageContent, seq, ts, self: true }, null);
 	if (ok.stamp) {
-		g.keepFranking(`${step.address.sender}:${step.address.epoch}:${step.address.ctr}`, {
+		g.franking.keep(`${step.address.sender}:${step.address.epoch}:${step.address.ctr}`, {
 			header: headerOf(step.envelope),
 			n: step.envelope.n,
 			seq,
@@ -147,8 +152,7 @@ async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFra
 			body: step.body
 		});
 	}
-	await g.dropOutbox(item);
-	g.markDirty();
+	g.outbox.drop(item);
 	await g.save();
 }
 
@@ -162,9 +166,8 @@ async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFra
 async function fail(g: GroupHandle, item: OutboxItem, error: unknown): Promise<SendResult> {
 	item.status = 'failed';
 	item.error = error instanceof RelayError || isProtocolError(error) ? error.code : 'CLIENT_ERROR';
-	await g.saveOutbox(item);
-	if (item.content.t === 'text') g.history.setStatus(item.id, 'failed');
-	g.markDirty();
+	g.outbox.touch(item);
+	if (item.content.t === 'text') g.transcript.history.setStatus(item.id, 'failed');
 	await g.save();
 	return 'failed';
 }

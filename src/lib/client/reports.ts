@@ -5,7 +5,7 @@
  * verifies each message: the commitment locally, the stamp by asking the relay.
  */
 import type { ReportedMessageView, ReportView } from './api.ts';
-import { messageId } from './history.ts';
+import { messageId, type History } from './history.ts';
 import { RelayError, type Connection } from './connection.ts';
 import type { GroupHandle } from './group.ts';
 import { describeError } from '../words/errors.ts';
@@ -20,10 +20,10 @@ import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type
  * shown (so moderators judge the words people saw, not a harmless original), or a chosen
  * reaction on its own. Nothing else.
  */
-function disclosedIds(g: GroupHandle, messageIds: string[]): string[] {
+function disclosedIds(history: History, messageIds: string[]): string[] {
 	const out: string[] = [];
 	for (const id of messageIds) {
-		const m = g.history.get(id);
+		const m = history.get(id);
 		if (m && (m.deleted || m.hidden)) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message was deleted or hidden; its words are no longer kept');
 		if (m && m.edited && !(m.edits && m.edits.length > 0)) {
 			throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this message was edited before this device kept edits, so what was shown cannot be verified');
@@ -35,7 +35,7 @@ function disclosedIds(g: GroupHandle, messageIds: string[]): string[] {
 
 export async function sendReport(
 	conn: Connection,
-	g: GroupHandle,
+	g: Pick<GroupHandle, 'id' | 'session' | 'transcript' | 'franking'>,
 	messageIds: string[],
 	note: string,
 	service: boolean,
@@ -52,8 +52,8 @@ export async function sendReport(
 		if (recipients.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this group has no other moderator or admin to report to');
 	}
 	const inputs: ReportInput[] = [];
-	for (const id of disclosedIds(g, messageIds)) {
-		const record = await g.franking(id);
+	for (const id of disclosedIds(g.transcript.history, messageIds)) {
+		const record = await g.franking.get(id);
 		if (!record) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message cannot be reported from this device');
 		// The report discloses the header and nonce, never the ciphertext: `ct` is not needed.
 		const envelope = { ...record.header, n: record.n, ct: '' } as Envelope;
@@ -121,7 +121,7 @@ export function reportViews(verdicts: readonly Verdict[], nameOf: (sender: strin
 	}));
 }
 
-export async function fetchReports(conn: Connection, g: GroupHandle): Promise<ReportView[]> {
+export async function fetchReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'>): Promise<ReportView[]> {
 	const me = g.session.me;
 	const myBox = toB64(g.session.id.boxPk);
 	const ok = await conn.request({ t: 'reports', as: me, group: g.id, after: 0 });

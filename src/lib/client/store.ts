@@ -1,5 +1,5 @@
 /**
- * The client's persistence: JSON records over the UI's `Store` (encrypted IndexedDB in the
+ * The client's persistence: JSON records over the one Kv (storage/kv.ts: sealed IndexedDB in the
  * browser, memory in Node tests). Key layout, one table per prefix:
  *   device                   device root and identity nonces
  *   moderator                deployment moderator keys, pinned on first use
@@ -12,21 +12,27 @@
  *   g/<group>/v              members I verified
  *   g/<group>/p              hello id of each member's shown display name (reportable)
  */
-import type { Store } from './api.ts';
+import { del, put, type Kv, type KvOp } from '../storage/kv.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export async function getJson<T>(store: Store, key: string): Promise<T | undefined> {
+export async function getJson<T>(store: Kv, key: string): Promise<T | undefined> {
 	const bytes = await store.get(key);
 	return bytes === undefined ? undefined : (JSON.parse(decoder.decode(bytes)) as T);
 }
 
-export function putJson(store: Store, key: string, value: unknown): Promise<void> {
-	return store.put(key, encoder.encode(JSON.stringify(value)));
+/** The op that writes `value` as JSON under `key`, for a batch. */
+export function jsonPut(key: string, value: unknown): KvOp {
+	return put(key, encoder.encode(JSON.stringify(value)));
 }
 
-export async function listJson<T>(store: Store, prefix: string): Promise<{ key: string; value: T }[]> {
+/** Writes one record on its own (a step that changes only this record). */
+export function putJson(store: Kv, key: string, value: unknown): Promise<void> {
+	return store.batch([jsonPut(key, value)]);
+}
+
+export async function listJson<T>(store: Kv, prefix: string): Promise<{ key: string; value: T }[]> {
 	const out: { key: string; value: T }[] = [];
 	for (const key of await store.keys(prefix)) {
 		const value = await getJson<T>(store, key);
@@ -35,8 +41,18 @@ export async function listJson<T>(store: Store, prefix: string): Promise<{ key: 
 	return out;
 }
 
-export async function deletePrefix(store: Store, prefix: string): Promise<void> {
-	for (const key of await store.keys(prefix)) await store.delete(key);
+/**
+ * A part of a group that keeps records (transcript, outbox, franking, invite links,
+ * verifications): `stage` puts what changed since the last save into the group's one batch and
+ * returns how to take it back, so that a batch that fails leaves those changes for the next one.
+ */
+export interface StagedPart {
+	stage(ops: KvOp[]): () => void;
+}
+
+/** The ops that delete every record under `prefix` as it stands now, for a batch. */
+export async function prefixDeletes(store: Kv, prefix: string): Promise<KvOp[]> {
+	return (await store.keys(prefix)).map(del);
 }
 
 export const keys = {
@@ -57,23 +73,3 @@ export const keys = {
 	profileIds: (g: string) => `g/${g}/p`,
 	group: (g: string) => `g/${g}/`
 };
-
-/** A Store in memory: for Node tests and headless use. Values are copied in and out. */
-export function memoryStore(): Store {
-	const map = new Map<string, Uint8Array>();
-	return {
-		async get(key) {
-			const v = map.get(key);
-			return v ? v.slice() : undefined;
-		},
-		async put(key, value) {
-			map.set(key, value.slice());
-		},
-		async delete(key) {
-			map.delete(key);
-		},
-		async keys(prefix) {
-			return [...map.keys()].filter((k) => k.startsWith(prefix)).sort();
-		}
-	};
-}

@@ -10,7 +10,8 @@ import type { GroupEvents, GroupHandle } from './group.ts';
 import { act } from './actions.ts';
 import { runDue } from './due.ts';
 import type { RelayEntry } from '../protocol/session/types.ts';
-import { deletePrefix, keys, putJson } from './store.ts';
+import { jsonPut, keys, prefixDeletes } from './store.ts';
+import { del, type KvOp } from '../storage/kv.ts';
 import { REMOVED_NOTICE } from '../words/notices.ts';
 
 /** Backlog entries are verified in runs of at most this many (one relay page). */
@@ -102,20 +103,19 @@ async function purgeRemoved(core: ClientCore, g: GroupHandle): Promise<void> {
 	const me = g.session.data.me;
 	const mine = g.session.data.profiles[me];
 	g.session.data.profiles = mine === undefined ? {} : { [me]: mine };
-	g.history.clear();
-	g.history.addSystem(g.cursor, g.session.data.lastActivity || core.now(), REMOVED_NOTICE);
-	g.warnings = [];
-	g.outbox = [];
-	g.inviteLinks = {};
-	g.verified = {};
-	g.profileIds = {};
+	g.transcript.history.clear();
+	g.transcript.history.addSystem(g.cursor, g.session.data.lastActivity || core.now(), REMOVED_NOTICE);
+	g.transcript.dropWarnings();
+	g.outbox.reset();
+	g.invites.reset();
+	g.verifications.reset();
+	g.franking.reset();
 	g.markDirty();
 	core.cancelSave(g);
-	await g.save();
-	for (const prefix of [keys.frankingAll(g.id), keys.outboxAll(g.id), keys.invites(g.id)]) await deletePrefix(core.store, prefix);
-	await core.store.delete(keys.warnings(g.id));
-	await core.store.delete(keys.verified(g.id));
-	await core.store.delete(keys.profileIds(g.id));
+	const gone: KvOp[] = [del(keys.warnings(g.id)), del(keys.verified(g.id)), del(keys.profileIds(g.id))];
+	for (const prefix of [keys.frankingAll(g.id), keys.outboxAll(g.id), keys.invites(g.id)]) gone.push(...(await prefixDeletes(core.store, prefix)));
+	// One batch: the ended session, the notice and the deletions land together.
+	await g.save(gone);
 	core.emit({ type: 'messages', group: g.id });
 }
 
@@ -126,8 +126,8 @@ export async function forget(core: ClientCore, g: GroupHandle): Promise<void> {
 	core.conn.removeKey(g.session.me);
 	core.groups.delete(g.id);
 	core.device!.forget(g.id);
-	await putJson(core.store, keys.device, core.device!.toJSON());
+	// Let a running save land first, then forget the device's link and every record at once.
 	await g.save();
-	await deletePrefix(core.store, keys.group(g.id));
+	await core.store.batch([jsonPut(keys.device, core.device!.toJSON()), ...(await prefixDeletes(core.store, keys.group(g.id)))]);
 	core.emit({ type: 'groups' });
 }

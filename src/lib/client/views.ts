@@ -1,8 +1,8 @@
 /**
  * Plain-data views of a group for the UI (src/lib/client/api.ts): summaries, members with
  * safety numbers and verification state, invites, and what I may do (the `can` flags, answered
- * by protocol/group/may.ts so that screens never re-derive permissions from roles). Read-only
- * over a GroupHandle.
+ * by protocol/group/may.ts so that screens never re-derive permissions from roles). Read-only;
+ * each view takes only the parts of a group it reads.
  */
 import type { GroupPermissions, GroupSummary, InviteView, MemberPermissions, MemberView } from './api.ts';
 import type { GroupHandle } from './group.ts';
@@ -60,7 +60,7 @@ function memberCan(log: GroupState, me: string, target: string): MemberPermissio
 	return { remove: may.remove(log, me, target).ok, setRole };
 }
 
-export function summary(g: GroupHandle): GroupSummary | null {
+export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor'>): GroupSummary | null {
 	const data = g.session.data;
 	const log = data.log;
 	if (!log) return null;
@@ -85,14 +85,14 @@ export function summary(g: GroupHandle): GroupSummary | null {
 	return out;
 }
 
-export function members(g: GroupHandle, safety: SafetyNumbers): MemberView[] {
+export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' | 'franking'>, safety: SafetyNumbers): MemberView[] {
 	const data = g.session.data;
 	const log = data.log;
 	if (!log) return [];
 	// The names of members I verified, as verified and as they are now, compared loosely: a
 	// trailing space, another case or another Unicode form of the same name is the same name.
 	const verifiedNames = new Map<string, string>();
-	for (const [sign, v] of Object.entries(g.verified)) {
+	for (const [sign, v] of Object.entries(g.verifications.all)) {
 		if (v.name) verifiedNames.set(sameName(v.name), sign);
 		const now = data.profiles[sign];
 		if (now) verifiedNames.set(sameName(now), sign);
@@ -103,7 +103,7 @@ export function members(g: GroupHandle, safety: SafetyNumbers): MemberView[] {
 	return Object.values(log.members)
 		.map((m) => {
 			const name = data.profiles[m.sign] ?? null;
-			const verified = Object.prototype.hasOwnProperty.call(g.verified, m.sign);
+			const verified = g.verifications.has(m.sign);
 			// Someone now using the name of a member I verified, with another key.
 			const previous = name ? verifiedNames.get(sameName(name)) : undefined;
 			const keyChanged = m.sign !== data.me && !verified && previous !== undefined && previous !== m.sign;
@@ -112,18 +112,18 @@ export function members(g: GroupHandle, safety: SafetyNumbers): MemberView[] {
 			const can = memberCan(log, data.me, m.sign);
 			// Pending asks to speak are for those who may answer them (admins), and for the asker to see.
 			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (can.setRole.member || m.sign === data.me);
-			const profileId = m.sign === data.me ? undefined : g.profileIds[m.sign];
+			const profileId = m.sign === data.me ? undefined : g.franking.profileIds[m.sign];
 			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, keyChanged, askedToSpeak, can };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
 }
 
-export function invites(g: GroupHandle): InviteView[] {
+export function invites(g: Pick<GroupHandle, 'session' | 'invites'>): InviteView[] {
 	const log = g.session.data.log;
 	if (!log) return [];
 	return Object.values(log.invites).map((i) => ({
 		key: i.key,
-		link: g.inviteLinks[i.key] ?? '',
+		link: g.invites.link(i.key),
 		expires: i.expires,
 		maxUses: i.maxUses,
 		uses: i.uses,

@@ -11,6 +11,7 @@ import { warningText } from '../words/warnings.ts';
 import type { SealedStore } from '../storage/sealed-store.ts';
 import { GroupViews, type GroupView } from './groups.svelte.ts';
 import { Lazy } from './lazy.svelte.ts';
+import { put } from '../storage/kv.ts';
 
 export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed';
 
@@ -76,7 +77,7 @@ class AppState {
 	async onboard(pseudonym: string, passphrase: string | null): Promise<void> {
 		const store = await this.device.create(passphrase);
 		this.hasPassphrase = Boolean(passphrase);
-		await store.put(PROFILE_KEY, new TextEncoder().encode(JSON.stringify({ name: pseudonym })));
+		await store.batch([put(PROFILE_KEY, new TextEncoder().encode(JSON.stringify({ name: pseudonym })))]);
 		await this.#open(store);
 	}
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { isProtocolError } from '../core/errors.ts';
 import { Device } from './device.ts';
-import { memoryBackend } from './kv.ts';
+import { memoryBackend, put } from './kv.ts';
 import { expectCode } from '../../../test/kit/expect-code.ts';
 
 const cheap = { ops: 1, mem: 8192 };
@@ -23,7 +23,7 @@ describe('P10 data at rest: the device vault', () => {
 	test('P10 data at rest: stored bytes never contain the record text in the clear', async () => {
 		const backend = memoryBackend();
 		const store = await new Device(backend, cheap).create('correct horse battery');
-		await store.put('msg/1', utf8('I have been sober for 40 days'));
+		await store.batch([put('msg/1', utf8('I have been sober for 40 days'))]);
 		const raw = backend.raw.get('msg/1')!;
 		expect(contains(raw, 'sober')).toBe(false);
 		expect(text(await store.get('msg/1'))).toBe('I have been sober for 40 days');
@@ -32,7 +32,7 @@ describe('P10 data at rest: the device vault', () => {
 	test('P10 data at rest: keys and history survive closing and unlocking again', async () => {
 		const backend = memoryBackend();
 		const first = await new Device(backend, cheap).create('correct horse battery');
-		await first.put('group/a', utf8('Evening circle'));
+		await first.batch([put('group/a', utf8('Evening circle'))]);
 		first.lock();
 		const again = await new Device(backend, cheap).unlock('correct horse battery');
 		expect(text(await again.get('group/a'))).toBe('Evening circle');
@@ -42,7 +42,7 @@ describe('P10 data at rest: the device vault', () => {
 	test('P10 data at rest: a wrong passphrase is refused with PROTOCOL_WRONG_PASSPHRASE and loses nothing', async () => {
 		const backend = memoryBackend();
 		const store = await new Device(backend, cheap).create('correct horse battery');
-		await store.put('k', utf8('kept'));
+		await store.batch([put('k', utf8('kept'))]);
 		const before = structuredClone(backend.keyring());
 		await expectCode(new Device(backend, cheap).unlock('wrong horse'), 'PROTOCOL_WRONG_PASSPHRASE');
 		expect(backend.keyring()).toEqual(before);
@@ -52,18 +52,18 @@ describe('P10 data at rest: the device vault', () => {
 
 	test('P10 data at rest: after lock now every read and write fails with PROTOCOL_LOCKED', async () => {
 		const store = await new Device(memoryBackend(), cheap).create('correct horse battery');
-		await store.put('k', utf8('v'));
+		await store.batch([put('k', utf8('v'))]);
 		store.lock();
 		expect(store.locked).toBe(true);
 		await expectCode(store.get('k'), 'PROTOCOL_LOCKED');
-		await expectCode(store.put('k', utf8('w')), 'PROTOCOL_LOCKED');
+		await expectCode(store.batch([put('k', utf8('w'))]), 'PROTOCOL_LOCKED');
 		await expectCode(store.keys(''), 'PROTOCOL_LOCKED');
 	});
 
 	test('P10 data at rest: a sealed record moved to another key does not open', async () => {
 		const backend = memoryBackend();
 		const store = await new Device(backend, cheap).create(null);
-		await store.put('a', utf8('alpha'));
+		await store.batch([put('a', utf8('alpha'))]);
 		backend.raw.set('b', backend.raw.get('a')!);
 		await expect(store.get('b')).rejects.toSatisfy(isProtocolError);
 	});
@@ -72,7 +72,7 @@ describe('P10 data at rest: the device vault', () => {
 		const backend = memoryBackend();
 		const device = new Device(backend, cheap);
 		const store = await device.create('correct horse battery');
-		await store.put('k', utf8('v'));
+		await store.batch([put('k', utf8('v'))]);
 		await device.wipe();
 		expect(backend.raw.size).toBe(0);
 		expect(await device.status()).toBe('new');
@@ -82,7 +82,7 @@ describe('P10 data at rest: the device vault', () => {
 		const backend = memoryBackend();
 		const device = new Device(backend, cheap);
 		const store = await device.create(null);
-		await store.put('k', utf8('kept'));
+		await store.batch([put('k', utf8('kept'))]);
 		await device.setPassphrase(null, 'added later passphrase');
 		expect(await device.status()).toBe('locked');
 		await expectCode(device.unlock(null), 'PROTOCOL_WRONG_PASSPHRASE');
@@ -112,8 +112,8 @@ describe('P10 data at rest: identity backup files', () => {
 	async function deviceWithData() {
 		const device = new Device(memoryBackend(), cheap);
 		const store = await device.create(null);
-		await store.put('root', utf8('root-secret'));
-		await store.put('group/a/log', utf8('the log'));
+		await store.batch([put('root', utf8('root-secret'))]);
+		await store.batch([put('group/a/log', utf8('the log'))]);
 		return { device, store };
 	}
 

@@ -8,7 +8,7 @@ import { fromB64, toB64 } from '../core/bytes.ts';
 import type { CJson } from '../core/cjson.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
 import { exportBackup, importBackup, newStorageKey, unwrapStorageKey, wrapStorageKey, type KdfCost, type WrappedKey } from '../crypto/vault.ts';
-import type { DeviceBackend } from './kv.ts';
+import { put, type DeviceBackend } from './kv.ts';
 import { sealedStore, type SealedStore } from './sealed-store.ts';
 
 interface Keyring {
@@ -104,7 +104,7 @@ export class Device {
 		const payload = await importBackup(text, backupPassphrase);
 		const records = parsePayload(payload);
 		const store = await this.create(devicePassphrase);
-		for (const [key, value] of records) await store.put(key, value);
+		await store.batch(records.map(([key, value]) => put(key, value)));
 		return store;
 	}
 }

@@ -3,28 +3,32 @@
  * client's record key) and `meta` (the wrapped storage key). Browser only.
  */
 import { openDB, deleteDB, type IDBPDatabase } from 'idb';
-import type { DeviceBackend, RawKv } from './kv.ts';
+import type { DeviceBackend, Kv } from './kv.ts';
 
 export const DATABASE_NAME = 'unseen';
 const RECORDS = 'records';
 const META = 'meta';
 
-function recordsKv(db: IDBPDatabase): RawKv {
+function recordsKv(db: IDBPDatabase): Kv {
 	return {
 		async get(key) {
 			const v: unknown = await db.get(RECORDS, key);
 			return v instanceof Uint8Array ? v : undefined;
 		},
-		async put(key, value) {
-			await db.put(RECORDS, value, key);
-		},
-		async delete(key) {
-			await db.delete(RECORDS, key);
-		},
 		async keys(prefix) {
 			// '\uffff' sorts after every character a key can hold, so the range is exactly the prefix.
 			const range = IDBKeyRange.bound(prefix, prefix + '\uffff', false, false);
 			return (await db.getAllKeys(RECORDS, range)).map(String);
+		},
+		async batch(ops) {
+			if (ops.length === 0) return;
+			// One readwrite transaction: IndexedDB commits all of it or, on any failure, none.
+			const tx = db.transaction(RECORDS, 'readwrite');
+			for (const op of ops) {
+				if (op.type === 'put') void tx.store.put(op.value, op.key);
+				else void tx.store.delete(op.key);
+			}
+			await tx.done;
 		}
 	};
 }

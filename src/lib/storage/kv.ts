@@ -1,18 +1,25 @@
 /**
- * The raw byte tables under the encrypted Store: IndexedDB in the browser, a Map in Node tests.
- * Everything written here is already sealed (records) or public by design (the wrapped keyring).
+ * The one key-value interface of the device's data. The client writes its records through it
+ * (sealed at rest by sealed-store.ts); the raw tables under the seal have the same shape
+ * (IndexedDB in the browser, a Map in Node tests). A client step writes once, with `batch`,
+ * which is all-or-nothing: a reload or crash never leaves half a step on the device.
  */
-export interface RawKv {
+export type KvOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string };
+
+export interface Kv {
 	get(key: string): Promise<Uint8Array | undefined>;
-	put(key: string, value: Uint8Array): Promise<void>;
-	delete(key: string): Promise<void>;
 	/** Keys starting with `prefix`, sorted ascending by UTF-16 code unit (IndexedDB order). */
 	keys(prefix: string): Promise<string[]>;
+	/** Applies every op in order, all or nothing (one IndexedDB transaction in the browser). */
+	batch(ops: readonly KvOp[]): Promise<void>;
 }
+
+export const put = (key: string, value: Uint8Array): KvOp => ({ type: 'put', key, value });
+export const del = (key: string): KvOp => ({ type: 'del', key });
 
 /** Where a device keeps its data: the sealed records plus one unsealed keyring entry. */
 export interface DeviceBackend {
-	readonly records: RawKv;
+	readonly records: Kv;
 	readKeyring(): Promise<unknown>;
 	writeKeyring(value: unknown): Promise<void>;
 	/** Deletes every table and the keyring; the backend is unusable afterwards. */
@@ -20,20 +27,23 @@ export interface DeviceBackend {
 	close(): void;
 }
 
-export function memoryKv(map = new Map<string, Uint8Array>()): RawKv {
+/** A Kv in memory, for Node tests and headless use. Values are copied in and out. */
+export function memoryKv(map = new Map<string, Uint8Array>()): Kv {
 	return {
 		async get(key) {
 			const v = map.get(key);
 			return v === undefined ? undefined : v.slice();
 		},
-		async put(key, value) {
-			map.set(key, value.slice());
-		},
-		async delete(key) {
-			map.delete(key);
-		},
 		async keys(prefix) {
 			return [...map.keys()].filter((k) => k.startsWith(prefix)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+		},
+		async batch(ops) {
+			// Copied before anything changes, then applied without an await: all or nothing.
+			const copied = ops.map((op) => (op.type === 'put' ? put(op.key, op.value.slice()) : op));
+			for (const op of copied) {
+				if (op.type === 'put') map.set(op.key, op.value);
+				else map.delete(op.key);
+			}
 		}
 	};
 }
