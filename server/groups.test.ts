@@ -129,3 +129,26 @@ describe('group cache', () => {
 		expect((await store.range(x!.group, 0, 10)).map((r) => r.seq)).toEqual([1, 2, 3]);
 	});
 });
+
+describe('arrival order', () => {
+	test('appends to one group are numbered in the order they arrived, even when an earlier one reads the disk slower', async () => {
+		const [first] = await createGroups(1);
+		const { group, admin } = first!;
+		// The first append's mid look-up is slow; the second's is not.
+		const findMid = store.findMid.bind(store);
+		let calls = 0;
+		store.findMid = async (g, m) => {
+			const slow = calls++ === 0;
+			const found = await findMid(g, m);
+			if (slow) await new Promise((resolve) => setTimeout(resolve, 50));
+			return found;
+		};
+		const [a, b] = await Promise.all([
+			append(group, { msg: message(group, admin.sign, 0, 0) }, [admin.sign]),
+			append(group, { msg: message(group, admin.sign, 0, 1) }, [admin.sign])
+		]);
+		expect([a.seq, b.seq]).toEqual([2, 3]);
+		const stored = await store.range(group, 0, 10);
+		expect(stored.map((r) => JSON.parse(r.frame).entry.msg?.ctr)).toEqual([undefined, 0, 1]);
+	});
+});

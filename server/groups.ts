@@ -53,6 +53,8 @@ export class GroupLog {
 	readonly #now: () => number;
 	readonly #groups = new Map<string, GroupMem>();
 	readonly #loading = new Map<string, Promise<GroupMem | undefined>>();
+	/** The last append of each group still waiting to be numbered (arrival order, see append). */
+	readonly #turns = new Map<string, Promise<void>>();
 	readonly #maxCached: number;
 
 	constructor(store: RelayStore, writer: GroupCommit, stampSecret: Uint8Array, now: () => number = Date.now, maxCached = MAX_CACHED_GROUPS) {
@@ -96,14 +98,45 @@ export class GroupLog {
 		return mem && { state: mem.committed.state, seq: mem.committed.head.seq };
 	}
 
+	/**
+	 * Appends in arrival order per group: the disk reads of several appends run side by side, but
+	 * each is numbered only after every append that arrived before it in the same group. Without
+	 * this, a read that finished early let a later append overtake an earlier one from the same
+	 * connection (two ops naming the same parent: the second won; two messages: out of order).
+	 */
 	async append(req: AppendRequest, done: AppendDone): Promise<void> {
+		const turn = this.#takeTurn(req.group);
+		try {
+			await this.#appendInTurn(req, done, turn.ready);
+		} finally {
+			turn.release();
+		}
+	}
+
+	/** A place in the group's queue: `ready` once every earlier append of the group was numbered. */
+	#takeTurn(group: string): { ready: Promise<void>; release(): void } {
+		const before = this.#turns.get(group) ?? Promise.resolve();
+		let release!: () => void;
+		const mine = new Promise<void>((resolve) => (release = resolve));
+		this.#turns.set(group, mine);
+		return {
+			ready: before,
+			release: () => {
+				release();
+				if (this.#turns.get(group) === mine) this.#turns.delete(group);
+			}
+		};
+	}
+
+	async #appendInTurn(req: AppendRequest, done: AppendDone, turn: Promise<void>): Promise<void> {
 		const isGenesis = 'op' in req.entry && req.entry.op.kind === 'genesis';
 		let mem = await this.get(req.group);
 		const stored = mem || isGenesis ? await this.#store.findMid(req.group, req.mid) : undefined;
+		await turn;
 		// From here on, synchronous: validation, numbering and queueing cannot interleave.
 		const current = this.#groups.get(req.group);
-		// Evicted while the disk was read: start again from what is on disk now.
-		if (mem && current !== mem) return this.append(req, done);
+		// Evicted while the disk was read: start again from what is on disk now (still our turn).
+		if (mem && current !== mem) return this.#appendInTurn(req, done, Promise.resolve());
 		mem = current ?? mem;
 		const waiting = mem?.pending.get(req.mid);
 		if (waiting) return void waiting.push(done);
