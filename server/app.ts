@@ -28,7 +28,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
 	await store.open();
 	const relay = new Relay(config, store);
 	await relay.start();
-	const sweeper = new RetentionSweeper(store, config.retentionSweepMs);
+	const sweeper = new RetentionSweeper(store, config.retentionSweepMs, config.now);
 	sweeper.start();
 
 	const app = await loadAppHandler(config.app);

@@ -37,6 +37,8 @@ export interface ServerConfig {
 	app: boolean;
 	/** Where count-only log lines go. Never receives addresses, user agents or content. */
 	log: (line: string) => void;
+	/** The relay's clock (ms): entry times, invite expiry, rate limits, retention. Tests move it instead of sleeping. */
+	now: () => number;
 }
 
 export class ConfigError extends Error {
@@ -63,7 +65,8 @@ export const DEFAULTS: ServerConfig = {
 	retentionSweepMs: 60_000,
 	pageSize: 256,
 	app: true,
-	log: (line) => console.log(line)
+	log: (line) => console.log(line),
+	now: Date.now
 };
 
 function int(name: string, raw: string, min: number, max: number): number {

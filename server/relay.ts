@@ -59,8 +59,8 @@ export class Relay {
 
 	async start(): Promise<void> {
 		const stampSecret = await this.store.secret('stamp');
-		this.groups = new GroupLog(this.store, this.writer, stampSecret);
-		this.#ctx = { config: this.config, store: this.store, groups: this.groups, stampSecret, now: Date.now };
+		this.groups = new GroupLog(this.store, this.writer, stampSecret, this.config.now);
+		this.#ctx = { config: this.config, store: this.store, groups: this.groups, stampSecret, now: this.config.now };
 		this.#heartbeat = setInterval(() => this.#beat(), this.config.heartbeatMs);
 		this.#heartbeat.unref();
 	}
@@ -103,7 +103,7 @@ export class Relay {
 	}
 
 	#accept(ws: WebSocket): void {
-		const conn = new Connection(ws, this.config, Date.now());
+		const conn = new Connection(ws, this.config, this.config.now());
 		this.#connections.add(conn);
 		this.stats.connections++;
 		const authTimer = setTimeout(() => {
@@ -127,7 +127,7 @@ export class Relay {
 				t: 'hello',
 				v: 1,
 				challenge: conn.challenge,
-				time: Date.now(),
+				time: this.config.now(),
 				limits: { maxPayload: this.config.maxPayload, maxKeys: this.config.maxKeys },
 				moderator
 			})
@@ -136,7 +136,7 @@ export class Relay {
 
 	#onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
 		this.stats.frames++;
-		const now = Date.now();
+		const now = this.config.now();
 		if (isBinary) return this.#fail(conn, 'RELAY_BAD_FRAME', 'frames are UTF-8 JSON text');
 		let text: string;
 		try {
@@ -205,7 +205,7 @@ export class Relay {
 	}
 
 	#beat(): void {
-		this.#keyBuckets.prune(Date.now());
+		this.#keyBuckets.prune(this.config.now());
 		for (const conn of this.#connections) {
 			if (!conn.alive) {
 				conn.ws.terminate();

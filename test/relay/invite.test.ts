@@ -9,11 +9,15 @@ import { chained, epochFields, rand } from './fixtures/ops.ts';
 import { identity, signWith, type TestIdentity } from '../kit/identities.ts';
 import { TestClient } from './fixtures/relay.ts';
 import { startRelay, type TestRelay } from '../kit/relay.ts';
+import { fakeClock } from '../kit/clock.ts';
 
 let relay: TestRelay;
 let admin: TestClient;
+/** The relay's clock: the expiry test moves it instead of sleeping. */
+const clock = fakeClock();
+
 beforeAll(async () => {
-	relay = await startRelay({ moderator: { sign: identity().sign, box: rand(32) } });
+	relay = await startRelay({ moderator: { sign: identity().sign, box: rand(32) }, now: clock.now });
 	admin = await TestClient.connect(relay.wsUrl);
 });
 afterAll(async () => {
@@ -74,8 +78,8 @@ describe('invite fetch', () => {
 
 	test('an expired invite gets RELAY_INVITE_INVALID', async () => {
 		const g = await createGroup(admin);
-		const key = await withInvite(g, { expires: Date.now() + 300 });
-		await new Promise((resolve) => setTimeout(resolve, 400));
+		const key = await withInvite(g, { expires: clock.now() + 300 });
+		clock.advance(400);
 		const { newcomer, reply } = await fetchInvite(g, key);
 		expect(reply).toMatchObject({ t: 'err', code: 'RELAY_INVITE_INVALID' });
 		newcomer.close();

@@ -8,6 +8,7 @@ import { message, mid } from './fixtures/ops.ts';
 import { identity } from '../kit/identities.ts';
 import { TestClient } from './fixtures/relay.ts';
 import { startRelay, type TestRelay } from '../kit/relay.ts';
+import { fakeClock } from '../kit/clock.ts';
 
 let relay: TestRelay | undefined;
 afterEach(async () => {
@@ -18,14 +19,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('P11 relay robustness: rate limits and slow readers', () => {
 	test('P11 a connection over its frame rate gets RELAY_RATE_LIMITED, and is served again after a pause', async () => {
-		relay = await startRelay({ connectionRate: { perSecond: 5, burst: 10 } });
+		const clock = fakeClock();
+		relay = await startRelay({ connectionRate: { perSecond: 5, burst: 10 }, now: clock.now });
 		const client = await TestClient.connect(relay.wsUrl);
 		const replies = await Promise.all(Array.from({ length: 30 }, () => client.auth(identity())));
 		const limited = replies.filter((r) => r.code === 'RELAY_RATE_LIMITED');
 		expect(replies.filter((r) => r.t === 'ok').length).toBeLessThanOrEqual(11);
 		expect(limited.length).toBeGreaterThanOrEqual(19);
 		expect(limited[0]!.re).toBeTypeOf('string');
-		await sleep(500);
+		clock.advance(500);
 		expect((await client.auth(identity())).t).toBe('ok');
 		client.close();
 	});

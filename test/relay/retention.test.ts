@@ -9,6 +9,7 @@ import { createGroup } from './fixtures/group.ts';
 import { message, mid } from './fixtures/ops.ts';
 import { TestClient } from './fixtures/relay.ts';
 import { startRelay } from '../kit/relay.ts';
+import { fakeClock } from '../kit/clock.ts';
 
 function rawFilesContain(dir: string, marker: string): boolean {
 	const needle = Buffer.from(marker);
@@ -17,7 +18,8 @@ function rawFilesContain(dir: string, marker: string): boolean {
 
 describe('retention', () => {
 	test('messages past the group retention are gone from the LevelDB files; ops and newer messages stay', async () => {
-		const relay = await startRelay({ retentionSweepMs: 3_600_000 });
+		const clock = fakeClock();
+		const relay = await startRelay({ retentionSweepMs: 3_600_000, now: clock.now });
 		const client = await TestClient.connect(relay.wsUrl);
 		const short = await createGroup(client, { retention: 1 });
 		const forever = await createGroup(client, { retention: 0 });
@@ -31,7 +33,7 @@ describe('retention', () => {
 		await relay.relay.store.compact();
 		expect(rawFilesContain(relay.dataDir, old.ct)).toBe(true);
 
-		await new Promise((resolve) => setTimeout(resolve, 1100));
+		clock.advance(1100);
 		const fresh = message(short.group, short.admin.sign, 0, 1);
 		await client.request({ t: 'append', group: short.group, mid: mid(), entry: { msg: fresh } });
 		expect(await relay.sweeper.sweep()).toBe(1);
