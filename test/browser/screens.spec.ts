@@ -20,8 +20,8 @@ async function checkScreen(page: Page, name: string): Promise<void> {
 	await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-test('every main screen passes an axe-core scan at phone and desktop size, in light and dark, and is captured at both', async ({ browser }) => {
-	test.setTimeout(180_000);
+test('the screens before joining (welcome, help, unlock) pass an axe-core scan at phone and desktop size and are captured at both', async ({ browser }) => {
+	test.setTimeout(120_000);
 	const context = await browser.newContext({ baseURL: BASE_URL });
 	const page = await context.newPage();
 	await page.goto('/welcome');
@@ -32,6 +32,15 @@ test('every main screen passes an axe-core scan at phone and desktop size, in li
 	await checkScreen(page, 'help');
 	await context.close();
 
+	const locked = await newPerson(browser, 'Val Thistle', { passphrase: 'a quiet evening walk' });
+	await locked.page.reload();
+	await expect(locked.page.getByRole('heading', { name: 'Unseen is locked' })).toBeVisible();
+	await checkScreen(locked.page, 'unlock');
+	await locked.context.close();
+});
+
+test('every main screen of a group passes an axe-core scan at phone and desktop size, in light and dark, and is captured at both', async ({ browser }) => {
+	test.setTimeout(180_000);
 	const host = await newPerson(browser, 'Tess Aspen');
 	await checkScreen(host.page, 'groups-empty');
 	await host.page.goto('/new');
@@ -75,12 +84,6 @@ test('every main screen passes an axe-core scan at phone and desktop size, in li
 	await checkScreen(host.page, 'settings-dark');
 	await host.context.close();
 	await guest.context.close();
-
-	const locked = await newPerson(browser, 'Val Thistle', { passphrase: 'a quiet evening walk' });
-	await locked.page.reload();
-	await expect(locked.page.getByRole('heading', { name: 'Unseen is locked' })).toBeVisible();
-	await checkScreen(locked.page, 'unlock');
-	await locked.context.close();
 });
 
 test('the moderation and listening screens pass an axe-core scan at phone and desktop size and are captured at both', async ({ browser }) => {
