@@ -5,6 +5,7 @@
  * then written through the group commit; the ack and the fan-out happen only after the fsync.
  */
 import { isProtocolError } from '../src/lib/core/errors.ts';
+import * as may from '../src/lib/protocol/group/may.ts';
 import { applyOp } from '../src/lib/protocol/group/state.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
 import type { Entry, Envelope, Op } from '../src/lib/core/schema.ts';
@@ -245,10 +246,9 @@ export class GroupLog {
 		const { state } = mem;
 		if (msg.group !== req.group) throw new RelayError('RELAY_FORBIDDEN', 'msg.group differs from the frame group');
 		if (!req.keys.has(msg.sender)) throw new RelayError('RELAY_NOT_AUTHENTICATED', 'authenticate as msg.sender first');
-		if (state.ended) throw new RelayError('RELAY_FORBIDDEN', 'this pair has ended');
-		const member = Object.hasOwn(state.members, msg.sender) ? state.members[msg.sender] : undefined;
-		if (!member) throw new RelayError('RELAY_FORBIDDEN', 'sender is not a member of this group');
-		if (member.role === 'listener') throw new RelayError('RELAY_FORBIDDEN', 'listeners may not post');
+		// The same answer every client gives (may.ts): an ended pair, a non-member or a listener does not post.
+		const posting = may.post(state, msg.sender);
+		if (!posting.ok) throw new RelayError('RELAY_FORBIDDEN', posting.why);
 		if (msg.epoch !== state.epoch) throw new RelayError('RELAY_STALE_EPOCH', `the current epoch is ${state.epoch}`);
 		if (state.needsRekey) throw new RelayError('RELAY_STALE_EPOCH', 'a member left: a rekey must come first');
 		return computeStamp(this.#stampSecret, { c: msg.c, sender: msg.sender, group: req.group, seq, ts });

@@ -6,6 +6,7 @@ import { b64Bytes } from '../src/lib/core/bytes.ts';
 import { labelled } from '../src/lib/core/cjson.ts';
 import { LABEL } from '../src/lib/core/labels.ts';
 import type { ClientFrame } from '../src/lib/protocol/wire.ts';
+import * as may from '../src/lib/protocol/group/may.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
 import type { ServerConfig } from './config.ts';
 import type { Connection } from './connection.ts';
@@ -51,8 +52,8 @@ async function requireGroup(ctx: RequestContext, group: string): Promise<GroupSt
 	return found.state;
 }
 
-const isModerator = (state: GroupState, key: string) =>
-	Object.hasOwn(state.members, key) && ['admin', 'moderator'].includes(state.members[key]!.role);
+/** Moderators and admins read reports and check stamps: the clients' own answer (may.ts). */
+const isModerator = (state: GroupState, key: string) => may.moderate(state, key).ok;
 
 export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<'sub'>): Promise<void> {
 	requireKey(conn, f.as);
