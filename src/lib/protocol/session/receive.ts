@@ -6,6 +6,7 @@
 import { b64Bytes, fromB64, toB64 } from '../../core/bytes.ts';
 import { isProtocolError, ProtocolError } from '../../core/errors.ts';
 import type { Envelope } from '../../core/schema.ts';
+import * as may from '../group/may.ts';
 import { SenderChain } from '../../crypto/chain.ts';
 import { openMessage, verifyHello, verifyMessageSignature, type Decrypted } from '../../crypto/message.ts';
 import type { Identity } from '../../crypto/identity.ts';
@@ -53,7 +54,8 @@ function placeCheck(ctx: ReceiveContext, item: RelayEntry, msg: Envelope): Sessi
 	if (!member) {
 		return warning('tampered-log', 'PROTOCOL_UNKNOWN_MEMBER', 'not-member', item.ts, where);
 	}
-	if (member.role === 'listener') return warning('unverified', 'PROTOCOL_NOT_ALLOWED', 'listener', item.ts, where);
+	// Ended and membership were told apart above with their own warnings; what is left of may.post is the role.
+	if (!may.post(log, msg.sender).ok) return warning('unverified', 'PROTOCOL_NOT_ALLOWED', 'listener', item.ts, where);
 	return null;
 }
 
