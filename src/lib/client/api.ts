@@ -76,6 +76,8 @@ export interface MemberView {
 	 * listener's own entry (`self`), so they can see their request is pending.
 	 */
 	askedToSpeak: boolean;
+	/** Joined through an invite that is still unrevoked: removing them withdraws that link (§3.3). */
+	joinedWithLink: boolean;
 	can: MemberPermissions;
 }
 

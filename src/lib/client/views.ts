@@ -113,7 +113,8 @@ export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' 
 			// Pending asks to speak are for those who may answer them (admins), and for the asker to see.
 			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (can.setRole.member || m.sign === data.me);
 			const profileId = m.sign === data.me ? undefined : g.franking.profileIds[m.sign];
-			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, keyChanged, askedToSpeak, can };
+			const joinedWithLink = m.invite !== undefined && log.invites[m.invite]?.revoked === false;
+			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, keyChanged, askedToSpeak, joinedWithLink, can };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
 }

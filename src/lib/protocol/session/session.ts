@@ -180,7 +180,7 @@ export class GroupSession {
 		if (prev === null && next.group !== data.group) return this.freeze('PROTOCOL_BAD_GENESIS', 'genesis of another group', item.ts);
 		data.log = next;
 		data.lastActivity = Math.max(data.lastActivity, item.ts);
-		const events: SessionEvent[] = [{ type: 'op', op, seq: item.seq, ts: item.ts }];
+		const events: SessionEvent[] = [{ type: 'op', op, seq: item.seq, ts: item.ts, ...(linkWithdrawn(prev, next, op) ? { linkWithdrawn: true } : {}) }];
 		const wasMember = !!prev && has(prev.members, data.me);
 		const isMember = has(next.members, data.me);
 		if (wasMember && !isMember) {
@@ -304,4 +304,11 @@ export class GroupSession {
 		this.data.epochs = {};
 		this.data.send = null;
 	}
+}
+
+/** Whether a `remove` revoked the invite its target had joined with (§3.3). */
+function linkWithdrawn(prev: GroupState | null, next: GroupState, op: Op): boolean {
+	if (op.kind !== 'remove' || !prev) return false;
+	const key = prev.members[op.target]?.invite;
+	return key !== undefined && prev.invites[key]?.revoked === false && next.invites[key]?.revoked === true;
 }

@@ -145,7 +145,7 @@ export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
 export type SessionEvent =
 	| { type: 'message'; address: Address; content: Content; seq: number; ts: number; franking: FrankingRecord | null; late: boolean }
 	| { type: 'own'; address: Address; seq: number; ts: number }
-	| { type: 'op'; op: Op; seq: number; ts: number }
+	| { type: 'op'; op: Op; seq: number; ts: number; /** A `remove` revoked the invite its target joined with (§3.3). */ linkWithdrawn?: boolean }
 	| { type: 'hidden'; seq: number }
 	/**
 	 * A display name learned from a join op or a hello. From a hello it carries the hello's address
