@@ -8,6 +8,7 @@ import type { GroupPermissions, GroupSummary, InviteView, MemberPermissions, Mem
 import type { GroupHandle } from './group.ts';
 import type { Role } from '../core/schema.ts';
 import { safetyNumber, type MemberKeys } from '../crypto/safety.ts';
+import { inviteLinkAt } from '../crypto/invite.ts';
 import * as may from '../protocol/group/may.ts';
 import type { GroupState } from '../protocol/group/types.ts';
 import { standingOf } from '../protocol/session/send.ts';
@@ -124,7 +125,8 @@ export function invites(g: Pick<GroupHandle, 'session' | 'invites'>): InviteView
 	if (!log) return [];
 	return Object.values(log.invites).map((i) => ({
 		key: i.key,
-		link: g.invites.link(i.key),
+		// Given out now, the link names the head as it is now (§7): a newcomer refuses an older log.
+		link: i.revoked || !g.invites.link(i.key) ? g.invites.link(i.key) : inviteLinkAt(g.invites.link(i.key), log.head),
 		expires: i.expires,
 		maxUses: i.maxUses,
 		uses: i.uses,
