@@ -55,3 +55,20 @@ describe('P2 members control membership: a newcomer is not kept on a stale branc
 		await until(() => ash.client.members(group).length === 3);
 	});
 });
+
+describe('P5 secrecy after removal: a member kept from a removal learns of it', () => {
+	test('P5 secrecy after removal: when the relay withholds a removal from one member, that member is warned once an admin names the newer head', async () => {
+		const { group, ash, bo, cy } = await circle();
+		const tamper = new Tamperer();
+		world!.proxy.onDown('cy', tamper.hook);
+		tamper.rule = (frame) => (frame.entry.op?.kind === 'remove' ? [] : undefined);
+		await ash.client.remove(group, selfKey(bo, group));
+		await ash.client.send(group, { text: 'after the removal' });
+		await until(() => warningKinds(cy, group).includes('fork'));
+		const warning = cy.client.warnings(group).find((w) => w.kind === 'fork')!;
+		expect(warning.code).toBe('PROTOCOL_FORK');
+		expect(warning.text).toMatch(/an admin of this group, sent a message from a version of the group that this device was never shown/);
+		expect(warning.text).toMatch(/someone's removal/);
+		expect(texts(cy, group)).not.toContain('after the removal');
+	});
+});

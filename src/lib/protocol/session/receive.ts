@@ -43,6 +43,11 @@ function placeCheck(ctx: ReceiveContext, item: RelayEntry, msg: Envelope): Sessi
 	if (log.ended) {
 		return warning('tampered-log', 'PROTOCOL_GROUP_ENDED', 'after-end', item.ts, where);
 	}
+	// Before the epoch: a removal withheld from me moves the others to an epoch I do not have, and
+	// the head an admin names is what tells me so (§5.4 `unseen-head`).
+	if (has(log.members, msg.sender) && log.members[msg.sender]!.role === 'admin' && !has(log.seen, msg.state)) {
+		return warning('fork', 'PROTOCOL_FORK', 'unseen-head', item.ts, { ...where, state: msg.state });
+	}
 	if (msg.epoch !== log.epoch) {
 		return warning('tampered-log', 'PROTOCOL_STALE_EPOCH', 'stale-epoch', item.ts, { ...where, current: log.epoch });
 	}
