@@ -4,7 +4,7 @@
  * or withholds a removal from one member. Each test fails if the victim goes along unwarned.
  */
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, selfKey, startWorld, type World } from './setup.ts';
+import { Tamperer, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
 import { captureEntries, defaults, texts, until, warningKinds, type TestClient } from '../integration/harness.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
 
@@ -53,6 +53,35 @@ describe('P2 members control membership: a newcomer is not kept on a stale branc
 		world!.proxy.onDown('dee', null);
 		await dee.client.joinWithInvite(link, 'dee');
 		await until(() => ash.client.members(group).length === 3);
+	});
+});
+
+describe('P2 members control membership: a newcomer is unconfirmed until someone in charge has seen its join', () => {
+	test('P2 members control membership: a newcomer stays unconfirmed while only members speak, and the flag clears when the invite\'s creator speaks', async () => {
+		const { group, ash, cy, dee } = await circle();
+		const link = ash.client.invites(group).at(-1)!.link;
+		const ashKey = selfKey(ash, group);
+		const tamper = new Tamperer();
+		world!.proxy.onDown('dee', tamper.hook);
+		const held: EntryFrame[] = [];
+		tamper.rule = (frame) => {
+			if (frame.entry.msg?.sender !== ashKey) return undefined;
+			held.push(frame);
+			return [];
+		};
+		await dee.client.joinWithInvite(link, 'dee');
+		expect(summaryOf(dee, group).unconfirmed).toBe(true);
+		// Those who joined before and were greeted by the admin are confirmed.
+		expect(summaryOf(cy, group).unconfirmed).toBe(false);
+		await until(() => held.length > 0);
+		await cy.client.send(group, { text: 'welcome from a member' });
+		await until(() => texts(dee, group).includes('welcome from a member'));
+		expect(summaryOf(dee, group).unconfirmed).toBe(true);
+		tamper.rule = null;
+		for (const frame of held) tamper.inject(frame);
+		await ash.client.send(group, { text: 'welcome from the admin' });
+		await until(() => texts(dee, group).includes('welcome from the admin'));
+		expect(summaryOf(dee, group).unconfirmed).toBe(false);
 	});
 });
 

@@ -23,6 +23,11 @@ export interface GroupSummary {
 	lastActivity: number;
 	memberCount: number;
 	settings: { retention: number; listeners: boolean; listenersMaySpeak: boolean; invite: 'admins' | 'members' };
+	/**
+	 * I joined through an invite and neither its author nor an admin has yet sent anything that
+	 * shows they see my join (§7): the relay could be showing me an outdated copy of the group.
+	 */
+	unconfirmed: boolean;
 	/** Set when the group log failed verification: the group is read-only until resolved. */
 	frozen?: { code: string; message: string };
 	/** Backlog sync progress while catching up; undefined when live. */

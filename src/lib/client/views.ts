@@ -78,6 +78,7 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 		unread: data.unread,
 		lastActivity: data.lastActivity,
 		memberCount: Object.keys(log.members).length,
+		unconfirmed: data.unconfirmed !== undefined && !data.removed,
 		settings: { retention: log.settings.retention, listeners: log.settings.listeners, listenersMaySpeak: log.settings.listenersMaySpeak, invite: log.settings.invite },
 		can: groupCan(log, data.me, standingOf(g.session))
 	};

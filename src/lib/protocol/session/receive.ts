@@ -114,6 +114,7 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 		});
 		epochData.chains[msg.sender] = chain.toJSON();
 		chain.wipe();
+		confirmArrival(data, msg);
 		const events: SessionEvent[] = [];
 		const lastTs = epochData.lastTs?.[msg.sender] ?? epochData.relayStart ?? 0;
 		if (msg.ctr > expected && !expired(ctx, lastTs)) {
@@ -233,4 +234,15 @@ function releaseHeld(ctx: ReceiveContext, sender: string, epoch: number): Sessio
 	const events: SessionEvent[] = [];
 	for (const item of mine) if ('msg' in item.entry) events.push(...receiveMessage(ctx, item, item.entry.msg, true));
 	return events;
+}
+
+/**
+ * A verified message from the invite's author or a current admin that names a head at or after
+ * my join shows that someone in charge sees the same log as I do, my join included (§7).
+ */
+function confirmArrival(data: ReceiveContext['data'], msg: Envelope): void {
+	const pending = data.unconfirmed;
+	const log = data.log;
+	if (!pending || !log || !has(log.seen, msg.state) || log.seen[msg.state]! < pending.at) return;
+	if (msg.sender === pending.by || log.members[msg.sender]?.role === 'admin') delete data.unconfirmed;
 }

@@ -200,6 +200,7 @@ export class GroupSession {
 				events.push(...this.unreadableEpoch(op, next, now, item.ts));
 			}
 			if (!wasMember) data.joinedEpoch = next.epoch;
+			if (!wasMember && op.kind === 'join' && op.author === data.me) data.unconfirmed = { at: next.length, by: next.invites[op.invite]!.author };
 			const newcomer = wasMember && Object.keys(next.members).some((m) => !has(prev!.members, m));
 			// Only someone who may post has a name to tell and keys to heal with (listeners do not).
 			if (newcomer && !data.recover && may.post(next, data.me).ok) {

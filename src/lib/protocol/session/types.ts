@@ -98,6 +98,13 @@ export interface SessionData {
 	tails?: Record<string, EpochTail>;
 	/** Epoch whose key update did not open here: a rekey is due to recover (§4.2). */
 	recover?: number;
+	/**
+	 * I joined through an invite and nobody in charge has confirmed it yet (§7): `at` is the log
+	 * length after my join, `by` the invite's author. Cleared by a verified message from `by` or a
+	 * current admin naming an op at or after `at`. Until then the relay could be keeping me on a
+	 * branch of its own.
+	 */
+	unconfirmed?: { at: number; by: string };
 	/** A member new to this epoch should learn my name: send my hello now, not at my next message. */
 	helloDue?: boolean;
 }
