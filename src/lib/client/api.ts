@@ -23,6 +23,11 @@ export interface GroupSummary {
 	lastActivity: number;
 	memberCount: number;
 	settings: { retention: number; listeners: boolean; listenersMaySpeak: boolean; invite: 'admins' | 'members' };
+	/**
+	 * I joined through an invite and neither its author nor an admin has yet sent anything that
+	 * shows they see my join (§7): the relay could be showing me an outdated copy of the group.
+	 */
+	unconfirmed: boolean;
 	/** Set when the group log failed verification: the group is read-only until resolved. */
 	frozen?: { code: string; message: string };
 	/** Backlog sync progress while catching up; undefined when live. */
@@ -76,6 +81,8 @@ export interface MemberView {
 	 * listener's own entry (`self`), so they can see their request is pending.
 	 */
 	askedToSpeak: boolean;
+	/** Joined through an invite that is still unrevoked: removing them withdraws that link (§3.3). */
+	joinedWithLink: boolean;
 	can: MemberPermissions;
 }
 

@@ -149,7 +149,7 @@ export class UnseenClient implements UnseenClientApi {
 		const { secret, key } = newInvite(group);
 		try {
 			await act(this.#core, g, () => ({ kind: 'invite', secret, expires: this.#core.now() + options.expiresInMs, maxUses: options.maxUses, role: options.role }));
-			g.invites.set(key, inviteLink(this.#core.origin, group, secret));
+			g.invites.set(key, inviteLink(this.#core.origin, group, secret, g.session.state!.head));
 			await g.save();
 		} finally {
 			sodium().memzero(secret);

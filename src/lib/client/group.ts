@@ -174,7 +174,7 @@ export class GroupHandle {
 	/** A system line in the transcript for membership changes people should see. */
 	private opNotice(event: Extract<SessionEvent, { type: 'op' }>): boolean {
 		const names = this.session.data.profiles;
-		const text = opNotice(event.op, this.session.me, (key) => names[key]);
+		const text = opNotice(event.op, this.session.me, (key) => names[key], event.linkWithdrawn);
 		if (!text) return false;
 		return this.history.addSystem(event.seq, event.ts, text);
 	}

@@ -9,6 +9,7 @@ import { RelayError, type Connection } from './connection.ts';
 import { ProtocolError } from '../core/errors.ts';
 import type { Op } from '../core/schema.ts';
 import { replayLog } from '../protocol/group/state.ts';
+import { has } from '../protocol/group/may.ts';
 import type { Primitives } from '../protocol/group/types.ts';
 import { inviteFetchSignature, inviteKeys, openInviteBody, parseInviteLink, wipeInviteKeys } from '../crypto/invite.ts';
 import { toB64 } from '../core/bytes.ts';
@@ -23,7 +24,7 @@ export interface FetchedInvite {
 }
 
 export async function fetchInvite(conn: Connection, link: string, primitives: Primitives): Promise<FetchedInvite> {
-	const { group, secret } = parseInviteLink(link);
+	const { group, secret, head } = parseInviteLink(link);
 	const keys = inviteKeys(secret, group);
 	try {
 		const key = toB64(keys.signPk);
@@ -44,6 +45,9 @@ export async function fetchInvite(conn: Connection, link: string, primitives: Pr
 			(i) => ({ now: ops[i]!.ts, primitives })
 		);
 		if (state.group !== group) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'the relay sent the log of another group');
+		// The link names the head it was given out at (§7): an older prefix (say, from before a
+		// removal) would have this device seal the next epoch to someone who is no longer a member.
+		if (head !== undefined && !has(state.seen, head)) throw new ProtocolError('PROTOCOL_STALE_LOG', 'the relay served an older log than the invite link names');
 		const invite = state.invites[key];
 		const lastTs = ops.length ? ops[ops.length - 1]!.ts : 0;
 		if (!invite || invite.revoked || invite.uses >= invite.maxUses || invite.expires <= Math.max(lastTs, Date.now())) {

@@ -8,6 +8,7 @@ import type { GroupPermissions, GroupSummary, InviteView, MemberPermissions, Mem
 import type { GroupHandle } from './group.ts';
 import type { Role } from '../core/schema.ts';
 import { safetyNumber, type MemberKeys } from '../crypto/safety.ts';
+import { inviteLinkAt } from '../crypto/invite.ts';
 import * as may from '../protocol/group/may.ts';
 import type { GroupState } from '../protocol/group/types.ts';
 import { standingOf } from '../protocol/session/send.ts';
@@ -77,6 +78,7 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 		unread: data.unread,
 		lastActivity: data.lastActivity,
 		memberCount: Object.keys(log.members).length,
+		unconfirmed: data.unconfirmed !== undefined && !data.removed,
 		settings: { retention: log.settings.retention, listeners: log.settings.listeners, listenersMaySpeak: log.settings.listenersMaySpeak, invite: log.settings.invite },
 		can: groupCan(log, data.me, standingOf(g.session))
 	};
@@ -113,7 +115,8 @@ export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' 
 			// Pending asks to speak are for those who may answer them (admins), and for the asker to see.
 			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (can.setRole.member || m.sign === data.me);
 			const profileId = m.sign === data.me ? undefined : g.franking.profileIds[m.sign];
-			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, keyChanged, askedToSpeak, can };
+			const joinedWithLink = m.invite !== undefined && log.invites[m.invite]?.revoked === false;
+			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, keyChanged, askedToSpeak, joinedWithLink, can };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
 }
@@ -123,7 +126,8 @@ export function invites(g: Pick<GroupHandle, 'session' | 'invites'>): InviteView
 	if (!log) return [];
 	return Object.values(log.invites).map((i) => ({
 		key: i.key,
-		link: g.invites.link(i.key),
+		// Given out now, the link names the head as it is now (§7): a newcomer refuses an older log.
+		link: i.revoked || !g.invites.link(i.key) ? g.invites.link(i.key) : inviteLinkAt(g.invites.link(i.key), log.head),
 		expires: i.expires,
 		maxUses: i.maxUses,
 		uses: i.uses,

@@ -27,7 +27,9 @@ export type ProtocolCode =
 	| 'PROTOCOL_LOCKED'
 	| 'PROTOCOL_WEAK_KEY'
 	| 'PROTOCOL_WEAK_PASSPHRASE'
-	| 'PROTOCOL_MODERATOR_CHANGED';
+	| 'PROTOCOL_MODERATOR_CHANGED'
+	/** The log served for an invite lacks the head the invite link names (§7). */
+	| 'PROTOCOL_STALE_LOG';
 
 export class ProtocolError extends Error {
 	readonly code: ProtocolCode;

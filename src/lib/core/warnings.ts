@@ -19,6 +19,11 @@ export type WarningAbout =
 	| 'other-group'
 	/** A message from a group state this device never saw (detail: state). */
 	| 'fork'
+	/**
+	 * An admin's message names a group state this device never saw, checked before its epoch: a
+	 * change (a removal, say) was withheld from this device (detail: sender, state, epoch).
+	 */
+	| 'unseen-head'
 	/** A message from a sender with no chain in its epoch. */
 	| 'no-chain'
 	/** Counters of a sender skipped (detail: sender, from, to). */

@@ -2,11 +2,12 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { toB64, utf8 } from '../core/bytes.ts';
 import { labelled } from '../core/cjson.ts';
 import { LABEL } from '../core/labels.ts';
-import { inviteFetchSignature, inviteKeys, inviteLink, newInvite, openInviteBody, parseInviteLink, sealInviteBody } from './invite.ts';
+import { inviteFetchSignature, inviteKeys, inviteLink, inviteLinkAt, newInvite, openInviteBody, parseInviteLink, sealInviteBody } from './invite.ts';
 import { ready, sodium } from './sodium.ts';
 import { expectCode } from '../../../test/kit/expect-code.ts';
 
 const group = toB64(new Uint8Array(32).fill(3));
+const head = toB64(new Uint8Array(32).fill(7));
 const content = { name: 'Tuesday circle', description: 'A quiet place', inviter: { name: 'Sam' } };
 
 beforeAll(async () => {
@@ -16,7 +17,7 @@ beforeAll(async () => {
 describe('invite links', () => {
 	test('P9 anonymity: the secret travels only in the fragment, and the link parses back to group and secret', () => {
 		const { secret } = newInvite(group);
-		const link = inviteLink('https://unseen.example/', group, secret);
+		const link = inviteLink('https://unseen.example/', group, secret, head);
 		const url = new URL(link);
 		expect(url.pathname).toBe('/join');
 		expect(url.search).toBe('');
@@ -25,13 +26,28 @@ describe('invite links', () => {
 		expect(parsed.group).toBe(group);
 		expect(parsed.secret).toEqual(secret);
 		expect(parseInviteLink(url.hash).group).toBe(group);
+		expect(parsed.head).toBe(head);
+		expect(link.length - 'https://unseen.example/join#'.length).toBe(130);
+	});
+
+	test('P2 members control membership: a link given out again names the head of that moment, and an old link without a head still parses', () => {
+		const { secret } = newInvite(group);
+		const later = toB64(new Uint8Array(32).fill(9));
+		const again = inviteLinkAt(inviteLink('https://unseen.example', group, secret, head), later);
+		expect(again.startsWith('https://unseen.example/join#')).toBe(true);
+		expect(parseInviteLink(again)).toMatchObject({ group, head: later });
+		const v1 = `https://unseen.example/join#${toB64(new Uint8Array([1, ...new Uint8Array(32).fill(3), ...secret]))}`;
+		const old = parseInviteLink(v1);
+		expect(old.secret).toEqual(secret);
+		expect(old.head).toBeUndefined();
 	});
 
 	test.each([
 		['a link with no fragment', 'https://unseen.example/join'],
 		['a fragment that is not base64url', 'https://unseen.example/join#not*base64'],
 		['a fragment cut short', 'https://unseen.example/join#AQID'],
-		['a link from another version', `https://unseen.example/join#${toB64(new Uint8Array(65).fill(2))}`]
+		['a link from another version', `https://unseen.example/join#${toB64(new Uint8Array(97).fill(3))}`],
+		['a version-2 link without its head', `https://unseen.example/join#${toB64(new Uint8Array(65).fill(2))}`]
 	])('%s is refused with PROTOCOL_INVITE_INVALID', (_, link) => {
 		expectCode(() => parseInviteLink(link), 'PROTOCOL_INVITE_INVALID');
 	});

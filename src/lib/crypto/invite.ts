@@ -4,7 +4,10 @@
  *
  *   inviteSeed = KDF(secret, "unseen/v1/invite-sign", group) → Ed25519 (invitePk, inviteSk)
  *   inviteKey  = KDF(secret, "unseen/v1/invite-enc", group)
- *   link       = origin + "/join#" + b64(0x01 ‖ group(32) ‖ secret(32))
+ *   link       = origin + "/join#" + b64(0x02 ‖ group(32) ‖ secret(32) ‖ head(32))
+ *
+ * `head` is the log head on the inviter's device when the link is given out; a joiner refuses a
+ * fetched log that does not contain it (§7 head check). Version 0x01 links (no head) still parse.
  */
 import * as v from 'valibot';
 import { b64Bytes, concat, fromB64, fromUtf8, toB64, utf8 } from '../core/bytes.ts';
@@ -15,7 +18,8 @@ import { aeadOpen, aeadSeal } from './aead.ts';
 import { kdf } from './chain.ts';
 import { sodium } from './sodium.ts';
 
-const LINK_VERSION = 1;
+const LINK_V1 = 1;
+const LINK_VERSION = 2;
 
 export interface InviteKeys {
 	/** Ed25519 public key: the invite's name in the log (`invite.key`). */
@@ -55,14 +59,30 @@ export function wipeInviteKeys(keys: InviteKeys): void {
 	sodium().memzero(keys.encKey);
 }
 
-export function inviteLink(origin: string, group: string, secret: Uint8Array): string {
-	const payload = concat(new Uint8Array([LINK_VERSION]), b64Bytes(group, 32, 'group'), secret);
+/** The link to give out now: it names `head`, the op hash of the group log's head on this device. */
+export function inviteLink(origin: string, group: string, secret: Uint8Array, head: string): string {
 	if (secret.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'invite secret must be 32 bytes');
+	const payload = concat(new Uint8Array([LINK_VERSION]), b64Bytes(group, 32, 'group'), secret, b64Bytes(head, 32, 'head'));
 	return `${origin.replace(/\/+$/, '')}/join#${toB64(payload)}`;
 }
 
-/** Accepts a full link or its fragment alone. PROTOCOL_INVITE_INVALID for anything else. */
-export function parseInviteLink(link: string): { group: string; secret: Uint8Array } {
+/** The same invite's link naming another head (a stored link given out again later). */
+export function inviteLinkAt(link: string, head: string): string {
+	const { group, secret } = parseInviteLink(link);
+	const hash = link.indexOf('#');
+	const origin = hash >= 0 ? link.slice(0, hash).replace(/\/join$/, '') : '';
+	try {
+		return inviteLink(origin, group, secret, head);
+	} finally {
+		secret.fill(0);
+	}
+}
+
+/**
+ * Accepts a full link or its fragment alone. PROTOCOL_INVITE_INVALID for anything else. `head`
+ * is absent for a version-0x01 link.
+ */
+export function parseInviteLink(link: string): { group: string; secret: Uint8Array; head?: string } {
 	const hash = link.indexOf('#');
 	const fragment = (hash >= 0 ? link.slice(hash + 1) : link).trim();
 	let payload: Uint8Array;
@@ -71,9 +91,10 @@ export function parseInviteLink(link: string): { group: string; secret: Uint8Arr
 	} catch {
 		throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this is not an Unseen invite link');
 	}
-	if (payload.length !== 65) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite link is cut short or too long');
-	if (payload[0] !== LINK_VERSION) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite link is from another version');
-	return { group: toB64(payload.subarray(1, 33)), secret: payload.slice(33) };
+	if (payload[0] !== LINK_VERSION && payload[0] !== LINK_V1) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite link is from another version');
+	if (payload.length !== (payload[0] === LINK_V1 ? 65 : 97)) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite link is cut short or too long');
+	const parsed = { group: toB64(payload.subarray(1, 33)), secret: payload.slice(33, 65) };
+	return payload[0] === LINK_V1 ? parsed : { ...parsed, head: toB64(payload.subarray(65, 97)) };
 }
 
 function bodyAd(group: string, key: string): Uint8Array {

@@ -16,6 +16,8 @@ const SENTENCES: Record<string, string> = {
 	PROTOCOL_BAD_REPORT: 'The report could not be sent.',
 	PROTOCOL_BAD_FRAME: 'That could not be sent: it is empty or too long.',
 	PROTOCOL_INVITE_INVALID: 'This invite link no longer works. Ask for a new one.',
+	PROTOCOL_STALE_LOG:
+		'The server showed an older version of this group than the one your invite link came from, so you did not join: in that version someone who was removed could still read what you send. Try again later, or ask the person who invited you for a new link.',
 	PROTOCOL_MODERATOR_CHANGED: "The service's moderator key has changed since you first connected. Check its fingerprint before sending a report to it.",
 	RELAY_RATE_LIMITED: 'Too much at once. Wait a moment and try again.',
 	RELAY_CONFLICT: 'The group changed at the same moment. Try again.'

@@ -22,6 +22,12 @@ describe('transcript notices', () => {
 	])('%j leaves the line %j', (fields, line) => {
 		expect(opNotice(op(fields), 'me', nameOf)).toBe(line);
 	});
+
+	test('a removal that withdrew the link the member joined with says so', () => {
+		expect(opNotice(op({ kind: 'remove', author: 'ash', target: 'bo' }), 'me', nameOf, true)).toBe(
+			'Bo was removed. Keys were changed. The invite link they joined with was withdrawn too: nobody can join with it any more, whoever has it.'
+		);
+	});
 });
 
 describe('people in sentences', () => {

@@ -14,6 +14,7 @@ const SENTENCES: [WarningAbout, Record<string, unknown> | undefined, string][] =
 	['listener', where, 'A message from a listener was rejected: listeners cannot post here.'],
 	['other-group', undefined, 'A message addressed to another group was delivered here. It was rejected.'],
 	['fork', { state: 'x' }, 'Someone sent a message from a version of the group that this device was never shown. The relay may be showing members different histories.'],
+	['unseen-head', { ...where, state: 'x' }, "AshKey01, an admin of this group, sent a message from a version of the group that this device was never shown. The relay may be hiding a change from you, such as someone's removal: until this clears, what you send could reach someone who is no longer a member."],
 	['no-chain', undefined, 'A message from someone who is not a member was rejected.'],
 	['gap', { sender: ash, epoch: 0, from: 2, to: 2 }, 'A message from AshKey01 did not arrive. The relay may have dropped or delayed them.'],
 	['gap', { sender: ash, epoch: 0, from: 2, to: 4 }, '3 messages from AshKey01 did not arrive. The relay may have dropped or delayed them.'],

@@ -30,6 +30,8 @@ const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
 	listener: () => 'A message from a listener was rejected: listeners cannot post here.',
 	'other-group': () => 'A message addressed to another group was delivered here. It was rejected.',
 	fork: () => 'Someone sent a message from a version of the group that this device was never shown. The relay may be showing members different histories.',
+	'unseen-head': (f) =>
+		`${f.who}, an admin of this group, sent a message from a version of the group that this device was never shown. The relay may be hiding a change from you, such as someone's removal: until this clears, what you send could reach someone who is no longer a member.`,
 	'no-chain': () => 'A message from someone who is not a member was rejected.',
 	gap: (f) => `${f.count === 1 ? 'A message' : `${f.count} messages`} from ${f.who} did not arrive. The relay may have dropped or delayed them.`,
 	'tail-gap': (f) => `${f.count === 1 ? 'The last message' : `The last ${f.count} messages`} from ${f.who} before the keys changed did not arrive. The relay may have dropped them.`,

@@ -105,7 +105,7 @@ export function applyJoin(next: GroupState, op: OpOf<'join'>, now: number): void
 	if (op.member.sign !== op.author) throw notAllowed('a join adds its own author');
 	if (op.member.role !== invite.role) throw notAllowed(`this invite grants the role ${invite.role}`);
 	next.invites = { ...next.invites, [op.invite]: { ...invite, uses: invite.uses + 1 } };
-	next.members = { ...next.members, [op.author]: { ...op.member, since: op.epoch } };
+	next.members = { ...next.members, [op.author]: { ...op.member, since: op.epoch, invite: op.invite } };
 }
 
 export function applyAdd(next: GroupState, op: OpOf<'add'>): void {
@@ -115,7 +115,11 @@ export function applyAdd(next: GroupState, op: OpOf<'add'>): void {
 
 export function applyRemove(next: GroupState, op: OpOf<'remove'>): void {
 	may.enforce(may.remove(next, op.author, op.target));
+	const joinedWith = next.members[op.target]!.invite;
 	withoutMember(next, op.target);
+	// The removed member holds the secret of the invite it joined through: withdraw that link too.
+	const invite = joinedWith === undefined ? undefined : next.invites[joinedWith];
+	if (invite && !invite.revoked) next.invites = { ...next.invites, [invite.key]: { ...invite, revoked: true } };
 }
 
 export function applyLeave(next: GroupState, op: OpOf<'leave'>): void {

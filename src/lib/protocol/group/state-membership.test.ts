@@ -120,6 +120,22 @@ describe('remove, leave and roles', () => {
 		expectCode(() => applyOp(log.state, b.buildRemove(log.state, alice, carol.b64).op, log.ctx), 'PROTOCOL_UNKNOWN_MEMBER');
 	});
 
+	test('P5 secrecy after removal: removing a member revokes the invite it joined with, for it and for every other holder of the link', () => {
+		const log = fullGroup();
+		const inv = invite(log, alice, { maxUses: 10 });
+		log.append(inv.op);
+		log.append(b.buildJoin(log.state, eve, inv.secret, { profile: { name: 'Eve' } }).op);
+		expect(log.state.members[eve.b64]?.invite).toBe(inv.key);
+		log.append(b.buildRemove(log.state, alice, eve.b64).op);
+		expect(log.state.invites[inv.key]).toMatchObject({ revoked: true, uses: 1 });
+		const again = person('eve-again');
+		expectCode(() => applyOp(log.state, b.buildJoin(log.state, again, inv.secret, { profile: { name: 'Eve' } }).op, log.ctx), 'PROTOCOL_INVITE_INVALID');
+		// Someone else holding the same link is refused too: the link itself is withdrawn.
+		expectCode(() => applyOp(log.state, b.buildJoin(log.state, person('frank'), inv.secret, { profile: { name: 'Frank' } }).op, log.ctx), 'PROTOCOL_INVITE_INVALID');
+		// Genesis members and added members joined through no invite.
+		expect(log.state.members[carol.b64]?.invite).toBeUndefined();
+	});
+
 	test.each([
 		['bob', 'carol', 'no error'],
 		['bob', 'dave', 'no error'],

@@ -19,6 +19,12 @@ export interface MemberState {
 	role: Role;
 	/** Epoch in which the member joined or was added. */
 	since: number;
+	/**
+	 * Key of the invite the member joined through (§3.5). Absent for genesis members and members
+	 * added by an admin. Removing the member revokes that invite (§3.3), so a removed member
+	 * cannot come back through the link it used, nor can anyone it passed that link to.
+	 */
+	invite?: string;
 }
 
 export interface InviteState {

@@ -50,8 +50,9 @@ describe('known-answer vectors', () => {
 		const keys = inviteKeys(fromB64(v.secret), v.group);
 		expect(toB64(keys.signPk)).toBe(v.invitePk);
 		expect(toB64(keys.encKey)).toBe(v.encKey);
-		expect(inviteLink('https://unseen.example', v.group, fromB64(v.secret))).toBe(v.link);
+		expect(inviteLink('https://unseen.example', v.group, fromB64(v.secret), v.head)).toBe(v.link);
 		expect(toB64(parseInviteLink(v.link).secret)).toBe(v.secret);
+		expect(parseInviteLink(v.link).head).toBe(v.head);
 		expect(sealInviteBody(keys, v.group, v.content, fromB64(v.bodyNonce))).toBe(v.body);
 		expect(openInviteBody(keys, v.group, v.body)).toEqual(v.content);
 		expect(inviteFetchSignature(keys, v.challenge, v.group)).toBe(v.fetchSig);

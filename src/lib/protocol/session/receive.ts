@@ -44,6 +44,11 @@ function placeCheck(ctx: ReceiveContext, item: RelayEntry, msg: Envelope): Sessi
 	if (log.ended) {
 		return warning('tampered-log', 'PROTOCOL_GROUP_ENDED', 'after-end', item.ts, where);
 	}
+	// Before the epoch: a removal withheld from me moves the others to an epoch I do not have, and
+	// the head an admin names is what tells me so (§5.4 `unseen-head`).
+	if (has(log.members, msg.sender) && log.members[msg.sender]!.role === 'admin' && !has(log.seen, msg.state)) {
+		return warning('fork', 'PROTOCOL_FORK', 'unseen-head', item.ts, { ...where, state: msg.state });
+	}
 	if (msg.epoch !== log.epoch) {
 		return warning('tampered-log', 'PROTOCOL_STALE_EPOCH', 'stale-epoch', item.ts, { ...where, current: log.epoch });
 	}
@@ -111,6 +116,7 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 		});
 		epochData.chains[msg.sender] = chain.toJSON();
 		chain.wipe();
+		confirmArrival(data, msg);
 		const events: SessionEvent[] = [];
 		const lastTs = epochData.lastTs?.[msg.sender] ?? epochData.relayStart ?? 0;
 		if (msg.ctr > expected && !expired(ctx, lastTs)) {
@@ -230,4 +236,15 @@ function releaseHeld(ctx: ReceiveContext, sender: string, epoch: number): Sessio
 	const events: SessionEvent[] = [];
 	for (const item of mine) if ('msg' in item.entry) events.push(...receiveMessage(ctx, item, item.entry.msg, true));
 	return events;
+}
+
+/**
+ * A verified message from the invite's author or a current admin that names a head at or after
+ * my join shows that someone in charge sees the same log as I do, my join included (§7).
+ */
+function confirmArrival(data: ReceiveContext['data'], msg: Envelope): void {
+	const pending = data.unconfirmed;
+	const log = data.log;
+	if (!pending || !log || !has(log.seen, msg.state) || log.seen[msg.state]! < pending.at) return;
+	if (msg.sender === pending.by || log.members[msg.sender]?.role === 'admin') delete data.unconfirmed;
 }

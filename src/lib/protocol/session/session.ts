@@ -180,7 +180,7 @@ export class GroupSession {
 		if (prev === null && next.group !== data.group) return this.freeze('PROTOCOL_BAD_GENESIS', 'genesis of another group', item.ts);
 		data.log = next;
 		data.lastActivity = Math.max(data.lastActivity, item.ts);
-		const events: SessionEvent[] = [{ type: 'op', op, seq: item.seq, ts: item.ts }];
+		const events: SessionEvent[] = [{ type: 'op', op, seq: item.seq, ts: item.ts, ...(linkWithdrawn(prev, next, op) ? { linkWithdrawn: true } : {}) }];
 		const wasMember = !!prev && has(prev.members, data.me);
 		const isMember = has(next.members, data.me);
 		if (wasMember && !isMember) {
@@ -200,6 +200,7 @@ export class GroupSession {
 				events.push(...this.unreadableEpoch(op, next, now, item.ts));
 			}
 			if (!wasMember) data.joinedEpoch = next.epoch;
+			if (!wasMember && op.kind === 'join' && op.author === data.me) data.unconfirmed = { at: next.length, by: next.invites[op.invite]!.author };
 			const newcomer = wasMember && Object.keys(next.members).some((m) => !has(prev!.members, m));
 			// Only someone who may post has a name to tell and keys to heal with (listeners do not).
 			if (newcomer && !data.recover && may.post(next, data.me).ok) {
@@ -304,4 +305,11 @@ export class GroupSession {
 		this.data.epochs = {};
 		this.data.send = null;
 	}
+}
+
+/** Whether a `remove` revoked the invite its target had joined with (§3.3). */
+function linkWithdrawn(prev: GroupState | null, next: GroupState, op: Op): boolean {
+	if (op.kind !== 'remove' || !prev) return false;
+	const key = prev.members[op.target]?.invite;
+	return key !== undefined && prev.invites[key]?.revoked === false && next.invites[key]?.revoked === true;
 }

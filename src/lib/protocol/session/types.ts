@@ -98,6 +98,13 @@ export interface SessionData {
 	tails?: Record<string, EpochTail>;
 	/** Epoch whose key update did not open here: a rekey is due to recover (§4.2). */
 	recover?: number;
+	/**
+	 * I joined through an invite and nobody in charge has confirmed it yet (§7): `at` is the log
+	 * length after my join, `by` the invite's author. Cleared by a verified message from `by` or a
+	 * current admin naming an op at or after `at`. Until then the relay could be keeping me on a
+	 * branch of its own.
+	 */
+	unconfirmed?: { at: number; by: string };
 	/** A member new to this epoch should learn my name: send my hello now, not at my next message. */
 	helloDue?: boolean;
 }
@@ -145,7 +152,7 @@ export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
 export type SessionEvent =
 	| { type: 'message'; address: Address; content: Content; seq: number; ts: number; franking: FrankingRecord | null; late: boolean }
 	| { type: 'own'; address: Address; seq: number; ts: number }
-	| { type: 'op'; op: Op; seq: number; ts: number }
+	| { type: 'op'; op: Op; seq: number; ts: number; /** A `remove` revoked the invite its target joined with (§3.3). */ linkWithdrawn?: boolean }
 	| { type: 'hidden'; seq: number }
 	/**
 	 * A display name learned from a join op or a hello. From a hello it carries the hello's address
