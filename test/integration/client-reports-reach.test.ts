@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaults, startClient, startRelay, until, type Relay, type TestClient, stopAll } from './harness.ts';
+import { keys } from '../../src/lib/client/store.ts';
 import { canonicalJson } from '../../src/lib/core/cjson.ts';
 import { utf8 } from '../../src/lib/core/bytes.ts';
 import { MAX_CONTENT_BYTES } from '../../src/lib/core/content.ts';
@@ -106,6 +107,24 @@ describe('abuse can always be reported (P8)', () => {
 		expect(report!.messages).toEqual([
 			expect.objectContaining({ id: msg.id, text: 'harmless', verified: true, edits: [expect.objectContaining({ text: 'I know where you live', verified: true })] })
 		]);
+	});
+});
+
+describe('a deleted message is kept for reporting only until retention', () => {
+	test("P10 data at rest: a deleted message's kept words go when the group's retention expires", async () => {
+		const { bo, cy, id } = await trio({ retention: 1 });
+		await cy.client.send(id, { text: 'said and deleted' });
+		await until(() => shown(bo, id, (t) => t === 'said and deleted') !== undefined);
+		const msg = shown(cy, id, (t) => t === 'said and deleted')!;
+		await cy.client.deleteMessage(id, msg.id);
+		await until(() => bo.client.messages(id).some((m) => m.id === msg.id && m.deleted));
+		await bo.client.stop();
+		expect(await bo.store.keys(keys.franking(id, msg.id))).toEqual([keys.franking(id, msg.id)]);
+		await bo.client.start();
+		await new Promise((r) => setTimeout(r, 1_100));
+		await bo.client.stop();
+		expect(bo.client.messages(id).some((m) => m.id === msg.id)).toBe(false);
+		expect(await bo.store.keys(keys.franking(id, msg.id))).toEqual([]);
 	});
 });
 
