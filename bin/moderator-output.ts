@@ -6,7 +6,7 @@
  */
 import type { ReportedMessageView } from '../src/lib/client/api.ts';
 import type { InboxItem } from './moderator-inbox.ts';
-import { operatorVerdict, reasonForOperator } from '../src/lib/words/verdicts.ts';
+import { CW_LABEL, operatorVerdict, reasonForOperator } from '../src/lib/words/verdicts.ts';
 
 /** A time a reporter or relay chose: printed as a number when it is no real date, never thrown. */
 const iso = (ms: number) => (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `time ${ms}`);
@@ -46,7 +46,10 @@ function messageLines(m: ReportedMessageView, indent: string): string[] {
 	const verdict = operatorVerdict(m.verified, m.reason);
 	const who = m.senderName ? `${quoted(m.senderName)} [key ${short(m.sender)}]` : `key ${short(m.sender)}`;
 	const kind = KIND_WORDS[m.kind ?? 'other'] ?? 'content';
-	const lines = [`${indent}${verdict}: ${kind} from ${who} at ${iso(m.ts)}`, `${indent}  ${m.text === null ? '(no readable words)' : JSON.stringify(m.text)}`];
+	const lines = [`${indent}${verdict}: ${kind} from ${who} at ${iso(m.ts)}`];
+	// The content warning is committed to with the words, so the verdict covers it too (§6.3).
+	if (m.cw !== undefined) lines.push(`${indent}  ${CW_LABEL}: ${JSON.stringify(m.cw)}`);
+	lines.push(`${indent}  ${m.text === null ? '(no readable words)' : JSON.stringify(m.text)}`);
 	for (const edit of m.edits ?? []) lines.push(...messageLines(edit, `${indent}  `));
 	return lines;
 }
@@ -70,6 +73,7 @@ function messageJson(m: ReportedMessageView): Record<string, unknown> {
 		ts: m.ts,
 		time: iso(m.ts),
 		text: m.text,
+		...(m.cw !== undefined ? { cw: m.cw } : {}),
 		verified: m.verified,
 		...(m.verified ? {} : { reason: m.reason ?? null, why: reasonForOperator(m.reason) }),
 		...(m.edits ? { edits: m.edits.map(messageJson) } : {})

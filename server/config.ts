@@ -53,7 +53,7 @@ export const DEFAULTS: ServerConfig = {
 	port: 3000,
 	host: '0.0.0.0',
 	dataDir: './data',
-	maxPayload: 64 * 1024,
+	maxPayload: 256 * 1024,
 	maxKeys: 64,
 	allowedOrigins: null,
 	moderator: null,

@@ -28,6 +28,20 @@ export interface RequestContext {
 }
 
 const REPORTS_PER_PAGE = 100;
+/** A page of reports stops after this many box characters (always one report at least, §9.8). */
+const REPORT_PAGE_CHARS = 1024 * 1024;
+
+/** The first reports of `listed` whose boxes fit one page; never none. */
+function reportPage<T extends { sealed: { box: string }[] }>(listed: T[]): T[] {
+	let chars = 0;
+	const page: T[] = [];
+	for (const report of listed) {
+		chars += report.sealed.reduce((n, s) => n + s.box.length, 0);
+		if (page.length > 0 && chars > REPORT_PAGE_CHARS) break;
+		page.push(report);
+	}
+	return page;
+}
 
 const ok = (re: string, extra: Record<string, unknown> = {}) => JSON.stringify({ t: 'ok', re, ...extra });
 
@@ -130,6 +144,6 @@ export async function handleReports(ctx: RequestContext, conn: Connection, f: Fr
 	} else if (ctx.config.moderator?.sign !== f.as) {
 		throw new RelayError('RELAY_FORBIDDEN', 'only the deployment moderator may read deployment reports');
 	}
-	const reports = await ctx.store.listReports(target, f.after, REPORTS_PER_PAGE);
+	const reports = reportPage(await ctx.store.listReports(target, f.after, REPORTS_PER_PAGE));
 	conn.send(ok(f.id, { reports }));
 }

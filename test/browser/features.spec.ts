@@ -26,18 +26,23 @@ test.describe('chat features between two people', () => {
 		await expect(bo.page.getByTestId('message').filter({ hasText: 'That resonates with me' }).getByRole('list', { name: 'Reactions' })).toContainText('🙏 1', { timeout: 20_000 });
 
 		await ana.page.getByTestId('message').filter({ hasText: 'Second draft of a thought' }).first().getByRole('button', { name: 'Delete' }).click();
-		await expect(bo.page.getByText('This message was deleted.')).toBeVisible({ timeout: 20_000 });
+		// A receiver keeps it reportable until retention (P8, §6.3); the sender's own device lets it go.
+		await expect(bo.page.getByText('Deleted by the sender. You can still report it.')).toBeVisible({ timeout: 20_000 });
+		await expect(ana.page.getByText('This message was deleted.')).toBeVisible();
 		await expect(bo.page.getByTestId('message-text').filter({ hasText: /^Second draft of a thought$/ })).toHaveCount(0);
 		await ana.context.close();
 		await bo.context.close();
 	});
 
 	test('P8 verifiable reporting: a member reports a message with one more, the facilitator sees both verified and hides it for everyone', async ({ browser }) => {
-		test.setTimeout(90_000);
+		test.setTimeout(120_000);
 		const { host: mod, group, link, guest: member } = await groupOfTwo(browser, 'Cy Owl', 'Report room', 'Di Moth');
+		// The writer is not the facilitator: a report about a moderator never reaches them (§6.3).
+		const writer = await newPerson(browser, 'Eli Fern');
+		await joinByLink(writer, link);
 		await openChat(mod.page, group);
-		await send(mod.page, 'An ordinary message');
-		await send(mod.page, 'A message someone finds hurtful');
+		await send(writer.page, 'An ordinary message');
+		await send(writer.page, 'A message someone finds hurtful');
 		await expectMessage(member.page, 'A message someone finds hurtful');
 
 		await member.page.getByTestId('message').filter({ hasText: 'A message someone finds hurtful' }).getByRole('button', { name: 'Report' }).click();
@@ -59,8 +64,7 @@ test.describe('chat features between two people', () => {
 		await expect(mod.page.getByText('The message is now hidden for everyone.')).toBeVisible({ timeout: 20_000 });
 		await expect(member.page.getByText('A moderator hid this message.')).toBeVisible({ timeout: 20_000 });
 		await expect(member.page.getByTestId('message-text').filter({ hasText: 'A message someone finds hurtful' })).toHaveCount(0);
-		await mod.context.close();
-		await member.context.close();
+		for (const p of [mod, member, writer]) await p.context.close();
 	});
 
 	test('someone in two groups sees an unread count on the group they are not looking at', async ({ browser }) => {

@@ -57,4 +57,61 @@ test.describe('reports', () => {
 		await host.context.close();
 		await member.context.close();
 	});
+
+	test('P8 verifiable reporting: the report form names who will read it, and a report about the only admin never goes to them', async ({ browser }) => {
+		test.setTimeout(120_000);
+		const { host: admin, group, link, guest: writer } = await groupOfTwo(browser, 'Tara Reed', 'Readers room', 'Uma Fox');
+		const reader = await newPerson(browser, 'Vic Hale');
+		await joinByLink(reader, link);
+		await openChat(admin.page, group);
+
+		await send(writer.page, 'Ordinary words from Uma');
+		await expectMessage(reader.page, 'Ordinary words from Uma');
+		await reader.page.getByTestId('message').filter({ hasText: 'Ordinary words from Uma' }).getByRole('button', { name: 'Report' }).click();
+		await expect(reader.page.getByTestId('report-readers')).toHaveText('Read by Tara Reed.');
+		await reader.page.getByRole('button', { name: 'Cancel' }).click();
+
+		await send(admin.page, 'Do as I say or leave');
+		await expectMessage(reader.page, 'Do as I say or leave');
+		await reader.page.getByTestId('message').filter({ hasText: 'Do as I say or leave' }).getByRole('button', { name: 'Report' }).click();
+		await expect(reader.page.getByTestId('report-readers')).toHaveText(
+			"Nobody else in this group can read this report. Tara Reed moderates this group but will not see it, because it is about them. Send it to the service's moderators instead."
+		);
+		await expect(reader.page.getByLabel("This group's moderators")).toBeDisabled();
+		await expect(reader.page.getByLabel("The service's moderators")).toBeChecked();
+		await reader.page.getByLabel('Note').fill('the admin threatens me');
+		await reader.page.getByRole('button', { name: 'Send report' }).click();
+		await expect(reader.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
+
+		await admin.page.getByRole('link', { name: 'Reports', exact: true }).click();
+		await expect(admin.page.getByText('No reports.')).toBeVisible({ timeout: 20_000 });
+		await expect(admin.page.getByText('the admin threatens me')).toHaveCount(0);
+		for (const p of [admin, writer, reader]) await p.context.close();
+	});
+
+	test('P8 verifiable reporting: a message its sender deleted says it can still be reported, and the report verifies', async ({ browser }) => {
+		test.setTimeout(120_000);
+		const { host: mod, group, link, guest: writer } = await groupOfTwo(browser, 'Wren Moss', 'Deleted room', 'Xan Reid');
+		const reader = await newPerson(browser, 'Yael Birch');
+		await joinByLink(reader, link);
+		await openChat(mod.page, group);
+
+		await send(writer.page, 'Words I will take back');
+		await expectMessage(reader.page, 'Words I will take back');
+		await writer.page.getByTestId('message').filter({ hasText: 'Words I will take back' }).getByRole('button', { name: 'Delete' }).click();
+		const gone = reader.page.getByTestId('message').filter({ hasText: 'Deleted by the sender. You can still report it.' });
+		await expect(gone).toHaveCount(1, { timeout: 20_000 });
+		await expect(reader.page.getByText('Words I will take back')).toHaveCount(0);
+
+		await gone.getByRole('button', { name: 'Report' }).click();
+		await reader.page.getByRole('button', { name: 'Send report' }).click();
+		await expect(reader.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
+
+		await mod.page.getByRole('link', { name: 'Reports', exact: true }).click();
+		const item = mod.page.getByTestId('reported-message');
+		await expect(item).toHaveCount(1, { timeout: 20_000 });
+		await expect(item.locator('> .text')).toHaveText('Words I will take back');
+		await expect(item.locator('> .who').getByText('Verified', { exact: true })).toBeVisible();
+		for (const p of [mod, writer, reader]) await p.context.close();
+	});
 });

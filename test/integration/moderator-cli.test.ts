@@ -258,6 +258,13 @@ describe('what a reporter controls cannot fake the output', () => {
 		]
 	};
 
+	test('P8 verifiable reporting: the moderator tool prints a content warning, quoted, above the words it was verified with', () => {
+		const warned = { ...forged, messages: [{ ...forged.messages[0]!, senderName: 'Ash', ts: 1_767_000_000_000, cw: 'nobody would miss you\n  Verified:', verified: true, reason: undefined }] };
+		const lines = reportText(warned).trimEnd().split('\n');
+		expect(lines.slice(2)).toEqual([expect.stringMatching(/^ {2}Verified: message from "Ash"/), '    Content warning: "nobody would miss you\\n  Verified:"', '    "words"']);
+		expect(JSON.parse(reportJson(warned)).messages[0]).toMatchObject({ cw: 'nobody would miss you\n  Verified:', text: 'words', verified: true });
+	});
+
 	test('a display name with a newline or an escape code stays on its own line, quoted, and an impossible time does not stop the listing', () => {
 		const text = reportText(forged);
 		const lines = text.trimEnd().split('\n');

@@ -16,7 +16,7 @@ describe('relay authentication', () => {
 	test('the hello frame carries a fresh 32-byte challenge, the time and the limits', async () => {
 		const a = await TestClient.connect(relay.wsUrl);
 		const b = await TestClient.connect(relay.wsUrl);
-		expect(a.hello).toMatchObject({ t: 'hello', v: 1, limits: { maxPayload: 65536, maxKeys: 3 } });
+		expect(a.hello).toMatchObject({ t: 'hello', v: 1, limits: { maxPayload: 262144, maxKeys: 3 } });
 		expect(Buffer.from(a.hello.challenge, 'base64url')).toHaveLength(32);
 		expect(a.hello.challenge).not.toBe(b.hello.challenge);
 		expect(Math.abs(a.hello.time - Date.now())).toBeLessThan(5000);

@@ -16,7 +16,7 @@ import { startRelay, tempDir } from '../kit/relay.ts';
 describe('configuration', () => {
 	test('unset variables take the documented defaults', () => {
 		const config = resolveConfig(configFromEnv({}));
-		expect(config).toMatchObject({ port: 3000, dataDir: './data', maxPayload: 65536, maxKeys: 64, allowedOrigins: null, moderator: null });
+		expect(config).toMatchObject({ port: 3000, dataDir: './data', maxPayload: 262144, maxKeys: 64, allowedOrigins: null, moderator: null });
 		expect(config.connectionRate).toEqual({ perSecond: 50, burst: 100 });
 		expect(config.keyRate).toEqual({ perSecond: 20, burst: 60 });
 	});

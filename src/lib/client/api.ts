@@ -176,6 +176,8 @@ export interface ReportedMessageView {
 	seq: number;
 	ts: number;
 	text: string | null;
+	/** A text's content warning: committed to with the words, so verified with them (§6.3). */
+	cw?: string;
 	/** The relay confirmed its stamp and the words match the sender's franking commitment (P8). */
 	verified: boolean;
 	/** Why not verified: 'commitment' (words altered), 'stamp' (stamp not genuine), 'stamp-unchecked', 'content', 'group'. */
@@ -185,6 +187,14 @@ export interface ReportedMessageView {
 	 * review finding 3): the last verified one is what recipients were shown.
 	 */
 	edits?: ReportedMessageView[];
+}
+
+/** Who will read a group report of the chosen messages (§6.3), for the report form. */
+export interface ReportReadersView {
+	/** The group's moderators and admins the report is sealed to. */
+	readers: { key: string; name: string | null }[];
+	/** Moderators and admins left out because the report is about them. */
+	leftOut: { key: string; name: string | null }[];
 }
 
 export interface ReportView {
@@ -270,6 +280,8 @@ export interface UnseenClientApi {
 
 	/** Seals the chosen messages to the group's moderators (and the deployment moderator if `service`). */
 	report(group: string, messageIds: string[], note: string, service: boolean): Promise<void>;
+	/** Who reads a group report of these messages: never a moderator it is about (§6.3). */
+	reportReaders(group: string, messageIds: string[]): ReportReadersView;
 	/** Moderators and admins: hides a message for everyone (a signed `hide` op). */
 	hide(group: string, messageId: string): Promise<void>;
 	/** Moderator inbox: reports addressed to me in this group, each message verified. */

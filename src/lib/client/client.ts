@@ -4,7 +4,7 @@
  * joining.ts (create, join), subscriptions.ts (entries, removal, forgetting), actions.ts
  * (member actions, outbox pump), reports.ts, moderator.ts (pinned service moderator), views.ts.
  */
-import type { ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
+import type { ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
 import { act, enqueueContent, pump } from './actions.ts';
 import { Connection, type Backoff } from './connection.ts';
 import { ClientCore } from './core.ts';
@@ -15,7 +15,7 @@ import { createGroup, joinWithInvite } from './joining.ts';
 import { acceptPair, createPair, offerPair } from './pairs.ts';
 import { lockClient } from './lock.ts';
 import { ModeratorPin } from './moderator.ts';
-import { fetchReports, sendReport } from './reports.ts';
+import { fetchReports, reportReaders, sendReport } from './reports.ts';
 import { getJson, keys, putJson } from './store.ts';
 import { attach, forget } from './subscriptions.ts';
 import { runDue } from './due.ts';
@@ -276,6 +276,10 @@ export class UnseenClient implements UnseenClientApi {
 
 	async report(group: string, messageIds: string[], note: string, service: boolean): Promise<void> {
 		await sendReport(this.#core.conn, this.#core.group(group), messageIds, note, service, () => this.#moderator.recipient());
+	}
+
+	reportReaders(group: string, messageIds: string[]): ReportReadersView {
+		return reportReaders(this.#core.group(group), messageIds);
 	}
 
 	/** Moderator inbox: the group's reports addressed to me, each message verified (P8). */

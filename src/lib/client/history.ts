@@ -87,7 +87,10 @@ export class History {
 		for (const id of gone) this.gone.add(id);
 	}
 
-	/** True while the content `id` (a message, one of its edits or a reaction) is shown. */
+	/**
+	 * True while the content `id` (a message, one of its edits or a reaction) is shown. A message
+	 * its sender deleted is not shown, though its kept records stay reportable (§6.3).
+	 */
 	shows(id: string): boolean {
 		const address = parseMessageId(id);
 		if (!address) return false;
@@ -214,8 +217,12 @@ export class History {
 			case 'delete': {
 				const target = this.byId.get(messageId(content.to));
 				if (!target || target.sender !== address.sender) return false;
-				for (const gone of this.contentIds(target)) this.gone.add(gone);
-				this.put({ ...target, text: '', cw: undefined, deleted: true, reactions: {}, reactionIds: {}, edits: [] });
+				// Receivers keep the message and its edits reportable until retention (§6.3, P8): a
+				// sender cannot take abuse back out of reach by deleting it. The sender's own device
+				// lets the words go; the reactions on it go everywhere.
+				const reactions = Object.values(target.reactionIds ?? {}).flat();
+				for (const gone of target.self ? this.contentIds(target) : reactions) this.gone.add(gone);
+				this.put({ ...target, text: '', cw: undefined, deleted: true, reactions: {}, reactionIds: {}, edits: target.self ? [] : (target.edits ?? []) });
 				return true;
 			}
 			default:

@@ -4,8 +4,8 @@
  * and admins, or to the deployment moderator; a moderator opens the reports addressed to it and
  * verifies each message: the commitment locally, the stamp by asking the relay.
  */
-import type { ReportedMessageView, ReportView } from './api.ts';
-import { messageId, type History } from './history.ts';
+import type { ReportedMessageView, ReportReadersView, ReportView } from './api.ts';
+import { messageId, parseMessageId, type History } from './history.ts';
 import { RelayError, type Connection } from './connection.ts';
 import type { GroupHandle } from './group.ts';
 import { describeError } from '../words/errors.ts';
@@ -16,21 +16,50 @@ import * as may from '../protocol/group/may.ts';
 import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type StampCheck, type Verdict } from '../crypto/report.ts';
 
 /**
- * What a report of the chosen ids discloses: each chosen message with every edit of it that is
- * shown (so moderators judge the words people saw, not a harmless original), or a chosen
- * reaction on its own. Nothing else.
+ * What a report of the chosen ids discloses (§6.3): each chosen message with the version of it
+ * that was shown, its latest edit (so moderators judge the words people saw, not a harmless
+ * original, and 60 edits cannot push a report over its limits), or a chosen reaction on its
+ * own. A message its sender deleted stays reportable; a hidden one does not. Nothing else.
  */
 function disclosedIds(history: History, messageIds: string[]): string[] {
 	const out: string[] = [];
 	for (const id of messageIds) {
 		const m = history.get(id);
-		if (m && (m.deleted || m.hidden)) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message was deleted or hidden; its words are no longer kept');
+		if (m?.hidden) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message was hidden by a moderator; its words are no longer kept');
 		if (m && m.edited && !(m.edits && m.edits.length > 0)) {
 			throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this message was edited before this device kept edits, so what was shown cannot be verified');
 		}
-		out.push(id, ...(m?.edits ?? []));
+		out.push(id, ...(m?.edits ?? []).slice(-1));
 	}
 	return [...new Set(out)];
+}
+
+/** The senders a report of `messageIds` is about: the author of each chosen content (its id names it). */
+function reportedSenders(messageIds: readonly string[]): Set<string> {
+	return new Set(messageIds.flatMap((id) => parseMessageId(id)?.sender ?? []));
+}
+
+/**
+ * Who reads a group report of `messageIds` (§6.3): the group's moderators and admins, less me
+ * and less anyone the report is about (a moderator never receives a report about themselves).
+ * `leftOut` names the moderators left out because the report is about them.
+ */
+export function reportRecipients(g: Pick<GroupHandle, 'session'>, messageIds: readonly string[]): { readers: { sign: string; box: string }[]; leftOut: string[] } {
+	const log = g.session.state;
+	if (!log) return { readers: [], leftOut: [] };
+	const about = reportedSenders(messageIds);
+	const moderators = Object.values(log.members).filter((m) => may.moderate(log, m.sign).ok && m.sign !== g.session.me);
+	return {
+		readers: moderators.filter((m) => !about.has(m.sign)).map((m) => ({ sign: m.sign, box: m.box })),
+		leftOut: moderators.filter((m) => about.has(m.sign)).map((m) => m.sign)
+	};
+}
+
+/** The report form's "who will read this" (§6.3), with the names this device knows. */
+export function reportReaders(g: Pick<GroupHandle, 'session'>, messageIds: readonly string[]): ReportReadersView {
+	const { readers, leftOut } = reportRecipients(g, messageIds);
+	const named = (sign: string) => ({ key: sign, name: g.session.data.profiles[sign] ?? null });
+	return { readers: readers.map((r) => named(r.sign)), leftOut: leftOut.map(named) };
 }
 
 export async function sendReport(
@@ -47,9 +76,12 @@ export async function sendReport(
 		if (!serviceModerator) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this service has no moderator to report to');
 		recipients = [await serviceModerator()];
 	} else {
-		const log = g.session.state;
-		recipients = log ? Object.values(log.members).filter((m) => may.moderate(log, m.sign).ok && m.sign !== g.session.me).map((m) => m.box) : [];
-		if (recipients.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this group has no other moderator or admin to report to');
+		const { readers, leftOut } = reportRecipients(g, messageIds);
+		recipients = readers.map((r) => r.box);
+		if (recipients.length === 0) {
+			const why = leftOut.length > 0 ? 'the report is about the only moderators of this group, so nobody else here can read it' : 'this group has no other moderator or admin to report to';
+			throw new ProtocolError('PROTOCOL_BAD_REPORT', why);
+		}
 	}
 	const inputs: ReportInput[] = [];
 	for (const id of disclosedIds(g.transcript.history, messageIds)) {
@@ -76,7 +108,8 @@ export async function sendReport(
 	} finally {
 		for (const input of inputs) input.frankingKey.fill(0);
 	}
-	await conn.request(service ? { t: 'report', sealed } : { t: 'report', group: g.id, sealed });
+	// One frame per recipient (§9.8): a box may be 128 KiB, so the frame must not grow with the moderators.
+	for (const box of sealed) await conn.request(service ? { t: 'report', sealed: [box] } : { t: 'report', group: g.id, sealed: [box] });
 }
 
 /**
@@ -108,6 +141,7 @@ export function verdictView(v: Verdict, nameOf: (sender: string) => string | nul
 		seq: v.seq,
 		ts: v.ts,
 		text: !c ? null : c.t === 'text' || c.t === 'edit' ? c.text : c.t === 'react' ? c.emoji : c.t === 'hello' ? c.profile.name : null,
+		...(c?.t === 'text' && c.cw !== undefined ? { cw: c.cw } : {}),
 		verified: v.verified,
 		...(v.reason ? { reason: v.reason } : {})
 	};
@@ -124,9 +158,16 @@ export function reportViews(verdicts: readonly Verdict[], nameOf: (sender: strin
 export async function fetchReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'>): Promise<ReportView[]> {
 	const me = g.session.me;
 	const myBox = toB64(g.session.id.boxPk);
-	const ok = await conn.request({ t: 'reports', as: me, group: g.id, after: 0 });
+	const listed = [];
+	// Page by page (§9.8): a page ends after 100 reports or 1 MiB of boxes.
+	for (let after = 0; ; ) {
+		const page = (await conn.request({ t: 'reports', as: me, group: g.id, after })).reports ?? [];
+		if (page.length === 0 || page[page.length - 1]!.seq <= after) break;
+		listed.push(...page);
+		after = page[page.length - 1]!.seq;
+	}
 	const out: ReportView[] = [];
-	for (const stored of ok.reports ?? []) {
+	for (const stored of listed) {
 		const mine = stored.sealed.find((s) => s.to === myBox);
 		if (!mine) continue;
 		let report;

@@ -16,6 +16,12 @@ export const MAX_TEXT = 8000;
  * content still fits a 64 KiB relay frame (§9.1): 35 KiB → ≤ 48,384 padded → ≈ 64.5 K chars.
  */
 export const MAX_CONTENT_BYTES = 35 * 1024;
+/**
+ * Largest sealed report box (§6.3, §9.8): a message and its shown edit, both of the largest
+ * size (2 × 47,787 base64url characters), their headers and the note fit with room to spare,
+ * so any message the relay accepts can be reported.
+ */
+export const MAX_REPORT_BOX = 128 * 1024;
 /** Longest pseudonym or group name. */
 export const MAX_NAME = 64;
 

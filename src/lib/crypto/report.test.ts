@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { ready, sodium } from './sodium.ts';
 import { encryptMessage, newEpochSigningKey, type Content } from './message.ts';
 import { checkStamp, commit, computeStamp } from './franking.ts';
-import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type Report, type ReportInput } from './report.ts';
+import { MAX_NOTE, buildReport, openReport, sealReport, threadVerdicts, verifyReport, type Report, type ReportInput } from './report.ts';
 import { fromB64, toB64, utf8 } from '../core/bytes.ts';
+import { MAX_CONTENT_BYTES, MAX_REPORT_BOX } from '../core/content.ts';
 import { canonicalJson, labelled } from '../core/cjson.ts';
 import { expectCode } from '../../../test/kit/expect-code.ts';
 
@@ -123,7 +124,7 @@ describe('reports', () => {
 		['no messages', () => buildReport(group, [], '')],
 		['a note over 1,000 characters', () => buildReport(group, [delivered(abuse, 2)], 'x'.repeat(1001))],
 		['a message of another group', () => buildReport(state, [delivered(abuse, 2)], '')],
-		['more than fits a report frame', () => buildReport(group, [1, 2, 3, 4].map((i) => delivered({ t: 'text', text: '\u4e00'.repeat(8000) }, i)), '')]
+		['more than fits a report frame', () => buildReport(group, [1, 2, 3, 4, 5, 6].map((i) => delivered({ t: 'text', text: '\u4e00'.repeat(8000) }, i)), '')]
 	])('a report with %s is PROTOCOL_BAD_REPORT', (_n, build) => {
 		expectCode(build, 'PROTOCOL_BAD_REPORT');
 	});
@@ -163,5 +164,39 @@ describe('reports of edited messages (review finding 3)', () => {
 		const threads = threadVerdicts(await verifyReport(buildReport(group, [hi, foreign], ''), relayVerify));
 		expect(threads.map((t) => t.edits.length)).toEqual([0, 0]);
 		expect(threads[1]!.message).toMatchObject({ sender: carol, content: { t: 'edit' } });
+	});
+});
+
+/** The longest text (≤ 8,000 characters) whose `content(text)` fits 35 KiB (§5.3). */
+function largest(content: (text: string) => Content): Content {
+	// A control character escapes to 6 bytes, "€" is 3: 3,900 of the one and 4,100 of the other fill 35 KiB.
+	let text = '\u0001'.repeat(3900) + '€'.repeat(4100);
+	while (utf8(canonicalJson(content(text) as never)).length > MAX_CONTENT_BYTES) text = text.slice(0, -1);
+	return content(text);
+}
+
+describe('reports of any message the relay accepts (§6.3)', () => {
+	test('P8 verifiable reporting: a largest message and its largest edit, with a longest note, fit one report and verify', async () => {
+		const original = delivered(largest((text) => ({ t: 'text', text, cw: '\u0001'.repeat(200) })), 1);
+		const edit = delivered(largest((text) => ({ t: 'edit', to: { sender: alice, epoch: 1, ctr: 1 }, text })), 2);
+		expect(original.contentBytes.length).toBeGreaterThan(MAX_CONTENT_BYTES - 64);
+		expect(edit.contentBytes.length).toBeGreaterThan(MAX_CONTENT_BYTES - 64);
+		const report = buildReport(group, [original, edit], '\u0001'.repeat(MAX_NOTE));
+		const [box] = sealReport(report, [toB64(moderator.publicKey)]);
+		expect(fromB64(box!.box).length).toBeLessThanOrEqual(MAX_REPORT_BOX);
+		const verdicts = await verifyReport(openReport(box!.box, moderator.publicKey, moderator.privateKey), relayVerify);
+		expect(verdicts.map((v) => v.verified)).toEqual([true, true]);
+	});
+
+	test('P8 verifiable reporting: the content warning is verified with the words, and an altered warning is not', async () => {
+		const warned: Content = { t: 'text', text: 'see the warning', cw: 'everyone here wants you gone' };
+		const report = buildReport(group, [delivered(warned, 3)], '');
+		const [verdict] = await verifyReport(viaModerator(report), relayVerify);
+		expect(verdict).toMatchObject({ verified: true, content: { cw: 'everyone here wants you gone' } });
+
+		const m = report.messages[0]!;
+		const altered = { ...report, messages: [{ ...m, body: toB64(utf8(canonicalJson({ cw: 'everyone here wants you to stay', t: 'text', text: 'see the warning' }))) }] };
+		const [forged] = await verifyReport(viaModerator(altered), relayVerify);
+		expect(forged).toMatchObject({ verified: false, reason: 'commitment' });
 	});
 });

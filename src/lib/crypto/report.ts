@@ -13,7 +13,7 @@ import { canonicalJson, labelled, type CJson } from '../core/cjson.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { LABEL } from '../core/labels.ts';
 import { b64, key32, uint, type Envelope, type EnvelopeHeader } from '../core/schema.ts';
-import { MAX_CONTENT_BYTES, parseContent, type Content } from '../core/content.ts';
+import { MAX_CONTENT_BYTES, MAX_REPORT_BOX, parseContent, type Content } from '../core/content.ts';
 import { verifyCommitment } from './franking.ts';
 import type { StampFields } from '../core/stamp.ts';
 import { sealTo } from './box-key.ts';
@@ -21,8 +21,8 @@ import { sodium } from './sodium.ts';
 
 export const MAX_REPORT_MESSAGES = 50;
 export const MAX_NOTE = 1000;
-/** Sealed boxes travel in `report` frames, at most 32 KiB each (§9.8); Seal adds 48 bytes. */
-export const MAX_REPORT_BYTES = 32 * 1024 - 48;
+/** Sealed boxes travel in `report` frames, one each, at most MAX_REPORT_BOX (§6.3, §9.8); Seal adds 48 bytes. */
+export const MAX_REPORT_BYTES = MAX_REPORT_BOX - 48;
 
 const headerSchema = v.strictObject({ v: v.literal(1), group: key32, epoch: uint, sender: key32, ctr: uint, state: key32, c: key32 });
 const reportedSchema = v.strictObject({

@@ -5,10 +5,11 @@
  */
 import * as v from 'valibot';
 import { b64, describeIssues, entrySchema, key32, opSchema, sig64, uint } from '../core/schema.ts';
+import { MAX_REPORT_BOX } from '../core/content.ts';
 
 const requestId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
 const sealedFor = v.pipe(
-	v.array(v.strictObject({ to: key32, box: b64([48, 32 * 1024]) })),
+	v.array(v.strictObject({ to: key32, box: b64([48, MAX_REPORT_BOX]) })),
 	v.minLength(1),
 	v.maxLength(64)
 );

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { operatorVerdict, reasonForFacilitator, reasonForOperator, verdictBadge } from './verdicts.ts';
+import { operatorVerdict, reasonForFacilitator, reasonForOperator, reportReadersSentence, verdictBadge } from './verdicts.ts';
 
 describe('report verdicts, one table for the reports screen and the moderator tool', () => {
 	test('a verified message reads "Verified" to both readers', () => {
@@ -25,5 +25,14 @@ describe('report verdicts, one table for the reports screen and the moderator to
 		expect(reasonForOperator(undefined)).toBe('unknown reason');
 		expect(reasonForOperator('')).toBe('unknown reason');
 		expect(reasonForOperator('toString')).toBe('toString');
+	});
+
+	test.each([
+		[['Ash'], [], true, 'Read by Ash.'],
+		[['Ash', 'Bo', 'Cy'], ['Dee'], false, 'Read by Ash, Bo and Cy. Dee moderates this group but will not see it, because it is about them.'],
+		[[], ['Ash'], true, "Nobody else in this group can read this report. Ash moderates this group but will not see it, because it is about them. Send it to the service's moderators instead."],
+		[[], ['Ash', 'Bo'], false, 'Nobody else in this group can read this report. Ash and Bo moderate this group but will not see it, because it is about them. This service has no moderators of its own, so the report cannot be sent.']
+	])('the report form names its readers %j, leaving out %j (service: %s)', (readers, leftOut, service, sentence) => {
+		expect(reportReadersSentence(readers, leftOut, service)).toBe(sentence);
 	});
 });

@@ -46,3 +46,22 @@ export const reasonForOperator = (reason: string | undefined): string => (reason
 
 /** The operator's verdict: "Verified", or "NOT verified (why)". */
 export const operatorVerdict = (verified: boolean, reason: string | undefined): string => (verified ? VERIFIED : `NOT verified (${reasonForOperator(reason)})`);
+
+/** Shown before a reported message's content warning, which is verified with its words (§6.3). */
+export const CW_LABEL = 'Content warning';
+
+/** On a message its sender deleted: receivers keep it reportable until retention (§6.3). */
+export const DELETED_REPORTABLE = 'Deleted by the sender. You can still report it.';
+
+const list = (names: readonly string[]) => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
+
+/**
+ * The report form's "who reads this" (§6.3): the readers by name, the moderators left out because
+ * the report is about them, and what to do when nobody else in the group can read it.
+ */
+export function reportReadersSentence(readers: readonly string[], leftOut: readonly string[], service: boolean): string {
+	const about = leftOut.length === 0 ? '' : ` ${list(leftOut)} ${leftOut.length === 1 ? 'moderates' : 'moderate'} this group but will not see it, because it is about them.`;
+	if (readers.length > 0) return `Read by ${list(readers)}.${about}`;
+	const instead = service ? " Send it to the service's moderators instead." : ' This service has no moderators of its own, so the report cannot be sent.';
+	return `Nobody else in this group can read this report.${about}${instead}`;
+}
