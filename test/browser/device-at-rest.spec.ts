@@ -1,10 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createGroup, createInvite, expectMessage, joinByLink, newPerson, openChat, send } from './helpers.ts';
 
-/** Every byte this origin keeps in IndexedDB, as one Latin-1 string per record. */
-async function indexedDbDump(page: Page): Promise<{ records: number; text: string }> {
+/** Every byte this origin keeps in IndexedDB, as one Latin-1 string per record, and the record names of each store. */
+async function indexedDbDump(page: Page): Promise<{ records: number; text: string; names: Record<string, string[]> }> {
 	return page.evaluate(async () => {
 		const parts: string[] = [];
+		const names: Record<string, string[]> = {};
 		let records = 0;
 		for (const info of await indexedDB.databases()) {
 			const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -22,12 +23,13 @@ async function indexedDbDump(page: Page): Promise<{ records: number; text: strin
 					q.onsuccess = () => resolve(q.result);
 				});
 				records += values.length;
+				names[`${info.name}/${name}`] = keys.map(String);
 				parts.push(keys.map(String).join('\n'));
 				for (const v of values) parts.push(v instanceof Uint8Array ? Array.from(v, (b) => String.fromCharCode(b)).join('') : JSON.stringify(v));
 			}
 			db.close();
 		}
-		return { records, text: parts.join('\n') };
+		return { records, text: parts.join('\n'), names };
 	});
 }
 
@@ -55,28 +57,6 @@ test('P10 data at rest: the browser database holds no message text, pseudonym or
 	await guest.context.close();
 });
 
-/** The record names of each object store of this origin's IndexedDB, read raw. */
-async function recordNames(page: Page): Promise<Record<string, string[]>> {
-	return page.evaluate(async () => {
-		const out: Record<string, string[]> = {};
-		for (const info of await indexedDB.databases()) {
-			const db = await new Promise<IDBDatabase>((resolve, reject) => {
-				const r = indexedDB.open(info.name!);
-				r.onsuccess = () => resolve(r.result);
-				r.onerror = () => reject(r.error);
-			});
-			for (const name of Array.from(db.objectStoreNames)) {
-				out[`${info.name}/${name}`] = await new Promise<string[]>((resolve) => {
-					const q = db.transaction(name).objectStore(name).getAllKeys();
-					q.onsuccess = () => resolve(q.result.map(String));
-				});
-			}
-			db.close();
-		}
-		return out;
-	});
-}
-
 test('P10 data at rest: the database of a device at rest names no group, pseudonym, message id or invite key', async ({ browser }) => {
 	test.setTimeout(90_000);
 	// No passphrase, so the test can navigate freely: record names are the same whether locked or not.
@@ -98,7 +78,7 @@ test('P10 data at rest: the database of a device at rest names no group, pseudon
 	await host.page.reload();
 	await openChat(host.page, group);
 	await expectMessage(host.page, 'A reply from the guest');
-	const names = await recordNames(host.page);
+	const { names } = await indexedDbDump(host.page);
 	const records = Object.entries(names).filter(([store]) => store.endsWith('/records')).flatMap(([, keys]) => keys);
 	expect(records.length, 'records were written').toBeGreaterThan(5);
 	// Every name is a keyed hash of its path (§8): no group id, pseudonym key, message id ("sender:epoch:ctr") or invite key.
