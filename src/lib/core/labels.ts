@@ -30,6 +30,9 @@ export const LABEL = {
 	inviteEnc: 'unseen/v1/invite-enc',
 	storage: 'unseen/v1/storage',
 	backup: 'unseen/v1/backup',
+	/** KDF of the key that names at-rest records, and of each stored name from it (§8). */
+	storageName: 'unseen/v1/storage-name',
+	storageSegment: 'unseen/v1/storage-segment',
 	// associated data
 	msgAd: 'unseen/v1/msg',
 	opBodyAd: 'unseen/v1/op-body',

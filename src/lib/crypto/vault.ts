@@ -3,6 +3,10 @@
  *
  *   record  = nonce ‖ AEAD(KDF(storageKey, "unseen/v1/storage", store), nonce, value,
  *                          labelled("unseen/v1/storage-record", {store, key}))
+ *   named   = record with store "named", key = storedName(name), value = utf8(name) ‖ 0x00 ‖ value
+ *   storedName("a/b") = "~" ‖ b64url(KDF(nameKey, "unseen/v1/storage-segment", "a")[0..16]) ‖ "/"
+ *                       ‖ b64url(KDF(nameKey, "unseen/v1/storage-segment", "a/b")[0..16]),
+ *                       nameKey = KDF(storageKey, "unseen/v1/storage-name", "")
  *   wrapped = {salt, ops, mem, nonce, ct = AEAD(PWHash(pass, salt), nonce, storageKey,
  *                          labelled("unseen/v1/keyring", {v: 1}))}
  *   backup  = {unseen: "backup", v: 1, salt, ops, mem, nonce,
@@ -183,6 +187,49 @@ export function openRecord(storageKey: Uint8Array, store: string, key: string, s
 	s.memzero(k);
 	if (!value) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', `record ${store}/${key} does not decrypt`);
 	return value;
+}
+
+/** The key that names records (§8): its own label, never the key that seals them (P7). */
+export function namingKey(storageKey: Uint8Array): Uint8Array {
+	if (storageKey.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'storage key must be 32 bytes');
+	return kdf(storageKey, LABEL.storageName);
+}
+
+/** Prefix of every hashed name; a record name without it was written before names were hashed. */
+export const NAMED_PREFIX = '~';
+/** The store label of records under hashed names (§8). */
+const NAMED_STORE = 'named';
+
+/**
+ * The stored name of a record name or of a prefix ending in '/' (§8): each segment becomes a
+ * keyed hash of the whole path up to it, so listing a prefix stays a prefix scan.
+ */
+export function storedName(nameKey: Uint8Array, name: string): string {
+	if (name === '') return NAMED_PREFIX;
+	const segments = name.split('/');
+	const isPrefix = segments.at(-1) === '';
+	if (isPrefix) segments.pop();
+	if (name.includes('\0') || segments.some((s) => s === '')) throw new ProtocolError('PROTOCOL_BAD_FRAME', `record name ${JSON.stringify(name)} has an empty segment or a NUL`);
+	const hashed = segments.map((_, i) => toB64(kdf(nameKey, LABEL.storageSegment, utf8(segments.slice(0, i + 1).join('/'))).subarray(0, 16)));
+	return NAMED_PREFIX + hashed.join('/') + (isPrefix ? '/' : '');
+}
+
+/** Seals a record under its stored name; the value carries its own name, so listing can recover it. */
+export function sealNamedRecord(storageKey: Uint8Array, stored: string, name: string, value: Uint8Array, nonce?: Uint8Array): Uint8Array {
+	const plain = concat(utf8(name), new Uint8Array([0]), value);
+	try {
+		return sealRecord(storageKey, NAMED_STORE, stored, plain, nonce);
+	} finally {
+		sodium().memzero(plain);
+	}
+}
+
+/** Opens a record sealed by sealNamedRecord. PROTOCOL_DECRYPT_FAILED if it was changed, moved or is malformed. */
+export function openNamedRecord(storageKey: Uint8Array, stored: string, sealed: Uint8Array): { name: string; value: Uint8Array } {
+	const plain = openRecord(storageKey, NAMED_STORE, stored, sealed);
+	const end = plain.indexOf(0);
+	if (end < 0) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'record has no name');
+	return { name: fromUtf8(plain.subarray(0, end)), value: plain.slice(end + 1) };
 }
 
 function backupKey(passphrase: string, salt: Uint8Array, c: KdfCost): Uint8Array {

@@ -12,8 +12,10 @@ import type { SealedStore } from '../storage/sealed-store.ts';
 import { GroupViews, type GroupView } from './groups.svelte.ts';
 import { Lazy } from './lazy.svelte.ts';
 import { put } from '../storage/kv.ts';
+import { TabSession } from './tab-session.ts';
 
-export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed';
+/** `elsewhere`: another tab owns the session (tab-session.ts), or wiped the device. */
+export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed' | 'elsewhere';
 
 const PROFILE_KEY = 'ui/profile';
 
@@ -60,12 +62,60 @@ class AppState {
 		return this.#device;
 	}
 
-	async boot(): Promise<void> {
+	/** Why this tab shows nothing: the app is open in another tab, or another tab wiped the device. */
+	elsewhere = $state<'open' | 'wiped'>('open');
+	#tabs = new TabSession({ handOver: () => this.#letGo('open'), wiped: () => void this.#letGo('wiped') });
+
+	boot(): Promise<void> {
+		return this.#start();
+	}
+
+	/** "Use it here": the tab that owns the session hands it over, then this tab starts. */
+	async useHere(): Promise<void> {
+		this.phase = 'loading';
+		await this.#tabs.take();
+		await this.#start();
+	}
+
+	/**
+	 * Another tab takes the session or wipes the device: nothing stays on show, the client writes
+	 * what is pending and wipes its keys, and the database is closed (so a wipe is never blocked).
+	 */
+	async #letGo(reason: 'open' | 'wiped'): Promise<void> {
+		this.elsewhere = reason;
+		this.phase = 'elsewhere';
+		const device = this.#device;
+		if (reason === 'wiped') device?.backend.close();
+		await this.lockNow();
+		device?.backend.close();
+		if (this.#device === device) this.#device = null;
+		this.profileName = '';
+	}
+
+	/** Takes the session for this tab; false (the database closed, the screen says so) when another tab has it. */
+	async #claim(): Promise<boolean> {
+		if (this.#tabs.owned || (await this.#tabs.claim())) return true;
+		this.#device?.backend.close();
+		this.#device = null;
+		this.elsewhere = 'open';
+		this.phase = 'elsewhere';
+		return false;
+	}
+
+	#openDevice = async () => new Device(await idbBackend(undefined, () => void this.#letGo('open')));
+
+	/**
+	 * Opens the device in this tab. A new device has no client yet, so it is claimed only at
+	 * onboarding (#claim); a device with data is claimed now, or shown as open elsewhere.
+	 */
+	async #start(): Promise<void> {
 		try {
-			this.#device = new Device(await idbBackend());
+			this.#device = await this.#openDevice();
 			const status = await this.#device.status();
 			this.hasPassphrase = status === 'locked';
+			this.#tabs.listen();
 			if (status === 'new') this.phase = 'new';
+			else if (!(await this.#claim())) return;
 			else if (status === 'locked') this.phase = 'locked';
 			else await this.#open(await this.#device.unlock(null));
 		} catch (error) {
@@ -75,6 +125,7 @@ class AppState {
 	}
 
 	async onboard(pseudonym: string, passphrase: string | null): Promise<void> {
+		if (!(await this.#claim())) return;
 		const store = await this.device.create(passphrase);
 		this.hasPassphrase = Boolean(passphrase);
 		await store.batch([put(PROFILE_KEY, new TextEncoder().encode(JSON.stringify({ name: pseudonym })))]);
@@ -88,6 +139,7 @@ class AppState {
 	}
 
 	async restore(text: string, backupPassphrase: string, devicePassphrase: string | null): Promise<void> {
+		if (!(await this.#claim())) return;
 		const store = await this.device.restoreBackup(text, backupPassphrase, devicePassphrase);
 		this.hasPassphrase = Boolean(devicePassphrase);
 		await this.#open(store);
@@ -159,9 +211,11 @@ class AppState {
 	}
 
 	async wipe(): Promise<void> {
+		// Other tabs close their connections first (tab-session.ts, idb.ts), so the delete is not blocked.
+		this.#tabs.announceWipe();
 		await this.lockNow();
 		await this.device.wipe();
-		this.#device = new Device(await idbBackend());
+		this.#device = await this.#openDevice();
 		this.hasPassphrase = false;
 		this.profileName = '';
 		this.phase = 'new';

@@ -3,6 +3,7 @@ import { isProtocolError } from '../core/errors.ts';
 import { Device } from './device.ts';
 import { memoryBackend, put } from './kv.ts';
 import { expectCode } from '../../../test/kit/expect-code.ts';
+import { sealRecord, unwrapStorageKey, type WrappedKey } from '../crypto/vault.ts';
 
 const cheap = { ops: 1, mem: 8192 };
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -24,7 +25,7 @@ describe('P10 data at rest: the device vault', () => {
 		const backend = memoryBackend();
 		const store = await new Device(backend, cheap).create('correct horse battery');
 		await store.batch([put('msg/1', utf8('I have been sober for 40 days'))]);
-		const raw = backend.raw.get('msg/1')!;
+		const raw = [...backend.raw.values()][0]!;
 		expect(contains(raw, 'sober')).toBe(false);
 		expect(text(await store.get('msg/1'))).toBe('I have been sober for 40 days');
 	});
@@ -64,8 +65,72 @@ describe('P10 data at rest: the device vault', () => {
 		const backend = memoryBackend();
 		const store = await new Device(backend, cheap).create(null);
 		await store.batch([put('a', utf8('alpha'))]);
-		backend.raw.set('b', backend.raw.get('a')!);
+		const storedA = [...backend.raw.keys()][0]!;
+		await store.batch([put('b', utf8('beta'))]);
+		const storedB = [...backend.raw.keys()].find((k) => k !== storedA)!;
+		backend.raw.set(storedB, backend.raw.get(storedA)!);
 		await expect(store.get('b')).rejects.toSatisfy(isProtocolError);
+	});
+
+	test('P10 data at rest: a locked device names no group, pseudonym, message or invite in its stored record names', async () => {
+		const backend = memoryBackend();
+		const store = await new Device(backend, cheap).create('correct horse battery');
+		const [group, sender, invite] = ['grpQ7nJc2xYl', 'pkSenderAbCdEf', 'inviteKeyZz9'];
+		const names = [`g/${group}/session`, `g/${group}/m/${sender}:3:17`, `g/${group}/m/${sender}:3:18`, `g/${group}/i/${invite}`, 'device'];
+		await store.batch(names.map((n) => put(n, utf8('x'))));
+		store.lock();
+		const stored = [...backend.raw.keys()].join(' ');
+		for (const secret of [group, sender, invite, ':17', 'device', 'session']) expect(stored).not.toContain(secret);
+		const again = await new Device(backend, cheap).unlock('correct horse battery');
+		expect(await again.keys(`g/${group}/m/`)).toEqual([`g/${group}/m/${sender}:3:17`, `g/${group}/m/${sender}:3:18`]);
+		expect(await again.keys(`g/${group}/`)).toEqual([`g/${group}/i/${invite}`, `g/${group}/m/${sender}:3:17`, `g/${group}/m/${sender}:3:18`, `g/${group}/session`]);
+		expect(await again.keys('')).toEqual([...names].sort());
+		expect(await again.keys('g/other/')).toEqual([]);
+	});
+
+	test('P10 data at rest: one id in two groups is stored under unrelated names', async () => {
+		const backend = memoryBackend();
+		const store = await new Device(backend, cheap).create(null);
+		await store.batch([put('g/a/m/same', utf8('1')), put('g/b/m/same', utf8('2'))]);
+		const [x, y] = [...backend.raw.keys()].map((k) => k.split('/')) as [string[], string[]];
+		expect(x[0]).toBe(y[0]);
+		expect(x[3]).not.toBe(y[3]);
+		await expectCode(store.keys('g/a'), 'PROTOCOL_BAD_FRAME');
+	});
+
+	test('P10 data at rest: records of a device written before names were hashed still open, moved to hashed names in one batch', async () => {
+		const backend = memoryBackend();
+		const device = new Device(backend, cheap);
+		const first = await device.create('correct horse battery');
+		first.lock();
+		// The layout of BASE: plain names, sealed with store "records" and the plain name as key.
+		const storageKey = await unwrapStorageKey((backend.keyring() as { wrapped: WrappedKey }).wrapped, 'correct horse battery');
+		const old = { 'g/grp1/session': 'state', 'g/grp1/m/pk:1:1': 'hello', device: 'root' };
+		for (const [name, value] of Object.entries(old)) backend.raw.set(name, sealRecord(storageKey, 'records', name, utf8(value)));
+		let batches = 0;
+		const batch = backend.records.batch.bind(backend.records);
+		backend.records.batch = (ops) => ((batches += 1), batch(ops));
+		const store = await device.unlock('correct horse battery');
+		expect(batches).toBe(1);
+		expect([...backend.raw.keys()].every((k) => k.startsWith('~'))).toBe(true);
+		expect(await store.keys('')).toEqual(Object.keys(old).sort());
+		for (const [name, value] of Object.entries(old)) expect(text(await store.get(name))).toBe(value);
+		store.lock();
+		expect(batches).toBe(1);
+		const again = await device.unlock('correct horse battery');
+		expect(batches).toBe(1);
+		expect(text(await again.get('g/grp1/m/pk:1:1'))).toBe('hello');
+	});
+
+	test('P10 data at rest: a damaged record of the old layout stops the unlock with PROTOCOL_DECRYPT_FAILED and moves nothing', async () => {
+		const backend = memoryBackend();
+		const device = new Device(backend, cheap);
+		(await device.create(null)).lock();
+		const storageKey = await unwrapStorageKey((backend.keyring() as { wrapped: WrappedKey }).wrapped, null);
+		backend.raw.set('a', sealRecord(storageKey, 'records', 'a', utf8('fine')));
+		backend.raw.set('b', sealRecord(storageKey, 'records', 'not-b', utf8('moved')));
+		await expectCode(device.unlock(null), 'PROTOCOL_DECRYPT_FAILED');
+		expect([...backend.raw.keys()].sort()).toEqual(['a', 'b']);
 	});
 
 	test('P10 data at rest: wipe this device deletes every record and the keyring', async () => {

@@ -9,7 +9,7 @@ import type { CJson } from '../core/cjson.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
 import { exportBackup, importBackup, newStorageKey, unwrapStorageKey, wrapStorageKey, type KdfCost, type WrappedKey } from '../crypto/vault.ts';
 import { put, type DeviceBackend } from './kv.ts';
-import { sealedStore, type SealedStore } from './sealed-store.ts';
+import { migrateLegacyNames, sealedStore, type SealedStore } from './sealed-store.ts';
 
 interface Keyring {
 	v: 1;
@@ -52,13 +52,18 @@ export class Device {
 		return sealedStore(this.backend.records, storageKey);
 	}
 
-	/** Opens the data. A wrong passphrase throws PROTOCOL_WRONG_PASSPHRASE and changes nothing. */
+	/**
+	 * Opens the data. A wrong passphrase throws PROTOCOL_WRONG_PASSPHRASE and changes nothing.
+	 * Records written before names were hashed are moved to hashed names first (§8).
+	 */
 	async unlock(passphrase: string | null): Promise<SealedStore> {
 		await ready();
 		const keyring = await this.backend.readKeyring();
 		if (!isKeyring(keyring)) throw new ProtocolError('PROTOCOL_LOCKED', 'this device has no local data yet');
 		if (keyring.passphrase && !passphrase) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'a passphrase is needed');
 		const storageKey = await unwrapStorageKey(keyring.wrapped, keyring.passphrase ? passphrase : null);
+		// Records from before names were hashed move to hashed names first, in one batch (§8).
+		await migrateLegacyNames(this.backend.records, storageKey);
 		return sealedStore(this.backend.records, storageKey);
 	}
 

@@ -33,11 +33,19 @@ function recordsKv(db: IDBPDatabase): Kv {
 	};
 }
 
-export async function idbBackend(name = DATABASE_NAME): Promise<DeviceBackend> {
+/**
+ * Opens the device's database. `onVersionChange` runs when another tab deletes (wipes) or upgrades
+ * it: this connection closes first, so that tab's request is never blocked by this one.
+ */
+export async function idbBackend(name = DATABASE_NAME, onVersionChange?: () => void): Promise<DeviceBackend> {
 	const db = await openDB(name, 1, {
 		upgrade(database) {
 			database.createObjectStore(RECORDS);
 			database.createObjectStore(META);
+		},
+		blocking() {
+			db.close();
+			onVersionChange?.();
 		}
 	});
 	return {

@@ -1,14 +1,17 @@
 /**
- * The client's Kv, sealed at rest (P10): every value is encrypted with the storage key and bound
- * to its record key (vault.ts sealRecord), so the browser's files hold only ciphertext and a
- * record moved to another key fails to open. A batch is sealed whole, then handed down as one
- * batch, so it stays all-or-nothing. After `lock()` every call throws PROTOCOL_LOCKED.
+ * The client's Kv, sealed at rest (P10): every value is encrypted with the storage key, and every
+ * record name is a keyed hash of its path (vault.ts storedName, docs/PROTOCOL.md §8), so the
+ * browser's files hold neither the text nor the names (group ids, pseudonyms, message ids, invite
+ * keys). A record carries its own name inside the seal; listing opens what it has not yet seen.
+ * A batch is sealed whole, then handed down as one batch, so it stays all-or-nothing. After
+ * `lock()` every call throws PROTOCOL_LOCKED and the names learned are forgotten.
  */
 import { ProtocolError } from '../core/errors.ts';
 import { sodium } from '../crypto/sodium.ts';
-import { openRecord, sealRecord } from '../crypto/vault.ts';
-import { put, type Kv } from './kv.ts';
+import { NAMED_PREFIX, namingKey, openNamedRecord, openRecord, sealNamedRecord, storedName } from '../crypto/vault.ts';
+import { del, put, type Kv, type KvOp } from './kv.ts';
 
+/** The store label of records written before names were hashed (§8); read once, to move them. */
 export const RECORD_STORE = 'records';
 
 export interface SealedStore extends Kv {
@@ -17,31 +20,92 @@ export interface SealedStore extends Kv {
 	readonly locked: boolean;
 }
 
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
-	let key: Uint8Array | null = storageKey;
-	const live = (): Uint8Array => {
-		if (key === null) throw new ProtocolError('PROTOCOL_LOCKED', 'local data is locked');
-		return key;
+	let keys: { storage: Uint8Array; name: Uint8Array } | null = { storage: storageKey, name: namingKey(storageKey) };
+	/** Stored name → name, for names this store has written, read or listed. */
+	const names = new Map<string, string>();
+	const live = () => {
+		if (keys === null) throw new ProtocolError('PROTOCOL_LOCKED', 'local data is locked');
+		return keys;
+	};
+	const open = (stored: string, sealed: Uint8Array) => {
+		const record = openNamedRecord(live().storage, stored, sealed);
+		names.set(stored, record.name);
+		return record;
 	};
 	return {
 		get locked() {
-			return key === null;
+			return keys === null;
 		},
 		async get(name) {
-			const sealed = await kv.get(name);
-			return sealed === undefined ? undefined : openRecord(live(), RECORD_STORE, name, sealed);
+			const stored = storedName(live().name, name);
+			const sealed = await kv.get(stored);
+			if (sealed === undefined) return undefined;
+			const record = open(stored, sealed);
+			if (record.name !== name) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'record is stored under another name');
+			return record.value;
 		},
 		async keys(prefix) {
-			live();
-			return kv.keys(prefix);
+			if (prefix !== '' && !prefix.endsWith('/')) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a listed prefix ends with "/"');
+			const out: string[] = [];
+			for (const stored of await kv.keys(storedName(live().name, prefix))) {
+				let name = names.get(stored);
+				if (name === undefined) {
+					const sealed = await kv.get(stored);
+					if (sealed === undefined) continue;
+					name = open(stored, sealed).name;
+				}
+				if (name.startsWith(prefix)) out.push(name);
+			}
+			return out.sort(byCodeUnit);
 		},
 		async batch(ops) {
-			const storage = live();
-			await kv.batch(ops.map((op) => (op.type === 'put' ? put(op.key, sealRecord(storage, RECORD_STORE, op.key, op.value)) : op)));
+			const k = live();
+			const sealed = ops.map((op): KvOp => {
+				const stored = storedName(k.name, op.key);
+				return op.type === 'put' ? put(stored, sealNamedRecord(k.storage, stored, op.key, op.value)) : del(stored);
+			});
+			await kv.batch(sealed);
+			ops.forEach((op, i) => {
+				const stored = sealed[i]!.key;
+				if (op.type === 'put') names.set(stored, op.key);
+				else names.delete(stored);
+			});
 		},
 		lock() {
-			if (key !== null) sodium().memzero(key);
-			key = null;
+			if (keys !== null) {
+				sodium().memzero(keys.storage);
+				sodium().memzero(keys.name);
+			}
+			keys = null;
+			names.clear();
 		}
 	};
+}
+
+/**
+ * Moves records written before names were hashed (plain name, store "records") to their hashed
+ * names, in one batch (§8). A record that does not open throws PROTOCOL_DECRYPT_FAILED and nothing
+ * moves. Returns how many moved.
+ */
+export async function migrateLegacyNames(kv: Kv, storageKey: Uint8Array): Promise<number> {
+	const legacy = (await kv.keys('')).filter((k) => !k.startsWith(NAMED_PREFIX));
+	if (legacy.length === 0) return 0;
+	const nameKey = namingKey(storageKey);
+	const ops: KvOp[] = [];
+	try {
+		for (const name of legacy) {
+			const sealed = await kv.get(name);
+			if (sealed === undefined) continue;
+			const value = openRecord(storageKey, RECORD_STORE, name, sealed);
+			const stored = storedName(nameKey, name);
+			ops.push(put(stored, sealNamedRecord(storageKey, stored, name, value)), del(name));
+		}
+	} finally {
+		sodium().memzero(nameKey);
+	}
+	await kv.batch(ops);
+	return legacy.length;
 }
