@@ -6,7 +6,8 @@
  */
 import type { ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
 import { act, enqueueContent, pump } from './actions.ts';
-import { Connection, type Backoff } from './connection.ts';
+import type { Backoff } from './connection.ts';
+import { ConnectionPool } from './pool.ts';
 import { ClientCore } from './core.ts';
 import { GroupHandle } from './group.ts';
 import { parseMessageId } from './history.ts';
@@ -49,14 +50,16 @@ export class UnseenClient implements UnseenClientApi {
 
 	constructor(options: ClientOptions) {
 		const clock = options.now ?? Date.now;
-		const conn = new Connection({ url: options.relayUrl, WebSocket: options.WebSocket, backoff: options.backoff });
+		const conn = new ConnectionPool({ url: options.relayUrl, WebSocket: options.WebSocket, backoff: options.backoff });
 		// Epoch ages are in relay time (§3.5): correct our clock by the offset seen in the hello.
 		this.#core = new ClientCore(conn, options.store, options.origin, () => clock() + conn.clockOffset, clock);
 		this.#moderator = new ModeratorPin(this.#core);
 		conn.onState((state) => this.#core.emit({ type: 'connection', state }));
-		conn.onOnline(() => {
+		conn.onOnline((key) => {
+			// Every connection gets the same relay's hello: check the moderator key on each.
 			void this.#moderator.check().catch(() => undefined);
 			for (const g of this.#core.groups.values()) {
+				if (g.session.me !== key) continue;
 				void pump(this.#core, g);
 				void runDue(this.#core, g);
 			}
@@ -67,8 +70,8 @@ export class UnseenClient implements UnseenClientApi {
 		return this.#core.conn.state;
 	}
 
-	/** The connection, for tests and diagnostics. */
-	get transport(): Connection {
+	/** The connections, for tests and diagnostics. */
+	get transport(): ConnectionPool {
 		return this.#core.conn;
 	}
 
@@ -165,7 +168,7 @@ export class UnseenClient implements UnseenClientApi {
 
 	async previewInvite(link: string): Promise<InvitePreview> {
 		const { primitives } = this.#core.requireDevice();
-		const fetched = await fetchInvite(this.#core.conn, link, primitives);
+		const fetched = await this.#core.conn.once((conn) => fetchInvite(conn, link, primitives));
 		try {
 			return fetched.preview;
 		} finally {

@@ -25,7 +25,7 @@ export function runDue(core: ClientCore, g: GroupHandle): Promise<void> {
 }
 
 async function sendDue(core: ClientCore, g: GroupHandle): Promise<void> {
-	if (core.locked || g.sync || core.conn.state !== 'online' || core.groups.get(g.id) !== g) return;
+	if (core.locked || g.sync || core.conn.of(g.session.me).state !== 'online' || core.groups.get(g.id) !== g) return;
 	const data = g.session.data;
 	if (data.removed || data.frozen) return;
 	const now = core.now();
@@ -37,7 +37,7 @@ async function sendDue(core: ClientCore, g: GroupHandle): Promise<void> {
 	const entry = step.kind === 'op' ? { op: step.op } : { msg: step.envelope };
 	// A refusal (RELAY_CONFLICT, RELAY_STALE_EPOCH: the log moved on) or a drop throws: the state
 	// stays due, and the next live entry or reconnect tries again against the newer head.
-	const ok = await core.conn.request({ t: 'append', group: g.id, mid: step.mid, entry });
+	const ok = await core.conn.of(g.session.me).request({ t: 'append', group: g.id, mid: step.mid, entry });
 	if (step.kind === 'op') {
 		await g.waitFor(ok.seq ?? 0);
 	} else if (step.kind === 'hello') {

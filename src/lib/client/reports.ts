@@ -7,6 +7,8 @@
 import type { ReportedMessageView, ReportView } from './api.ts';
 import { messageId, type History } from './history.ts';
 import { RelayError, type Connection } from './connection.ts';
+import type { ConnectionPool } from './pool.ts';
+import { sodium } from '../crypto/sodium.ts';
 import type { GroupHandle } from './group.ts';
 import { describeError } from '../words/errors.ts';
 import { ProtocolError, isProtocolError } from '../core/errors.ts';
@@ -34,7 +36,7 @@ function disclosedIds(history: History, messageIds: string[]): string[] {
 }
 
 export async function sendReport(
-	conn: Connection,
+	pool: Pick<ConnectionPool, 'once'>,
 	g: Pick<GroupHandle, 'id' | 'session' | 'transcript' | 'franking'>,
 	messageIds: string[],
 	note: string,
@@ -76,7 +78,8 @@ export async function sendReport(
 	} finally {
 		for (const input of inputs) input.frankingKey.fill(0);
 	}
-	await conn.request(service ? { t: 'report', sealed } : { t: 'report', group: g.id, sealed });
+	// A fresh connection with no key: the relay learns a report arrived, not which pseudonym filed it (P9).
+	await pool.once((conn) => conn.request(service ? { t: 'report', sealed } : { t: 'report', group: g.id, sealed }));
 }
 
 /**
@@ -121,12 +124,23 @@ export function reportViews(verdicts: readonly Verdict[], nameOf: (sender: strin
 	}));
 }
 
-export async function fetchReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'>): Promise<ReportView[]> {
+export async function fetchReports(pool: Pick<ConnectionPool, 'of' | 'once'>, g: Pick<GroupHandle, 'id' | 'session'>): Promise<ReportView[]> {
 	const me = g.session.me;
 	const myBox = toB64(g.session.id.boxPk);
-	const ok = await conn.request({ t: 'reports', as: me, group: g.id, after: 0 });
+	const ok = await pool.of(me).request({ t: 'reports', as: me, group: g.id, after: 0 });
+	const stored = ok.reports ?? [];
+	if (stored.length === 0) return [];
+	// Stamp checks go on a fresh connection logged in as my key of this group alone (P9).
+	const signSk = g.session.id.signSk;
+	return pool.once((conn) => openReports(conn, g, stored, myBox), { key: me, sign: (m) => sodium().crypto_sign_detached(m, signSk) });
+}
+
+type StoredReport = NonNullable<Awaited<ReturnType<Connection['request']>>['reports']>[number];
+
+async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'>, reports: StoredReport[], myBox: string): Promise<ReportView[]> {
+	const me = g.session.me;
 	const out: ReportView[] = [];
-	for (const stored of ok.reports ?? []) {
+	for (const stored of reports) {
 		const mine = stored.sealed.find((s) => s.to === myBox);
 		if (!mine) continue;
 		let report;
