@@ -30,18 +30,22 @@ export class Tamperer {
 	fillSeqGaps = true;
 	private last = new Map<string, { seq: number; ts: number }>();
 	private link: Link | null = null;
+	/** A client opens one connection per group identity (P9): entries of a group go on its own. */
+	private readonly groupLinks = new Map<string, Link>();
 
 	readonly hook = (frame: Frame, link: Link): Frame[] => {
 		this.link = link;
 		if (!isEntry(frame)) return [frame];
+		this.groupLinks.set(frame.group, link);
 		const out = this.rule?.(frame) ?? [frame];
 		return out.map((f) => this.renumber(f));
 	};
 
 	/** Sends `frame` to the victim now, numbered after everything it has seen. */
 	inject(frame: EntryFrame): void {
-		if (!this.link) throw new Error('victim not connected yet');
-		this.link.toClient(this.renumber(frame));
+		const link = this.groupLinks.get(frame.group) ?? this.link;
+		if (!link) throw new Error('victim not connected yet');
+		link.toClient(this.renumber(frame));
 	}
 
 	private renumber(frame: EntryFrame): EntryFrame {

@@ -1,0 +1,60 @@
+/**
+ * Who is blamed (issue 9 item 11): a warning must name the party that could have caused it. A
+ * message's `state` (the op hash its sender had seen) is inside the authenticated header, so a
+ * relay that edits it breaks the envelope, while an unknown hash in an envelope that opens is the
+ * sender's own claim and the warning names the sender.
+ */
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
+import { texts, until, warningKinds } from '../integration/harness.ts';
+import { ready } from '../../src/lib/crypto/sodium.ts';
+import { toB64 } from '../../src/lib/core/bytes.ts';
+
+beforeAll(() => ready());
+
+let world: World | null = null;
+afterEach(async () => {
+	await world?.close();
+	world = null;
+});
+
+async function setup() {
+	world = await startWorld(['ash', 'bo']);
+	const tamper = new Tamperer();
+	world.proxy.onDown('bo', tamper.hook);
+	const group = await makeGroup(world, 'ash', ['bo']);
+	const { ash, bo } = world.clients;
+	return { tamper, group, ash: ash!, bo: bo!, ashKey: selfKey(ash!, group) };
+}
+
+const bogus = toB64(new Uint8Array(32).fill(0x5a));
+
+describe('P6 a bogus state is attributed to whoever could have written it', () => {
+	test('P6 attribution: a member whose message names an op hash nobody was shown is named as its source, not only the relay', async () => {
+		const { group, ash, bo } = await setup();
+		// Ash's app writes a wrong head into its next message (a faulty or hostile member).
+		const log = ash.client.state(group)!;
+		const head = log.head;
+		log.head = bogus;
+		await ash.client.send(group, { text: 'from nowhere' });
+		await until(() => ash.client.messages(group).find((m) => m.text === 'from nowhere')?.status !== 'sending');
+		log.head = head;
+		await until(() => warningKinds(bo, group).includes('fork'));
+		const warning = bo.client.warnings(group).find((w) => w.kind === 'fork')!;
+		expect(warning.text).toMatch(/^A message from ash names a version of the group/);
+		expect(warning.text).toContain("ash's app sent a wrong version");
+		expect(texts(bo, group)).not.toContain('from nowhere');
+		await ash.client.send(group, { text: 'back on track' });
+		await until(() => texts(bo, group).includes('back on track'));
+		expect(warningKinds(bo, group)).toEqual(['fork']);
+	});
+
+	test('P6 attribution: a relay that rewrites the state of a message breaks it; no member is blamed for a fork', async () => {
+		const { tamper, group, ash, bo, ashKey } = await setup();
+		tamper.rule = (f) => (f.entry.msg?.sender === ashKey ? [{ ...f, entry: { msg: { ...f.entry.msg, state: bogus } } }] : undefined);
+		await ash.client.send(group, { text: 'rewritten on the way' });
+		await until(() => bo.client.warnings(group).length > 0);
+		expect(warningKinds(bo, group)).not.toContain('fork');
+		expect(texts(bo, group)).not.toContain('rewritten on the way');
+	});
+});
