@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
-import { texts, until, warningKinds } from '../integration/harness.ts';
+import { defaults, texts, until, warningKinds } from '../integration/harness.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 
@@ -56,5 +56,27 @@ describe('P6 a bogus state is attributed to whoever could have written it', () =
 		await until(() => bo.client.warnings(group).length > 0);
 		expect(warningKinds(bo, group)).not.toContain('fork');
 		expect(texts(bo, group)).not.toContain('rewritten on the way');
+	});
+});
+
+describe('P5 scheduled rotation does not depend on the relay clock', () => {
+	test('P5 rotation: a relay whose hello says it is a year earlier does not stop the scheduled rekey; the device times the epoch by its own clock', async () => {
+		world = await startWorld(['ash', 'bo']);
+		const { ash, bo } = world.clients as Record<'ash' | 'bo', NonNullable<World['clients'][string]>>;
+		const group = await ash.client.createGroup({ ...defaults, name: 'Rotating', pseudonym: 'ash', rotate: 1 });
+		const invite = await ash.client.createInvite(group, { expiresInMs: 60_000, maxUses: 1, role: 'member' });
+		await bo.client.joinWithInvite(invite.link, 'bo');
+		// From now on the relay tells Bo it is a year earlier, so by relay time Bo's epoch never ages.
+		const year = 365 * 24 * 3600 * 1000;
+		world.proxy.onDown('bo', (frame) => (frame.t === 'hello' ? [{ ...frame, time: (frame.time as number) - year }] : [frame]));
+		for (const link of world.proxy.links('bo')) link.close();
+		await until(() => bo.client.connection !== 'online');
+		await until(() => bo.client.connection === 'online', 10_000, 'bo back');
+		const epoch = bo.client.state(group)!.epoch;
+		await new Promise((r) => setTimeout(r, 1_100));
+		await bo.client.send(group, { text: 'a second later' });
+		await until(() => texts(ash, group).includes('a second later'));
+		expect(bo.client.state(group)!.epoch).toBe(epoch + 1);
+		expect(ash.client.messages(group).find((m) => m.text === 'a second later')!.id).toContain(`:${epoch + 1}:`);
 	});
 });

@@ -99,10 +99,20 @@ export class GroupSession {
 		return this.data.me;
 	}
 
-	/** True when the next sender must start a new epoch first (leave, or scheduled rotation). */
+	/**
+	 * True when the next sender must start a new epoch first (leave, or scheduled rotation). The
+	 * schedule also runs on this device's own clock from when it adopted the epoch (§4.4): `now`
+	 * follows the relay's clock, and a relay that lies about the time must not stop rotation.
+	 */
 	rekeyDue(now: number): boolean {
 		const log = this.data.log;
-		return !!log && !this.data.frozen && !this.data.removed && (rekeyDue(log, now) || this.data.recover === log.epoch);
+		if (!log || this.data.frozen || this.data.removed) return false;
+		return rekeyDue(log, now) || this.data.recover === log.epoch || this.#rotationDueLocally(log);
+	}
+
+	#rotationDueLocally(log: GroupState): boolean {
+		const adopted = this.data.epochs[String(log.epoch)]?.startedAt;
+		return !log.ended && log.settings.rotate > 0 && adopted !== undefined && this.clock() - adopted >= log.settings.rotate * 1000;
 	}
 
 	/**
