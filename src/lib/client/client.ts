@@ -264,7 +264,9 @@ export class UnseenClient implements UnseenClientApi {
 
 	async hide(group: string, messageId: string): Promise<void> {
 		const g = this.#core.group(group);
-		const seq = g.transcript.history.get(messageId)?.seq;
+		const target = g.transcript.history.get(messageId);
+		if (target?.kind === 'system') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'only messages can be hidden, not notices about the group');
+		const seq = target?.seq;
 		if (!seq) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'that message has not been stored by the relay yet');
 		await act(this.#core, g, () => ({ kind: 'hide', seq }));
 		this.#core.emit({ type: 'messages', group });
