@@ -41,15 +41,22 @@ export interface ClientOptions {
 	backoff?: Partial<Backoff>;
 	/** Clock (ms); tests may move it. */
 	now?: () => number;
+	/**
+	 * The store was just restored from a backup: every group starts a new epoch before this
+	 * device sends in it, so no counter the backed-up copy used is used again (P6, §8).
+	 */
+	restored?: boolean;
 }
 
 export class UnseenClient implements UnseenClientApi {
 	readonly #core: ClientCore;
 	readonly #moderator: ModeratorPin;
 	readonly #safety = new views.SafetyNumbers();
+	#restored: boolean;
 
 	constructor(options: ClientOptions) {
 		const clock = options.now ?? Date.now;
+		this.#restored = options.restored === true;
 		const conn = new ConnectionPool({ url: options.relayUrl, WebSocket: options.WebSocket, backoff: options.backoff });
 		// Epoch ages are in relay time (§3.5): correct our clock by the offset seen in the hello.
 		this.#core = new ClientCore(conn, options.store, options.origin, () => clock() + conn.clockOffset, clock);
@@ -86,8 +93,16 @@ export class UnseenClient implements UnseenClientApi {
 		await this.#moderator.load();
 		for (const [group, nonce] of Object.entries(core.device.groups)) {
 			const g = await GroupHandle.load(core.store, group, core.device.identity(nonce), core.primitives, core.sessionOptions);
-			if (g) await attach(core, g);
+			if (!g) continue;
+			if (this.#restored) {
+				// Persisted before anything can be sent: a reload before the rekey still rekeys.
+				g.session.markRestored();
+				g.markDirty();
+				await g.save();
+			}
+			await attach(core, g);
 		}
+		this.#restored = false;
 		core.startPruning();
 		core.conn.start();
 		core.emit({ type: 'groups' });
