@@ -4,28 +4,13 @@
  * relay that edits it breaks the envelope, while an unknown hash in an envelope that opens is the
  * sender's own claim and the warning names the sender.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { ashAndVictimBo, worldPerTest } from './setup.ts';
 import { defaults, texts, until, warningKinds } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
-
-async function setup() {
-	world = await startWorld(['ash', 'bo']);
-	const tamper = new Tamperer();
-	world.proxy.onDown('bo', tamper.hook);
-	const group = await makeGroup(world, 'ash', ['bo']);
-	const { ash, bo } = world.clients;
-	return { tamper, group, ash: ash!, bo: bo!, ashKey: selfKey(ash!, group) };
-}
+const worlds = worldPerTest();
+const setup = async () => ashAndVictimBo(await worlds.start(['ash', 'bo']));
 
 const bogus = toB64(new Uint8Array(32).fill(0x5a));
 
@@ -61,8 +46,8 @@ describe('P6 a bogus state is attributed to whoever could have written it', () =
 
 describe('P5 scheduled rotation does not depend on the relay clock', () => {
 	test('P5 rotation: a relay whose hello says it is a year earlier does not stop the scheduled rekey; the device times the epoch by its own clock', async () => {
-		world = await startWorld(['ash', 'bo']);
-		const { ash, bo } = world.clients as Record<'ash' | 'bo', NonNullable<World['clients'][string]>>;
+		const world = await worlds.start(['ash', 'bo']);
+		const { ash, bo } = world.clients as Record<'ash' | 'bo', NonNullable<(typeof world.clients)[string]>>;
 		const group = await ash.client.createGroup({ ...defaults, name: 'Rotating', pseudonym: 'ash', rotate: 1 });
 		const invite = await ash.client.createInvite(group, { expiresInMs: 60_000, maxUses: 1, role: 'member' });
 		await bo.client.joinWithInvite(invite.link, 'bo');

@@ -6,7 +6,9 @@
  * without holes and `ts` never goes back, so only the cryptography can give the attack away.
  * A test that wants a visibly careless relay sets `fillSeqGaps = false`.
  */
+import { afterEach, beforeAll } from 'vitest';
 import { startTamperProxy, type Frame, type Link, type TamperProxy } from './proxy.ts';
+import { ready } from '../../src/lib/crypto/sodium.ts';
 import { defaults, removeDir, startClient, startRelay, type Relay, type TestClient } from '../integration/harness.ts';
 import type { Envelope, Op } from '../../src/lib/core/schema.ts';
 
@@ -96,3 +98,23 @@ export async function makeGroup(world: World, admin: string, others: string[], n
 }
 
 export const selfKey = (c: TestClient, group: string): string => c.client.members(group).find((m) => m.self)!.sign;
+
+/** Ash's group with Bo as the victim: every entry on its way to Bo passes through `tamper`. */
+export async function ashAndVictimBo(world: World) {
+	const tamper = new Tamperer();
+	world.proxy.onDown('bo', tamper.hook);
+	const group = await makeGroup(world, 'ash', ['bo']);
+	const { ash, bo } = world.clients;
+	return { tamper, group, ash: ash!, bo: bo!, ashKey: selfKey(ash!, group) };
+}
+
+/** For a test file: libsodium ready, and `start(names)` gives a world closed after each test. */
+export function worldPerTest(): { start(names: string[]): Promise<World> } {
+	let world: World | null = null;
+	beforeAll(() => ready());
+	afterEach(async () => {
+		await world?.close();
+		world = null;
+	});
+	return { start: async (names) => (world = await startWorld(names)) };
+}
