@@ -5,7 +5,8 @@
  * sender's own claim and the warning names the sender.
  */
 import { describe, expect, test } from 'vitest';
-import { ashAndVictimBo, worldPerTest } from './setup.ts';
+import { ashAndVictimBo } from './setup.ts';
+import { worldPerTest } from './world-per-test.ts';
 import { defaults, texts, until, warningKinds } from '../integration/harness.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 
@@ -54,9 +55,10 @@ describe('P5 scheduled rotation does not depend on the relay clock', () => {
 		// From now on the relay tells Bo it is a year earlier, so by relay time Bo's epoch never ages.
 		const year = 365 * 24 * 3600 * 1000;
 		world.proxy.onDown('bo', (frame) => (frame.t === 'hello' ? [{ ...frame, time: (frame.time as number) - year }] : [frame]));
+		const before = world.proxy.links('bo').length;
 		for (const link of world.proxy.links('bo')) link.close();
-		await until(() => bo.client.connection !== 'online');
-		await until(() => bo.client.connection === 'online', 10_000, 'bo back');
+		// Reconnects are fully jittered (may be at once): wait for the new connection, not for "offline".
+		await until(() => world.proxy.links('bo').length > before && bo.client.connection === 'online', 10_000, 'bo back');
 		const epoch = bo.client.state(group)!.epoch;
 		await new Promise((r) => setTimeout(r, 1_100));
 		await bo.client.send(group, { text: 'a second later' });

@@ -6,9 +6,7 @@
  * without holes and `ts` never goes back, so only the cryptography can give the attack away.
  * A test that wants a visibly careless relay sets `fillSeqGaps = false`.
  */
-import { afterEach, beforeAll } from 'vitest';
 import { startTamperProxy, type Frame, type Link, type TamperProxy } from './proxy.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 import { defaults, removeDir, startClient, startRelay, type Relay, type TestClient } from '../integration/harness.ts';
 import type { Envelope, Op } from '../../src/lib/core/schema.ts';
 
@@ -106,15 +104,4 @@ export async function ashAndVictimBo(world: World) {
 	const group = await makeGroup(world, 'ash', ['bo']);
 	const { ash, bo } = world.clients;
 	return { tamper, group, ash: ash!, bo: bo!, ashKey: selfKey(ash!, group) };
-}
-
-/** For a test file: libsodium ready, and `start(names)` gives a world closed after each test. */
-export function worldPerTest(): { start(names: string[]): Promise<World> } {
-	let world: World | null = null;
-	beforeAll(() => ready());
-	afterEach(async () => {
-		await world?.close();
-		world = null;
-	});
-	return { start: async (names) => (world = await startWorld(names)) };
 }
