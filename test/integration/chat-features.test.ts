@@ -117,4 +117,13 @@ describe('chat features between two clients', () => {
 		expect(ash.client.members(id).find((m) => m.self)).toMatchObject({ name: 'Ash', keyChanged: false });
 		expect(named('ASH')).toMatchObject({ verified: true, keyChanged: false });
 	});
+
+	test('P2 hide targets messages only: a moderator cannot hide a notice about the group ("joined" lines are not messages)', async () => {
+		const { ash, bo, id } = await pair();
+		const notice = ash.client.messages(id).find((m) => m.kind === 'system' && m.text.includes('Bo'))!;
+		await expect(ash.client.hide(id, notice.id)).rejects.toMatchObject({ code: 'PROTOCOL_NOT_ALLOWED' });
+		await ash.client.send(id, { text: 'still here' });
+		await until(() => texts(bo, id).includes('still here'));
+		expect(bo.client.messages(id).filter((m) => m.kind === 'system' && !m.hidden).length).toBeGreaterThan(0);
+	});
 });

@@ -114,7 +114,7 @@ describe('asking to speak', () => {
 		const device = (await getJson(bo.store, keys.device)) as { root: string; groups: Record<string, string> };
 		const identity = DeviceState.fromJSON(device).identity(saved.nonce);
 		const op = buildAsk(bo.client.state(id)!, identity);
-		await expect(bo.client.transport.request({ t: 'append', group: id, mid: toB64(new Uint8Array(16).fill(3)), entry: { op } })).rejects.toMatchObject({ code: 'RELAY_INVALID_OP' });
+		await expect(bo.client.transport.of(saved.me).request({ t: 'append', group: id, mid: toB64(new Uint8Array(16).fill(3)), entry: { op } })).rejects.toMatchObject({ code: 'RELAY_INVALID_OP' });
 	});
 });
 

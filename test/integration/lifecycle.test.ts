@@ -81,7 +81,7 @@ describe('membership changes over the real relay', () => {
 			msgKey: na.randombytes_buf(32),
 			eskSk: na.crypto_sign_keypair().privateKey
 		});
-		const refused = await lee.client.transport.request({ t: 'append', group: id, mid: toB64(na.randombytes_buf(16)), entry: { msg: envelope } }).catch((e: unknown) => e);
+		const refused = await lee.client.transport.of(session.me).request({ t: 'append', group: id, mid: toB64(na.randombytes_buf(16)), entry: { msg: envelope } }).catch((e: unknown) => e);
 		expect(refused).toBeInstanceOf(RelayError);
 		expect((refused as RelayError).code).toBe('RELAY_FORBIDDEN');
 		await ash.client.send(id, { text: 'listeners read along' });
@@ -118,7 +118,7 @@ describe('concurrency and rotation', () => {
 		let ashAcked!: () => void;
 		const ashOk = new Promise<void>((resolve) => (ashAcked = resolve));
 		const watch = (c: TestClient, who: string, holdFirst?: Promise<void>) => {
-			const conn = c.client.transport;
+			const conn = c.client.transport.of(key(c));
 			const send = conn.request.bind(conn);
 			let hold = holdFirst;
 			conn.request = async (frame, onOk) => {

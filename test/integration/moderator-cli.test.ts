@@ -146,8 +146,8 @@ describe('reports', () => {
 		const { ash, bo, id } = await pairWithService(moderator);
 		// Reports the service key cannot open: sealed to someone else, and garbage sealed "to" it.
 		const junk = toB64(new Uint8Array(80).fill(5));
-		await bo.client.transport.request({ t: 'report', sealed: [{ to: toB64(new Uint8Array(32).fill(9)), box: junk }] });
-		await bo.client.transport.request({ t: 'report', sealed: [{ to: moderator.box, box: junk }] });
+		await bo.client.transport.once((conn) => conn.request({ t: 'report', sealed: [{ to: toB64(new Uint8Array(32).fill(9)), box: junk }] }));
+		await bo.client.transport.once((conn) => conn.request({ t: 'report', sealed: [{ to: moderator.box, box: junk }] }));
 
 		const altered = await received(ash, bo, id, 'see you on Tuesday');
 		const forged = await received(ash, bo, id, ABUSE);

@@ -42,7 +42,7 @@ async function handMade(c: TestClient, id: string, text: string): Promise<unknow
 		msgKey: na.randombytes_buf(32),
 		eskSk: na.crypto_sign_keypair().privateKey
 	});
-	return c.client.transport.request({ t: 'append', group: id, mid: toB64(na.randombytes_buf(16)), entry: { msg: envelope } }).catch((e: unknown) => e);
+	return c.client.transport.of(session.me).request({ t: 'append', group: id, mid: toB64(na.randombytes_buf(16)), entry: { msg: envelope } }).catch((e: unknown) => e);
 }
 
 describe('one-to-one pairs', () => {

@@ -30,18 +30,22 @@ export class Tamperer {
 	fillSeqGaps = true;
 	private last = new Map<string, { seq: number; ts: number }>();
 	private link: Link | null = null;
+	/** A client opens one connection per group identity (P9): entries of a group go on its own. */
+	private readonly groupLinks = new Map<string, Link>();
 
 	readonly hook = (frame: Frame, link: Link): Frame[] => {
 		this.link = link;
 		if (!isEntry(frame)) return [frame];
+		this.groupLinks.set(frame.group, link);
 		const out = this.rule?.(frame) ?? [frame];
 		return out.map((f) => this.renumber(f));
 	};
 
 	/** Sends `frame` to the victim now, numbered after everything it has seen. */
 	inject(frame: EntryFrame): void {
-		if (!this.link) throw new Error('victim not connected yet');
-		this.link.toClient(this.renumber(frame));
+		const link = this.groupLinks.get(frame.group) ?? this.link;
+		if (!link) throw new Error('victim not connected yet');
+		link.toClient(this.renumber(frame));
 	}
 
 	private renumber(frame: EntryFrame): EntryFrame {
@@ -92,3 +96,12 @@ export async function makeGroup(world: World, admin: string, others: string[], n
 }
 
 export const selfKey = (c: TestClient, group: string): string => c.client.members(group).find((m) => m.self)!.sign;
+
+/** Ash's group with Bo as the victim: every entry on its way to Bo passes through `tamper`. */
+export async function ashAndVictimBo(world: World) {
+	const tamper = new Tamperer();
+	world.proxy.onDown('bo', tamper.hook);
+	const group = await makeGroup(world, 'ash', ['bo']);
+	const { ash, bo } = world.clients;
+	return { tamper, group, ash: ash!, bo: bo!, ashKey: selfKey(ash!, group) };
+}

@@ -4,7 +4,7 @@
  * commitment. Each test fails if the victim's client shows the attack as normal.
  */
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, isEntry, makeGroup, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
+import { ashAndVictimBo, isEntry, startWorld, type EntryFrame, type World } from './setup.ts';
 import { texts, until, warningKinds } from '../integration/harness.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
@@ -19,11 +19,7 @@ afterEach(async () => {
 
 async function setup() {
 	world = await startWorld(['ash', 'bo']);
-	const tamper = new Tamperer();
-	world.proxy.onDown('bo', tamper.hook);
-	const group = await makeGroup(world, 'ash', ['bo']);
-	const { ash, bo } = world.clients;
-	return { tamper, group, ash: ash!, bo: bo!, ashKey: selfKey(ash!, group) };
+	return ashAndVictimBo(world);
 }
 
 const textMsg = (ashKey: string, ctr: number) => (f: EntryFrame) => f.entry.msg?.sender === ashKey && f.entry.msg.ctr === ctr;

@@ -16,7 +16,7 @@ import type { Connection as RelayConnection } from '../../server/connection.ts';
 import { RelayError as ServerRelayError } from '../../server/errors.ts';
 import { verifyEd25519 } from '../../server/primitives.ts';
 import type { Kv } from '../../src/lib/storage/kv.ts';
-import { Connection } from '../../src/lib/client/connection.ts';
+import { ConnectionPool } from '../../src/lib/client/pool.ts';
 import { ClientCore } from '../../src/lib/client/core.ts';
 import type { GroupHandle } from '../../src/lib/client/group.ts';
 import { deriveIdentity } from '../../src/lib/crypto/identity.ts';
@@ -93,11 +93,11 @@ describe('relay-auth known-answer vector (PROTOCOL §9.3)', () => {
 
 	test('the client (ClientCore signer + Connection login) answers the stored challenge with exactly the stored auth frame', async () => {
 		FakeSocket.opened = [];
-		const conn = new Connection({ url: 'ws://relay.invalid/relay', WebSocket: FakeSocket as unknown as typeof WebSocket });
+		const conn = new ConnectionPool({ url: 'ws://relay.invalid/relay', WebSocket: FakeSocket as unknown as typeof WebSocket });
 		const core = new ClientCore(conn, {} as Kv, 'https://unseen.example', Date.now);
 		const id = deriveIdentity(fromB64(vector.root), fromB64(vector.nonce));
 		try {
-			await core.addKey({ session: { id, me: toB64(id.signPk) } } as unknown as GroupHandle);
+			core.addKey({ session: { id, me: toB64(id.signPk) } } as unknown as GroupHandle);
 			conn.start();
 			const socket = FakeSocket.opened[0]!;
 			socket.receive({ t: 'hello', v: 1, challenge: vector.challenge, time: Date.now(), limits: { maxPayload: 65536, maxKeys: 64 } });

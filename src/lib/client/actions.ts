@@ -38,7 +38,7 @@ export async function act(core: ClientCore, g: GroupHandle, action: ActionBuilde
 		if (a.kind === 'rekey' && !g.session.rekeyDue(core.now())) return g.cursor;
 		const op = buildOp(g, a, core.now());
 		try {
-			const ok = await core.conn.request({ t: 'append', group: g.id, mid: newMid(), entry: { op } });
+			const ok = await core.conn.of(g.session.me).request({ t: 'append', group: g.id, mid: newMid(), entry: { op } });
 			await g.waitFor(ok.seq ?? 0);
 			core.emit({ type: 'members', group: g.id });
 			core.emit({ type: 'groups' });
@@ -80,10 +80,11 @@ export function pump(core: ClientCore, g: GroupHandle): Promise<void> {
 
 /** Sends until the outbox is empty or the connection drops. True when a send stalled. */
 async function drain(core: ClientCore, g: GroupHandle): Promise<boolean> {
-	while (core.conn.state === 'online' && !core.locked) {
+	const conn = core.conn.of(g.session.me);
+	while (conn.state === 'online' && !core.locked) {
 		const item = g.outbox.items.find((o) => o.status === 'sending');
 		if (!item) return false;
-		const result = await sendItem(core.conn, g, item, core.now);
+		const result = await sendItem(conn, g, item, core.now);
 		core.emit({ type: 'messages', group: g.id });
 		if (result === 'offline') return true;
 	}
@@ -91,7 +92,7 @@ async function drain(core: ClientCore, g: GroupHandle): Promise<boolean> {
 }
 
 function again(core: ClientCore, g: GroupHandle, stalled: boolean): void {
-	if (core.locked || !g.outbox.items.some((o) => o.status === 'sending') || core.conn.state !== 'online') return;
+	if (core.locked || !g.outbox.items.some((o) => o.status === 'sending') || core.conn.of(g.session.me).state !== 'online') return;
 	// A transport failure while the socket still looks open (it is closing, or a reply timed
 	// out): try again after a pause. Retrying at once would spin without ever letting the
 	// close event in. Otherwise something was queued as the last send finished.

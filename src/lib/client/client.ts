@@ -6,7 +6,8 @@
  */
 import type { ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
 import { act, enqueueContent, pump } from './actions.ts';
-import { Connection, type Backoff } from './connection.ts';
+import type { Backoff } from './connection.ts';
+import { ConnectionPool } from './pool.ts';
 import { ClientCore } from './core.ts';
 import { GroupHandle } from './group.ts';
 import { parseMessageId } from './history.ts';
@@ -40,23 +41,32 @@ export interface ClientOptions {
 	backoff?: Partial<Backoff>;
 	/** Clock (ms); tests may move it. */
 	now?: () => number;
+	/**
+	 * The store was just restored from a backup: every group starts a new epoch before this
+	 * device sends in it, so no counter the backed-up copy used is used again (P6, §8).
+	 */
+	restored?: boolean;
 }
 
 export class UnseenClient implements UnseenClientApi {
 	readonly #core: ClientCore;
 	readonly #moderator: ModeratorPin;
 	readonly #safety = new views.SafetyNumbers();
+	#restored: boolean;
 
 	constructor(options: ClientOptions) {
 		const clock = options.now ?? Date.now;
-		const conn = new Connection({ url: options.relayUrl, WebSocket: options.WebSocket, backoff: options.backoff });
+		this.#restored = options.restored === true;
+		const conn = new ConnectionPool({ url: options.relayUrl, WebSocket: options.WebSocket, backoff: options.backoff });
 		// Epoch ages are in relay time (§3.5): correct our clock by the offset seen in the hello.
 		this.#core = new ClientCore(conn, options.store, options.origin, () => clock() + conn.clockOffset, clock);
 		this.#moderator = new ModeratorPin(this.#core);
 		conn.onState((state) => this.#core.emit({ type: 'connection', state }));
-		conn.onOnline(() => {
+		conn.onOnline((key) => {
+			// Every connection gets the same relay's hello: check the moderator key on each.
 			void this.#moderator.check().catch(() => undefined);
 			for (const g of this.#core.groups.values()) {
+				if (g.session.me !== key) continue;
 				void pump(this.#core, g);
 				void runDue(this.#core, g);
 			}
@@ -67,8 +77,8 @@ export class UnseenClient implements UnseenClientApi {
 		return this.#core.conn.state;
 	}
 
-	/** The connection, for tests and diagnostics. */
-	get transport(): Connection {
+	/** The connections, for tests and diagnostics. */
+	get transport(): ConnectionPool {
 		return this.#core.conn;
 	}
 
@@ -83,8 +93,16 @@ export class UnseenClient implements UnseenClientApi {
 		await this.#moderator.load();
 		for (const [group, nonce] of Object.entries(core.device.groups)) {
 			const g = await GroupHandle.load(core.store, group, core.device.identity(nonce), core.primitives, core.sessionOptions);
-			if (g) await attach(core, g);
+			if (!g) continue;
+			if (this.#restored) {
+				// Persisted before anything can be sent: a reload before the rekey still rekeys.
+				g.session.markRestored();
+				g.markDirty();
+				await g.save();
+			}
+			await attach(core, g);
 		}
+		this.#restored = false;
 		core.startPruning();
 		core.conn.start();
 		core.emit({ type: 'groups' });
@@ -165,7 +183,7 @@ export class UnseenClient implements UnseenClientApi {
 
 	async previewInvite(link: string): Promise<InvitePreview> {
 		const { primitives } = this.#core.requireDevice();
-		const fetched = await fetchInvite(this.#core.conn, link, primitives);
+		const fetched = await this.#core.conn.once((conn) => fetchInvite(conn, link, primitives));
 		try {
 			return fetched.preview;
 		} finally {
@@ -261,7 +279,9 @@ export class UnseenClient implements UnseenClientApi {
 
 	async hide(group: string, messageId: string): Promise<void> {
 		const g = this.#core.group(group);
-		const seq = g.transcript.history.get(messageId)?.seq;
+		const target = g.transcript.history.get(messageId);
+		if (target?.kind === 'system') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'only messages can be hidden, not notices about the group');
+		const seq = target?.seq;
 		if (!seq) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'that message has not been stored by the relay yet');
 		await act(this.#core, g, () => ({ kind: 'hide', seq }));
 		this.#core.emit({ type: 'messages', group });

@@ -5,7 +5,7 @@
  * first argument, so the client class itself stays a thin, readable API.
  */
 import type { ClientEvent } from './api.ts';
-import type { Connection } from './connection.ts';
+import type { ConnectionPool } from './pool.ts';
 import type { GroupHandle } from './group.ts';
 import { ProtocolError } from '../core/errors.ts';
 import type { Primitives } from '../protocol/group/types.ts';
@@ -20,7 +20,8 @@ const SAVE_DELAY_MS = 20;
 export const PRUNE_INTERVAL_MS = 3 * 60 * 1000;
 
 export class ClientCore {
-	readonly conn: Connection;
+	/** One connection per group identity (pool.ts, P9). */
+	readonly conn: ConnectionPool;
 	readonly store: Kv;
 	readonly origin: string;
 	readonly now: () => number;
@@ -42,7 +43,7 @@ export class ClientCore {
 	locked = false;
 	#pruneTimer: ReturnType<typeof setInterval> | null = null;
 
-	constructor(conn: Connection, store: Kv, origin: string, now: () => number, clock: () => number = Date.now) {
+	constructor(conn: ConnectionPool, store: Kv, origin: string, now: () => number, clock: () => number = Date.now) {
 		this.conn = conn;
 		this.store = store;
 		this.origin = origin;
@@ -102,9 +103,10 @@ export class ClientCore {
 		return g;
 	}
 
-	async addKey(g: GroupHandle): Promise<void> {
+	/** Opens the group identity's own connection (pool.ts); it logs in as that key alone. */
+	addKey(g: GroupHandle): void {
 		const signSk = g.session.id.signSk;
-		await this.conn.addKey(g.session.me, (m) => sodium().crypto_sign_detached(m, signSk));
+		this.conn.addKey(g.session.me, (m) => sodium().crypto_sign_detached(m, signSk));
 	}
 
 	scheduleSave(g: GroupHandle): void {

@@ -8,13 +8,13 @@
  */
 import type { ClientCore } from './core.ts';
 import type { GroupHandle } from './group.ts';
-import { helloAcked, helloStep, recoveryStep } from '../protocol/session/send.ts';
+import { helloAcked, helloStep, recoveryStep, restoreStep } from '../protocol/session/send.ts';
 import type { SendStep } from '../protocol/session/types.ts';
 
 /** Sends whatever the session has due for `g`, one run per group at a time. */
 export function runDue(core: ClientCore, g: GroupHandle): Promise<void> {
 	const data = g.session.data;
-	if (core.locked || g.sync || data.removed || data.frozen || (!data.helloDue && data.recover === undefined)) return Promise.resolve();
+	if (core.locked || g.sync || data.removed || data.frozen || (!data.helloDue && data.recover === undefined && !data.restored)) return Promise.resolve();
 	const previous = core.dueRuns.get(g.id) ?? Promise.resolve();
 	const run = previous.then(() => sendDue(core, g)).catch(() => undefined);
 	core.dueRuns.set(g.id, run);
@@ -25,11 +25,11 @@ export function runDue(core: ClientCore, g: GroupHandle): Promise<void> {
 }
 
 async function sendDue(core: ClientCore, g: GroupHandle): Promise<void> {
-	if (core.locked || g.sync || core.conn.state !== 'online' || core.groups.get(g.id) !== g) return;
+	if (core.locked || g.sync || core.conn.of(g.session.me).state !== 'online' || core.groups.get(g.id) !== g) return;
 	const data = g.session.data;
 	if (data.removed || data.frozen) return;
 	const now = core.now();
-	const step: SendStep | null = recoveryStep(g.session, now) ?? helloStep(g.session, now);
+	const step: SendStep | null = recoveryStep(g.session, now) ?? restoreStep(g.session, now) ?? helloStep(g.session, now);
 	if (!step) return;
 	// Building the hello moved my send chain: persist the session before anything leaves.
 	g.markDirty();
@@ -37,7 +37,7 @@ async function sendDue(core: ClientCore, g: GroupHandle): Promise<void> {
 	const entry = step.kind === 'op' ? { op: step.op } : { msg: step.envelope };
 	// A refusal (RELAY_CONFLICT, RELAY_STALE_EPOCH: the log moved on) or a drop throws: the state
 	// stays due, and the next live entry or reconnect tries again against the newer head.
-	const ok = await core.conn.request({ t: 'append', group: g.id, mid: step.mid, entry });
+	const ok = await core.conn.of(g.session.me).request({ t: 'append', group: g.id, mid: step.mid, entry });
 	if (step.kind === 'op') {
 		await g.waitFor(ok.seq ?? 0);
 	} else if (step.kind === 'hello') {

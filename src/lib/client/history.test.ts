@@ -17,4 +17,16 @@ describe('History', () => {
 		expect(history.addSystem(4, 10, 'Bo joined.')).toBe(true);
 		expect(history.list()).toMatchObject([{ kind: 'system', sender: '', text: 'Bo joined.' }]);
 	});
+
+	test('P2 hide targets messages only: a hide naming the seq of an op leaves its notice on screen; a hide naming a message hides it', () => {
+		const history = new History('g');
+		history.addSystem(4, 10, 'Bo joined.');
+		history.apply({ address: at(1), content: { t: 'text', text: 'hello' }, seq: 5, ts: 11, self: false }, 'Ash');
+		expect(history.hideSeq(4)).toBe(false);
+		expect(history.hideSeq(5)).toBe(true);
+		expect(history.list().map((m) => [m.text, m.hidden])).toEqual([
+			['Bo joined.', false],
+			['', true]
+		]);
+	});
 });

@@ -230,10 +230,14 @@ export class History {
 		}
 	}
 
-	/** A moderator's `hide` op names the relay seq of the message. */
+	/**
+	 * A moderator's `hide` op names the relay seq of a message (§3.3). A seq that names an op (a
+	 * "joined" or "was removed" line is named after its op's seq) hides nothing: notices about the
+	 * group are not a moderator's to erase.
+	 */
 	hideSeq(seq: number): boolean {
 		for (const m of this.byId.values()) {
-			if (m.seq === seq && !m.hidden) {
+			if (m.seq === seq && m.kind !== 'system' && !m.hidden) {
 				for (const gone of this.contentIds(m)) this.gone.add(gone);
 				this.put({ ...m, hidden: true, text: '', reactions: {}, reactionIds: {}, edits: [] });
 				return true;

@@ -41,8 +41,9 @@ export async function foundGroup(core: ClientCore, nonce: string, id: Identity, 
 	sodium().memzero(secret);
 	const group = opHashB64(op, primitives);
 	const g = GroupHandle.fresh(core.store, GroupSession.create(group, nonce, id, primitives, core.sessionOptions));
-	await core.addKey(g);
-	await core.conn.request({ t: 'append', group, mid: newMid(), entry: { op } });
+	core.addKey(g);
+	await core.conn.ready(g.session.me);
+	await core.conn.of(g.session.me).request({ t: 'append', group, mid: newMid(), entry: { op } });
 	device.remember(group, nonce);
 	await putJson(core.store, keys.device, device.toJSON());
 	await attach(core, g);
@@ -56,7 +57,8 @@ export async function joinWithInvite(core: ClientCore, link: string, pseudonym: 
 	const { device, primitives } = core.requireDevice();
 	let fetched: FetchedInvite | null = null;
 	for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
-		fetched = await fetchInvite(core.conn, link, primitives);
+		// A fresh keyless connection: the relay cannot tie the invite to any of my pseudonyms (P9).
+		fetched = await core.conn.once((conn) => fetchInvite(conn, link, primitives));
 		const group = fetched.preview.group;
 		const existing = core.groups.get(group);
 		if (existing && !existing.session.data.removed) {
@@ -74,9 +76,10 @@ export async function joinWithInvite(core: ClientCore, link: string, pseudonym: 
 		const { op, secret } = buildJoin(session.state!, id, fetched.secret, { profile: { name: pseudonym } });
 		sodium().memzero(secret);
 		const g = GroupHandle.fresh(core.store, session);
-		await core.addKey(g);
+		core.addKey(g);
 		try {
-			const ok = await core.conn.request({ t: 'append', group, mid: newMid(), entry: { op } });
+			await core.conn.ready(session.me);
+			const ok = await core.conn.of(session.me).request({ t: 'append', group, mid: newMid(), entry: { op } });
 			sodium().memzero(fetched.secret);
 			// Entries between the invite log and my join are messages of epochs I may not read.
 			session.data.cursor = (ok.seq ?? 1) - 1;

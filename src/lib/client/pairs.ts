@@ -71,7 +71,6 @@ export async function acceptPair(core: ClientCore, group: string, code: string, 
 	const outcome = await Promise.race([g.waitFor(1, 10_000), refused]);
 	const log = session.state;
 	if (outcome !== true || !log?.settings.pair || !log.members[session.me]) {
-		await core.conn.unsubscribe(group);
 		core.conn.removeKey(session.me);
 		core.groups.delete(group);
 		throw outcome instanceof RelayError ? outcome : new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'no pair with this code was found under that id');

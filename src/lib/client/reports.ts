@@ -7,6 +7,8 @@
 import type { ReportedMessageView, ReportReadersView, ReportView } from './api.ts';
 import { messageId, parseMessageId, type History } from './history.ts';
 import { RelayError, type Connection } from './connection.ts';
+import type { ConnectionPool } from './pool.ts';
+import { sodium } from '../crypto/sodium.ts';
 import type { GroupHandle } from './group.ts';
 import { describeError } from '../words/errors.ts';
 import { ProtocolError, isProtocolError } from '../core/errors.ts';
@@ -63,7 +65,7 @@ export function reportReaders(g: Pick<GroupHandle, 'session'>, messageIds: reado
 }
 
 export async function sendReport(
-	conn: Connection,
+	pool: Pick<ConnectionPool, 'once'>,
 	g: Pick<GroupHandle, 'id' | 'session' | 'transcript' | 'franking'>,
 	messageIds: string[],
 	note: string,
@@ -108,8 +110,11 @@ export async function sendReport(
 	} finally {
 		for (const input of inputs) input.frankingKey.fill(0);
 	}
+	// A fresh connection with no key: the relay learns a report arrived, not which pseudonym filed it (P9).
 	// One frame per recipient (§9.8): a box may be 128 KiB, so the frame must not grow with the moderators.
-	for (const box of sealed) await conn.request(service ? { t: 'report', sealed: [box] } : { t: 'report', group: g.id, sealed: [box] });
+	await pool.once(async (conn) => {
+		for (const box of sealed) await conn.request(service ? { t: 'report', sealed: [box] } : { t: 'report', group: g.id, sealed: [box] });
+	});
 }
 
 /**
@@ -155,19 +160,30 @@ export function reportViews(verdicts: readonly Verdict[], nameOf: (sender: strin
 	}));
 }
 
-export async function fetchReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'>): Promise<ReportView[]> {
+export async function fetchReports(pool: Pick<ConnectionPool, 'of' | 'once'>, g: Pick<GroupHandle, 'id' | 'session'>): Promise<ReportView[]> {
 	const me = g.session.me;
 	const myBox = toB64(g.session.id.boxPk);
-	const listed = [];
+	const inbox = pool.of(me);
+	const stored: StoredReport[] = [];
 	// Page by page (§9.8): a page ends after 100 reports or 1 MiB of boxes.
 	for (let after = 0; ; ) {
-		const page = (await conn.request({ t: 'reports', as: me, group: g.id, after })).reports ?? [];
+		const page = (await inbox.request({ t: 'reports', as: me, group: g.id, after })).reports ?? [];
 		if (page.length === 0 || page[page.length - 1]!.seq <= after) break;
-		listed.push(...page);
+		stored.push(...page);
 		after = page[page.length - 1]!.seq;
 	}
+	if (stored.length === 0) return [];
+	// Stamp checks go on a fresh connection logged in as my key of this group alone (P9).
+	const signSk = g.session.id.signSk;
+	return pool.once((conn) => openReports(conn, g, stored, myBox), { key: me, sign: (m) => sodium().crypto_sign_detached(m, signSk) });
+}
+
+type StoredReport = NonNullable<Awaited<ReturnType<Connection['request']>>['reports']>[number];
+
+async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'>, reports: StoredReport[], myBox: string): Promise<ReportView[]> {
+	const me = g.session.me;
 	const out: ReportView[] = [];
-	for (const stored of listed) {
+	for (const stored of reports) {
 		const mine = stored.sealed.find((s) => s.to === myBox);
 		if (!mine) continue;
 		let report;

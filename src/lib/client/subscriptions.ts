@@ -23,7 +23,7 @@ const BACKLOG_FLUSH_MS = 5;
 export async function attach(core: ClientCore, g: GroupHandle, refused?: (error: RelayError) => void): Promise<void> {
 	core.groups.set(g.id, g);
 	if (g.session.data.removed) return;
-	if (!core.conn.hasKey(g.session.me)) await core.addKey(g);
+	if (!core.conn.hasKey(g.session.me)) core.addKey(g);
 	// Backlog entries (before the relay's `live` frame) are collected and verified as a run with
 	// linked signatures (§5.4 "Backlog"); live entries are applied one by one with the live checks.
 	let backlog: RelayEntry[] = [];
@@ -36,6 +36,7 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 		if (items.length) applyEntries(core, g, items, false);
 	};
 	await core.conn
+		.of(g.session.me)
 		.subscribe({
 			group: g.id,
 			as: g.session.me,
@@ -79,7 +80,6 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 	core.scheduleSave(g);
 	core.emit({ type: 'groups' });
 	if (!wasRemoved && g.session.data.removed) {
-		void core.conn.unsubscribe(g.id);
 		core.conn.removeKey(g.session.me);
 		void purgeRemoved(core, g).catch(() => undefined);
 		return;
@@ -122,7 +122,7 @@ async function purgeRemoved(core: ClientCore, g: GroupHandle): Promise<void> {
 /** Leaves the device's copy of a group: unsubscribes, drops its key and deletes every record. */
 export async function forget(core: ClientCore, g: GroupHandle): Promise<void> {
 	core.cancelSave(g);
-	await core.conn.unsubscribe(g.id);
+	await core.conn.of(g.session.me).unsubscribe(g.id);
 	core.conn.removeKey(g.session.me);
 	core.groups.delete(g.id);
 	core.device!.forget(g.id);

@@ -142,7 +142,8 @@ class AppState {
 		if (!(await this.#claim())) return;
 		const store = await this.device.restoreBackup(text, backupPassphrase, devicePassphrase);
 		this.hasPassphrase = Boolean(devicePassphrase);
-		await this.#open(store);
+		// A backup's counters may have been used since it was made: new epochs before sending (P6).
+		await this.#open(store, true);
 	}
 
 	async exportBackup(passphrase: string): Promise<string> {
@@ -229,13 +230,13 @@ class AppState {
 		this.notices = [...this.notices.slice(-3), { id: ++this.#noticeId, text, ...(group ? { group } : {}) }];
 	}
 
-	async #open(store: SealedStore): Promise<void> {
+	async #open(store: SealedStore, restored = false): Promise<void> {
 		this.#store = store;
 		const profile = await store.get(PROFILE_KEY);
 		this.profileName = profile ? (JSON.parse(new TextDecoder().decode(profile)) as { name: string }).name : '';
 		const relayUrl = new URL('/relay', location.href);
 		relayUrl.protocol = relayUrl.protocol === 'https:' ? 'wss:' : 'ws:';
-		const client = createClient({ relayUrl: relayUrl.href, store, origin: location.origin });
+		const client = createClient({ relayUrl: relayUrl.href, store, origin: location.origin, restored });
 		this.#client = client;
 		this.#groups = new GroupViews(client);
 		this.#unsubscribe = client.on((event: ClientEvent) => this.#onEvent(event));

@@ -13,7 +13,7 @@ const SENTENCES: [WarningAbout, Record<string, unknown> | undefined, string][] =
 	['not-member', where, 'A message from AshKey01, who is not a member at this point, was rejected: the relay may be tampering.'],
 	['listener', where, 'A message from a listener was rejected: listeners cannot post here.'],
 	['other-group', undefined, 'A message addressed to another group was delivered here. It was rejected.'],
-	['fork', { state: 'x' }, 'Someone sent a message from a version of the group that this device was never shown. The relay may be showing members different histories.'],
+	['fork', { sender: ash, state: 'x' }, "A message from AshKey01 names a version of the group that this device was never shown, so it was not shown. Either the relay is showing members different histories, or AshKey01's app sent a wrong version."],
 	['unseen-head', { ...where, state: 'x' }, "AshKey01, an admin of this group, sent a message from a version of the group that this device was never shown. The relay may be hiding a change from you, such as someone's removal: until this clears, what you send could reach someone who is no longer a member."],
 	['no-chain', undefined, 'A message from someone who is not a member was rejected.'],
 	['gap', { sender: ash, epoch: 0, from: 2, to: 2 }, 'A message from AshKey01 did not arrive. The relay may have dropped or delayed them.'],

@@ -29,7 +29,8 @@ const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
 	'not-member': (f) => `A message from ${f.who}, who is not a member at this point, was rejected: the relay may be tampering.`,
 	listener: () => 'A message from a listener was rejected: listeners cannot post here.',
 	'other-group': () => 'A message addressed to another group was delivered here. It was rejected.',
-	fork: () => 'Someone sent a message from a version of the group that this device was never shown. The relay may be showing members different histories.',
+	fork: (f) =>
+		`A message from ${f.who || 'a member'} names a version of the group that this device was never shown, so it was not shown. Either the relay is showing members different histories, or ${f.who || 'that member'}'s app sent a wrong version.`,
 	'unseen-head': (f) =>
 		`${f.who}, an admin of this group, sent a message from a version of the group that this device was never shown. The relay may be hiding a change from you, such as someone's removal: until this clears, what you send could reach someone who is no longer a member.`,
 	'no-chain': () => 'A message from someone who is not a member was rejected.',

@@ -86,13 +86,6 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 	const epochData = data.epochs[String(msg.epoch)];
 	// No keys: the epoch's key update did not open here (already warned), or I was not in it.
 	if (!epochData || epochData.unreadable) return [];
-	if (!has(log.seen, msg.state)) {
-		return [
-			warning('fork', 'PROTOCOL_FORK', 'fork', item.ts, {
-				state: msg.state
-			})
-		];
-	}
 	const chainState = epochData.chains[msg.sender];
 	if (!chainState) {
 		return [warning('unverified', 'PROTOCOL_UNKNOWN_MEMBER', 'no-chain', item.ts)];
@@ -116,6 +109,12 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 		});
 		epochData.chains[msg.sender] = chain.toJSON();
 		chain.wipe();
+		// `state` is checked only now that the envelope opened and its signature held: the header is
+		// bound into the AEAD, so an unknown op hash is the sender's own claim, never a relay's edit
+		// (an edited header fails to open above). The sender saw an op this device was not shown
+		// (the relay withheld it or forked the log), or the sender's app wrote a wrong hash: the
+		// warning names the sender, and the message is not shown (its counter counts as received).
+		if (!has(log.seen, msg.state)) return [warning('fork', 'PROTOCOL_FORK', 'fork', item.ts, { sender: msg.sender, state: msg.state })];
 		confirmArrival(data, msg);
 		const events: SessionEvent[] = [];
 		const lastTs = epochData.lastTs?.[msg.sender] ?? epochData.relayStart ?? 0;

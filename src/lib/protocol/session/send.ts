@@ -175,6 +175,13 @@ export function recoveryStep(session: GroupSession, now: number): SendStep | nul
 	return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
 }
 
+/** The rekey that moves a restored copy to fresh counters (`restored`, §8) before it sends, else null. */
+export function restoreStep(session: GroupSession, now: number): SendStep | null {
+	const log = usable(session);
+	if (!session.data.restored || !session.rekeyDue(now) || !may.post(log, session.data.me).ok) return null;
+	return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
+}
+
 /** Throws when I may not post in this group now: frozen, not (or no longer) a member, ended, or a listener. */
 export function assertCanPost(session: GroupSession): void {
 	may.enforce(may.post(session.data.log, session.data.me, standingOf(session)));

@@ -99,10 +99,26 @@ export class GroupSession {
 		return this.data.me;
 	}
 
-	/** True when the next sender must start a new epoch first (leave, or scheduled rotation). */
+	/**
+	 * True when the next sender must start a new epoch first (leave, or scheduled rotation). The
+	 * schedule also runs on this device's own clock from when it adopted the epoch (§4.4): `now`
+	 * follows the relay's clock, and a relay that lies about the time must not stop rotation.
+	 */
 	rekeyDue(now: number): boolean {
 		const log = this.data.log;
-		return !!log && !this.data.frozen && !this.data.removed && (rekeyDue(log, now) || this.data.recover === log.epoch);
+		if (!log || this.data.frozen || this.data.removed) return false;
+		return rekeyDue(log, now) || this.data.recover === log.epoch || this.data.restored === true || this.#rotationDueLocally(log);
+	}
+
+	/** This state came from a backup: start a new epoch before sending (§8). Listeners send nothing. */
+	markRestored(): void {
+		const log = this.data.log;
+		if (log && !log.ended && !this.data.removed && may.post(log, this.data.me).ok) this.data.restored = true;
+	}
+
+	#rotationDueLocally(log: GroupState): boolean {
+		const adopted = this.data.epochs[String(log.epoch)]?.startedAt;
+		return !log.ended && log.settings.rotate > 0 && adopted !== undefined && this.clock() - adopted >= log.settings.rotate * 1000;
 	}
 
 	/**
@@ -135,6 +151,10 @@ export class GroupSession {
 		}
 		pruneKeys(data, now);
 		events.push(...('op' in item.entry ? this.receiveOp(item, item.entry.op, now) : receiveMessage({ data, id: this.id, now }, item, item.entry.msg, false, options.prepared)));
+		// My own new epoch, arriving live (so made by this copy after the restore, not an older op of
+		// the backed-up copy in the backlog): my counters are fresh again.
+		const op = 'op' in item.entry ? item.entry.op : null;
+		if (data.restored && options.live && op && isEpochOp(op) && op.author === data.me && data.log?.epoch === op.epoch) delete data.restored;
 		for (const e of events) {
 			if (e.type === 'message') {
 				this.data.lastActivity = Math.max(this.data.lastActivity, e.ts);

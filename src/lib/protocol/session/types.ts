@@ -105,6 +105,11 @@ export interface SessionData {
 	 * branch of its own.
 	 */
 	unconfirmed?: { at: number; by: string };
+	/**
+	 * Restored from a backup (§8): the copy that made the backup may have sent with the counters
+	 * this state still holds, so a new epoch (my own `rekey`) comes before anything I send.
+	 */
+	restored?: boolean;
 	/** A member new to this epoch should learn my name: send my hello now, not at my next message. */
 	helloDue?: boolean;
 }
