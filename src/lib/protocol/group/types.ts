@@ -19,6 +19,10 @@ export interface MemberState {
 	role: Role;
 	/** Epoch in which the member joined or was added. */
 	since: number;
+	/** The member's current receive key (§4.4): absent until its first `key` op or epoch op with `rk`. */
+	rk?: string;
+	/** Epoch in which `rk` was set. */
+	rkAt?: number;
 }
 
 export interface InviteState {
