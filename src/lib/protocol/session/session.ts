@@ -159,6 +159,15 @@ export class GroupSession {
 		this.readGenesisName(ops[0]?.op);
 	}
 
+	/**
+	 * The relay's `live` frame says its backlog covered every entry up to `seq`: those it did not
+	 * send are gone (retention, or a message its sender erased, §9.8a), not missing, so the cursor
+	 * moves past them and the next live entry is not taken for a gap.
+	 */
+	caughtUp(seq: number): void {
+		if (seq > this.data.cursor) this.data.cursor = seq;
+	}
+
 	markRead(): void {
 		this.data.unread = 0;
 	}
