@@ -21,7 +21,9 @@ import { sodium } from '../crypto/sodium.ts';
 /** Default scheduled key rotation for new groups (P5): weekly. */
 export const DEFAULT_ROTATE_SECONDS = 7 * 24 * 60 * 60;
 
-const JOIN_ATTEMPTS = 4;
+const JOIN_ATTEMPTS = 8;
+/** After a RELAY_CONFLICT, members are likely still publishing their receive keys (§4.4): let them land. */
+const JOIN_RETRY_MS = 150;
 
 export async function createGroup(core: ClientCore, options: CreateGroupOptions): Promise<string> {
 	const { device } = core.requireDevice();
@@ -102,7 +104,10 @@ export async function joinWithInvite(core: ClientCore, link: string, pseudonym: 
 			return group;
 		} catch (error) {
 			core.conn.removeKey(session.me);
-			if (error instanceof RelayError && error.code === 'RELAY_CONFLICT') continue;
+			if (error instanceof RelayError && error.code === 'RELAY_CONFLICT') {
+				await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS * (1 + attempt) * (0.5 + Math.random())));
+				continue;
+			}
 			throw error;
 		}
 	}
