@@ -181,6 +181,8 @@ export class Relay {
 				return requests.handleReport(ctx, conn, frame);
 			case 'reports':
 				return requests.handleReports(ctx, conn, frame);
+			case 'erase':
+				return requests.handleErase(ctx, conn, frame);
 		}
 	}
 

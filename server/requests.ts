@@ -134,6 +134,27 @@ export async function handleReport(ctx: RequestContext, conn: Connection, f: Fra
 	conn.send(ok(f.id, { seq }));
 }
 
+/**
+ * The sender of a message erases its stored bytes (§9.8a): only a key authenticated on this
+ * connection that is the envelope's `sender`; anything else is one RELAY_FORBIDDEN, so the
+ * request reveals nothing about the entry. The entry becomes a tombstone (its `seq` stays
+ * taken); the `mid` row stays, so a retried append still gets its original answer.
+ */
+export async function handleErase(ctx: RequestContext, conn: Connection, f: Frame<'erase'>): Promise<void> {
+	await requireGroup(ctx, f.group);
+	const record = await ctx.store.entry(f.group, f.seq);
+	const forbidden = () => new RelayError('RELAY_FORBIDDEN', 'only the sender of a stored message may erase it');
+	if (!record || record.kind === 'op') throw forbidden();
+	const sender = record.kind === 'erased' ? record.sender : (JSON.parse(record.frame) as { entry: { msg: { sender: string } } }).entry.msg.sender;
+	if (!sender || !conn.keys.has(sender)) throw forbidden();
+	if (record.kind === 'msg') {
+		await ctx.store.erase(f.group, { seq: record.seq, ts: record.ts, kind: 'erased', mid: record.mid, sender, frame: '' });
+		// Rewrites the files so the old bytes are gone from disk (LevelDB compacts in the background).
+		void ctx.store.compact().catch(() => undefined);
+	}
+	conn.send(ok(f.id));
+}
+
 export async function handleReports(ctx: RequestContext, conn: Connection, f: Frame<'reports'>): Promise<void> {
 	requireKey(conn, f.as);
 	let target = DEPLOYMENT_TARGET;

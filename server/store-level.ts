@@ -126,6 +126,18 @@ export class LevelStore implements RelayStore {
 		return this.#entries.values({ gt: entryKey(group, after), lt: `${group};`, limit }).all();
 	}
 
+	entry(group: string, seq: number): Promise<EntryRecord | undefined> {
+		return this.#entries.get(entryKey(group, seq));
+	}
+
+	async erase(group: string, tombstone: EntryRecord): Promise<void> {
+		try {
+			await this.#entries.put(entryKey(group, tombstone.seq), tombstone, { sync: true } as object);
+		} catch (error) {
+			throw new StorageError('the disk refused the erasure', { cause: error });
+		}
+	}
+
 	async ops(group: string): Promise<EntryRecord[]> {
 		return this.#ops.values({ gt: `${group}:`, lt: `${group};` }).all();
 	}
@@ -142,7 +154,7 @@ export class LevelStore implements RelayStore {
 		for await (const record of this.#entries.values({ gt: entryKey(group, start), lt: `${group};`, limit })) {
 			if (record.ts >= beforeTs) break;
 			swept = record.seq;
-			if (record.kind !== 'msg') continue;
+			if (record.kind === 'op') continue;
 			batch.push({ type: 'del', sublevel: this.#entries as unknown as Sub<unknown>, key: entryKey(group, record.seq) });
 			batch.push({ type: 'del', sublevel: this.#mids as unknown as Sub<unknown>, key: `${group}:${record.mid}` });
 			deleted++;

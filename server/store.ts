@@ -10,7 +10,10 @@ import type { GroupState } from '../src/lib/protocol/group/types.ts';
 export interface EntryRecord {
 	seq: number;
 	ts: number;
-	kind: 'op' | 'msg';
+	/** `erased`: a tombstone in place of a message its sender deleted (§9.8a), with `frame` empty. */
+	kind: 'op' | 'msg' | 'erased';
+	/** Tombstones only: the erased envelope's sender, so a repeated erase is checked like the first. */
+	sender?: string;
 	/** Client-chosen idempotency id (b64, 16 bytes). */
 	mid: string;
 	stamp?: string;
@@ -60,6 +63,10 @@ export interface RelayStore {
 	findMid(group: string, mid: string): Promise<MidRecord | undefined>;
 	/** Writes every record, its mid index, heads and states in ONE atomic fsync'd batch. */
 	commit(appends: AppendRecord[]): Promise<void>;
+	/** The entry at `seq` (a tombstone included), if stored. */
+	entry(group: string, seq: number): Promise<EntryRecord | undefined>;
+	/** Replaces the entry at `seq` with `tombstone` in one fsync'd write (§9.8a). */
+	erase(group: string, tombstone: EntryRecord): Promise<void>;
 	/** Entries with seq > after, ascending, at most `limit`. */
 	range(group: string, after: number, limit: number): Promise<EntryRecord[]>;
 	/** Every op of a group, ascending (ops are never expired: they are the membership log). */

@@ -62,6 +62,11 @@ export class Subscription implements Closable {
 			let written: Promise<void> | undefined;
 			for (const record of page) {
 				if (record.seq > liveFrom) break;
+				// A tombstone (§9.8a) is skipped like an entry removed by retention; `live` moves the cursor past it.
+				if (record.kind === 'erased') {
+					cursor = record.seq;
+					continue;
+				}
 				const isLast = record === page[page.length - 1];
 				if (isLast) {
 					let queued = false;

@@ -135,28 +135,38 @@ export async function groupLogVectors(previous: PreviousVectors = {}): Promise<R
 	const [sam, alex, river, jo] = [1, 2, 3, 4].map(personOf) as [Identity, Identity, Identity, Identity];
 	const people = [sam, alex, river, jo];
 	const inviteSecret = fill(0x1a);
-	const group = reuseStoredSeals(storedSeals(previous.group), people, () => {
-		// Group log, one op of every kind but `end`: genesis (sam admin, alex member) → invite →
-		// join (river) → remove alex → role (river moderator) → settings → hide → revoke →
-		// add (jo listener) → ask (jo) → leave (river) → rekey.
+	// Receive keys (§4.4): rk n = crypto_box_seed_keypair(fill(0xd0 + n)), as an Identity-shaped pair for the seal reuse.
+	const rkPair = (n: number) => {
+		const kp = sodium().crypto_box_seed_keypair(fill(0xd0 + n));
+		return { boxPk: kp.publicKey, boxSk: kp.privateKey } as Identity;
+	};
+	const rks = [1, 2, 3, 4, 5, 6, 7].map(rkPair);
+	const rk = (n: number) => rks[n - 1]!.boxPk;
+	const group = reuseStoredSeals(storedSeals(previous.group), [...people, ...rks], () => {
+		// Group log, one op of every kind but `end`: genesis (sam admin, alex member; rk 1) → key
+		// (alex, rk 2) → invite → join (river, rk 3) → remove alex (rk 4) → role (river moderator) →
+		// settings → hide → revoke → add (jo listener, rk 5) → ask (jo) → leave (river) → key (jo,
+		// rk 6, while the rekey is pending) → rekey (rk 7).
 		const log = new VectorLog();
 		let s: GroupState;
-		const genesis = b.buildGenesis(sam, { settings: GROUP_INPUTS.settings, others: [identityMember(alex, 'member')], content: GROUP_INPUTS.genesis, genesisNonce: fill(0x6e) }, { at: T, secret: fill(0xe0), nonce: fill(0xb0, 24) });
+		const genesis = b.buildGenesis(sam, { settings: GROUP_INPUTS.settings, others: [identityMember(alex, 'member')], content: GROUP_INPUTS.genesis, genesisNonce: fill(0x6e) }, { at: T, secret: fill(0xe0), nonce: fill(0xb0, 24), rk: rk(1) });
 		s = log.push(genesis.op, T, { secret: fill(0xe0), bodyNonce: fill(0xb0, 24), content: GROUP_INPUTS.genesis });
+		s = log.push(b.buildKey(s, alex, rk(2), { at: T + 500 }), T + 500);
 		const invite = b.buildInvite(s, sam, { secret: inviteSecret, expires: T + 86_400_000, maxUses: 5, role: 'member', content: GROUP_INPUTS.invite }, { at: T + 1000, nonce: fill(0xb1, 24) });
 		s = log.push(invite, T + 1000, { bodyNonce: fill(0xb1, 24), content: GROUP_INPUTS.invite, inviteSecret });
-		s = log.push(b.buildJoin(s, river, inviteSecret, GROUP_INPUTS.join, { at: T + 2000, secret: fill(0xe1), nonce: fill(0xb2, 24) }).op, T + 2000, { secret: fill(0xe1), bodyNonce: fill(0xb2, 24), content: GROUP_INPUTS.join });
-		s = log.push(b.buildRemove(s, sam, toB64(alex.signPk), { at: T + 3000, secret: fill(0xe2) }).op, T + 3000, { secret: fill(0xe2) });
+		s = log.push(b.buildJoin(s, river, inviteSecret, GROUP_INPUTS.join, { at: T + 2000, secret: fill(0xe1), nonce: fill(0xb2, 24), rk: rk(3) }).op, T + 2000, { secret: fill(0xe1), bodyNonce: fill(0xb2, 24), content: GROUP_INPUTS.join });
+		s = log.push(b.buildRemove(s, sam, toB64(alex.signPk), { at: T + 3000, secret: fill(0xe2), rk: rk(4) }).op, T + 3000, { secret: fill(0xe2) });
 		s = log.push(b.buildRole(s, sam, toB64(river.signPk), 'moderator', { at: T + 4000 }), T + 4000);
 		// Settings and hide bodies are sealed under the current epoch's (2) meta key.
 		const metaKey2 = b.metaKeyOf(fill(0xe2), s.group);
 		s = log.push(b.buildSettings(s, sam, GROUP_INPUTS.newSettings, GROUP_INPUTS.settingsBody, metaKey2, { at: T + 5000, nonce: fill(0xb3, 24) }), T + 5000, { bodyNonce: fill(0xb3, 24), content: GROUP_INPUTS.settingsBody });
 		s = log.push(b.buildHide(s, river, 7, { text: GROUP_INPUTS.hide.reason, metaKey: metaKey2 }, { at: T + 6000, nonce: fill(0xb4, 24) }), T + 6000, { bodyNonce: fill(0xb4, 24), content: GROUP_INPUTS.hide });
 		s = log.push(b.buildRevoke(s, sam, invite.invite.key, { at: T + 7000 }), T + 7000);
-		s = log.push(b.buildAdd(s, sam, identityMember(jo, 'listener'), { at: T + 8000, secret: fill(0xe3) }).op, T + 8000, { secret: fill(0xe3) });
+		s = log.push(b.buildAdd(s, sam, identityMember(jo, 'listener'), { at: T + 8000, secret: fill(0xe3), rk: rk(5) }).op, T + 8000, { secret: fill(0xe3) });
 		s = log.push(b.buildAsk(s, jo, { at: T + 9000 }), T + 9000);
 		s = log.push(b.buildLeave(s, river, { at: T + 10_000 }), T + 10_000);
-		log.push(b.buildRekey(s, sam, { at: T + 11_000, secret: fill(0xe4) }).op, T + 11_000, { secret: fill(0xe4) });
+		s = log.push(b.buildKey(s, jo, rk(6), { at: T + 10_500 }), T + 10_500);
+		log.push(b.buildRekey(s, sam, { at: T + 11_000, secret: fill(0xe4), rk: rk(7) }).op, T + 11_000, { secret: fill(0xe4) });
 
 		// A one-to-one pair (the only place `end` is allowed): genesis (sam, alex) → end (alex).
 		const pairLog = new VectorLog();
@@ -171,7 +181,10 @@ export async function groupLogVectors(previous: PreviousVectors = {}): Promise<R
 				'the relay time it was applied at (now), its op hash and signing bytes, the epoch secret it starts (secret), the AEAD nonce ' +
 				'and plaintext of its body (bodyNonce, content) and an invite op\'s secret (inviteSecret). Bodies: genesis and join under the ' +
 				'meta key of the epoch they start, settings and hide under the current epoch\'s (the last secret before them), invite under ' +
-				'the invite\'s own key. `state` is the state after every entry; `pair` is a second log (a pair, ended).',
+				'the invite\'s own key. `state` is the state after every entry; `pair` is a second log (a pair, ended, without receive ' +
+				'keys). Receive keys (§4.4): receiveKeys[n - 1] = crypto_box_seed_keypair(fill(0xd0 + n)); each box is sealed to the ' +
+				'op\'s rk for its author, else to the recipient\'s rk in the state before the op, else to its box key.',
+			receiveKeys: rks.map((k) => ({ pk: toB64(k.boxPk), sk: toB64(k.boxSk) })),
 			inputs: GROUP_INPUTS,
 			entries: log.entries,
 			state: log.state,

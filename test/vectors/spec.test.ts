@@ -70,7 +70,7 @@ describe('§2.3 SAFETY_EMOJI', () => {
 });
 
 describe('§3.1 op schema per kind', () => {
-	const rows = table('| kind | further members (all required) | their types | `body` |');
+	const rows = table('| kind | further members (all required but `rk`) | their types | `body` |');
 	const variants = new Map(opSchema.options.map((o) => [o.entries.kind.literal as string, o.entries as Record<string, { type: string }>]));
 
 	test('the spec lists every kind of the code, once', () => {
@@ -83,6 +83,8 @@ describe('§3.1 op schema per kind', () => {
 		const expected = ['v', 'kind', 'author', 'at', 'sig', ...(kind === 'genesis' ? [] : ['group', 'parent']), ...names(row[1]!), ...(body === 'none' ? [] : ['body'])];
 		expect(Object.keys(entries).sort()).toEqual(expected.sort());
 		if (body !== 'none') expect(entries.body!.type === 'optional', `${kind}.body optional`).toBe(body === 'optional');
+		// `rk` (§4.4) is optional on the epoch kinds and required on `key`.
+		if (entries.rk) expect(entries.rk.type === 'optional', `${kind}.rk optional`).toBe(kind !== 'key');
 	});
 });
 

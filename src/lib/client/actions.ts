@@ -37,6 +37,11 @@ export async function act(core: ClientCore, g: GroupHandle, action: ActionBuilde
 		const a = action();
 		if (a.kind === 'rekey' && !g.session.rekeyDue(core.now())) return g.cursor;
 		const op = buildOp(g, a, core.now());
+		// An epoch op carries a fresh receive key: its secret half is saved before the op leaves (§4.4).
+		if ('rk' in op) {
+			g.markDirty();
+			await g.save();
+		}
 		try {
 			const ok = await core.conn.of(g.session.me).request({ t: 'append', group: g.id, mid: newMid(), entry: { op } });
 			await g.waitFor(ok.seq ?? 0);

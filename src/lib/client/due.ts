@@ -1,6 +1,6 @@
 /**
- * Steps the session asks for on its own, outside any outbox item (docs/PROTOCOL.md §4.2, §5.1):
- * my hello when a member new to this epoch should learn my name now (`hello-due`), and the
+ * Steps the session asks for on its own, outside any outbox item (docs/PROTOCOL.md §4.2, §4.4, §5.1):
+ * my fresh receive key after an epoch sealed to my last one (`key` op), my hello when a member new to this epoch should learn my name now (`hello-due`), and the
  * healing rekey when my copy of the current epoch's key update did not open (`rekey-due`).
  * Both states are kept in the session (`helloDue`, `recover`), so they survive a reload; they
  * are acted on only while live and online, once the session is at the relay's head, because a
@@ -8,13 +8,14 @@
  */
 import type { ClientCore } from './core.ts';
 import type { GroupHandle } from './group.ts';
-import { helloAcked, helloStep, recoveryStep, restoreStep } from '../protocol/session/send.ts';
+import { helloAcked, helloStep, keyStep, recoveryStep, restoreStep } from '../protocol/session/send.ts';
+import { keyDue } from '../protocol/group/may.ts';
 import type { SendStep } from '../protocol/session/types.ts';
 
 /** Sends whatever the session has due for `g`, one run per group at a time. */
 export function runDue(core: ClientCore, g: GroupHandle): Promise<void> {
 	const data = g.session.data;
-	if (core.locked || g.sync || data.removed || data.frozen || (!data.helloDue && data.recover === undefined && !data.restored)) return Promise.resolve();
+	if (core.locked || g.sync || data.removed || data.frozen || (!data.helloDue && data.recover === undefined && !data.restored && !keyDue(data.log, data.me))) return Promise.resolve();
 	const previous = core.dueRuns.get(g.id) ?? Promise.resolve();
 	const run = previous.then(() => sendDue(core, g)).catch(() => undefined);
 	core.dueRuns.set(g.id, run);
@@ -29,9 +30,10 @@ async function sendDue(core: ClientCore, g: GroupHandle): Promise<void> {
 	const data = g.session.data;
 	if (data.removed || data.frozen) return;
 	const now = core.now();
-	const step: SendStep | null = recoveryStep(g.session, now) ?? restoreStep(g.session, now) ?? helloStep(g.session, now);
+	const step: SendStep | null = recoveryStep(g.session, now) ?? restoreStep(g.session, now) ?? keyStep(g.session, now) ?? helloStep(g.session, now);
 	if (!step) return;
-	// Building the hello moved my send chain: persist the session before anything leaves.
+	// Building the hello moved my send chain, an epoch op or key op made a receive key: persist
+	// the session before anything leaves.
 	g.markDirty();
 	await g.save();
 	const entry = step.kind === 'op' ? { op: step.op } : { msg: step.envelope };

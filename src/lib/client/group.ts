@@ -154,6 +154,18 @@ export class GroupHandle {
 		this.#sessionDirty = true;
 		if (messages) on.messages();
 		if (members) on.members();
+		this.#release();
+	}
+
+	/** The relay's backlog covered everything up to `seq` (its `live` frame, §9.5, §9.8a). */
+	caughtUp(seq: number): void {
+		if (seq <= this.cursor) return;
+		this.session.caughtUp(seq);
+		this.#sessionDirty = true;
+		this.#release();
+	}
+
+	#release(): void {
 		const ready = this.#waiters.filter((w) => w.seq <= this.cursor);
 		this.#waiters = this.#waiters.filter((w) => w.seq > this.cursor);
 		for (const w of ready) w.resolve();

@@ -13,20 +13,24 @@ import { buildGenesis, buildJoin, type EpochBuild } from '../protocol/group/buil
 import { opHashB64 } from '../protocol/group/state.ts';
 import { GroupSession } from '../protocol/session/session.ts';
 import { newMid } from '../protocol/session/send.ts';
+import { holdReceiveKey, makeReceiveKey, newReceiveKeyPair } from '../protocol/session/receive-keys.ts';
+import { fromB64 } from '../core/bytes.ts';
 import type { Identity } from '../crypto/identity.ts';
 import { sodium } from '../crypto/sodium.ts';
 
 /** Default scheduled key rotation for new groups (P5): weekly. */
 export const DEFAULT_ROTATE_SECONDS = 7 * 24 * 60 * 60;
 
-const JOIN_ATTEMPTS = 4;
+const JOIN_ATTEMPTS = 8;
+/** After a RELAY_CONFLICT, members are likely still publishing their receive keys (§4.4): let them land. */
+const JOIN_RETRY_MS = 150;
 
 export async function createGroup(core: ClientCore, options: CreateGroupOptions): Promise<string> {
 	const { device } = core.requireDevice();
 	const nonce = device.newNonce();
 	const id = device.identity(nonce);
 	const settings = { retention: options.retention, rotate: options.rotate ?? DEFAULT_ROTATE_SECONDS, invite: options.invite, listeners: options.listeners, listenersMaySpeak: options.listenersMaySpeak, pair: false };
-	return foundGroup(core, nonce, id, buildGenesis(id, { settings, content: { name: options.name, description: options.description, profile: { name: options.pseudonym } } }));
+	return foundGroup(core, nonce, id, (rk) => buildGenesis(id, { settings, content: { name: options.name, description: options.description, profile: { name: options.pseudonym } } }, { rk }));
 }
 
 /**
@@ -35,12 +39,16 @@ export async function createGroup(core: ClientCore, options: CreateGroupOptions)
  * the relay has stored the genesis. The genesis' epoch secret is not kept: the session derives
  * its keys from the op when it arrives. Returns the group's id.
  */
-export async function foundGroup(core: ClientCore, nonce: string, id: Identity, genesis: EpochBuild<'genesis'>): Promise<string> {
+export async function foundGroup(core: ClientCore, nonce: string, id: Identity, genesis: (rk: Uint8Array) => EpochBuild<'genesis'>): Promise<string> {
 	const { device, primitives } = core.requireDevice();
-	const { op, secret } = genesis;
+	// My copy of the first epoch is sealed to a fresh receive key, never to my box key (§4.4).
+	const rk = newReceiveKeyPair();
+	const { op, secret } = genesis(fromB64(rk.pk));
 	sodium().memzero(secret);
 	const group = opHashB64(op, primitives);
-	const g = GroupHandle.fresh(core.store, GroupSession.create(group, nonce, id, primitives, core.sessionOptions));
+	const session = GroupSession.create(group, nonce, id, primitives, core.sessionOptions);
+	holdReceiveKey(session.data, rk);
+	const g = GroupHandle.fresh(core.store, session);
 	core.addKey(g);
 	await core.conn.ready(g.session.me);
 	await core.conn.of(g.session.me).request({ t: 'append', group, mid: newMid(), entry: { op } });
@@ -73,7 +81,7 @@ export async function joinWithInvite(core: ClientCore, link: string, pseudonym: 
 		session.data.description = fetched.preview.description;
 		// Names travel in hellos; until the inviter speaks, the invite body is how we know theirs.
 		if (fetched.preview.inviterName) session.data.profiles[fetched.inviter] = fetched.preview.inviterName;
-		const { op, secret } = buildJoin(session.state!, id, fetched.secret, { profile: { name: pseudonym } });
+		const { op, secret } = buildJoin(session.state!, id, fetched.secret, { profile: { name: pseudonym } }, { rk: makeReceiveKey(session.data) });
 		sodium().memzero(secret);
 		const g = GroupHandle.fresh(core.store, session);
 		core.addKey(g);
@@ -99,7 +107,10 @@ export async function joinWithInvite(core: ClientCore, link: string, pseudonym: 
 			return group;
 		} catch (error) {
 			core.conn.removeKey(session.me);
-			if (error instanceof RelayError && error.code === 'RELAY_CONFLICT') continue;
+			if (error instanceof RelayError && error.code === 'RELAY_CONFLICT') {
+				await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS * (1 + attempt) * (0.5 + Math.random())));
+				continue;
+			}
 			throw error;
 		}
 	}

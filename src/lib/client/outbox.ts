@@ -8,7 +8,7 @@ import { RelayError, type Connection, type OkFrame } from './connection.ts';
 import type { GroupHandle, OutboxItem } from './group.ts';
 import { assertCanPost, helloAcked, nextStep } from '../protocol/session/send.ts';
 import { headerOf } from '../crypto/message.ts';
-import type { MessageContent } from './history.ts';
+import { messageId, type MessageContent } from './history.ts';
 import { isProtocolError } from '../core/errors.ts';
 import { toB64 } from '../core/bytes.ts';
 import type { Content } from '../protocol/session/types.ts';
@@ -107,7 +107,11 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 				await g.save();
 				continue;
 			}
+			// Deleting my own message: the relay erases its stored bytes too (§9.8a). Best effort:
+			// the deletion stands for every member whether or not the relay complies.
+			const erase = item.content.t === 'delete' ? g.transcript.history.get(messageId(item.content.to))?.seq : undefined;
 			await settle(g, item, step, ok, now);
+			if (erase) await conn.request({ t: 'erase', group: g.id, seq: erase }).catch(() => undefined);
 			return 'sent';
 		} catch (error) {
 			// Over the relay's rate limit: nothing was stored; wait and send the same step again.

@@ -51,7 +51,7 @@ export async function createPair(core: ClientCore, code: string, pseudonym: stri
 	if (other.sign === identityMember(id, 'member').sign || device.offers[other.sign]) {
 		throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this pair code was made on this device');
 	}
-	return foundGroup(core, nonce, id, buildPair(id, other, { name: '', description: '', profile: { name: pseudonym } }));
+	return foundGroup(core, nonce, id, (rk) => buildPair(id, other, { name: '', description: '', profile: { name: pseudonym } }, { rk }));
 }
 
 /** Joins the pair `group` created from my `code`, as `pseudonym`. */

@@ -54,6 +54,9 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 			},
 			onProgress: ({ head, live }) => {
 				flush();
+				// Entries up to `live.seq` were all sent or are gone (retention, an erased message,
+				// §9.8a): the cursor moves past them, so the next live entry raises no false gap.
+				if (live) g.caughtUp(head);
 				g.sync = live ? null : { start: g.cursor, head };
 				core.emit({ type: 'groups' });
 				if (live) void runDue(core, g);

@@ -87,7 +87,9 @@ const chained = { ...common, group: key32, parent: key32 };
 const epochFields = {
 	epoch: uint,
 	keys: v.pipe(v.array(sealedKeySchema), v.minLength(1), v.maxLength(MAX_MEMBERS)),
-	commit: key32
+	commit: key32,
+	/** The author's next receive key (§4.4); optional so that logs written before it stay valid. */
+	rk: v.optional(key32)
 };
 
 export const opSchema = v.variant('kind', [
@@ -130,7 +132,9 @@ export const opSchema = v.variant('kind', [
 	v.strictObject({ kind: v.literal('hide'), ...chained, target: v.pipe(uint, v.minValue(1)), body: v.optional(body) }),
 	v.strictObject({ kind: v.literal('end'), ...chained }),
 	// A listener asks to speak (§3.3): recorded in the state until their role changes.
-	v.strictObject({ kind: v.literal('ask'), ...chained })
+	v.strictObject({ kind: v.literal('ask'), ...chained }),
+	// Any member publishes a fresh receive key (§4.4), once per epoch, naming the current epoch.
+	v.strictObject({ kind: v.literal('key'), ...chained, epoch: uint, rk: key32 })
 ]);
 export type Op = v.InferOutput<typeof opSchema>;
 

@@ -3,7 +3,7 @@
  * meta key and per-sender chain seeds (docs/PROTOCOL.md §4).
  *
  *   commit = SHA-256(labelled("unseen/v1/epoch-commit", {epoch, group}) ‖ E)
- *   keys   = [{ to: signPk_i, box: Seal(boxPk_i, E) }] sorted by `to`
+ *   keys   = [{ to: signPk_i, box: Seal(recvPk_i, E) }] sorted by `to`   (recvPk_i: §4.2, §4.4)
  *   metaKey       = KDF(E, "unseen/v1/epoch-meta", group)
  *   chain_{s,0}   = KDF(E, "unseen/v1/epoch-chain", group ‖ signPk_s)
  *
@@ -50,8 +50,10 @@ export function epochCommit(epoch: number, group: string, secret: Uint8Array): U
 }
 
 /**
- * Seals `secret` to every member's box key and commits to it. `group` is "" for genesis.
- * PROTOCOL_WEAK_KEY when a member's box key is one libsodium refuses (the group rules never admit one).
+ * Seals `secret` to every member's `box` and commits to it. `group` is "" for genesis. `box` is
+ * the key to seal to: the member's receive key, or its box key when it has none (§4.2, §4.4;
+ * `sealTargets` in protocol/group/build.ts chooses). PROTOCOL_WEAK_KEY when a key is one
+ * libsodium refuses (the group rules never admit one).
  */
 export function sealEpochKeys(
 	secret: Uint8Array,

@@ -32,7 +32,9 @@ export const clientFrameSchema = v.variant('t', [
 		stamp: key32
 	}),
 	v.strictObject({ t: v.literal('report'), id: requestId, group: v.optional(key32), sealed: sealedFor }),
-	v.strictObject({ t: v.literal('reports'), id: requestId, as: key32, group: v.optional(key32), after: uint })
+	v.strictObject({ t: v.literal('reports'), id: requestId, as: key32, group: v.optional(key32), after: uint }),
+	// The sender of a message it deleted asks the relay to erase the stored bytes (§9.8a).
+	v.strictObject({ t: v.literal('erase'), id: requestId, group: key32, seq: v.pipe(uint, v.minValue(1)) })
 ]);
 export type ClientFrame = v.InferOutput<typeof clientFrameSchema>;
 export type ClientFrameType = ClientFrame['t'];
@@ -44,7 +46,8 @@ export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = [
 	'invite',
 	'verify',
 	'report',
-	'reports'
+	'reports',
+	'erase'
 ];
 
 export const relayErrorCodes = [

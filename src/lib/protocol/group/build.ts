@@ -35,6 +35,11 @@ export interface BuildOptions {
 	secret?: Uint8Array;
 	/** Body AEAD nonce instead of a random one (vectors only). */
 	nonce?: Uint8Array;
+	/**
+	 * Epoch ops: the author's fresh receive key (public half, §4.4), published as `rk`; the
+	 * author's own copy of the secret is sealed to it. Without it the op has no `rk`.
+	 */
+	rk?: Uint8Array;
 }
 
 export interface EpochBuild<K extends Op['kind']> {
@@ -63,9 +68,22 @@ export function metaKeyOf(secret: Uint8Array, group: string): Uint8Array {
 	return kdf(secret, LABEL.epochMeta, groupContext(group));
 }
 
-function epochFields(state: GroupState, members: readonly Member[], opts: BuildOptions) {
+/**
+ * The key each member's copy of an epoch secret is sealed to (§4.2): the author's fresh `rk`,
+ * else the member's published receive key, else its box key.
+ */
+export function sealTargets(state: GroupState | null, members: readonly Member[], author: string, rk: Uint8Array | undefined): { sign: string; box: string }[] {
+	return members.map((m) => {
+		if (m.sign === author && rk) return { sign: m.sign, box: toB64(rk) };
+		const known = state && Object.prototype.hasOwnProperty.call(state.members, m.sign) ? state.members[m.sign]!.rk : undefined;
+		return { sign: m.sign, box: known ?? m.box };
+	});
+}
+
+function epochFields(state: GroupState, members: readonly Member[], author: string, opts: BuildOptions) {
 	const secret = opts.secret ?? newEpochSecret();
-	return { secret, fields: sealEpochKeys(secret, state.epoch + 1, state.group, members) };
+	const fields = sealEpochKeys(secret, state.epoch + 1, state.group, sealTargets(state, members, author, opts.rk));
+	return { secret, fields: opts.rk ? { ...fields, rk: toB64(opts.rk) } : fields };
 }
 
 export interface GenesisParams {
@@ -82,8 +100,9 @@ export function buildGenesis(creator: Boxed, params: GenesisParams, opts: BuildO
 	const role: Role = params.settings.pair ? 'member' : 'admin';
 	const members: Member[] = [{ sign: toB64(creator.signPk), box: toB64(creator.boxPk), role }, ...(params.others ?? [])];
 	const secret = opts.secret ?? newEpochSecret();
-	const fields = sealEpochKeys(secret, 0, '', members);
 	const author = toB64(creator.signPk);
+	const sealed = sealEpochKeys(secret, 0, '', sealTargets(null, members, author, opts.rk));
+	const fields = opts.rk ? { ...sealed, rk: toB64(opts.rk) } : sealed;
 	const metaKey = metaKeyOf(secret, '');
 	const body = encryptOpBody(metaKey, params.content, { group: '', kind: 'genesis', author, epoch: 0 }, opts.nonce);
 	na.memzero(metaKey);
@@ -138,7 +157,7 @@ export function buildJoin(
 		const invite = Object.prototype.hasOwnProperty.call(state.invites, inviteKey) ? state.invites[inviteKey] : undefined;
 		if (!invite) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite is not in the group log');
 		const member: Member = { sign: toB64(joiner.signPk), box: toB64(joiner.boxPk), role: invite.role };
-		const { secret, fields } = epochFields(state, [...membersOf(state), member], opts);
+		const { secret, fields } = epochFields(state, [...membersOf(state), member], member.sign, opts);
 		const metaKey = metaKeyOf(secret, state.group);
 		const body = encryptOpBody(metaKey, content, { group: state.group, kind: 'join', author: member.sign, epoch: fields.epoch }, opts.nonce);
 		sodium().memzero(metaKey);
@@ -152,18 +171,18 @@ export function buildJoin(
 }
 
 export function buildAdd(state: GroupState, author: Signer, member: Member, opts: BuildOptions = {}): EpochBuild<'add'> {
-	const { secret, fields } = epochFields(state, [...membersOf(state), member], opts);
+	const { secret, fields } = epochFields(state, [...membersOf(state), member], toB64(author.signPk), opts);
 	return { op: signOp<OpOf<'add'>>({ ...chained(state, 'add', author, opts), member, ...fields }, author), secret };
 }
 
 export function buildRemove(state: GroupState, author: Signer, target: string, opts: BuildOptions = {}): EpochBuild<'remove'> {
 	const rest = membersOf(state).filter((m) => m.sign !== target);
-	const { secret, fields } = epochFields(state, rest, opts);
+	const { secret, fields } = epochFields(state, rest, toB64(author.signPk), opts);
 	return { op: signOp<OpOf<'remove'>>({ ...chained(state, 'remove', author, opts), target, ...fields }, author), secret };
 }
 
 export function buildRekey(state: GroupState, author: Signer, opts: BuildOptions = {}): EpochBuild<'rekey'> {
-	const { secret, fields } = epochFields(state, membersOf(state), opts);
+	const { secret, fields } = epochFields(state, membersOf(state), toB64(author.signPk), opts);
 	return { op: signOp<OpOf<'rekey'>>({ ...chained(state, 'rekey', author, opts), ...fields }, author), secret };
 }
 
@@ -211,4 +230,9 @@ export function buildEnd(state: GroupState, author: Signer, opts: BuildOptions =
 /** A listener's request to speak (§3.3): no body, nothing sealed. */
 export function buildAsk(state: GroupState, author: Signer, opts: BuildOptions = {}): OpOf<'ask'> {
 	return signOp<OpOf<'ask'>>(chained(state, 'ask', author, opts), author);
+}
+
+/** Publishes the author's fresh receive key `rk` (public half) in the current epoch (§4.4). */
+export function buildKey(state: GroupState, author: Signer, rk: Uint8Array, opts: BuildOptions = {}): OpOf<'key'> {
+	return signOp<OpOf<'key'>>({ ...chained(state, 'key', author, opts), epoch: state.epoch, rk: toB64(rk) }, author);
 }

@@ -175,6 +175,23 @@ export function ask(state: GroupState, author: string): Verdict {
 	);
 }
 
+/**
+ * Whether `author` may publish a fresh receive key (§3.3, `key`; §4.4): any member, listeners
+ * included, at most once per epoch (the rules are the rate limit).
+ */
+export function publishKey(state: GroupState, author: string): Verdict {
+	return asMember(state, author, (me) => (me.rkAt === state.epoch ? notAllowed('a receive key was already published in this epoch') : YES));
+}
+
+/**
+ * Whether this device should publish a fresh receive key now (§4.4): the current epoch was
+ * sealed to a key of mine that it has since used, or I have none yet.
+ */
+export function keyDue(state: GroupState | null, me: string, standing: Standing = {}): boolean {
+	if (!usable(state, me, standing).ok) return false;
+	return publishKey(state!, me).ok;
+}
+
 /** Whether `author` may change the group's settings (§3.3, `settings`): an admin, never in pairs. */
 export function changeSettings(state: GroupState, author: string): Verdict {
 	return asMember(state, author, (me) => all(() => notInPairs(state, 'settings'), () => (me.role === 'admin' ? YES : notAllowed('only an admin may change settings'))));

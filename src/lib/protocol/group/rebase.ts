@@ -26,7 +26,8 @@ export type OpIntent =
 	| { kind: 'settings'; settings: Settings; content: OpBody<'settings'> }
 	| { kind: 'hide'; seq: number; reason?: string }
 	| { kind: 'end' }
-	| { kind: 'ask' };
+	| { kind: 'ask' }
+	| { kind: 'key'; rk: Uint8Array };
 
 export interface IntentOptions extends build.BuildOptions {
 	/** Meta key of `state.epoch`: needed by `settings` and by `hide` with a reason. */
@@ -73,6 +74,8 @@ export function buildFromIntent(state: GroupState, signer: build.Boxed, intent: 
 			return { op: build.buildEnd(state, signer, opts) };
 		case 'ask':
 			return { op: build.buildAsk(state, signer, opts) };
+		case 'key':
+			return { op: build.buildKey(state, signer, intent.rk, opts) };
 	}
 }
 

@@ -72,6 +72,7 @@ export function requireUsableKeys(op: Op): void {
 	if (op.kind === 'join' || op.kind === 'add') member(op.member, 'member');
 	if (op.kind === 'join') signKeys.push(['invite', op.invite]);
 	if (op.kind === 'invite') signKeys.push(['invite.key', op.invite.key]);
+	if ('rk' in op && op.rk !== undefined) boxKeys.push(['rk', op.rk]);
 	for (const [path, key] of signKeys) {
 		if (!ed25519KeyIsUsable(fromB64(key, path))) throw new ProtocolError('PROTOCOL_WEAK_KEY', `${path} is not a usable Ed25519 key`);
 	}
@@ -160,4 +161,19 @@ export function applyHide(next: GroupState, op: OpOf<'hide'>): void {
 export function applyEnd(next: GroupState, op: OpOf<'end'>): void {
 	may.enforce(may.end(next, op.author));
 	next.ended = true;
+}
+
+/**
+ * A member publishes a fresh receive key (§4.4): it names the current epoch, once per epoch.
+ * Nothing is sealed, so it is accepted while a rekey is pending.
+ */
+export function applyKey(next: GroupState, op: OpOf<'key'>): void {
+	if (op.epoch !== next.epoch) throw new ProtocolError('PROTOCOL_BAD_EPOCH', `a key op names the current epoch ${next.epoch}, got ${op.epoch}`);
+	may.enforce(may.publishKey(next, op.author));
+	setReceiveKey(next, op.author, op.rk, next.epoch);
+}
+
+/** Records `rk` as `sign`'s receive key, set in `epoch` (a `key` op, or an epoch op's `rk`). */
+export function setReceiveKey(next: GroupState, sign: string, rk: string, epoch: number): void {
+	next.members = { ...next.members, [sign]: { ...next.members[sign]!, rk, rkAt: epoch } };
 }

@@ -14,13 +14,13 @@ import type { ApplyContext, GroupState, MemberState } from './types.ts';
 
 export { opHash, opHashB64, opInviteSigningBytes, opSigningBytes, unsignedOp } from './hash.ts';
 
-type EpochOp = Extract<Op, { epoch: number }>;
+type EpochOp = Extract<Op, { commit: string }>;
 
 /** Kinds that carry epoch fields (`epoch`, `keys`, `commit`) and start a new epoch. */
 export const EPOCH_KINDS: ReadonlySet<Op['kind']> = new Set(['genesis', 'join', 'add', 'remove', 'rekey']);
 
 /** While a rekey is pending (after a leave) only these kinds are accepted, besides epoch kinds. */
-const ALLOWED_WHILE_REKEY_PENDING: ReadonlySet<Op['kind']> = new Set(['leave', 'revoke', 'end', 'ask']);
+const ALLOWED_WHILE_REKEY_PENDING: ReadonlySet<Op['kind']> = new Set(['leave', 'revoke', 'end', 'ask', 'key']);
 
 /** Parses an op from `unknown` (wire or storage). Throws PROTOCOL_BAD_FRAME listing the bad paths. */
 export function parseOp(value: unknown): Op {
@@ -57,6 +57,7 @@ function applyEpochFields(next: GroupState, op: EpochOp, expected: number, now: 
 		throw new ProtocolError('PROTOCOL_BAD_KEYS', 'keys must be addressed to exactly the members after the op');
 	}
 	next.epoch = op.epoch;
+	if (op.rk !== undefined) rules.setReceiveKey(next, op.author, op.rk, op.epoch);
 	next.commits = { ...next.commits, [String(op.epoch)]: op.commit };
 	next.epochStartedAt = now;
 	next.needsRekey = false;
@@ -168,6 +169,9 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 			break;
 		case 'ask':
 			rules.applyAsk(next, op);
+			break;
+		case 'key':
+			rules.applyKey(next, op);
 			break;
 	}
 	if (isEpochOp(op)) applyEpochFields(next, op, state.epoch + 1, ctx.now);

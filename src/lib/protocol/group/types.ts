@@ -25,6 +25,10 @@ export interface MemberState {
 	 * cannot come back through the link it used, nor can anyone it passed that link to.
 	 */
 	invite?: string;
+	/** The member's current receive key (§4.4): absent until its first `key` op or epoch op with `rk`. */
+	rk?: string;
+	/** Epoch in which `rk` was set. */
+	rkAt?: number;
 }
 
 export interface InviteState {

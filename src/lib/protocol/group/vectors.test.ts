@@ -95,6 +95,7 @@ describe('known-answer vectors', () => {
 		const primitives = sodiumPrimitives();
 		const byAuthor = new Map([1, 2, 3, 4].map(person).map((p) => [toB64(p.signPk), p]));
 		const inviteSecrets = new Map<string, string>();
+		const receiveKeys = new Map((groupJson as unknown as { receiveKeys: { pk: string; sk: string }[] }).receiveKeys.map((k) => [k.pk, k.sk]));
 		let state: GroupState | null = null;
 		let epochSecret: Uint8Array | null = null;
 		for (const entry of entries) {
@@ -111,8 +112,12 @@ describe('known-answer vectors', () => {
 				const secret = fromB64(entry.secret!);
 				expect(toB64(epochCommit(op.epoch, group, secret)), at).toBe(op.commit);
 				for (const k of op.keys) {
+					// §4.2: the author's own rk, else the recipient's rk before the op, else its box key.
 					const to = byAuthor.get(k.to)!;
-					expect(toB64(openEpochSecret(op, group, { sign: k.to, boxPk: to.boxPk, boxSk: to.boxSk })), at).toBe(entry.secret);
+					const rk = k.to === op.author && op.rk ? op.rk : state && Object.hasOwn(state.members, k.to) ? state.members[k.to]!.rk : undefined;
+					const boxPk = rk ? fromB64(rk) : to.boxPk;
+					const boxSk = rk ? fromB64(receiveKeys.get(rk)!) : to.boxSk;
+					expect(toB64(openEpochSecret(op, group, { sign: k.to, boxPk, boxSk })), at).toBe(entry.secret);
 				}
 			} else {
 				expect(entry.secret, at).toBeUndefined();

@@ -177,7 +177,7 @@ describe('privacy of earlier shares: a newcomer cannot read what was sent before
 		expect(opened.map((env) => `epoch ${env.epoch} ${name(env.sender)} ctr ${env.ctr}`)).toEqual([]);
 		// No earlier epoch op seals a box to the newcomer.
 		const me = { sign: dan.me, boxPk: s.dan.id.boxPk, boxSk: s.dan.id.boxSk };
-		const epochOps = opsOf(s.w.log).filter((o) => o.seq < s.join.seq && 'epoch' in o.op).map((o) => o.op as Extract<Op, { epoch: number }>);
+		const epochOps = opsOf(s.w.log).filter((o) => o.seq < s.join.seq && 'epoch' in o.op).map((o) => o.op as Extract<Op, { commit: string }>);
 		expect(epochOps.map((op) => op.epoch)).toEqual([0, 1]);
 		for (const op of epochOps) {
 			expect(op.keys.some((k) => k.to === dan.me)).toBe(false);

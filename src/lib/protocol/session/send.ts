@@ -15,6 +15,7 @@ import { SenderChain } from '../../crypto/chain.ts';
 import type { Content } from '../../core/content.ts';
 import { buildHello, encryptMessage, messageLink, newEpochSigningKey } from '../../crypto/message.ts';
 import { sodium } from '../../crypto/sodium.ts';
+import { makeReceiveKey } from './receive-keys.ts';
 import type { GroupSession } from './session.ts';
 import type { SendData, SendStep } from './types.ts';
 
@@ -61,13 +62,13 @@ export function buildAction(session: GroupSession, action: Action, now: number):
 			op = build.buildRevoke(log, signer, action.key);
 			break;
 		case 'remove':
-			({ op, secret } = build.buildRemove(log, signer, action.target));
+			({ op, secret } = build.buildRemove(log, signer, action.target, { rk: makeReceiveKey(session.data) }));
 			break;
 		case 'leave':
 			op = build.buildLeave(log, signer);
 			break;
 		case 'rekey':
-			({ op, secret } = build.buildRekey(log, signer));
+			({ op, secret } = build.buildRekey(log, signer, { rk: makeReceiveKey(session.data) }));
 			break;
 		case 'role':
 			op = build.buildRole(log, signer, action.target, action.role);
@@ -180,6 +181,19 @@ export function restoreStep(session: GroupSession, now: number): SendStep | null
 	const log = usable(session);
 	if (!session.data.restored || !session.rekeyDue(now) || !may.post(log, session.data.me).ok) return null;
 	return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
+}
+
+/**
+ * My fresh receive key (§4.4) when the current epoch was sealed to one I have since used (or to
+ * my box key), else null: a `key` op, sent at once like a hello. Listeners publish too.
+ */
+export function keyStep(session: GroupSession, now: number): SendStep | null {
+	const { data } = session;
+	if (!may.keyDue(data.log, data.me, standingOf(session))) return null;
+	const log = data.log!;
+	const op = build.buildKey(log, { signPk: session.id.signPk, signSk: session.id.signSk }, makeReceiveKey(data));
+	applyOp(log, op, { now, primitives: session.primitives });
+	return { kind: 'op', op, mid: newMid() };
 }
 
 /** Throws when I may not post in this group now: frozen, not (or no longer) a member, ended, or a listener. */

@@ -17,6 +17,7 @@ import { deriveEpochKeys, groupContext, openEpochSecret } from '../../crypto/epo
 import type { Identity } from '../../crypto/identity.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import { closeEpochs, pruneKeys, wipeDeparted } from './keys.ts';
+import { dropAllReceiveKeys, dropReplacedKeys, openingKey } from './receive-keys.ts';
 import { receiveMessage, warning, type Prepared } from './receive.ts';
 import { MAX_CLOCK_SKEW_MS, WARNING_CODE, type RelayEntry, type SessionData, type SessionEvent } from './types.ts';
 
@@ -178,6 +179,15 @@ export class GroupSession {
 		this.readGenesisName(ops[0]?.op);
 	}
 
+	/**
+	 * The relay's `live` frame says its backlog covered every entry up to `seq`: those it did not
+	 * send are gone (retention, or a message its sender erased, §9.8a), not missing, so the cursor
+	 * moves past them and the next live entry is not taken for a gap.
+	 */
+	caughtUp(seq: number): void {
+		if (seq > this.data.cursor) this.data.cursor = seq;
+	}
+
 	markRead(): void {
 		this.data.unread = 0;
 	}
@@ -213,7 +223,7 @@ export class GroupSession {
 		if (isEpochOp(op) && isMember) {
 			events.push(...closeEpochs(data, item.ts));
 			try {
-				this.adoptEpoch(op, next, now, item.ts);
+				this.adoptEpoch(op, prev, next, now, item.ts);
 				delete data.recover;
 			} catch (error) {
 				if (!isProtocolError(error)) throw error;
@@ -228,6 +238,8 @@ export class GroupSession {
 				events.push({ type: 'hello-due' });
 			}
 		}
+		// A key of mine newer than those held is in the log now: the older ones go (§4.4).
+		if (isMember) dropReplacedKeys(data);
 		if (op.kind === 'hide') events.push({ type: 'hidden', seq: op.target });
 		// A pair that has ended takes no more messages: every key of it goes now (§3.3).
 		if (op.kind === 'end') events.push(...closeEpochs(data, item.ts));
@@ -240,7 +252,7 @@ export class GroupSession {
 	 * match the commitment (§4.2): the author's fault, not the relay's. The epoch is unreadable on
 	 * this device; ops still apply, and a rekey from me (or anyone) heals the group.
 	 */
-	private unreadableEpoch(op: Extract<Op, { epoch: number }>, next: GroupState, now: number, ts: number): SessionEvent[] {
+	private unreadableEpoch(op: Extract<Op, { commit: string }>, next: GroupState, now: number, ts: number): SessionEvent[] {
 		const data = this.data;
 		data.epochs[String(op.epoch)] = { startedAt: now, relayStart: ts, meta: '', chains: {}, esk: {}, held: [], unreadable: { author: op.author } };
 		data.send = null;
@@ -255,10 +267,16 @@ export class GroupSession {
 	}
 
 	/** Opens my sealed epoch secret, checks its commitment, derives the epoch keys and wipes the secret. */
-	private adoptEpoch(op: Extract<Op, { epoch: number }>, next: GroupState, now: number, ts: number): void {
+	private adoptEpoch(op: Extract<Op, { commit: string }>, prev: GroupState | null, next: GroupState, now: number, ts: number): void {
 		const data = this.data;
 		const commitGroup = op.kind === 'genesis' ? '' : data.group;
-		const secret = openEpochSecret(op, commitGroup, { sign: data.me, boxPk: this.id.boxPk, boxSk: this.id.boxSk });
+		const key = openingKey(data, op, prev, this.id);
+		let secret: Uint8Array;
+		try {
+			secret = openEpochSecret(op, commitGroup, { sign: data.me, boxPk: key.boxPk, boxSk: key.boxSk });
+		} finally {
+			if (key.own) sodium().memzero(key.boxSk);
+		}
 		const keys = deriveEpochKeys(secret, groupContext(op.epoch === 0 ? '' : data.group), Object.keys(next.members));
 		const chains: Record<string, ReturnType<SenderChain['toJSON']>> = {};
 		let own: string | undefined;
@@ -324,6 +342,7 @@ export class GroupSession {
 	wipeKeys(): void {
 		this.data.epochs = {};
 		this.data.send = null;
+		dropAllReceiveKeys(this.data);
 	}
 }
 

@@ -112,6 +112,11 @@ export interface SessionData {
 	restored?: boolean;
 	/** A member new to this epoch should learn my name: send my hello now, not at my next message. */
 	helloDue?: boolean;
+	/**
+	 * Secret halves of my receive keys (§4.4), oldest first: the one the log records for me and
+	 * those of my ops in flight. Earlier ones are dropped once a later one is recorded.
+	 */
+	receiveKeys?: { pk: string; sk: string }[];
 }
 
 /** What a report needs to disclose a message (docs/PROTOCOL.md §6.3). */

@@ -1,0 +1,97 @@
+/**
+ * P4 forward secrecy across epochs (docs/PROTOCOL.md §4.4): an epoch sealed to a receive key
+ * that the log has since replaced does not open with anything the session or the device holds.
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import { fromB64 } from '../../core/bytes.ts';
+import type { Op } from '../../core/schema.ts';
+import { ready, sodium } from '../../crypto/sodium.ts';
+import { keyStep, buildAction } from './send.ts';
+import { world } from './world.fixture.ts';
+import { MAX_RECEIVE_KEYS, makeReceiveKey } from './receive-keys.ts';
+
+beforeAll(() => ready());
+
+/** Every 32-byte value in `value` (b64 strings), plus the identity's box and sign seeds. */
+function held(value: unknown, out: Uint8Array[] = []): Uint8Array[] {
+	if (typeof value === 'string') {
+		try {
+			const b = fromB64(value);
+			if (b.length === 32) out.push(b);
+		} catch {
+			// not base64url
+		}
+	} else if (value && typeof value === 'object') for (const v of Object.values(value)) held(v, out);
+	return out;
+}
+
+const opensWith = (box: string, sk: Uint8Array): boolean => {
+	const na = sodium();
+	try {
+		na.crypto_box_seal_open(fromB64(box), na.crypto_scalarmult_base(sk), sk);
+		return true;
+	} catch {
+		return false;
+	}
+};
+
+describe('P4 forward secrecy: receive keys', () => {
+	test('P4 forward secrecy: an epoch sealed to a receive key that was since replaced does not open with anything the state holds', () => {
+		const w = world(['ash', 'bo']);
+		const [ash, bo] = w.sessions as [NonNullable<(typeof w.sessions)[0]>, NonNullable<(typeof w.sessions)[1]>];
+		w.sync(ash);
+		w.sync(bo);
+		// Bo was listed in the genesis (sealed to its box key): it publishes a receive key at once.
+		const first = keyStep(bo, w.clock.now)!;
+		expect(first.kind).toBe('op');
+		w.put(bo, first);
+		w.sync(ash);
+		w.sync(bo);
+		const rk1 = bo.data.receiveKeys!.at(-1)!;
+		expect(bo.state!.members[bo.me]!.rk).toBe(rk1.pk);
+		expect(keyStep(bo, w.clock.now)).toBeNull();
+
+		// Ash rekeys: Bo's copy is sealed to rk1.
+		const rekey = w.append({ op: buildAction(ash, { kind: 'rekey' }, w.clock.now) });
+		const sealed = (rekey.entry as { op: Extract<Op, { commit: string }> }).op.keys.find((k) => k.to === bo.me)!.box;
+		expect(opensWith(sealed, fromB64(rk1.sk))).toBe(true);
+		w.sync(ash);
+		w.sync(bo);
+		expect(bo.data.epochs[String(bo.state!.epoch)]?.unreadable).toBeUndefined();
+
+		// Bo replaces rk1 once it has opened the epoch; then rk1's secret half is gone.
+		w.put(bo, keyStep(bo, w.clock.now)!);
+		w.sync(ash);
+		w.sync(bo);
+		expect(bo.state!.members[bo.me]!.rk).not.toBe(rk1.pk);
+		expect(bo.data.receiveKeys!.map((k) => k.pk)).not.toContain(rk1.pk);
+		const everything = [...held(bo.toJSON()), bo.id.boxSk, bo.id.signSk.slice(0, 32)];
+		expect(everything.filter((sk) => opensWith(sealed, sk))).toEqual([]);
+		// The current epoch still reads.
+		w.say(ash, 'still here');
+		expect(w.sync(bo).some((e) => e.type === 'message')).toBe(true);
+	});
+
+	test('the author seals its own copy to the rk it publishes, never to its box key', () => {
+		const w = world(['ash', 'bo']);
+		const [ash] = w.sessions;
+		w.sync(ash!);
+		const op = buildAction(ash!, { kind: 'rekey' }, w.clock.now) as Extract<Op, { commit: string }>;
+		const mine = op.keys.find((k) => k.to === ash!.me)!.box;
+		expect(op.rk).toBe(ash!.data.receiveKeys!.at(-1)!.pk);
+		expect(opensWith(mine, ash!.id.boxSk)).toBe(false);
+		expect(opensWith(mine, fromB64(ash!.data.receiveKeys!.at(-1)!.sk))).toBe(true);
+	});
+
+	test('a session holds at most MAX_RECEIVE_KEYS keys, keeping the one the log records', () => {
+		const w = world(['ash', 'bo']);
+		const bo = w.sessions[1]!;
+		w.sync(bo);
+		w.put(bo, keyStep(bo, w.clock.now)!);
+		w.sync(bo);
+		const recorded = bo.state!.members[bo.me]!.rk;
+		for (let i = 0; i < MAX_RECEIVE_KEYS * 2; i++) makeReceiveKey(bo.data);
+		expect(bo.data.receiveKeys).toHaveLength(MAX_RECEIVE_KEYS);
+		expect(bo.data.receiveKeys!.map((k) => k.pk)).toContain(recorded);
+	});
+});
