@@ -148,9 +148,9 @@ describe('epoch fields', () => {
 		expectCode(() => applyOp(log.state, sign([...op.keys].reverse()), log.ctx), 'PROTOCOL_BAD_KEYS');
 	});
 
-	test('a rekey by any member starts the next epoch and records its commitment', () => {
+	test('a rekey by a member who may post starts the next epoch and records its commitment', () => {
 		const log = fullGroup();
-		const { op } = b.buildRekey(log.state, dave);
+		const { op } = b.buildRekey(log.state, carol);
 		log.append(op);
 		expect(log.state.epoch).toBe(1);
 		expect(log.state.commits['1']).toBe(op.commit);
