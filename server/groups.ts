@@ -5,7 +5,7 @@
  * then written through the group commit; the ack and the fan-out happen only after the fsync.
  */
 import { isProtocolError } from '../src/lib/core/errors.ts';
-import { applyOp } from '../src/lib/protocol/group/state.ts';
+import { applyOp, opHashB64 } from '../src/lib/protocol/group/state.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
 import type { Entry, Envelope, Op } from '../src/lib/core/schema.ts';
 import { RelayError } from './errors.ts';
@@ -30,8 +30,18 @@ interface GroupMem {
 	 * original's commit. The window is one disk read, so a short, small memory is enough.
 	 */
 	recent: Map<string, { result: MidRecord; at: number }>;
+	/**
+	 * The newest op hashes → position (the `seen` index of §3.5, whose whole is on disk): the head
+	 * at load and the ops appended since, pending ones included, at most RECENT_HASHES. An op read
+	 * while its parent was the head finds that parent here even if other ops were numbered first.
+	 */
+	seen: Map<string, number>;
 	subs: Set<Subscription>;
 }
+
+/** Positions of an op's hash and parent read from disk, for an op whose parent was not the head. */
+type Lookups = ReadonlyMap<string, number>;
+const NO_LOOKUPS: Lookups = new Map();
 
 export interface AppendRequest {
 	group: string;
@@ -45,6 +55,7 @@ const RECENT_MIDS = 1024;
 /** Groups kept in memory; idle ones (no subscriber, nothing being written) beyond it are dropped. */
 export const MAX_CACHED_GROUPS = 10_000;
 const RECENT_MS = 10_000;
+const RECENT_HASHES = 1024;
 
 export class GroupLog {
 	readonly #store: RelayStore;
@@ -131,7 +142,10 @@ export class GroupLog {
 	async #appendInTurn(req: AppendRequest, done: AppendDone, turn: Promise<void>): Promise<void> {
 		const isGenesis = 'op' in req.entry && req.entry.op.kind === 'genesis';
 		let mem = await this.get(req.group);
-		const stored = mem || isGenesis ? await this.#store.findMid(req.group, req.mid) : undefined;
+		const [stored, lookups] = await Promise.all([
+			mem || isGenesis ? this.#store.findMid(req.group, req.mid) : undefined,
+			mem && 'op' in req.entry ? this.#lookUp(mem, req.entry.op) : NO_LOOKUPS
+		]);
 		await turn;
 		// From here on, synchronous: validation, numbering and queueing cannot interleave.
 		const current = this.#groups.get(req.group);
@@ -149,7 +163,7 @@ export class GroupLog {
 		let state: GroupState | undefined;
 		let stamp: string | undefined;
 		try {
-			if ('op' in req.entry) state = this.#checkOp(mem, req, req.entry.op, ts);
+			if ('op' in req.entry) state = this.#checkOp(mem, req, req.entry.op, ts, lookups);
 			else stamp = this.#checkMessage(mem, req, req.entry.msg, seq, ts);
 		} catch (error) {
 			return done(toRelayError(error, mem));
@@ -163,7 +177,11 @@ export class GroupLog {
 		const frame = JSON.stringify({ t: 'entry', group: req.group, seq, ts, entry: req.entry, stamp });
 		const record: EntryRecord = { seq, ts, kind, mid: req.mid, frame, ...(stamp ? { stamp } : {}) };
 		const head = { seq, ts };
-		if (state) g.state = state;
+		if (state) {
+			g.state = state;
+			g.seen.set(state.head, state.length);
+			if (g.seen.size > RECENT_HASHES) g.seen.delete(g.seen.keys().next().value!);
+		}
 		g.head = head;
 		g.pending.set(req.mid, [done]);
 		this.#evictIdle(g.id);
@@ -174,6 +192,7 @@ export class GroupLog {
 			if (error) {
 				g.state = g.committed.state;
 				g.head = g.committed.head;
+				for (const [hash, at] of g.seen) if (at > g.state.length) g.seen.delete(hash);
 				if (g.committed.head.seq === 0) this.#groups.delete(g.id);
 				const failure = new RelayError('RELAY_STORAGE_FULL', 'the relay could not store this entry; nothing was stored');
 				for (const w of waiters) w(failure);
@@ -225,11 +244,23 @@ export class GroupLog {
 	}
 
 	#fresh(id: string, state: GroupState, head: GroupHead): GroupMem {
-		return { id, state, head, committed: { state, head }, pending: new Map(), recent: new Map(), subs: new Set() };
+		const seen = new Map([[state.head, state.length]]);
+		return { id, state, head, committed: { state, head }, pending: new Map(), recent: new Map(), seen, subs: new Set() };
 	}
 
-	#checkOp(mem: GroupMem | undefined, req: AppendRequest, op: Op, ts: number): GroupState {
-		const ctx = { now: ts, primitives: nodePrimitives };
+	/**
+	 * Reads the positions `applyOp` may ask for (§3.5): only an op whose parent is not the head
+	 * needs them (a replay, a fork or a stale parent), so an op extending the log reads nothing.
+	 */
+	async #lookUp(mem: GroupMem, op: Op): Promise<Lookups> {
+		if (op.kind === 'genesis' || op.parent === mem.state.head) return NO_LOOKUPS;
+		const hashes = [opHashB64(op, nodePrimitives), op.parent];
+		const found = await Promise.all(hashes.map((h) => this.#store.opPosition(mem.id, h)));
+		return new Map(hashes.flatMap((h, i) => (found[i] === undefined ? [] : [[h, found[i]!] as const])));
+	}
+
+	#checkOp(mem: GroupMem | undefined, req: AppendRequest, op: Op, ts: number, lookups: Lookups): GroupState {
+		const ctx = { now: ts, primitives: nodePrimitives, seen: (h: string) => mem?.seen.get(h) ?? lookups.get(h) };
 		if (op.kind === 'genesis') {
 			if (mem) throw new RelayError('RELAY_GROUP_EXISTS', 'this group already exists');
 			const state = applyOp(null, op, ctx);

@@ -20,7 +20,7 @@ interface Backend {
 
 const backends: Backend[] = [{ name: 'LevelDB', open: (location) => new LevelStore(location) }];
 
-const state = (group: string, retention = 0) => ({ group, settings: { retention } }) as unknown as GroupState;
+const state = (group: string, retention = 0) => ({ group, head: group, length: 1, settings: { retention } }) as unknown as GroupState;
 
 function append(group: string, seq: number, kind: 'op' | 'msg', ts = 1000 + seq, withState = false): AppendRecord {
 	const record = { seq, ts, kind, mid: `mid-${group}-${seq}`, frame: `{"t":"entry","group":"${group}","seq":${seq}}`, ...(kind === 'msg' ? { stamp: `stamp-${seq}` } : {}) };

@@ -58,7 +58,12 @@ export interface RelayStore {
 	close(): Promise<void>;
 	loadGroup(group: string): Promise<StoredGroup | undefined>;
 	findMid(group: string, mid: string): Promise<MidRecord | undefined>;
-	/** Writes every record, its mid index, heads and states in ONE atomic fsync'd batch. */
+	/** The 1-based position of an op hash in the group's log (the `seen` index of §3.5), if stored. */
+	opPosition(group: string, hash: string): Promise<number | undefined>;
+	/**
+	 * Writes every record, its mid index, heads, states and, for an op, its hash → position row in
+	 * ONE atomic fsync'd batch. What is written per append does not grow with the log (§9.10).
+	 */
 	commit(appends: AppendRecord[]): Promise<void>;
 	/** Entries with seq > after, ascending, at most `limit`. */
 	range(group: string, after: number, limit: number): Promise<EntryRecord[]>;

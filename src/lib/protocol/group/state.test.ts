@@ -26,7 +26,7 @@ describe('genesis', () => {
 		expect(log.state.epoch).toBe(0);
 		expect(log.state.members[alice.b64]?.role).toBe('admin');
 		expect(log.state.members[bob.b64]?.role).toBe('member');
-		expect(log.state.commits['0']).toBe(log.ops[0]!.kind === 'genesis' ? log.ops[0]!.commit : '');
+		expect(log.state.commit).toBe(log.ops[0]!.kind === 'genesis' ? log.ops[0]!.commit : '');
 	});
 
 	test('rejects a genesis whose creator is not among the members', () => {
@@ -153,7 +153,7 @@ describe('epoch fields', () => {
 		const { op } = b.buildRekey(log.state, carol);
 		log.append(op);
 		expect(log.state.epoch).toBe(1);
-		expect(log.state.commits['1']).toBe(op.commit);
+		expect(log.state.commit).toBe(op.commit);
 		expect(log.state.epochStartedAt).toBe(log.now);
 	});
 

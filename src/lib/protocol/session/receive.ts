@@ -79,7 +79,7 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 	const epochData = data.epochs[String(msg.epoch)];
 	// No keys: the epoch's key update did not open here (already warned), or I was not in it.
 	if (!epochData || epochData.unreadable) return [];
-	if (!has(log.seen, msg.state)) {
+	if (!has(data.seen, msg.state)) {
 		return [
 			warning('fork', 'PROTOCOL_FORK', 'fork', item.ts, {
 				state: msg.state

@@ -8,7 +8,7 @@
 import { fromB64, toB64 } from '../../core/bytes.ts';
 import { isProtocolError } from '../../core/errors.ts';
 import type { Op } from '../../core/schema.ts';
-import { applyOp, isEpochOp, rekeyDue } from '../group/state.ts';
+import { applyOp, isEpochOp, rekeyDue, seenIn } from '../group/state.ts';
 import { decryptOpBody } from '../group/body.ts';
 import * as may from '../group/may.ts';
 import type { GroupState, Primitives } from '../group/types.ts';
@@ -55,6 +55,7 @@ export class GroupSession {
 			me: toB64(id.signPk),
 			nonce,
 			log: null,
+			seen: {},
 			cursor: 0,
 			joinedEpoch: 0,
 			name: '',
@@ -77,7 +78,7 @@ export class GroupSession {
 		if (!data || data.v !== 1 || typeof data.group !== 'string' || data.me !== toB64(id.signPk)) {
 			throw new TypeError('session state does not belong to this identity');
 		}
-		const session = new GroupSession(structuredClone(data), id, primitives, options);
+		const session = new GroupSession(withSeenIndex(structuredClone(data)), id, primitives, options);
 		session.pruneKeys();
 		return session;
 	}
@@ -151,9 +152,14 @@ export class GroupSession {
 	 */
 	replayInviteLog(ops: { seq: number; ts: number; op: Op }[]): void {
 		let log = this.data.log;
-		for (const { ts, op } of ops) log = applyOp(log, op, { now: ts, primitives: this.primitives });
+		const seen = { ...this.data.seen };
+		for (const { ts, op } of ops) {
+			log = applyOp(log, op, { now: ts, primitives: this.primitives, seen: seenIn(seen) });
+			seen[log.head] = log.length;
+		}
 		if (!log || log.group !== this.data.group) throw new TypeError('invite log is for another group');
 		this.data.log = log;
+		this.data.seen = seen;
 		this.data.cursor = ops.length ? ops[ops.length - 1]!.seq : 0;
 		this.readGenesisName(ops[0]?.op);
 	}
@@ -172,13 +178,14 @@ export class GroupSession {
 		const prev = data.log;
 		let next: GroupState;
 		try {
-			next = applyOp(prev, op, { now: item.ts, primitives: this.primitives });
+			next = applyOp(prev, op, { now: item.ts, primitives: this.primitives, seen: seenIn(data.seen) });
 		} catch (error) {
 			if (isProtocolError(error)) return this.freeze(error.code, error.message, item.ts);
 			throw error;
 		}
 		if (prev === null && next.group !== data.group) return this.freeze('PROTOCOL_BAD_GENESIS', 'genesis of another group', item.ts);
 		data.log = next;
+		data.seen[next.head] = next.length;
 		data.lastActivity = Math.max(data.lastActivity, item.ts);
 		const events: SessionEvent[] = [{ type: 'op', op, seq: item.seq, ts: item.ts }];
 		const wasMember = !!prev && has(prev.members, data.me);
@@ -304,4 +311,22 @@ export class GroupSession {
 		this.data.epochs = {};
 		this.data.send = null;
 	}
+}
+
+/**
+ * Sessions stored before issue 9 kept the op-hash index inside the state (`log.seen`); it now
+ * lives beside it (`data.seen`, §3.5), so a copy kept from then is moved over on load.
+ */
+function withSeenIndex(data: SessionData): SessionData {
+	const old = data.log as (GroupState & { seen?: Record<string, number>; commits?: Record<string, string> }) | null;
+	if (old?.seen) {
+		data.seen ??= old.seen;
+		delete old.seen;
+	}
+	if (old?.commits) {
+		old.commit ??= old.commits[String(old.epoch)]!;
+		delete old.commits;
+	}
+	data.seen ??= {};
+	return data;
 }
