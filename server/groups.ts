@@ -36,6 +36,9 @@ interface GroupMem {
 	 * while its parent was the head finds that parent here even if other ops were numbered first.
 	 */
 	seen: Map<string, number>;
+	/** Ops stored per author in the current clock hour of relay time (`hour`), for RELAY_OP_LIMIT. */
+	opsThisHour: Map<string, number>;
+	hour: number;
 	subs: Set<Subscription>;
 }
 
@@ -56,6 +59,9 @@ const RECENT_MIDS = 1024;
 export const MAX_CACHED_GROUPS = 10_000;
 const RECENT_MS = 10_000;
 const RECENT_HASHES = 1024;
+/** Default cap on the ops one member appends to one group per hour (§9.9). */
+export const OPS_PER_HOUR = 300;
+const HOUR_MS = 3_600_000;
 
 export class GroupLog {
 	readonly #store: RelayStore;
@@ -67,13 +73,15 @@ export class GroupLog {
 	/** The last append of each group still waiting to be numbered (arrival order, see append). */
 	readonly #turns = new Map<string, Promise<void>>();
 	readonly #maxCached: number;
+	readonly #opsPerHour: number;
 
-	constructor(store: RelayStore, writer: GroupCommit, stampSecret: Uint8Array, now: () => number = Date.now, maxCached = MAX_CACHED_GROUPS) {
+	constructor(store: RelayStore, writer: GroupCommit, stampSecret: Uint8Array, now: () => number = Date.now, maxCached = MAX_CACHED_GROUPS, opsPerHour = OPS_PER_HOUR) {
 		this.#store = store;
 		this.#writer = writer;
 		this.#stampSecret = stampSecret;
 		this.#now = now;
 		this.#maxCached = maxCached;
+		this.#opsPerHour = opsPerHour;
 	}
 
 	/** Groups currently held in memory. */
@@ -178,6 +186,8 @@ export class GroupLog {
 		const record: EntryRecord = { seq, ts, kind, mid: req.mid, frame, ...(stamp ? { stamp } : {}) };
 		const head = { seq, ts };
 		if (state) {
+			const author = (req.entry as { op: Op }).op.author;
+			g.opsThisHour.set(author, (g.opsThisHour.get(author) ?? 0) + 1);
 			g.state = state;
 			g.seen.set(state.head, state.length);
 			if (g.seen.size > RECENT_HASHES) g.seen.delete(g.seen.keys().next().value!);
@@ -245,7 +255,7 @@ export class GroupLog {
 
 	#fresh(id: string, state: GroupState, head: GroupHead): GroupMem {
 		const seen = new Map([[state.head, state.length]]);
-		return { id, state, head, committed: { state, head }, pending: new Map(), recent: new Map(), seen, subs: new Set() };
+		return { id, state, head, committed: { state, head }, pending: new Map(), recent: new Map(), seen, opsThisHour: new Map(), hour: 0, subs: new Set() };
 	}
 
 	/**
@@ -268,7 +278,25 @@ export class GroupLog {
 			return state;
 		}
 		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
+		this.#withinOpLimit(mem, op.author, ts);
 		return applyOp(mem.state, op, ctx);
+	}
+
+	/**
+	 * At most `opsPerHour` stored ops per author and group in each clock hour of relay time: a
+	 * member cannot grow the log (and every member's copy) without bound. Approximate on purpose:
+	 * counted in memory from the ops stored since the group was loaded, so a restart or an
+	 * eviction starts the hour's count again.
+	 */
+	#withinOpLimit(mem: GroupMem, author: string, ts: number): void {
+		const hour = Math.floor(ts / HOUR_MS);
+		if (hour !== mem.hour) {
+			mem.hour = hour;
+			mem.opsThisHour.clear();
+		}
+		if ((mem.opsThisHour.get(author) ?? 0) >= this.#opsPerHour) {
+			throw new RelayError('RELAY_OP_LIMIT', `at most ${this.#opsPerHour} changes per member and group per hour`);
+		}
 	}
 
 	#checkMessage(mem: GroupMem | undefined, req: AppendRequest, msg: Envelope, seq: number, ts: number): string {

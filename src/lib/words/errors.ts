@@ -18,6 +18,7 @@ const SENTENCES: Record<string, string> = {
 	PROTOCOL_INVITE_INVALID: 'This invite link no longer works. Ask for a new one.',
 	PROTOCOL_MODERATOR_CHANGED: "The service's moderator key has changed since you first connected. Check its fingerprint before sending a report to it.",
 	RELAY_RATE_LIMITED: 'Too much at once. Wait a moment and try again.',
+	RELAY_OP_LIMIT: 'Too many changes to this group in the last hour. Try again later.',
 	RELAY_CONFLICT: 'The group changed at the same moment. Try again.'
 };
 
