@@ -151,8 +151,8 @@ export class LevelStore implements RelayStore {
 		return this.#entries.values({ gt: entryKey(group, after), lt: `${group};`, limit }).all();
 	}
 
-	async ops(group: string): Promise<EntryRecord[]> {
-		return this.#ops.values({ gt: `${group}:`, lt: `${group};` }).all();
+	async ops(group: string, after: number, limit: number): Promise<EntryRecord[]> {
+		return this.#ops.values({ gt: entryKey(group, after), lt: `${group};`, limit }).all();
 	}
 
 	async *retentions(): AsyncIterable<{ group: string; retention: number }> {

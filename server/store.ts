@@ -67,8 +67,8 @@ export interface RelayStore {
 	commit(appends: AppendRecord[]): Promise<void>;
 	/** Entries with seq > after, ascending, at most `limit`. */
 	range(group: string, after: number, limit: number): Promise<EntryRecord[]>;
-	/** Every op of a group, ascending (ops are never expired: they are the membership log). */
-	ops(group: string): Promise<EntryRecord[]>;
+	/** Ops of a group with seq > after, ascending, at most `limit` (ops are never expired: they are the membership log). */
+	ops(group: string, after: number, limit: number): Promise<EntryRecord[]>;
 	/** Ids and retention of every stored group, for the sweeper. */
 	retentions(): AsyncIterable<{ group: string; retention: number }>;
 	/** Deletes up to `limit` message entries older than `beforeTs`; returns how many. */
