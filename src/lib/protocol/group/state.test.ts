@@ -157,6 +157,22 @@ describe('epoch fields', () => {
 		expect(log.state.epochStartedAt).toBe(log.now);
 	});
 
+	test('P11 relay robustness: the state does not grow with the log, and an op shares what it does not change', () => {
+		const log = fullGroup();
+		const size = () => JSON.stringify(log.state).length;
+		const rekeys = (n: number) => {
+			for (let i = 0; i < n; i++) log.append(b.buildRekey(log.state, alice).op);
+		};
+		rekeys(10);
+		const before = log.state;
+		const sized = size();
+		rekeys(40);
+		expect(size()).toBe(sized);
+		expect(log.state.members).toBe(before.members);
+		expect(log.state.invites).toBe(before.invites);
+		expect(log.state.hidden).toBe(before.hidden);
+	});
+
 	test('a scheduled rekey is due once the epoch is older than settings.rotate', () => {
 		const log = fullGroup({ rotate: 3600 });
 		expect(rekeyDue(log.state, log.now + 3_599_999)).toBe(false);
