@@ -31,6 +31,8 @@ export interface ServerConfig {
 	heartbeatMs: number;
 	authTimeoutMs: number;
 	retentionSweepMs: number;
+	/** Ops one member may append to one group per hour of relay time (RELAY_OP_LIMIT beyond). */
+	opsPerHour: number;
 	/** Entries per backlog page; the next page waits until the previous one left the socket. */
 	pageSize: number;
 	/** Serve the built SvelteKit app (build/handler.js). False: relay and headers only. */
@@ -64,6 +66,7 @@ export const DEFAULTS: ServerConfig = {
 	authTimeoutMs: 30_000,
 	retentionSweepMs: 60_000,
 	pageSize: 256,
+	opsPerHour: 300,
 	app: true,
 	log: (line) => console.log(line),
 	now: Date.now
@@ -127,6 +130,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Partial<
 	if (has('HIGH_WATER_MARK')) out.highWaterMark = int('HIGH_WATER_MARK', env.HIGH_WATER_MARK!, 64 * 1024, 1024 ** 3);
 	if (has('HEARTBEAT_MS')) out.heartbeatMs = int('HEARTBEAT_MS', env.HEARTBEAT_MS!, 100, 3_600_000);
 	if (has('AUTH_TIMEOUT_MS')) out.authTimeoutMs = int('AUTH_TIMEOUT_MS', env.AUTH_TIMEOUT_MS!, 100, 3_600_000);
+	if (has('OPS_PER_HOUR')) out.opsPerHour = int('OPS_PER_HOUR', env.OPS_PER_HOUR!, 1, 1_000_000);
 	if (has('RETENTION_SWEEP_MS')) out.retentionSweepMs = int('RETENTION_SWEEP_MS', env.RETENTION_SWEEP_MS!, 100, 86_400_000);
 	const sign = env.MODERATOR_SIGN_KEY;
 	const box = env.MODERATOR_BOX_KEY;
@@ -149,6 +153,7 @@ export function resolveConfig(partial: Partial<ServerConfig>): ServerConfig {
 	whole('authTimeoutMs', config.authTimeoutMs, 10);
 	whole('retentionSweepMs', config.retentionSweepMs, 10);
 	whole('pageSize', config.pageSize, 1);
+	whole('opsPerHour', config.opsPerHour, 1);
 	for (const [name, r] of [['connectionRate', config.connectionRate], ['keyRate', config.keyRate]] as const) {
 		if (!(r.perSecond > 0) || !(r.burst >= 1)) throw new ConfigError(`${name} needs perSecond > 0 and burst ≥ 1`);
 	}

@@ -6,7 +6,7 @@
  */
 import { isProtocolError } from '../src/lib/core/errors.ts';
 import * as may from '../src/lib/protocol/group/may.ts';
-import { applyOp } from '../src/lib/protocol/group/state.ts';
+import { applyOp, opHashB64 } from '../src/lib/protocol/group/state.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
 import type { Entry, Envelope, Op } from '../src/lib/core/schema.ts';
 import { RelayError } from './errors.ts';
@@ -31,8 +31,21 @@ interface GroupMem {
 	 * original's commit. The window is one disk read, so a short, small memory is enough.
 	 */
 	recent: Map<string, { result: MidRecord; at: number }>;
+	/**
+	 * The newest op hashes → position (the `seen` index of §3.5, whose whole is on disk): the head
+	 * at load and the ops appended since, pending ones included, at most RECENT_HASHES. An op read
+	 * while its parent was the head finds that parent here even if other ops were numbered first.
+	 */
+	seen: Map<string, number>;
+	/** Ops stored per author in the current clock hour of relay time (`hour`), for RELAY_OP_LIMIT. */
+	opsThisHour: Map<string, number>;
+	hour: number;
 	subs: Set<Subscription>;
 }
+
+/** Positions of an op's hash and parent read from disk, for an op whose parent was not the head. */
+type Lookups = ReadonlyMap<string, number>;
+const NO_LOOKUPS: Lookups = new Map();
 
 export interface AppendRequest {
 	group: string;
@@ -46,6 +59,10 @@ const RECENT_MIDS = 1024;
 /** Groups kept in memory; idle ones (no subscriber, nothing being written) beyond it are dropped. */
 export const MAX_CACHED_GROUPS = 10_000;
 const RECENT_MS = 10_000;
+const RECENT_HASHES = 1024;
+/** Default cap on the ops one member appends to one group per hour (§9.9). */
+export const OPS_PER_HOUR = 300;
+const HOUR_MS = 3_600_000;
 
 export class GroupLog {
 	readonly #store: RelayStore;
@@ -57,13 +74,15 @@ export class GroupLog {
 	/** The last append of each group still waiting to be numbered (arrival order, see append). */
 	readonly #turns = new Map<string, Promise<void>>();
 	readonly #maxCached: number;
+	readonly #opsPerHour: number;
 
-	constructor(store: RelayStore, writer: GroupCommit, stampSecret: Uint8Array, now: () => number = Date.now, maxCached = MAX_CACHED_GROUPS) {
+	constructor(store: RelayStore, writer: GroupCommit, stampSecret: Uint8Array, now: () => number = Date.now, maxCached = MAX_CACHED_GROUPS, opsPerHour = OPS_PER_HOUR) {
 		this.#store = store;
 		this.#writer = writer;
 		this.#stampSecret = stampSecret;
 		this.#now = now;
 		this.#maxCached = maxCached;
+		this.#opsPerHour = opsPerHour;
 	}
 
 	/** Groups currently held in memory. */
@@ -132,7 +151,10 @@ export class GroupLog {
 	async #appendInTurn(req: AppendRequest, done: AppendDone, turn: Promise<void>): Promise<void> {
 		const isGenesis = 'op' in req.entry && req.entry.op.kind === 'genesis';
 		let mem = await this.get(req.group);
-		const stored = mem || isGenesis ? await this.#store.findMid(req.group, req.mid) : undefined;
+		const [stored, lookups] = await Promise.all([
+			mem || isGenesis ? this.#store.findMid(req.group, req.mid) : undefined,
+			mem && 'op' in req.entry ? this.#lookUp(mem, req.entry.op) : NO_LOOKUPS
+		]);
 		await turn;
 		// From here on, synchronous: validation, numbering and queueing cannot interleave.
 		const current = this.#groups.get(req.group);
@@ -150,7 +172,7 @@ export class GroupLog {
 		let state: GroupState | undefined;
 		let stamp: string | undefined;
 		try {
-			if ('op' in req.entry) state = this.#checkOp(mem, req, req.entry.op, ts);
+			if ('op' in req.entry) state = this.#checkOp(mem, req, req.entry.op, ts, lookups);
 			else stamp = this.#checkMessage(mem, req, req.entry.msg, seq, ts);
 		} catch (error) {
 			return done(toRelayError(error, mem));
@@ -164,7 +186,13 @@ export class GroupLog {
 		const frame = JSON.stringify({ t: 'entry', group: req.group, seq, ts, entry: req.entry, stamp });
 		const record: EntryRecord = { seq, ts, kind, mid: req.mid, frame, ...(stamp ? { stamp } : {}) };
 		const head = { seq, ts };
-		if (state) g.state = state;
+		if (state) {
+			const author = (req.entry as { op: Op }).op.author;
+			g.opsThisHour.set(author, (g.opsThisHour.get(author) ?? 0) + 1);
+			g.state = state;
+			g.seen.set(state.head, state.length);
+			if (g.seen.size > RECENT_HASHES) g.seen.delete(g.seen.keys().next().value!);
+		}
 		g.head = head;
 		g.pending.set(req.mid, [done]);
 		this.#evictIdle(g.id);
@@ -175,6 +203,7 @@ export class GroupLog {
 			if (error) {
 				g.state = g.committed.state;
 				g.head = g.committed.head;
+				for (const [hash, at] of g.seen) if (at > g.state.length) g.seen.delete(hash);
 				if (g.committed.head.seq === 0) this.#groups.delete(g.id);
 				const failure = new RelayError('RELAY_STORAGE_FULL', 'the relay could not store this entry; nothing was stored');
 				for (const w of waiters) w(failure);
@@ -226,11 +255,23 @@ export class GroupLog {
 	}
 
 	#fresh(id: string, state: GroupState, head: GroupHead): GroupMem {
-		return { id, state, head, committed: { state, head }, pending: new Map(), recent: new Map(), subs: new Set() };
+		const seen = new Map([[state.head, state.length]]);
+		return { id, state, head, committed: { state, head }, pending: new Map(), recent: new Map(), seen, opsThisHour: new Map(), hour: 0, subs: new Set() };
 	}
 
-	#checkOp(mem: GroupMem | undefined, req: AppendRequest, op: Op, ts: number): GroupState {
-		const ctx = { now: ts, primitives: nodePrimitives };
+	/**
+	 * Reads the positions `applyOp` may ask for (§3.5): only an op whose parent is not the head
+	 * needs them (a replay, a fork or a stale parent), so an op extending the log reads nothing.
+	 */
+	async #lookUp(mem: GroupMem, op: Op): Promise<Lookups> {
+		if (op.kind === 'genesis' || op.parent === mem.state.head) return NO_LOOKUPS;
+		const hashes = [opHashB64(op, nodePrimitives), op.parent];
+		const found = await Promise.all(hashes.map((h) => this.#store.opPosition(mem.id, h)));
+		return new Map(hashes.flatMap((h, i) => (found[i] === undefined ? [] : [[h, found[i]!] as const])));
+	}
+
+	#checkOp(mem: GroupMem | undefined, req: AppendRequest, op: Op, ts: number, lookups: Lookups): GroupState {
+		const ctx = { now: ts, primitives: nodePrimitives, seen: (h: string) => mem?.seen.get(h) ?? lookups.get(h) };
 		if (op.kind === 'genesis') {
 			if (mem) throw new RelayError('RELAY_GROUP_EXISTS', 'this group already exists');
 			const state = applyOp(null, op, ctx);
@@ -238,7 +279,25 @@ export class GroupLog {
 			return state;
 		}
 		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
+		this.#withinOpLimit(mem, op.author, ts);
 		return applyOp(mem.state, op, ctx);
+	}
+
+	/**
+	 * At most `opsPerHour` stored ops per author and group in each clock hour of relay time: a
+	 * member cannot grow the log (and every member's copy) without bound. Approximate on purpose:
+	 * counted in memory from the ops stored since the group was loaded, so a restart or an
+	 * eviction starts the hour's count again.
+	 */
+	#withinOpLimit(mem: GroupMem, author: string, ts: number): void {
+		const hour = Math.floor(ts / HOUR_MS);
+		if (hour !== mem.hour) {
+			mem.hour = hour;
+			mem.opsThisHour.clear();
+		}
+		if ((mem.opsThisHour.get(author) ?? 0) >= this.#opsPerHour) {
+			throw new RelayError('RELAY_OP_LIMIT', `at most ${this.#opsPerHour} changes per member and group per hour`);
+		}
 	}
 
 	#checkMessage(mem: GroupMem | undefined, req: AppendRequest, msg: Envelope, seq: number, ts: number): string {

@@ -59,7 +59,7 @@ export class Relay {
 
 	async start(): Promise<void> {
 		const stampSecret = await this.store.secret('stamp');
-		this.groups = new GroupLog(this.store, this.writer, stampSecret, this.config.now);
+		this.groups = new GroupLog(this.store, this.writer, stampSecret, this.config.now, undefined, this.config.opsPerHour);
 		this.#ctx = { config: this.config, store: this.store, groups: this.groups, stampSecret, now: this.config.now };
 		this.#heartbeat = setInterval(() => this.#beat(), this.config.heartbeatMs);
 		this.#heartbeat.unref();

@@ -103,12 +103,14 @@ export async function handleInvite(ctx: RequestContext, conn: Connection, f: Fra
 	if (!invite || invite.revoked || invite.expires <= ctx.now() || invite.uses >= invite.maxUses || found!.state.ended) {
 		throw new RelayError('RELAY_INVITE_INVALID', 'invite unknown, revoked, expired or used up');
 	}
-	const ops = (await ctx.store.ops(f.group)).filter((r) => r.seq <= found!.seq);
-	const list = ops.map((r) => {
+	// One page (§9.6): the answer's size does not grow with the log; `more` asks for the next.
+	const page = ctx.config.pageSize;
+	const ops = (await ctx.store.ops(f.group, f.after ?? 0, page + 1)).filter((r) => r.seq <= found!.seq);
+	const list = ops.slice(0, page).map((r) => {
 		const { seq, ts, entry } = JSON.parse(r.frame) as { seq: number; ts: number; entry: { op: unknown } };
 		return { seq, ts, op: entry.op };
 	});
-	conn.send(ok(f.id, { ops: list }));
+	conn.send(ok(f.id, { ops: list, more: ops.length > page }));
 }
 
 export async function handleVerify(ctx: RequestContext, conn: Connection, f: Frame<'verify'>): Promise<void> {

@@ -29,6 +29,7 @@ const entryKey = (group: string, seq: number) => `${group}:${pad(seq)}`;
 type Db = Level<string, unknown>;
 type Sub<V> = AbstractSublevel<Db, string | Buffer | Uint8Array, string, V>;
 type BatchOp = AbstractBatchOperation<Db, string, unknown>;
+type OldState = GroupState & { seen: Record<string, number>; commits: Record<string, string> };
 
 export class LevelStore implements RelayStore {
 	readonly location: string;
@@ -38,6 +39,8 @@ export class LevelStore implements RelayStore {
 	readonly #states: Sub<GroupState>;
 	readonly #heads: Sub<GroupHead>;
 	readonly #mids: Sub<MidRecord>;
+	/** Op hash index (`seen`, §3.5): group id ‖ op hash → 1-based position in the log. */
+	readonly #hashes: Sub<number>;
 	readonly #reports: Sub<ReportRecord>;
 	readonly #secrets: Sub<string>;
 	/** Retention cursor per group, apart from heads so the sweeper never rewrites a head. */
@@ -56,6 +59,7 @@ export class LevelStore implements RelayStore {
 		this.#states = table('states');
 		this.#heads = table('heads');
 		this.#mids = table('mids');
+		this.#hashes = table('hashes');
 		this.#reports = table('reports');
 		this.#secrets = table('secrets');
 		this.#swept = table('swept');
@@ -65,7 +69,7 @@ export class LevelStore implements RelayStore {
 		await mkdir(this.location, { recursive: true });
 		await this.#db.open();
 		// Sublevels closed with their parent do not reopen with it.
-		const tables = [this.#entries, this.#ops, this.#states, this.#heads, this.#mids, this.#reports, this.#secrets, this.#swept];
+		const tables = [this.#entries, this.#ops, this.#states, this.#heads, this.#mids, this.#hashes, this.#reports, this.#secrets, this.#swept];
 		await Promise.all(tables.map((t) => t.open()));
 		await this.#layDownSentinels();
 	}
@@ -96,11 +100,29 @@ export class LevelStore implements RelayStore {
 
 	async loadGroup(group: string): Promise<StoredGroup | undefined> {
 		const [state, head] = await Promise.all([this.#states.get(group), this.#heads.get(group)]);
+		if (state && 'seen' in state) await this.#upgradeState(group, state as OldState);
 		return state && head ? { state, head } : undefined;
+	}
+
+	/**
+	 * A state stored before issue 9 held every op hash (`seen`) and every epoch's commitment
+	 * (`commits`): moves the hashes into their own rows and keeps the current commitment, once.
+	 */
+	async #upgradeState(group: string, state: OldState): Promise<void> {
+		const batch: BatchOp[] = Object.entries(state.seen).map(([hash, at]) => ({ type: 'put', sublevel: this.#hashes as unknown as Sub<unknown>, key: `${group}:${hash}`, value: at }));
+		state.commit = state.commits[String(state.epoch)]!;
+		delete (state as Partial<OldState>).seen;
+		delete (state as Partial<OldState>).commits;
+		batch.push({ type: 'put', sublevel: this.#states as unknown as Sub<unknown>, key: group, value: state });
+		await this.#db.batch(batch, { sync: true });
 	}
 
 	findMid(group: string, mid: string): Promise<MidRecord | undefined> {
 		return this.#mids.get(`${group}:${mid}`);
+	}
+
+	opPosition(group: string, hash: string): Promise<number | undefined> {
+		return this.#hashes.get(`${group}:${hash}`);
 	}
 
 	async commit(appends: AppendRecord[]): Promise<void> {
@@ -112,7 +134,10 @@ export class LevelStore implements RelayStore {
 			const mid: MidRecord = { seq: record.seq, ts: record.ts, stamp: record.stamp };
 			batch.push({ type: 'put', sublevel: this.#mids as unknown as Sub<unknown>, key: `${group}:${record.mid}`, value: mid });
 			batch.push({ type: 'put', sublevel: this.#heads as unknown as Sub<unknown>, key: group, value: head });
-			if (state) batch.push({ type: 'put', sublevel: this.#states as unknown as Sub<unknown>, key: group, value: state });
+			if (state) {
+				batch.push({ type: 'put', sublevel: this.#states as unknown as Sub<unknown>, key: group, value: state });
+				batch.push({ type: 'put', sublevel: this.#hashes as unknown as Sub<unknown>, key: `${group}:${state.head}`, value: state.length });
+			}
 		}
 		try {
 			await this.#db.batch(batch, { sync: true });
@@ -138,8 +163,8 @@ export class LevelStore implements RelayStore {
 		}
 	}
 
-	async ops(group: string): Promise<EntryRecord[]> {
-		return this.#ops.values({ gt: `${group}:`, lt: `${group};` }).all();
+	async ops(group: string, after: number, limit: number): Promise<EntryRecord[]> {
+		return this.#ops.values({ gt: entryKey(group, after), lt: `${group};`, limit }).all();
 	}
 
 	async *retentions(): AsyncIterable<{ group: string; retention: number }> {

@@ -61,7 +61,12 @@ export interface RelayStore {
 	close(): Promise<void>;
 	loadGroup(group: string): Promise<StoredGroup | undefined>;
 	findMid(group: string, mid: string): Promise<MidRecord | undefined>;
-	/** Writes every record, its mid index, heads and states in ONE atomic fsync'd batch. */
+	/** The 1-based position of an op hash in the group's log (the `seen` index of §3.5), if stored. */
+	opPosition(group: string, hash: string): Promise<number | undefined>;
+	/**
+	 * Writes every record, its mid index, heads, states and, for an op, its hash → position row in
+	 * ONE atomic fsync'd batch. What is written per append does not grow with the log (§9.10).
+	 */
 	commit(appends: AppendRecord[]): Promise<void>;
 	/** The entry at `seq` (a tombstone included), if stored. */
 	entry(group: string, seq: number): Promise<EntryRecord | undefined>;
@@ -69,8 +74,8 @@ export interface RelayStore {
 	erase(group: string, tombstone: EntryRecord): Promise<void>;
 	/** Entries with seq > after, ascending, at most `limit`. */
 	range(group: string, after: number, limit: number): Promise<EntryRecord[]>;
-	/** Every op of a group, ascending (ops are never expired: they are the membership log). */
-	ops(group: string): Promise<EntryRecord[]>;
+	/** Ops of a group with seq > after, ascending, at most `limit` (ops are never expired: they are the membership log). */
+	ops(group: string, after: number, limit: number): Promise<EntryRecord[]>;
 	/** Ids and retention of every stored group, for the sweeper. */
 	retentions(): AsyncIterable<{ group: string; retention: number }>;
 	/** Deletes up to `limit` message entries older than `beforeTs`; returns how many. */

@@ -5,8 +5,9 @@
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { createGroup, sendMessage } from './fixtures/group.ts';
-import { message, mid } from './fixtures/ops.ts';
+import { appendOp, createGroup, sendMessage } from './fixtures/group.ts';
+import { chained, epochFields, message, mid } from './fixtures/ops.ts';
+import type { Op } from '../../src/lib/core/schema.ts';
 import { TestClient, type AnyFrame } from './fixtures/relay.ts';
 import { spawnRelay } from '../kit/child.ts';
 import { startRelay, tempDir } from '../kit/relay.ts';
@@ -39,6 +40,35 @@ describe('P11 relay robustness: durability of acknowledged entries', () => {
 		const again = await TestClient.connect(second.wsUrl);
 		await again.auth(g.admin);
 		expect((await sendMessage(again, g, g.admin, 50)).seq).toBe(52);
+		again.close();
+		await second.stop();
+	});
+
+	test('P11 a group with many ops reloads after a restart: a replay of any earlier op is still refused as one, and the log extends', async () => {
+		const dataDir = tempDir();
+		const first = await startRelay({ dataDir, keyRate: unlimited, connectionRate: unlimited, opsPerHour: 10_000 }, true);
+		const client = await TestClient.connect(first.wsUrl);
+		const g = await createGroup(client);
+		const ops: Op[] = [];
+		for (let i = 1; i <= 300; i++) {
+			const op = chained(g.at, g.admin, 'rekey', epochFields(i, [g.admin.sign]));
+			expect((await appendOp(client, g, op)).t).toBe('ok');
+			ops.push(op);
+		}
+		client.close();
+		await first.stop();
+
+		const second = await startRelay({ dataDir, keyRate: unlimited, connectionRate: unlimited, opsPerHour: 10_000 });
+		const again = await TestClient.connect(second.wsUrl);
+		for (const old of [ops[0]!, ops[150]!, ops[298]!]) {
+			const reply = await again.request({ t: 'append', group: g.group, mid: mid(), entry: { op: old } });
+			expect(reply).toMatchObject({ t: 'err', code: 'RELAY_INVALID_OP' });
+			expect(reply.message).toContain('PROTOCOL_REPLAY');
+		}
+		const stale = chained({ group: g.group, head: (ops[0] as Extract<Op, { parent: string }>).parent }, g.admin, 'rekey', epochFields(301, [g.admin.sign]));
+		expect(await again.request({ t: 'append', group: g.group, mid: mid(), entry: { op: stale } })).toMatchObject({ t: 'err', code: 'RELAY_CONFLICT' });
+		expect((await appendOp(again, g, chained(g.at, g.admin, 'rekey', epochFields(301, [g.admin.sign])))).t).toBe('ok');
+		expect((await readAll(second.wsUrl, g.group, g.admin)).length).toBe(302);
 		again.close();
 		await second.stop();
 	});

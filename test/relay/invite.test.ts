@@ -39,6 +39,39 @@ async function fetchInvite(g: TestGroup, key: TestIdentity) {
 	return { newcomer, reply };
 }
 
+describe('paged invite fetch', () => {
+	test('P11 the invite fetch answers one page at a time; following `more` returns every op once, in order', async () => {
+		const paged = await startRelay({ pageSize: 2 });
+		try {
+			const client = await TestClient.connect(paged.wsUrl);
+			const g = await createGroup(client);
+			const key = identity();
+			const invite = { key: key.sign, expires: Date.now() + 60_000, maxUses: 5, role: 'member' };
+			expect((await appendOp(client, g, chained(g.at, g.admin, 'invite', { invite, body: rand(64) }))).t).toBe('ok');
+			for (let i = 1; i <= 4; i++) expect((await appendOp(client, g, chained(g.at, g.admin, 'rekey', epochFields(i, [g.admin.sign])))).t).toBe('ok');
+			await sendMessage(client, g, g.admin, 0);
+			const newcomer = await TestClient.connect(paged.wsUrl);
+			const sig = signWith(key, LABEL.inviteFetch, { challenge: newcomer.hello.challenge, group: g.group, key: key.sign });
+			const pages: { seq: number }[][] = [];
+			let after = 0;
+			for (;;) {
+				const reply = await newcomer.request({ t: 'invite', group: g.group, key: key.sign, sig, after });
+				expect(reply.t).toBe('ok');
+				expect(reply.ops.length).toBeLessThanOrEqual(2);
+				pages.push(reply.ops);
+				if (!reply.more) break;
+				after = reply.ops.at(-1).seq;
+			}
+			expect(pages.length).toBe(3);
+			expect(pages.flat().map((o) => o.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+			client.close();
+			newcomer.close();
+		} finally {
+			await paged.stop();
+		}
+	});
+});
+
 describe('invite fetch', () => {
 	test('a valid invite proof returns every op of the group and no message', async () => {
 		const g = await createGroup(admin);

@@ -3,8 +3,8 @@
  * that stops reading is cut off instead of being buffered without bound, while others go on.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { createGroup, sendMessage } from './fixtures/group.ts';
-import { message, mid } from './fixtures/ops.ts';
+import { appendOp, createGroup, sendMessage } from './fixtures/group.ts';
+import { chained, epochFields, message, mid } from './fixtures/ops.ts';
 import { identity } from '../kit/identities.ts';
 import { TestClient } from './fixtures/relay.ts';
 import { startRelay, type TestRelay } from '../kit/relay.ts';
@@ -29,6 +29,20 @@ describe('P11 relay robustness: rate limits and slow readers', () => {
 		expect(limited[0]!.re).toBeTypeOf('string');
 		clock.advance(500);
 		expect((await client.auth(identity())).t).toBe('ok');
+		client.close();
+	});
+
+	test('P11 a member over its ops per hour in a group gets RELAY_OP_LIMIT; other members and messages go on', async () => {
+		relay = await startRelay({ opsPerHour: 3 });
+		const client = await TestClient.connect(relay.wsUrl);
+		const other = identity();
+		const g = await createGroup(client, {}, identity(), [{ who: other, role: 'member' }]);
+		const members = [g.admin.sign, other.sign].sort();
+		for (let i = 1; i <= 3; i++) expect((await appendOp(client, g, chained(g.at, g.admin, 'rekey', epochFields(g.epoch + 1, members)))).t).toBe('ok');
+		const refused = await appendOp(client, g, chained(g.at, g.admin, 'rekey', epochFields(g.epoch + 1, members)));
+		expect(refused).toMatchObject({ t: 'err', code: 'RELAY_OP_LIMIT' });
+		expect((await appendOp(client, g, chained(g.at, other, 'rekey', epochFields(g.epoch + 1, members)))).t).toBe('ok');
+		expect((await sendMessage(client, g, g.admin, 0)).t).toBe('ok');
 		client.close();
 	});
 

@@ -56,6 +56,15 @@ describe('group ops on the relay', () => {
 		expect(reply.message).toContain('PROTOCOL_NOT_ALLOWED');
 	});
 
+	test('P11 relay robustness: a listener\'s rekey is refused with RELAY_INVALID_OP naming PROTOCOL_NOT_ALLOWED', async () => {
+		const listener = identity();
+		const g = await createGroup(client, {}, identity(), [{ who: listener, role: 'listener' }]);
+		const reply = await appendOp(client, g, chained(g.at, listener, 'rekey', epochFields(1, [g.admin.sign, listener.sign])));
+		expect(reply).toMatchObject({ t: 'err', code: 'RELAY_INVALID_OP' });
+		expect(reply.message).toContain('PROTOCOL_NOT_ALLOWED');
+		expect((await appendOp(client, g, chained(g.at, g.admin, 'rekey', epochFields(1, [g.admin.sign, listener.sign])))).t).toBe('ok');
+	});
+
 	test('of two ops naming the same parent the first is stored and the second gets RELAY_CONFLICT with the head', async () => {
 		const other = identity();
 		const g = await createGroup(client, {}, identity(), [{ who: other, role: 'admin' }]);

@@ -100,7 +100,7 @@ describe('§3.5 state shape, against every state in group.json', () => {
 			const required = members.filter((m) => m !== 'asks');
 			expect(Object.keys(state).filter((k) => k !== 'asks').sort()).toEqual(required.sort());
 			if ('asks' in state) expect((state.asks as unknown[]).length).toBeGreaterThan(0);
-			expect(Object.keys(state.commits as object)).toEqual(Array.from({ length: Number(state.epoch) + 1 }, (_, i) => String(i)));
+			expect(typeof state.commit).toBe('string');
 		}
 	});
 

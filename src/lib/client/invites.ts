@@ -8,8 +8,7 @@ import type { InvitePreview } from './api.ts';
 import { RelayError, type Connection } from './connection.ts';
 import { ProtocolError } from '../core/errors.ts';
 import type { Op } from '../core/schema.ts';
-import { replayLog } from '../protocol/group/state.ts';
-import { has } from '../protocol/group/may.ts';
+import { opHashB64, replayLog } from '../protocol/group/state.ts';
 import type { Primitives } from '../protocol/group/types.ts';
 import { inviteFetchSignature, inviteKeys, openInviteBody, parseInviteLink, wipeInviteKeys } from '../crypto/invite.ts';
 import { toB64 } from '../core/bytes.ts';
@@ -30,16 +29,15 @@ export async function fetchInvite(conn: Connection, link: string, primitives: Pr
 		const key = toB64(keys.signPk);
 		const challenge = conn.hello?.challenge;
 		if (!challenge) throw new RelayError('CLIENT_OFFLINE', 'not connected to the relay');
-		let ok;
+		let ops: FetchedInvite['ops'];
 		try {
-			ok = await conn.request({ t: 'invite', group, key, sig: inviteFetchSignature(keys, challenge, group) });
+			ops = await fetchPages(conn, { group, key, sig: inviteFetchSignature(keys, challenge, group) });
 		} catch (error) {
 			if (error instanceof RelayError && (error.code === 'RELAY_INVITE_INVALID' || error.code === 'RELAY_NO_GROUP')) {
 				throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite has expired, was withdrawn or was used up');
 			}
 			throw error;
 		}
-		const ops = ok.ops ?? [];
 		const state = replayLog(
 			ops.map((o) => o.op),
 			(i) => ({ now: ops[i]!.ts, primitives })
@@ -47,7 +45,7 @@ export async function fetchInvite(conn: Connection, link: string, primitives: Pr
 		if (state.group !== group) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'the relay sent the log of another group');
 		// The link names the head it was given out at (§7): an older prefix (say, from before a
 		// removal) would have this device seal the next epoch to someone who is no longer a member.
-		if (head !== undefined && !has(state.seen, head)) throw new ProtocolError('PROTOCOL_STALE_LOG', 'the relay served an older log than the invite link names');
+		if (head !== undefined && !ops.some((o) => opHashB64(o.op, primitives) === head)) throw new ProtocolError('PROTOCOL_STALE_LOG', 'the relay served an older log than the invite link names');
 		const invite = state.invites[key];
 		const lastTs = ops.length ? ops[ops.length - 1]!.ts : 0;
 		if (!invite || invite.revoked || invite.uses >= invite.maxUses || invite.expires <= Math.max(lastTs, Date.now())) {
@@ -67,5 +65,23 @@ export async function fetchInvite(conn: Connection, link: string, primitives: Pr
 		throw error;
 	} finally {
 		wipeInviteKeys(keys);
+	}
+}
+
+/**
+ * The whole op log, page by page (§9.6): each answer carries the ops after `after` and `more`
+ * while the relay holds further ones. A page that does not move past `after` ends the fetch (a
+ * relay that loops gets no further), and the log is verified as a whole afterwards.
+ */
+async function fetchPages(conn: Connection, proof: { group: string; key: string; sig: string }): Promise<FetchedInvite['ops']> {
+	const ops: FetchedInvite['ops'] = [];
+	let after = 0;
+	for (;;) {
+		const page = await conn.request({ t: 'invite', ...proof, after });
+		const got = page.ops ?? [];
+		if (got.some((o) => o.seq <= after)) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'the relay sent an invite page out of order');
+		ops.push(...got);
+		if (!page.more || got.length === 0) return ops;
+		after = got[got.length - 1]!.seq;
 	}
 }

@@ -19,7 +19,7 @@ export const clientFrameSchema = v.variant('t', [
 	v.strictObject({ t: v.literal('append'), id: requestId, group: key32, mid: b64(16), entry: entrySchema }),
 	v.strictObject({ t: v.literal('sub'), id: requestId, group: key32, as: key32, after: uint }),
 	v.strictObject({ t: v.literal('unsub'), id: requestId, group: key32 }),
-	v.strictObject({ t: v.literal('invite'), id: requestId, group: key32, key: key32, sig: sig64 }),
+	v.strictObject({ t: v.literal('invite'), id: requestId, group: key32, key: key32, sig: sig64, after: v.optional(uint) }),
 	v.strictObject({
 		t: v.literal('verify'),
 		id: requestId,
@@ -64,6 +64,7 @@ export const relayErrorCodes = [
 	'RELAY_INVALID_OP',
 	'RELAY_INVITE_INVALID',
 	'RELAY_RATE_LIMITED',
+	'RELAY_OP_LIMIT',
 	'RELAY_STORAGE_FULL',
 	'RELAY_SHUTTING_DOWN',
 	'RELAY_INTERNAL'
@@ -90,6 +91,7 @@ export const relayFrameSchema = v.variant('t', [
 		stamp: v.optional(key32),
 		head: v.optional(uint),
 		ops: v.optional(v.array(storedOp)),
+		more: v.optional(v.boolean()),
 		valid: v.optional(v.boolean()),
 		reports: v.optional(v.array(storedReport))
 	}),

@@ -20,6 +20,7 @@ const SENTENCES: Record<string, string> = {
 		'The server showed an older version of this group than the one your invite link came from, so you did not join: in that version someone who was removed could still read what you send. Try again later, or ask the person who invited you for a new link.',
 	PROTOCOL_MODERATOR_CHANGED: "The service's moderator key has changed since you first connected. Check its fingerprint before sending a report to it.",
 	RELAY_RATE_LIMITED: 'Too much at once. Wait a moment and try again.',
+	RELAY_OP_LIMIT: 'Too many changes to this group in the last hour. Try again later.',
 	RELAY_CONFLICT: 'The group changed at the same moment. Try again.'
 };
 

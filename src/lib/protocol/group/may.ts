@@ -131,9 +131,13 @@ export function leave(state: GroupState, author: string): Verdict {
 	return asMember(state, author, () => (state.settings.pair ? notAllowed('end the pair instead of leaving it') : YES));
 }
 
-/** Whether `author` may start a new epoch with a `rekey` (§3.3): any member. */
+/**
+ * Whether `author` may start a new epoch with a `rekey` (§3.3): a member who may post, i.e. not a
+ * listener. A listener sends nothing, so it never needs fresh sending keys, and every rekey costs
+ * the relay and every member a new epoch (issue 9: listeners must not grow the log at will).
+ */
 export function rekey(state: GroupState, author: string): Verdict {
-	return act(state, author);
+	return asMember(state, author, (me) => (me.role === 'listener' ? notAllowed('a listener may not start a new epoch') : YES));
 }
 
 /**

@@ -26,7 +26,7 @@ describe('genesis', () => {
 		expect(log.state.epoch).toBe(0);
 		expect(log.state.members[alice.b64]?.role).toBe('admin');
 		expect(log.state.members[bob.b64]?.role).toBe('member');
-		expect(log.state.commits['0']).toBe(log.ops[0]!.kind === 'genesis' ? log.ops[0]!.commit : '');
+		expect(log.state.commit).toBe(log.ops[0]!.kind === 'genesis' ? log.ops[0]!.commit : '');
 	});
 
 	test('rejects a genesis whose creator is not among the members', () => {
@@ -148,13 +148,29 @@ describe('epoch fields', () => {
 		expectCode(() => applyOp(log.state, sign([...op.keys].reverse()), log.ctx), 'PROTOCOL_BAD_KEYS');
 	});
 
-	test('a rekey by any member starts the next epoch and records its commitment', () => {
+	test('a rekey by a member who may post starts the next epoch and records its commitment', () => {
 		const log = fullGroup();
-		const { op } = b.buildRekey(log.state, dave);
+		const { op } = b.buildRekey(log.state, carol);
 		log.append(op);
 		expect(log.state.epoch).toBe(1);
-		expect(log.state.commits['1']).toBe(op.commit);
+		expect(log.state.commit).toBe(op.commit);
 		expect(log.state.epochStartedAt).toBe(log.now);
+	});
+
+	test('P11 relay robustness: the state does not grow with the log, and an op shares what it does not change', () => {
+		const log = fullGroup();
+		const size = () => JSON.stringify(log.state).length;
+		const rekeys = (n: number) => {
+			for (let i = 0; i < n; i++) log.append(b.buildRekey(log.state, alice).op);
+		};
+		rekeys(10);
+		const before = log.state;
+		const sized = size();
+		rekeys(40);
+		expect(size()).toBe(sized);
+		expect(log.state.members).toBe(before.members);
+		expect(log.state.invites).toBe(before.invites);
+		expect(log.state.hidden).toBe(before.hidden);
 	});
 
 	test('a scheduled rekey is due once the epoch is older than settings.rotate', () => {

@@ -58,7 +58,7 @@ function applyEpochFields(next: GroupState, op: EpochOp, expected: number, now: 
 	}
 	next.epoch = op.epoch;
 	if (op.rk !== undefined) rules.setReceiveKey(next, op.author, op.rk, op.epoch);
-	next.commits = { ...next.commits, [String(op.epoch)]: op.commit };
+	next.commit = op.commit;
 	next.epochStartedAt = now;
 	next.needsRekey = false;
 }
@@ -84,7 +84,7 @@ function applyGenesis(op: Extract<Op, { kind: 'genesis' }>, hash: string, ctx: A
 		head: hash,
 		length: 1,
 		epoch: 0,
-		commits: {},
+		commit: op.commit,
 		epochStartedAt: ctx.now,
 		needsRekey: false,
 		ended: false,
@@ -92,7 +92,6 @@ function applyGenesis(op: Extract<Op, { kind: 'genesis' }>, hash: string, ctx: A
 		members,
 		invites: {},
 		hidden: [],
-		seen: { [hash]: 1 },
 		lastOpAt: ctx.now
 	};
 	applyEpochFields(state, op, 0, ctx.now);
@@ -114,9 +113,11 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 	}
 	if (state === null) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'a log starts with a genesis');
 	if (op.group !== state.group) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'op belongs to another group');
-	if (rules.has(state.seen, hash)) throw new ProtocolError('PROTOCOL_REPLAY', `${op.kind} op already applied`);
+	// An op already in the log, or a second child of an earlier op, never names the head.
 	if (op.parent !== state.head) {
-		if (rules.has(state.seen, op.parent)) throw new ProtocolError('PROTOCOL_FORK', 'a second op names an already-used parent');
+		const applied = (h: string) => (ctx.seen?.(h) ?? Infinity) <= state.length;
+		if (applied(hash)) throw new ProtocolError('PROTOCOL_REPLAY', `${op.kind} op already applied`);
+		if (applied(op.parent)) throw new ProtocolError('PROTOCOL_FORK', 'a second op names an already-used parent');
 		throw new ProtocolError('PROTOCOL_BAD_PARENT', 'parent is not the head of the log');
 	}
 	may.enforce(op.kind === 'join' ? may.join(state, op.author) : may.act(state, op.author));
@@ -130,7 +131,6 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 		...state,
 		head: hash,
 		length: state.length + 1,
-		seen: { ...state.seen, [hash]: state.length + 1 },
 		lastOpAt: ctx.now
 	};
 	switch (op.kind) {
@@ -178,10 +178,20 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 	return next;
 }
 
-/** Replays a whole log from its genesis. Throws at the first invalid op. */
+/** `ctx.seen` over an index kept as a record (op hash → 1-based position), e.g. in stored session data. */
+export const seenIn =
+	(index: Readonly<Record<string, number>>) =>
+	(hash: string): number | undefined =>
+		Object.hasOwn(index, hash) ? index[hash] : undefined;
+
+/** Replays a whole log from its genesis, keeping its own index of op hashes. Throws at the first invalid op. */
 export function replayLog(ops: readonly Op[], ctx: (index: number) => ApplyContext): GroupState {
 	let state: GroupState | null = null;
-	ops.forEach((op, i) => (state = applyOp(state, op, ctx(i))));
+	const seen = new Map<string, number>();
+	ops.forEach((op, i) => {
+		state = applyOp(state, op, { ...ctx(i), seen: (h) => seen.get(h) });
+		seen.set(state.head, state.length);
+	});
 	if (state === null) throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'empty log');
 	return state;
 }

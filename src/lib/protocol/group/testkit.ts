@@ -39,20 +39,24 @@ export class TestLog {
 	ops: Op[] = [];
 	state: GroupState;
 	now = T0;
+	/** The log's op-hash index (`ctx.seen`, §3.5). */
+	readonly seen = new Map<string, number>();
 
 	constructor(genesis: EpochBuild<'genesis'>) {
 		this.state = applyOp(null, genesis.op, context(this.now));
 		this.ops.push(genesis.op);
+		this.seen.set(this.state.head, 1);
 	}
 
 	get ctx(): ApplyContext {
-		return context(this.now);
+		return { ...context(this.now), seen: (h) => this.seen.get(h) };
 	}
 
 	append(op: Op): GroupState {
 		this.now += 1000;
-		this.state = applyOp(this.state, op, context(this.now));
+		this.state = applyOp(this.state, op, this.ctx);
 		this.ops.push(op);
+		this.seen.set(this.state.head, this.state.length);
 		return this.state;
 	}
 }

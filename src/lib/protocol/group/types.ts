@@ -11,6 +11,14 @@ export interface ApplyContext {
 	/** Relay time of the entry carrying the op (ms). Used for invite expiry. */
 	now: number;
 	primitives: Primitives;
+	/**
+	 * The 1-based position of an op hash already applied to this log (or to a log extending it),
+	 * else undefined: the caller's append-only index, to which it adds `next.head → next.length`
+	 * after each op it keeps. Consulted only for an op whose parent is not the head, to tell a
+	 * replay (`PROTOCOL_REPLAY`) and a fork (`PROTOCOL_FORK`) from a bad parent. Kept out of the
+	 * state so that applying an op copies nothing that grows with the log (§3.5).
+	 */
+	seen?: (hash: string) => number | undefined;
 }
 
 export interface MemberState {
@@ -49,8 +57,8 @@ export interface GroupState {
 	/** Number of ops applied. */
 	length: number;
 	epoch: number;
-	/** Epoch commitments by epoch number (b64), so members can check their opened secret. */
-	commits: Record<string, string>;
+	/** Commitment of the current epoch (b64), so members can check their opened secret; earlier ones are in their epoch ops. */
+	commit: string;
 	/** Relay time at which the current epoch began. */
 	epochStartedAt: number;
 	needsRekey: boolean;
@@ -61,11 +69,6 @@ export interface GroupState {
 	invites: Record<string, InviteState>;
 	/** Messages hidden by moderators, by relay seq. */
 	hidden: number[];
-	/**
-	 * Every op hash applied so far (b64) → its 1-based position in the log. Lets a client tell a
-	 * replayed op (`PROTOCOL_REPLAY`) from a second child of an old op (`PROTOCOL_FORK`).
-	 */
-	seen: Record<string, number>;
 	/** Relay time of the last applied op. */
 	lastOpAt: number;
 	/**

@@ -46,7 +46,7 @@ function placeCheck(ctx: ReceiveContext, item: RelayEntry, msg: Envelope): Sessi
 	}
 	// Before the epoch: a removal withheld from me moves the others to an epoch I do not have, and
 	// the head an admin names is what tells me so (§5.4 `unseen-head`).
-	if (has(log.members, msg.sender) && log.members[msg.sender]!.role === 'admin' && !has(log.seen, msg.state)) {
+	if (has(log.members, msg.sender) && log.members[msg.sender]!.role === 'admin' && !has(ctx.data.seen, msg.state)) {
 		return warning('fork', 'PROTOCOL_FORK', 'unseen-head', item.ts, { ...where, state: msg.state });
 	}
 	if (msg.epoch !== log.epoch) {
@@ -114,7 +114,7 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 		// (an edited header fails to open above). The sender saw an op this device was not shown
 		// (the relay withheld it or forked the log), or the sender's app wrote a wrong hash: the
 		// warning names the sender, and the message is not shown (its counter counts as received).
-		if (!has(log.seen, msg.state)) return [warning('fork', 'PROTOCOL_FORK', 'fork', item.ts, { sender: msg.sender, state: msg.state })];
+		if (!has(data.seen, msg.state)) return [warning('fork', 'PROTOCOL_FORK', 'fork', item.ts, { sender: msg.sender, state: msg.state })];
 		confirmArrival(data, msg);
 		const events: SessionEvent[] = [];
 		const lastTs = epochData.lastTs?.[msg.sender] ?? epochData.relayStart ?? 0;
@@ -244,6 +244,6 @@ function releaseHeld(ctx: ReceiveContext, sender: string, epoch: number): Sessio
 function confirmArrival(data: ReceiveContext['data'], msg: Envelope): void {
 	const pending = data.unconfirmed;
 	const log = data.log;
-	if (!pending || !log || !has(log.seen, msg.state) || log.seen[msg.state]! < pending.at) return;
+	if (!pending || !log || !has(data.seen, msg.state) || data.seen[msg.state]! < pending.at) return;
 	if (msg.sender === pending.by || log.members[msg.sender]?.role === 'admin') delete data.unconfirmed;
 }

@@ -172,7 +172,7 @@ export function helloStep(session: GroupSession, now: number): SendStep | null {
 /** The rekey that heals my copy after a key update I could not open (`rekey-due`, §4.2), else null. */
 export function recoveryStep(session: GroupSession, now: number): SendStep | null {
 	const log = usable(session);
-	if (session.data.recover !== log.epoch || !session.rekeyDue(now)) return null;
+	if (session.data.recover !== log.epoch || !session.rekeyDue(now) || !may.rekey(log, session.data.me).ok) return null;
 	return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
 }
 

@@ -8,7 +8,7 @@
 import { fromB64, toB64 } from '../../core/bytes.ts';
 import { isProtocolError } from '../../core/errors.ts';
 import type { Op } from '../../core/schema.ts';
-import { applyOp, isEpochOp, rekeyDue } from '../group/state.ts';
+import { applyOp, isEpochOp, rekeyDue, seenIn } from '../group/state.ts';
 import { decryptOpBody } from '../group/body.ts';
 import * as may from '../group/may.ts';
 import type { GroupState, Primitives } from '../group/types.ts';
@@ -56,6 +56,7 @@ export class GroupSession {
 			me: toB64(id.signPk),
 			nonce,
 			log: null,
+			seen: {},
 			cursor: 0,
 			joinedEpoch: 0,
 			name: '',
@@ -78,7 +79,7 @@ export class GroupSession {
 		if (!data || data.v !== 1 || typeof data.group !== 'string' || data.me !== toB64(id.signPk)) {
 			throw new TypeError('session state does not belong to this identity');
 		}
-		const session = new GroupSession(structuredClone(data), id, primitives, options);
+		const session = new GroupSession(withSeenIndex(structuredClone(data)), id, primitives, options);
 		session.pruneKeys();
 		return session;
 	}
@@ -172,9 +173,14 @@ export class GroupSession {
 	 */
 	replayInviteLog(ops: { seq: number; ts: number; op: Op }[]): void {
 		let log = this.data.log;
-		for (const { ts, op } of ops) log = applyOp(log, op, { now: ts, primitives: this.primitives });
+		const seen = { ...this.data.seen };
+		for (const { ts, op } of ops) {
+			log = applyOp(log, op, { now: ts, primitives: this.primitives, seen: seenIn(seen) });
+			seen[log.head] = log.length;
+		}
 		if (!log || log.group !== this.data.group) throw new TypeError('invite log is for another group');
 		this.data.log = log;
+		this.data.seen = seen;
 		this.data.cursor = ops.length ? ops[ops.length - 1]!.seq : 0;
 		this.readGenesisName(ops[0]?.op);
 	}
@@ -202,13 +208,14 @@ export class GroupSession {
 		const prev = data.log;
 		let next: GroupState;
 		try {
-			next = applyOp(prev, op, { now: item.ts, primitives: this.primitives });
+			next = applyOp(prev, op, { now: item.ts, primitives: this.primitives, seen: seenIn(data.seen) });
 		} catch (error) {
 			if (isProtocolError(error)) return this.freeze(error.code, error.message, item.ts);
 			throw error;
 		}
 		if (prev === null && next.group !== data.group) return this.freeze('PROTOCOL_BAD_GENESIS', 'genesis of another group', item.ts);
 		data.log = next;
+		data.seen[next.head] = next.length;
 		data.lastActivity = Math.max(data.lastActivity, item.ts);
 		const events: SessionEvent[] = [{ type: 'op', op, seq: item.seq, ts: item.ts, ...(linkWithdrawn(prev, next, op) ? { linkWithdrawn: true } : {}) }];
 		const wasMember = !!prev && has(prev.members, data.me);
@@ -351,4 +358,22 @@ function linkWithdrawn(prev: GroupState | null, next: GroupState, op: Op): boole
 	if (op.kind !== 'remove' || !prev) return false;
 	const key = prev.members[op.target]?.invite;
 	return key !== undefined && prev.invites[key]?.revoked === false && next.invites[key]?.revoked === true;
+}
+
+/**
+ * Sessions stored before issue 9 kept the op-hash index inside the state (`log.seen`); it now
+ * lives beside it (`data.seen`, §3.5), so a copy kept from then is moved over on load.
+ */
+function withSeenIndex(data: SessionData): SessionData {
+	const old = data.log as (GroupState & { seen?: Record<string, number>; commits?: Record<string, string> }) | null;
+	if (old?.seen) {
+		data.seen ??= old.seen;
+		delete old.seen;
+	}
+	if (old?.commits) {
+		old.commit ??= old.commits[String(old.epoch)]!;
+		delete old.commits;
+	}
+	data.seen ??= {};
+	return data;
 }

@@ -73,6 +73,8 @@ export interface SessionData {
 	/** Identity nonce (with the device root it re-derives my keys). */
 	nonce: string;
 	log: GroupState | null;
+	/** Every op hash of `log` → its 1-based position: the `ctx.seen` index of §3.5 (replays, forks, a message's `state`). */
+	seen: Record<string, number>;
 	/** Highest relay seq processed. */
 	cursor: number;
 	/** Epoch in which I joined: earlier messages are not for me (privacy of earlier shares). */
