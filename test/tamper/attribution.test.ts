@@ -18,6 +18,12 @@ const bogus = toB64(new Uint8Array(32).fill(0x5a));
 describe('P6 a bogus state is attributed to whoever could have written it', () => {
 	test('P6 attribution: a member whose message names an op hash nobody was shown is named as its source, not only the relay', async () => {
 		const { group, ash, bo } = await setup();
+		// Wait until the log is quiet (every member's receive key for this epoch is in, PROTOCOL
+		// §4.4), so that no op arrives while Ash's head is faked below.
+		await until(() => {
+			const s = ash.client.state(group)!;
+			return Object.values(s.members).every((m) => m.rkAt === s.epoch);
+		});
 		// Ash's app writes a wrong head into its next message (a faulty or hostile member).
 		const log = ash.client.state(group)!;
 		const head = log.head;
