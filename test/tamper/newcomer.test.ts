@@ -85,6 +85,33 @@ describe('P2 members control membership: a newcomer is unconfirmed until someone
 	});
 });
 
+describe('P2 members control membership: only the invite\'s author confirms a newcomer', () => {
+	test('P2 members control membership: another admin speaking after the join does not clear the newcomer\'s unconfirmed mark (on a stale fork that admin may be one who was removed)', async () => {
+		const { group, ash, cy, dee } = await circle();
+		await ash.client.setRole(group, selfKey(cy, group), 'admin');
+		await until(() => cy.client.groups().find((g) => g.id === group)?.role === 'admin');
+		const link = ash.client.invites(group).at(-1)!.link;
+		const ashKey = selfKey(ash, group);
+		const tamper = new Tamperer();
+		world!.proxy.onDown('dee', tamper.hook);
+		const held: EntryFrame[] = [];
+		tamper.rule = (frame) => {
+			if (frame.entry.msg?.sender !== ashKey) return undefined;
+			held.push(frame);
+			return [];
+		};
+		await dee.client.joinWithInvite(link, 'dee');
+		await cy.client.send(group, { text: 'welcome from the other admin' });
+		await until(() => texts(dee, group).includes('welcome from the other admin'));
+		expect(summaryOf(dee, group).unconfirmed).toBe(true);
+		tamper.rule = null;
+		for (const frame of held) tamper.inject(frame);
+		await ash.client.send(group, { text: 'welcome from the one who invited you' });
+		await until(() => texts(dee, group).includes('welcome from the one who invited you'));
+		expect(summaryOf(dee, group).unconfirmed).toBe(false);
+	});
+});
+
 describe('P5 secrecy after removal: a member kept from a removal learns of it', () => {
 	test('P5 secrecy after removal: when the relay withholds a removal from one member, that member is warned once an admin names the newer head', async () => {
 		const { group, ash, bo, cy } = await circle();

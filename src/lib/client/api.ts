@@ -24,7 +24,7 @@ export interface GroupSummary {
 	memberCount: number;
 	settings: { retention: number; listeners: boolean; listenersMaySpeak: boolean; invite: 'admins' | 'members' };
 	/**
-	 * I joined through an invite and neither its author nor an admin has yet sent anything that
+	 * I joined through an invite and its author has not yet sent anything that
 	 * shows they see my join (§7): the relay could be showing me an outdated copy of the group.
 	 */
 	unconfirmed: boolean;

@@ -10,11 +10,11 @@ export const REMOVED_NOTICE = 'You were removed from this group. Its messages we
 
 /**
  * The chat's banner while my arrival is unconfirmed (§7): what the risk is and what to do.
- * Shown until the person who invited me or an admin sends something after my join.
+ * Shown until the person who invited me sends something after my join.
  */
 export const UNCONFIRMED_NEWCOMER = {
 	title: 'Your arrival is not confirmed yet.',
-	text: 'Until the person who invited you or an admin of this group sends a message, this device cannot tell whether the server is showing you the real group or an old copy of it. In an old copy, someone who was removed could still read what you send. Wait for them before sharing anything personal.'
+	text: 'Until the person who invited you sends a message, this device cannot tell whether the server is showing you the real group or an old copy of it. In an old copy, someone who was removed could still read what you send. Wait for them before sharing anything personal.'
 } as const;
 
 /** Said wherever a removal withdrew the invite link the removed member joined with (§3.3). */

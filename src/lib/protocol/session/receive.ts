@@ -241,12 +241,13 @@ function releaseHeld(ctx: ReceiveContext, sender: string, epoch: number): Sessio
 }
 
 /**
- * A verified message from the invite's author or a current admin that names a head at or after
- * my join shows that someone in charge sees the same log as I do, my join included (§7).
+ * A verified message from the invite's author that names a head at or after my join shows that
+ * the person who invited me sees the same log as I do, my join included (§7). Only that person:
+ * on a fork the relay keeps me on, "a current admin" may be one the others already removed.
  */
 function confirmArrival(data: ReceiveContext['data'], msg: Envelope): void {
 	const pending = data.unconfirmed;
 	const log = data.log;
 	if (!pending || !log || !has(data.seen, msg.state) || data.seen[msg.state]! < pending.at) return;
-	if (msg.sender === pending.by || log.members[msg.sender]?.role === 'admin') delete data.unconfirmed;
+	if (msg.sender === pending.by) delete data.unconfirmed;
 }
