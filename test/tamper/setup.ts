@@ -35,6 +35,12 @@ export class Tamperer {
 
 	readonly hook = (frame: Frame, link: Link): Frame[] => {
 		this.link = link;
+		// A relay that renumbers to hide a drop says "live" at its renumbered head too (the client
+		// moves its cursor there, §9.5), or its own lie would show.
+		if (frame.t === 'live' && this.fillSeqGaps && typeof frame.group === 'string') {
+			const last = this.last.get(frame.group);
+			return [last ? { ...frame, seq: last.seq } : frame];
+		}
 		if (!isEntry(frame)) return [frame];
 		this.groupLinks.set(frame.group, link);
 		const out = this.rule?.(frame) ?? [frame];
