@@ -37,6 +37,25 @@ const opsOf = async (member: TestClient, group: string) =>
 
 const summaryOf = (c: TestClient, group: string) => c.client.groups().find((g) => g.id === group)!;
 
+/** The relay holds back every message of `sender` for `victim` until `release()` delivers them. */
+function holdBack(sender: string, victim: string): { held: EntryFrame[]; release(): void } {
+	const tamper = new Tamperer();
+	world!.proxy.onDown(victim, tamper.hook);
+	const held: EntryFrame[] = [];
+	tamper.rule = (frame) => {
+		if (frame.entry.msg?.sender !== sender) return undefined;
+		held.push(frame);
+		return [];
+	};
+	return {
+		held,
+		release() {
+			tamper.rule = null;
+			for (const frame of held) tamper.inject(frame);
+		}
+	};
+}
+
 describe('P2 members control membership: a newcomer is not kept on a stale branch', () => {
 	test('P2 members control membership: a newcomer refuses the log as it stood before a removal, and sends nothing into it', async () => {
 		const { group, key, ash, bo, dee } = await circle();
@@ -60,25 +79,16 @@ describe('P2 members control membership: a newcomer is unconfirmed until someone
 	test('P2 members control membership: a newcomer stays unconfirmed while only members speak, and the flag clears when the invite\'s creator speaks', async () => {
 		const { group, ash, cy, dee } = await circle();
 		const link = ash.client.invites(group).at(-1)!.link;
-		const ashKey = selfKey(ash, group);
-		const tamper = new Tamperer();
-		world!.proxy.onDown('dee', tamper.hook);
-		const held: EntryFrame[] = [];
-		tamper.rule = (frame) => {
-			if (frame.entry.msg?.sender !== ashKey) return undefined;
-			held.push(frame);
-			return [];
-		};
+		const ashToDee = holdBack(selfKey(ash, group), 'dee');
 		await dee.client.joinWithInvite(link, 'dee');
 		expect(summaryOf(dee, group).unconfirmed).toBe(true);
 		// Those who joined before and were greeted by the admin are confirmed.
 		expect(summaryOf(cy, group).unconfirmed).toBe(false);
-		await until(() => held.length > 0);
+		await until(() => ashToDee.held.length > 0);
 		await cy.client.send(group, { text: 'welcome from a member' });
 		await until(() => texts(dee, group).includes('welcome from a member'));
 		expect(summaryOf(dee, group).unconfirmed).toBe(true);
-		tamper.rule = null;
-		for (const frame of held) tamper.inject(frame);
+		ashToDee.release();
 		await ash.client.send(group, { text: 'welcome from the admin' });
 		await until(() => texts(dee, group).includes('welcome from the admin'));
 		expect(summaryOf(dee, group).unconfirmed).toBe(false);
@@ -91,21 +101,12 @@ describe('P2 members control membership: only the invite\'s author confirms a ne
 		await ash.client.setRole(group, selfKey(cy, group), 'admin');
 		await until(() => cy.client.groups().find((g) => g.id === group)?.role === 'admin');
 		const link = ash.client.invites(group).at(-1)!.link;
-		const ashKey = selfKey(ash, group);
-		const tamper = new Tamperer();
-		world!.proxy.onDown('dee', tamper.hook);
-		const held: EntryFrame[] = [];
-		tamper.rule = (frame) => {
-			if (frame.entry.msg?.sender !== ashKey) return undefined;
-			held.push(frame);
-			return [];
-		};
+		const ashToDee = holdBack(selfKey(ash, group), 'dee');
 		await dee.client.joinWithInvite(link, 'dee');
 		await cy.client.send(group, { text: 'welcome from the other admin' });
 		await until(() => texts(dee, group).includes('welcome from the other admin'));
 		expect(summaryOf(dee, group).unconfirmed).toBe(true);
-		tamper.rule = null;
-		for (const frame of held) tamper.inject(frame);
+		ashToDee.release();
 		await ash.client.send(group, { text: 'welcome from the one who invited you' });
 		await until(() => texts(dee, group).includes('welcome from the one who invited you'));
 		expect(summaryOf(dee, group).unconfirmed).toBe(false);
