@@ -83,6 +83,27 @@ describe('P4 forward secrecy: receive keys', () => {
 		expect(opensWith(mine, fromB64(ash!.data.receiveKeys!.at(-1)!.sk))).toBe(true);
 	});
 
+	test('P4 forward secrecy: a key op built again while the first has not landed publishes the same key, so a relay that drops it over and over cannot make the epoch sealed to it unreadable', () => {
+		const w = world(['ash', 'bo']);
+		const [ash, bo] = w.sessions as [NonNullable<(typeof w.sessions)[0]>, NonNullable<(typeof w.sessions)[1]>];
+		w.sync(ash);
+		w.sync(bo);
+		// The relay drops each attempt (nothing is appended); Bo's client builds the step again.
+		const attempts = Array.from({ length: MAX_RECEIVE_KEYS + 2 }, () => keyStep(bo, w.clock.now)!);
+		const published = attempts.map((step) => (step.kind === 'op' && step.op.kind === 'key' ? step.op.rk : null));
+		expect(new Set(published).size).toBe(1);
+		// Then it appends the first attempt after all, and Ash seals the next epoch to that key.
+		w.put(bo, attempts[0]!);
+		w.sync(ash);
+		w.sync(bo);
+		w.append({ op: buildAction(ash, { kind: 'rekey' }, w.clock.now) });
+		w.sync(ash);
+		w.sync(bo);
+		expect(bo.data.epochs[String(bo.state!.epoch)]?.unreadable).toBeUndefined();
+		w.say(ash, 'after the dropped key ops');
+		expect(w.sync(bo).some((e) => e.type === 'message')).toBe(true);
+	});
+
 	test('a session holds at most MAX_RECEIVE_KEYS keys, keeping the one the log records', () => {
 		const w = world(['ash', 'bo']);
 		const bo = w.sessions[1]!;

@@ -48,6 +48,21 @@ export function makeReceiveKey(data: SessionData): Uint8Array {
 }
 
 /**
+ * The receive key for a `key` op: the newest one I made that the log does not record yet (an
+ * earlier `key` op of mine still in flight, or refused on the way), else a fresh one. Building
+ * the op again after a failed send then publishes the same key, so a relay that drops my `key`
+ * op over and over cannot push the key it finally appends out of the ones I hold (review of
+ * issue 9, finding 3).
+ */
+export function pendingReceiveKey(data: SessionData): Uint8Array {
+	const held = data.receiveKeys ?? [];
+	const current = recordedKey(data.log, data.me);
+	const after = held.slice(held.findIndex((k) => k.pk === current) + 1);
+	const pending = after.at(-1);
+	return pending ? fromB64(pending.pk) : makeReceiveKey(data);
+}
+
+/**
  * The key pair my copy of `op`'s epoch secret was sealed to (§4.2): the op's `rk` when I wrote
  * it, else my receive key recorded before the op, else my box key. PROTOCOL_BAD_KEYS when that
  * receive key is not held here (wiped, or lost with an older backup): the epoch is unreadable.

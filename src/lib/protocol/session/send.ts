@@ -15,7 +15,7 @@ import { SenderChain } from '../../crypto/chain.ts';
 import type { Content } from '../../core/content.ts';
 import { buildHello, encryptMessage, messageLink, newEpochSigningKey } from '../../crypto/message.ts';
 import { sodium } from '../../crypto/sodium.ts';
-import { makeReceiveKey } from './receive-keys.ts';
+import { makeReceiveKey, pendingReceiveKey } from './receive-keys.ts';
 import type { GroupSession } from './session.ts';
 import type { SendData, SendStep } from './types.ts';
 
@@ -191,7 +191,7 @@ export function keyStep(session: GroupSession, now: number): SendStep | null {
 	const { data } = session;
 	if (!may.keyDue(data.log, data.me, standingOf(session))) return null;
 	const log = data.log!;
-	const op = build.buildKey(log, { signPk: session.id.signPk, signSk: session.id.signSk }, makeReceiveKey(data));
+	const op = build.buildKey(log, { signPk: session.id.signPk, signSk: session.id.signSk }, pendingReceiveKey(data));
 	applyOp(log, op, { now, primitives: session.primitives });
 	return { kind: 'op', op, mid: newMid() };
 }
