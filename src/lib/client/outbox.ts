@@ -36,7 +36,7 @@ export async function enqueue(g: Pick<GroupHandle, 'id' | 'session' | 'outbox' |
 	const item: OutboxItem = { id: `local:${toB64(sodium().randombytes_buf(9))}`, n, content, createdAt: now, status: 'sending' };
 	g.outbox.add(item);
 	if (content.t === 'text') {
-		const reply = content.reply ? `${content.reply.sender}:${content.reply.epoch}:${content.reply.ctr}` : null;
+		const reply = content.reply ? messageId(content.reply) : null;
 		const target = reply ? g.transcript.history.get(reply) : undefined;
 		g.transcript.history.addLocal({
 			id: item.id,
@@ -146,7 +146,7 @@ async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFra
 	if (item.content.t === 'text') g.transcript.history.settle(item.id, step.address, seq, ts);
 	else g.transcript.history.apply({ address: step.address, content: item.content as MessageContent, seq, ts, self: true }, null);
 	if (ok.stamp) {
-		g.franking.keep(`${step.address.sender}:${step.address.epoch}:${step.address.ctr}`, {
+		g.franking.keep(messageId(step.address), {
 			header: headerOf(step.envelope),
 			n: step.envelope.n,
 			seq,
