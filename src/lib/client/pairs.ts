@@ -15,31 +15,47 @@ import { fromB64 } from '../core/bytes.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { buildPair } from '../protocol/group/build.ts';
 import { GroupSession } from '../protocol/session/session.ts';
+import { holdReceiveKey, newReceiveKeyPair } from '../protocol/session/receive-keys.ts';
 import { identityMember } from '../crypto/identity.ts';
 import { requireBoxKey } from '../crypto/box-key.ts';
 
-const PREFIX = 'unseen-pair-1.';
+const PREFIX = 'unseen-pair-2.';
+/** Codes made before receive keys (§7.1): no first receive key. */
+const PREFIX_V1 = 'unseen-pair-1.';
 const KEY = /^[A-Za-z0-9_-]{43}$/;
 
-/** The keys in a pair code: `unseen-pair-1.<sign pk>.<box pk>` (base64url, 32 bytes each). */
-export function parsePairCode(code: string): { sign: string; box: string } {
-	const parts = code.trim().startsWith(PREFIX) ? code.trim().slice(PREFIX.length).split('.') : [];
-	const [sign, box] = parts;
-	if (parts.length !== 2 || !sign || !box || !KEY.test(sign) || !KEY.test(box)) {
+/**
+ * The keys in a pair code: `unseen-pair-2.<sign pk>.<box pk>.<receive pk>` (base64url, 32 bytes
+ * each), or the older `unseen-pair-1.<sign pk>.<box pk>` without a first receive key (§7.1).
+ */
+export function parsePairCode(code: string): { sign: string; box: string; rk?: string } {
+	const text = code.trim();
+	const version = text.startsWith(PREFIX) ? 2 : text.startsWith(PREFIX_V1) ? 1 : 0;
+	const parts = version ? text.slice(PREFIX.length).split('.') : [];
+	const [sign, box, rk] = parts;
+	if (parts.length !== version + 1 || !sign || !box || !KEY.test(sign) || !KEY.test(box) || (version === 2 && (!rk || !KEY.test(rk)))) {
 		throw new ProtocolError('PROTOCOL_BAD_FRAME', 'that is not a pair code');
 	}
 	requireBoxKey(fromB64(box), 'pair code');
-	return { sign, box };
+	if (rk === undefined) return { sign, box };
+	requireBoxKey(fromB64(rk), 'pair code');
+	return { sign, box, rk };
 }
 
-/** Makes a fresh pseudonym for a pair and returns its code; the pseudonym waits for `acceptPair`. */
+/**
+ * Makes a fresh pseudonym for a pair and returns its code; the pseudonym waits for `acceptPair`.
+ * The code carries a fresh first receive key (§4.4), so that the pair's first epoch is not
+ * sealed to the pseudonym's long-term box key.
+ */
 export async function offerPair(core: ClientCore): Promise<string> {
 	const { device } = core.requireDevice();
 	const nonce = device.newNonce();
 	const member = identityMember(device.identity(nonce), 'member');
+	const rk = newReceiveKeyPair();
 	device.offers[member.sign] = nonce;
+	device.offerKeys[member.sign] = rk;
 	await putJson(core.store, keys.device, device.toJSON());
-	return `${PREFIX}${member.sign}.${member.box}`;
+	return `${PREFIX}${member.sign}.${member.box}.${rk.pk}`;
 }
 
 /** Creates a pair with the person whose code this is; returns the pair's id to give back to them. */
@@ -64,6 +80,9 @@ export async function acceptPair(core: ClientCore, group: string, code: string, 
 	if (!KEY.test(group)) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'that is not a pair id');
 	const session = GroupSession.create(group, nonce, device.identity(nonce), primitives, core.sessionOptions);
 	session.data.profiles[session.me] = pseudonym;
+	// The first receive key of my code: the genesis seals my copy of its epoch secret to it (§7.1).
+	const offered = device.offerKeys[sign];
+	if (offered) holdReceiveKey(session.data, offered);
 	const g = GroupHandle.fresh(core.store, session);
 	let onRefused: (error: RelayError) => void = () => undefined;
 	const refused = new Promise<RelayError>((resolve) => (onRefused = resolve));
@@ -77,6 +96,7 @@ export async function acceptPair(core: ClientCore, group: string, code: string, 
 	}
 	device.remember(group, nonce);
 	delete device.offers[sign];
+	delete device.offerKeys[sign];
 	await putJson(core.store, keys.device, device.toJSON());
 	// My name reaches the other side in my hello: send it now rather than with my first message.
 	session.data.helloDue = true;

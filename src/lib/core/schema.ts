@@ -58,7 +58,8 @@ export const uint = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 export const roleSchema = v.picklist(['admin', 'moderator', 'member', 'listener']);
 export type Role = v.InferOutput<typeof roleSchema>;
 
-export const memberSchema = v.strictObject({ sign: key32, box: key32, role: roleSchema });
+/** `rk`: the member's first receive key (§4.4), only in an entry naming someone other than the op's author. */
+export const memberSchema = v.strictObject({ sign: key32, box: key32, role: roleSchema, rk: v.optional(key32) });
 export type Member = v.InferOutput<typeof memberSchema>;
 
 export const settingsSchema = v.strictObject({

@@ -70,13 +70,14 @@ export function metaKeyOf(secret: Uint8Array, group: string): Uint8Array {
 
 /**
  * The key each member's copy of an epoch secret is sealed to (§4.2): the author's fresh `rk`,
- * else the member's published receive key, else its box key.
+ * else the member's published receive key, else the first receive key its entry carries (a
+ * member this op adds), else its box key.
  */
 export function sealTargets(state: GroupState | null, members: readonly Member[], author: string, rk: Uint8Array | undefined): { sign: string; box: string }[] {
 	return members.map((m) => {
 		if (m.sign === author && rk) return { sign: m.sign, box: toB64(rk) };
 		const known = state && Object.prototype.hasOwnProperty.call(state.members, m.sign) ? state.members[m.sign]!.rk : undefined;
-		return { sign: m.sign, box: known ?? m.box };
+		return { sign: m.sign, box: known ?? m.rk ?? m.box };
 	});
 }
 
@@ -115,7 +116,7 @@ export function buildGenesis(creator: Boxed, params: GenesisParams, opts: BuildO
 }
 
 /** A one-to-one pair (sponsor and mentee): exactly two members, no admin, no invites. */
-export function buildPair(creator: Boxed, other: { sign: string; box: string }, content: OpBody<'genesis'>, opts: BuildOptions = {}): EpochBuild<'genesis'> {
+export function buildPair(creator: Boxed, other: { sign: string; box: string; rk?: string }, content: OpBody<'genesis'>, opts: BuildOptions = {}): EpochBuild<'genesis'> {
 	const settings: Settings = { retention: 0, rotate: 0, invite: 'admins', listeners: false, listenersMaySpeak: false, pair: true };
 	return buildGenesis(creator, { settings, others: [{ ...other, role: 'member' }], content }, opts);
 }

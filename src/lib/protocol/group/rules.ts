@@ -64,9 +64,12 @@ function keepAnAdmin(next: GroupState): void {
 export function requireUsableKeys(op: Op): void {
 	const signKeys: [string, string][] = [['author', op.author]];
 	const boxKeys: [string, string][] = [];
-	const member = (m: { sign: string; box: string }, path: string) => {
+	const member = (m: { sign: string; box: string; rk?: string }, path: string) => {
 		signKeys.push([`${path}.sign`, m.sign]);
 		boxKeys.push([`${path}.box`, m.box]);
+		// §4.4: a first receive key only for someone other than the author (whose own is `op.rk`).
+		if (m.rk !== undefined && m.sign === op.author) throw new ProtocolError('PROTOCOL_BAD_FRAME', `${path}.rk: the author's own receive key goes in the op's rk`);
+		if (m.rk !== undefined) boxKeys.push([`${path}.rk`, m.rk]);
 	};
 	if (op.kind === 'genesis') op.members.forEach((m, i) => member(m, `members[${i}]`));
 	if (op.kind === 'join' || op.kind === 'add') member(op.member, 'member');
@@ -111,7 +114,7 @@ export function applyJoin(next: GroupState, op: OpOf<'join'>, now: number): void
 
 export function applyAdd(next: GroupState, op: OpOf<'add'>): void {
 	may.enforce(may.add(next, op.author, op.member.sign));
-	next.members = { ...next.members, [op.member.sign]: { ...op.member, since: op.epoch } };
+	next.members = { ...next.members, [op.member.sign]: { ...op.member, since: op.epoch, ...(op.member.rk !== undefined ? { rkAt: op.epoch } : {}) } };
 }
 
 export function applyRemove(next: GroupState, op: OpOf<'remove'>): void {

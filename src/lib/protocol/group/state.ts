@@ -78,7 +78,7 @@ function applyGenesis(op: Extract<Op, { kind: 'genesis' }>, hash: string, ctx: A
 		throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'the creator of a group is its admin');
 	}
 	const members: Record<string, MemberState> = {};
-	for (const m of op.members) members[m.sign] = { sign: m.sign, box: m.box, role: m.role, since: 0 };
+	for (const m of op.members) members[m.sign] = { sign: m.sign, box: m.box, role: m.role, since: 0, ...(m.rk !== undefined ? { rk: m.rk, rkAt: 0 } : {}) };
 	const state: GroupState = {
 		group: hash,
 		head: hash,

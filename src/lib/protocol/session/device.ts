@@ -17,24 +17,29 @@ export interface DeviceData {
 	groups: Record<string, string>;
 	/** Pair codes offered and not yet accepted: offered sign pk → identity nonce (§2.1). */
 	offers?: Record<string, string>;
+	/** The first receive key (§4.4, §7.1) of each offered pair code: offered sign pk → key pair (b64). */
+	offerKeys?: Record<string, { pk: string; sk: string }>;
 }
 
 const deviceSchema = v.strictObject({
 	v: v.literal(1),
 	root: key32,
 	groups: v.record(key32, key32),
-	offers: v.optional(v.record(key32, key32))
+	offers: v.optional(v.record(key32, key32)),
+	offerKeys: v.optional(v.record(key32, v.strictObject({ pk: key32, sk: key32 })))
 });
 
 export class DeviceState {
 	#root: Uint8Array;
 	readonly groups: Record<string, string>;
 	readonly offers: Record<string, string>;
+	readonly offerKeys: Record<string, { pk: string; sk: string }>;
 
-	private constructor(root: Uint8Array, groups: Record<string, string>, offers: Record<string, string> = {}) {
+	private constructor(root: Uint8Array, groups: Record<string, string>, offers: Record<string, string> = {}, offerKeys: Record<string, { pk: string; sk: string }> = {}) {
 		this.#root = root;
 		this.groups = groups;
 		this.offers = offers;
+		this.offerKeys = offerKeys;
 	}
 
 	static create(): DeviceState {
@@ -45,7 +50,7 @@ export class DeviceState {
 	static fromJSON(value: unknown): DeviceState {
 		const parsed = v.safeParse(deviceSchema, value);
 		if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'device state is malformed');
-		return new DeviceState(fromB64(parsed.output.root), { ...parsed.output.groups }, { ...parsed.output.offers });
+		return new DeviceState(fromB64(parsed.output.root), { ...parsed.output.groups }, { ...parsed.output.offers }, { ...parsed.output.offerKeys });
 	}
 
 	/** A fresh nonce for a new pseudonym (call `remember` once the group id is known). */
@@ -68,6 +73,7 @@ export class DeviceState {
 	toJSON(): DeviceData {
 		const data: DeviceData = { v: 1, root: toB64(this.#root), groups: { ...this.groups } };
 		if (Object.keys(this.offers).length > 0) data.offers = { ...this.offers };
+		if (Object.keys(this.offerKeys).length > 0) data.offerKeys = { ...this.offerKeys };
 		return data;
 	}
 

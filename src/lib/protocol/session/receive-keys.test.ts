@@ -7,8 +7,14 @@ import { fromB64 } from '../../core/bytes.ts';
 import type { Op } from '../../core/schema.ts';
 import { ready, sodium } from '../../crypto/sodium.ts';
 import { keyStep, buildAction } from './send.ts';
-import { world } from './world.fixture.ts';
-import { MAX_RECEIVE_KEYS, makeReceiveKey } from './receive-keys.ts';
+import { texts, world } from './world.fixture.ts';
+import { buildPair } from '../group/build.ts';
+import { MAX_RECEIVE_KEYS, holdReceiveKey, makeReceiveKey, newReceiveKeyPair } from './receive-keys.ts';
+import { GroupSession } from './session.ts';
+import { person } from './world.fixture.ts';
+import { toB64 } from '../../core/bytes.ts';
+import { expectCode } from '../../../../test/kit/expect-code.ts';
+import { applyOp } from '../group/state.ts';
 
 beforeAll(() => ready());
 
@@ -114,5 +120,59 @@ describe('P4 forward secrecy: receive keys', () => {
 		for (let i = 0; i < MAX_RECEIVE_KEYS * 2; i++) makeReceiveKey(bo.data);
 		expect(bo.data.receiveKeys).toHaveLength(MAX_RECEIVE_KEYS);
 		expect(bo.data.receiveKeys!.map((k) => k.pk)).toContain(recorded);
+	});
+
+	test('P4 forward secrecy: a member added with the first receive key of its code has no epoch sealed to its box key, and once its next key lands nothing it holds opens the epochs before', () => {
+		const w = world(['ash', 'bo']);
+		const ash = w.sessions[0]!;
+		w.sync(ash);
+		// Cy's device makes a pseudonym and a first receive key, and hands out their public halves.
+		const cyPerson = person();
+		const first = newReceiveKeyPair();
+		const cy = GroupSession.create(w.group, cyPerson.nonce, cyPerson.id, w.primitives, w.options);
+		holdReceiveKey(cy.data, first);
+		const member = { sign: toB64(cyPerson.id.signPk), box: toB64(cyPerson.id.boxPk), role: 'member' as const, rk: first.pk };
+		const add = w.append({ op: buildAction(ash, { kind: 'add', member }, w.clock.now) });
+		const addBox = (add.entry as { op: Extract<Op, { commit: string }> }).op.keys.find((k) => k.to === cy.me)!.box;
+		expect(opensWith(addBox, cyPerson.id.boxSk)).toBe(false);
+		w.sync(ash);
+		w.sync(cy);
+		expect(cy.state!.members[cy.me]!.rk).toBe(first.pk);
+		expect(cy.data.epochs[String(cy.state!.epoch)]?.unreadable).toBeUndefined();
+		w.say(ash, 'welcome, Cy');
+		expect(texts(w.sync(cy))).toEqual(['welcome, Cy']);
+
+		// The next epoch is sealed to the same first key; Cy opens it and then replaces the key.
+		const rekey = w.append({ op: buildAction(ash, { kind: 'rekey' }, w.clock.now) });
+		const rekeyBox = (rekey.entry as { op: Extract<Op, { commit: string }> }).op.keys.find((k) => k.to === cy.me)!.box;
+		w.sync(ash);
+		w.sync(cy);
+		w.put(cy, keyStep(cy, w.clock.now)!);
+		w.sync(cy);
+		expect(cy.state!.members[cy.me]!.rk).not.toBe(first.pk);
+		const everything = [...held(cy.toJSON()), cyPerson.id.boxSk, cyPerson.id.signSk.slice(0, 32)];
+		expect(everything.filter((sk) => opensWith(addBox, sk) || opensWith(rekeyBox, sk))).toEqual([]);
+		w.say(ash, 'still here');
+		expect(texts(w.sync(cy))).toEqual(['still here']);
+	});
+
+	test('P4 forward secrecy: a pair partner listed in the genesis with its code\'s first receive key opens the first epoch with it, not with its box key', () => {
+		const w = world(['ash']);
+		const bo = person();
+		const first = newReceiveKeyPair();
+		const { op } = buildPair(w.people[0]!.id, { sign: toB64(bo.id.signPk), box: toB64(bo.id.boxPk), rk: first.pk }, { name: '', description: '', profile: { name: 'Ash' } }, { rk: fromB64(newReceiveKeyPair().pk) });
+		const box = op.keys.find((k) => k.to === toB64(bo.id.signPk))!.box;
+		expect(opensWith(box, bo.id.boxSk)).toBe(false);
+		expect(opensWith(box, fromB64(first.sk))).toBe(true);
+		const state = applyOp(null, op, { now: w.clock.now, primitives: w.primitives });
+		expect(state.members[toB64(bo.id.signPk)]).toMatchObject({ rk: first.pk, rkAt: 0 });
+	});
+
+	test('an entry naming the op\'s own author cannot carry a first receive key (its own goes in the op\'s rk)', () => {
+		const w = world(['ash']);
+		const ash = w.people[0]!;
+		const { op } = buildPair(ash.id, { sign: toB64(person().id.signPk), box: toB64(person().id.boxPk) }, { name: '', description: '', profile: { name: 'Ash' } });
+		const forged = { ...op, members: op.members.map((m) => (m.sign === op.author ? { ...m, rk: newReceiveKeyPair().pk } : m)) };
+		expectCode(() => applyOp(null, forged, { now: w.clock.now, primitives: w.primitives }), 'PROTOCOL_BAD_FRAME');
 	});
 });

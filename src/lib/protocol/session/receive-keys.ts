@@ -64,12 +64,15 @@ export function pendingReceiveKey(data: SessionData): Uint8Array {
 
 /**
  * The key pair my copy of `op`'s epoch secret was sealed to (§4.2): the op's `rk` when I wrote
- * it, else my receive key recorded before the op, else my box key. PROTOCOL_BAD_KEYS when that
+ * it, else my receive key recorded before the op, else the first receive key my entry in the op
+ * carries (a genesis or `add` made from my code), else my box key. PROTOCOL_BAD_KEYS when that
  * receive key is not held here (wiped, or lost with an older backup): the epoch is unreadable.
  * The caller wipes `boxSk` when it is not the identity's.
  */
 export function openingKey(data: SessionData, op: Extract<Op, { commit: string }>, prev: GroupState | null, id: Identity): { boxPk: Uint8Array; boxSk: Uint8Array; own: boolean } {
-	const wanted = op.author === data.me && op.rk !== undefined ? op.rk : recordedKey(prev, data.me);
+	const entries = op.kind === 'genesis' ? op.members : op.kind === 'add' ? [op.member] : [];
+	const first = entries.find((m) => m.sign === data.me)?.rk;
+	const wanted = op.author === data.me && op.rk !== undefined ? op.rk : (recordedKey(prev, data.me) ?? first);
 	if (wanted === undefined) return { boxPk: id.boxPk, boxSk: id.boxSk, own: false };
 	const held = data.receiveKeys?.find((k) => k.pk === wanted);
 	if (!held) throw new ProtocolError('PROTOCOL_BAD_KEYS', 'the receive key this epoch was sealed to is not held here');

@@ -7,7 +7,7 @@
  */
 import { fromB64, toB64 } from '../../core/bytes.ts';
 import { ProtocolError } from '../../core/errors.ts';
-import type { Op, Role, Settings } from '../../core/schema.ts';
+import type { Member, Op, Role, Settings } from '../../core/schema.ts';
 import * as may from '../group/may.ts';
 import { applyOp } from '../group/state.ts';
 import * as build from '../group/build.ts';
@@ -23,6 +23,8 @@ export type Action =
 	| { kind: 'invite'; secret: Uint8Array; expires: number; maxUses: number; role: 'member' | 'listener' }
 	| { kind: 'revoke'; key: string }
 	| { kind: 'remove'; target: string }
+	/** `member.rk`: the first receive key from the code the new member handed out (§4.4). */
+	| { kind: 'add'; member: Member }
 	| { kind: 'leave' }
 	| { kind: 'rekey' }
 	| { kind: 'role'; target: string; role: Role }
@@ -63,6 +65,9 @@ export function buildAction(session: GroupSession, action: Action, now: number):
 			break;
 		case 'remove':
 			({ op, secret } = build.buildRemove(log, signer, action.target, { rk: makeReceiveKey(session.data) }));
+			break;
+		case 'add':
+			({ op, secret } = build.buildAdd(log, signer, action.member, { rk: makeReceiveKey(session.data) }));
 			break;
 		case 'leave':
 			op = build.buildLeave(log, signer);
