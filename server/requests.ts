@@ -145,12 +145,23 @@ export async function handleReport(ctx: RequestContext, conn: Connection, f: Fra
 export async function handleErase(ctx: RequestContext, conn: Connection, f: Frame<'erase'>): Promise<void> {
 	await requireGroup(ctx, f.group);
 	const record = await ctx.store.entry(f.group, f.seq);
-	const forbidden = () => new RelayError('RELAY_FORBIDDEN', 'only the sender of a stored message may erase it');
+	const forbidden = () => new RelayError('RELAY_FORBIDDEN', 'only the sender of a stored message, having deleted it, may erase it');
 	if (!record || record.kind === 'op') throw forbidden();
-	const sender = record.kind === 'erased' ? record.sender : (JSON.parse(record.frame) as { entry: { msg: { sender: string } } }).entry.msg.sender;
+	const envelopeOf = (r: { frame: string }) => (JSON.parse(r.frame) as { entry: { msg: { sender: string; epoch: number; ctr: number } } }).entry.msg;
+	const sender = record.kind === 'erased' ? record.sender : envelopeOf(record).sender;
 	if (!sender || !conn.keys.has(sender)) throw forbidden();
 	if (record.kind === 'msg') {
-		await ctx.store.erase(f.group, { seq: record.seq, ts: record.ts, kind: 'erased', mid: record.mid, sender, frame: '' });
+		const { epoch, ctr } = envelopeOf(record);
+		// A hello is never erasable (§5.1: it carries the sender's epoch signing key); the erase
+		// names a later message of the same sender (its `delete`) and is signed by the sender, so
+		// the tombstone tells a later syncer it was the sender's erase, not a dropped message.
+		if (ctr === 0 || f.by <= f.seq) throw forbidden();
+		const deletion = await ctx.store.entry(f.group, f.by);
+		if (!deletion || deletion.kind !== 'msg' || envelopeOf(deletion).sender !== sender) throw forbidden();
+		const signed = labelled(LABEL.erase, { by: f.by, ctr, epoch, group: f.group, seq: f.seq });
+		if (!verifyEd25519(b64Bytes(f.sig, 64, 'sig'), signed, b64Bytes(sender, 32, 'sender'))) throw forbidden();
+		const frame = JSON.stringify({ t: 'entry', group: f.group, seq: record.seq, ts: record.ts, entry: { erased: { sender, epoch, ctr, by: f.by, sig: f.sig } } });
+		await ctx.store.erase(f.group, { seq: record.seq, ts: record.ts, kind: 'erased', mid: record.mid, sender, frame });
 		// Rewrites the files so the old bytes are gone from disk (LevelDB compacts in the background).
 		void ctx.store.compact().catch(() => undefined);
 	}

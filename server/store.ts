@@ -10,7 +10,10 @@ import type { GroupState } from '../src/lib/protocol/group/types.ts';
 export interface EntryRecord {
 	seq: number;
 	ts: number;
-	/** `erased`: a tombstone in place of a message its sender deleted (§9.8a), with `frame` empty. */
+	/**
+	 * `erased`: a tombstone in place of a message its sender deleted (§9.8a); its `frame` is the
+	 * tombstone's entry frame (the signed erase), or empty for one stored before erases were signed.
+	 */
 	kind: 'op' | 'msg' | 'erased';
 	/** Tombstones only: the erased envelope's sender, so a repeated erase is checked like the first. */
 	sender?: string;

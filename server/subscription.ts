@@ -62,8 +62,9 @@ export class Subscription implements Closable {
 			let written: Promise<void> | undefined;
 			for (const record of page) {
 				if (record.seq > liveFrom) break;
-				// A tombstone (§9.8a) is skipped like an entry removed by retention; `live` moves the cursor past it.
-				if (record.kind === 'erased') {
+				// A tombstone (§9.8a) is served with the sender's signed erase; one stored before that
+				// (no frame) is skipped like an entry removed by retention, `live` moving the cursor past it.
+				if (record.kind === 'erased' && record.frame === '') {
 					cursor = record.seq;
 					continue;
 				}

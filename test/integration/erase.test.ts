@@ -16,6 +16,7 @@ import { labelled } from '../../src/lib/core/cjson.ts';
 import { LABEL } from '../../src/lib/core/labels.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
+import { signErase } from '../../src/lib/crypto/erase.ts';
 
 let relay: Relay | null = null;
 const clients: TestClient[] = [];
@@ -49,6 +50,8 @@ async function rawAs(url: string, member: TestClient, group: string) {
 	let n = 0;
 	return {
 		me: data.me,
+		/** `sig` of an erase of the message at `seq` (epoch, ctr) naming `by`, by this member's key. */
+		sign: (f: { seq: number; epoch: number; ctr: number; by: number }) => signErase(id.signSk, { group, ...f }),
 		async ask(frame: Record<string, unknown>): Promise<Record<string, unknown>> {
 			const rid = `r${n++}`;
 			ws.send(JSON.stringify({ ...frame, id: rid }));
@@ -78,9 +81,21 @@ test('P4 forward secrecy: a message its sender deleted is erased from the relay\
 
 	// Ash (another member, an admin even) may not erase Bo's message, nor its own op; one code.
 	const asAsh = await rawAs(relay.url, ash, group);
-	expect(await asAsh.ask({ t: 'erase', group, seq: regret.seq })).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
-	expect(await asAsh.ask({ t: 'erase', group, seq: 1 })).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
-	expect(await asAsh.ask({ t: 'erase', group, seq: 9999 })).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
+	const at = { epoch: regret.entry.msg!.epoch, ctr: regret.entry.msg!.ctr };
+	const erase = (who: typeof asAsh, seq: number, by: number, f = at) => who.ask({ t: 'erase', group, seq, by, sig: who.sign({ seq, by, ...f }) });
+	expect(await erase(asAsh, regret.seq, stays.seq)).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
+	expect(await erase(asAsh, 1, stays.seq)).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
+	expect(await erase(asAsh, 9999, 10_000)).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
+
+	// Bo itself may not erase without a later message of its own to name as the delete (Ash's
+	// reply is not one), with a signature over other fields, or its hello (ctr 0); one code.
+	const asBo = await rawAs(relay.url, bo, group);
+	const boHello = stored.find((e) => e.entry.msg?.sender === asBo.me && e.entry.msg.ctr === 0)!;
+	expect(await erase(asBo, regret.seq, stays.seq)).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
+	expect(await erase(asBo, regret.seq, regret.seq)).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
+	expect(await asBo.ask({ t: 'erase', group, seq: boHello.seq, by: regret.seq, sig: asBo.sign({ seq: boHello.seq, by: regret.seq, epoch: boHello.entry.msg!.epoch, ctr: 0 }) })).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
+	asBo.close();
+	expect(filesContain(relay.dir, regret.entry.msg!.ct)).toBe(true);
 
 	// Bo deletes it: the client asks the relay to erase it.
 	const mine = bo.client.messages(group).find((m) => m.text === 'I should not have said this')!;
@@ -96,9 +111,11 @@ test('P4 forward secrecy: a message its sender deleted is erased from the relay\
 	expect(verdict).toMatchObject({ t: 'ok', valid: true });
 	asAsh.close();
 
-	// A later sync skips the tombstone: nothing of it comes back, and no gap is reported.
+	// A later sync gets the tombstone with Bo's signed erase in place of the message, no envelope.
 	const after = await captureEntries(relay.url, ash, group);
-	expect(after.map((e) => e.seq)).not.toContain(regret.seq);
+	const tombstone = after.find((e) => e.seq === regret.seq)! as unknown as { entry: { erased?: { sender: string; ctr: number; by: number } } };
+	expect(tombstone.entry).toEqual({ erased: expect.objectContaining({ sender: regret.entry.msg!.sender, ctr: regret.entry.msg!.ctr }) });
+	expect(tombstone.entry.erased!.by).toBeGreaterThan(regret.seq);
 	const fresh = await startClient(relay.url);
 	clients.push(fresh);
 	await fresh.client.joinWithInvite(invite.link, 'Cy');

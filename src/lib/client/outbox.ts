@@ -14,6 +14,7 @@ import { toB64 } from '../core/bytes.ts';
 import type { Content } from '../protocol/session/types.ts';
 import { encodeContent } from '../core/content.ts';
 import { sodium } from '../crypto/sodium.ts';
+import { signErase } from '../crypto/erase.ts';
 
 export type { OutboxItem };
 
@@ -109,9 +110,15 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			}
 			// Deleting my own message: the relay erases its stored bytes too (§9.8a). Best effort:
 			// the deletion stands for every member whether or not the relay complies.
-			const erase = item.content.t === 'delete' ? g.transcript.history.get(messageId(item.content.to))?.seq : undefined;
+			// The request names this delete (`by`) and is signed, so the tombstone tells members who
+			// sync later that the sender erased it (no false gap), and a relay cannot fake one.
+			const target = item.content.t === 'delete' ? item.content.to : undefined;
+			const erase = target && target.ctr > 0 ? g.transcript.history.get(messageId(target))?.seq : undefined;
 			await settle(g, item, step, ok, now);
-			if (erase) await conn.request({ t: 'erase', group: g.id, seq: erase }).catch(() => undefined);
+			if (target && erase && ok.seq !== undefined && ok.seq > erase) {
+				const sig = signErase(g.session.id.signSk, { group: g.id, seq: erase, epoch: target.epoch, ctr: target.ctr, by: ok.seq });
+				await conn.request({ t: 'erase', group: g.id, seq: erase, by: ok.seq, sig }).catch(() => undefined);
+			}
 			return 'sent';
 		} catch (error) {
 			// Over the relay's rate limit: nothing was stored; wait and send the same step again.

@@ -8,6 +8,8 @@ export const LABEL = {
 	op: 'unseen/v1/op',
 	opInvite: 'unseen/v1/op-invite',
 	inviteFetch: 'unseen/v1/invite-fetch',
+	/** A sender's request to erase its deleted message, kept in the tombstone (§9.8a). */
+	erase: 'unseen/v1/erase',
 	msgSig: 'unseen/v1/msg-sig',
 	// hashes
 	opHash: 'unseen/v1/op-hash',

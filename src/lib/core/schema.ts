@@ -165,3 +165,13 @@ export const entrySchema = v.lazy((input: unknown) =>
 	typeof input === 'object' && input !== null && Object.hasOwn(input, 'msg') && !Object.hasOwn(input, 'op') ? msgEntry : opEntry
 );
 export type Entry = v.InferOutput<typeof entrySchema>;
+
+/** The signed erase a tombstone carries in place of the message its sender deleted (§9.8a). */
+export const erasedSchema = v.strictObject({ sender: key32, epoch: uint, ctr: uint, by: uint, sig: sig64 });
+export type Erased = v.InferOutput<typeof erasedSchema>;
+const erasedEntry = v.strictObject({ erased: erasedSchema });
+/** What the relay serves in the log (§9.5): an entry, or a tombstone (§9.8a). Appends are `entrySchema` only. */
+export const storedEntrySchema = v.lazy((input: unknown) =>
+	typeof input === 'object' && input !== null && Object.hasOwn(input, 'erased') && !Object.hasOwn(input, 'op') && !Object.hasOwn(input, 'msg') ? erasedEntry : entrySchema
+);
+export type StoredEntry = Entry | { erased: Erased };

@@ -30,6 +30,10 @@ export type WarningAbout =
 	| 'gap'
 	/** The end of a sender's previous epoch never arrived (detail: sender, from, to). */
 	| 'tail-gap'
+	/** The relay put a tombstone in place of a message its sender never erased (detail: sender, epoch, ctr, seq). */
+	| 'bad-erase'
+	/** A sender erased a message from the relay without deleting it for everyone (detail: sender, from, to). */
+	| 'erased-without-delete'
 	/** A delayed message put back in its place. */
 	| 'late'
 	/** A message without its relay stamp (detail: sender). */

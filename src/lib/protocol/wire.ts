@@ -4,7 +4,7 @@
  * `parseRelayFrame` and never touch an unparsed one.
  */
 import * as v from 'valibot';
-import { b64, describeIssues, entrySchema, key32, opSchema, sig64, uint } from '../core/schema.ts';
+import { b64, describeIssues, entrySchema, key32, opSchema, sig64, storedEntrySchema, uint } from '../core/schema.ts';
 import { MAX_REPORT_BOX } from '../core/content.ts';
 
 const requestId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
@@ -34,7 +34,7 @@ export const clientFrameSchema = v.variant('t', [
 	v.strictObject({ t: v.literal('report'), id: requestId, group: v.optional(key32), sealed: sealedFor }),
 	v.strictObject({ t: v.literal('reports'), id: requestId, as: key32, group: v.optional(key32), after: uint }),
 	// The sender of a message it deleted asks the relay to erase the stored bytes (§9.8a).
-	v.strictObject({ t: v.literal('erase'), id: requestId, group: key32, seq: v.pipe(uint, v.minValue(1)) })
+	v.strictObject({ t: v.literal('erase'), id: requestId, group: key32, seq: v.pipe(uint, v.minValue(1)), by: v.pipe(uint, v.minValue(2)), sig: sig64 })
 ]);
 export type ClientFrame = v.InferOutput<typeof clientFrameSchema>;
 export type ClientFrameType = ClientFrame['t'];
@@ -107,7 +107,7 @@ export const relayFrameSchema = v.variant('t', [
 		group: key32,
 		seq: uint,
 		ts: uint,
-		entry: entrySchema,
+		entry: storedEntrySchema,
 		stamp: v.optional(key32)
 	}),
 	v.strictObject({ t: v.literal('live'), group: key32, seq: uint })

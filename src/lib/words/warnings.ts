@@ -36,6 +36,8 @@ const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
 	'no-chain': () => 'A message from someone who is not a member was rejected.',
 	gap: (f) => `${f.count === 1 ? 'A message' : `${f.count} messages`} from ${f.who} did not arrive. The relay may have dropped or delayed them.`,
 	'tail-gap': (f) => `${f.count === 1 ? 'The last message' : `The last ${f.count} messages`} from ${f.who} before the keys changed did not arrive. The relay may have dropped them.`,
+	'bad-erase': (f) => `The relay says a message from ${f.who} was erased by its sender, but ${f.who} never asked for that. The message is missing: the relay may have dropped it.`,
+	'erased-without-delete': (f) => `${f.who} removed a message from the server without deleting it for everyone, so it cannot be shown here.`,
 	late: () => 'A delayed message arrived out of order and was put back in its place.',
 	'no-stamp': (f) => `A message from ${f.who} arrived without the relay's stamp, so it cannot be reported. The relay may be withholding it.`,
 	'forged-hello': (f) => `A key announcement in the name of ${f.who} failed its check and was ignored.`,

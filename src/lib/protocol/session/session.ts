@@ -18,6 +18,7 @@ import type { Identity } from '../../crypto/identity.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import { closeEpochs, pruneKeys, wipeDeparted } from './keys.ts';
 import { dropAllReceiveKeys, dropReplacedKeys, openingKey } from './receive-keys.ts';
+import { receiveErased, settleErasures } from './erase.ts';
 import { receiveMessage, warning, type Prepared } from './receive.ts';
 import { MAX_CLOCK_SKEW_MS, WARNING_CODE, type RelayEntry, type SessionData, type SessionEvent } from './types.ts';
 
@@ -152,7 +153,9 @@ export class GroupSession {
 			}
 		}
 		pruneKeys(data, now);
-		events.push(...('op' in item.entry ? this.receiveOp(item, item.entry.op, now) : receiveMessage({ data, id: this.id, now }, item, item.entry.msg, false, options.prepared)));
+		if ('erased' in item.entry) events.push(...receiveErased(data, this.primitives, item, item.entry.erased, now));
+		else events.push(...('op' in item.entry ? this.receiveOp(item, item.entry.op, now) : receiveMessage({ data, id: this.id, now }, item, item.entry.msg, false, options.prepared)));
+		events.push(...settleErasures(data, item, events));
 		// My own new epoch, arriving live (so made by this copy after the restore, not an older op of
 		// the backed-up copy in the backlog): my counters are fresh again.
 		const op = 'op' in item.entry ? item.entry.op : null;

@@ -5,7 +5,7 @@
 import type { ChainState } from '../../crypto/chain.ts';
 import type { Content } from '../../core/content.ts';
 import type { GroupState } from '../group/types.ts';
-import type { Entry, Envelope, EnvelopeHeader, Op } from '../../core/schema.ts';
+import type { Envelope, EnvelopeHeader, Op, StoredEntry } from '../../core/schema.ts';
 import type { WarningAbout } from '../../core/warnings.ts';
 
 export type { Content, WarningAbout };
@@ -14,7 +14,8 @@ export type { Content, WarningAbout };
 export interface RelayEntry {
 	seq: number;
 	ts: number;
-	entry: Entry;
+	/** A tombstone (§9.8a) only as served in the log, never appended. */
+	entry: StoredEntry;
 	stamp?: string;
 }
 
@@ -119,6 +120,8 @@ export interface SessionData {
 	 * those of my ops in flight. Earlier ones are dropped once a later one is recorded.
 	 */
 	receiveKeys?: { pk: string; sk: string }[];
+	/** Tombstones (§9.8a) whose sender's `delete` message, at seq `by`, is still to come. */
+	erasures?: { by: number; sender: string; epoch: number; ctr: number }[];
 }
 
 /** What a report needs to disclose a message (docs/PROTOCOL.md §6.3). */

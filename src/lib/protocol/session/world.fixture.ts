@@ -8,7 +8,7 @@ import { deriveIdentity, newRoot, newIdentityNonce, type Identity } from '../../
 import { buildGenesis } from '../group/build.ts';
 import { opHashB64 } from '../group/state.ts';
 import { toB64 } from '../../core/bytes.ts';
-import type { Entry, Settings } from '../../core/schema.ts';
+import type { Settings, StoredEntry } from '../../core/schema.ts';
 import { GroupSession } from './session.ts';
 import { helloAcked, nextStep } from './send.ts';
 import type { RelayEntry, SessionEvent, SendStep } from './types.ts';
@@ -36,7 +36,7 @@ export function world(names: string[], settings: Partial<Settings> = {}) {
 	const group = opHashB64(op, primitives);
 	const log: RelayEntry[] = [];
 	/** The relay stores an entry at its own time (the local clock here: an honest relay). */
-	const append = (entry: Entry) => {
+	const append = (entry: StoredEntry) => {
 		const item: RelayEntry = { seq: log.length + 1, ts: Math.max(clock.now, log.at(-1)?.ts ?? 0), entry, stamp: toB64(new Uint8Array(32)) };
 		log.push(item);
 		return item;

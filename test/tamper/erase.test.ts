@@ -1,0 +1,84 @@
+/**
+ * P6 transcript integrity with erased messages (docs/PROTOCOL.md §9.8a, review of issue 9,
+ * finding 6): the relay serves, in place of a message its sender deleted, the sender's signed
+ * erase. A member who syncs later sees the deletion and no false gap; a relay that drops a
+ * message and covers the hole with a tombstone of its own is caught (it cannot sign for the
+ * sender), and the missing message is still reported as a gap.
+ */
+import { afterEach, beforeAll, expect, test } from 'vitest';
+import { Tamperer, makeGroup, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
+import { startClient, texts, until, warningKinds, type TestClient } from '../integration/harness.ts';
+import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
+import { toB64 } from '../../src/lib/core/bytes.ts';
+
+beforeAll(() => ready());
+
+let world: World | null = null;
+afterEach(async () => {
+	await world?.close();
+	world = null;
+});
+
+/** Ash's group with Bo and Cy; Cy goes offline (its device keeps its store) while Bo talks. */
+async function cyAway() {
+	world = await startWorld(['ash', 'bo', 'cy']);
+	const group = await makeGroup(world, 'ash', ['bo', 'cy']);
+	const { ash, bo, cy } = world.clients as Record<'ash' | 'bo' | 'cy', TestClient>;
+	await bo.client.send(group, { text: 'hello all' });
+	await until(() => texts(cy, group).includes('hello all'));
+	await cy.client.stop();
+	/** Cy comes back on the same device, every entry on its way passing through `tamper`. */
+	const back = async (tamper: Tamperer) => {
+		world!.proxy.onDown('cy', tamper.hook);
+		const again = await startClient(world!.proxy.url('cy'), cy.store);
+		world!.clients.cy = again;
+		return again;
+	};
+	return { group, ash, bo, back };
+}
+
+test('P6 transcript integrity: a member who syncs after a sender deleted and erased a message sees it deleted and no warning', async () => {
+	const { group, ash, bo, back } = await cyAway();
+	await bo.client.send(group, { text: 'I should not have said this' });
+	await bo.client.send(group, { text: 'and this stays' });
+	await until(() => bo.client.messages(group).find((m) => m.text === 'I should not have said this')?.status === 'sent');
+	const regret = bo.client.messages(group).find((m) => m.text === 'I should not have said this')!;
+	await bo.client.deleteMessage(group, regret.id);
+	await until(() => !texts(ash, group).includes('I should not have said this'));
+	await ash.client.send(group, { text: 'thank you, Bo' });
+
+	const tamper = new Tamperer();
+	let tombstones = 0;
+	tamper.rule = (f) => {
+		if ((f.entry as { erased?: unknown }).erased) tombstones++;
+		return undefined;
+	};
+	const cy = await back(tamper);
+	await until(() => texts(cy, group).includes('thank you, Bo'), 10_000, 'cy caught up');
+	expect(tombstones).toBe(1);
+	expect(texts(cy, group)).toEqual(['hello all', 'and this stays', 'thank you, Bo']);
+	expect(cy.client.warnings(group)).toEqual([]);
+}, 40_000);
+
+test('P6 transcript integrity: a relay that drops a message and serves a tombstone of its own in its place is caught, and the message is reported missing', async () => {
+	const { group, bo, back } = await cyAway();
+	const boKey = selfKey(bo, group);
+	await bo.client.send(group, { text: 'evidence' });
+	await bo.client.send(group, { text: 'after it' });
+
+	const tamper = new Tamperer();
+	tamper.rule = (f) => {
+		const msg = f.entry.msg;
+		if (!msg || msg.sender !== boKey || msg.ctr !== 2) return undefined;
+		// A tombstone the relay makes up: it cannot sign for Bo.
+		const forged = { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr, by: f.seq + 1, sig: toB64(sodium().randombytes_buf(64)) };
+		return [{ t: 'entry', group: f.group, seq: f.seq, ts: f.ts, entry: { erased: forged } } as unknown as EntryFrame];
+	};
+	const cy = await back(tamper);
+	await until(() => texts(cy, group).includes('after it'), 10_000, 'cy caught up');
+	expect(texts(cy, group)).not.toContain('evidence');
+	const warnings = cy.client.warnings(group);
+	expect(warnings.find((w) => w.kind === 'tampered-log')).toMatchObject({ code: 'PROTOCOL_BAD_SIGNATURE' });
+	expect(warnings.find((w) => w.kind === 'tampered-log')!.text).toMatch(/never asked for that/);
+	expect(warningKinds(cy, group)).toContain('gap');
+}, 40_000);
