@@ -8,7 +8,7 @@
  */
 import type { ClientCore } from './core.ts';
 import type { GroupHandle } from './group.ts';
-import { helloAcked, helloStep, keyStep, recoveryStep, restoreStep } from '../protocol/session/send.ts';
+import { helloAcked, helloStep, keyStalled, keyStep, recoveryStep, restoreStep } from '../protocol/session/send.ts';
 import { keyDue } from '../protocol/group/may.ts';
 import type { SendStep } from '../protocol/session/types.ts';
 
@@ -30,6 +30,9 @@ async function sendDue(core: ClientCore, g: GroupHandle): Promise<void> {
 	const data = g.session.data;
 	if (data.removed || data.frozen) return;
 	const now = core.now();
+	// My key op was tried several times (or for a while) and never landed: say so, once (§4.4).
+	const stalled = keyStalled(g.session);
+	if (stalled.length) g.raise(stalled, { messages: () => undefined, members: () => undefined, removed: () => undefined, warning: (warning) => core.emit({ type: 'warning', group: g.id, warning }) });
 	const step: SendStep | null = recoveryStep(g.session, now) ?? restoreStep(g.session, now) ?? keyStep(g.session, now) ?? helloStep(g.session, now);
 	if (!step) return;
 	// Building the hello moved my send chain, an epoch op or key op made a receive key: persist

@@ -118,6 +118,11 @@ export class GroupHandle {
 		if (items.length) this.#handle(receiveBacklog(this.session, items), on);
 	}
 
+	/** Events the session raised outside any entry (a stalled key op, §4.4). */
+	raise(events: SessionEvent[], on: GroupEvents): void {
+		this.#handle(events, on);
+	}
+
 	#handle(events: SessionEvent[], on: GroupEvents): void {
 		let messages = false;
 		let members = false;

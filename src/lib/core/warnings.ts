@@ -34,6 +34,8 @@ export type WarningAbout =
 	| 'bad-erase'
 	/** A sender erased a message from the relay without deleting it for everyone (detail: sender, from, to). */
 	| 'erased-without-delete'
+	/** My new receive key has not reached the relay after several attempts (detail: attempts, since). */
+	| 'key-stalled'
 	/** A delayed message put back in its place. */
 	| 'late'
 	/** A message without its relay stamp (detail: sender). */

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { fromB64 } from '../../core/bytes.ts';
 import type { Op } from '../../core/schema.ts';
 import { ready, sodium } from '../../crypto/sodium.ts';
-import { keyStep, buildAction } from './send.ts';
+import { KEY_OP_ATTEMPTS, KEY_OP_WAIT_MS, keyStalled, keyStep, buildAction } from './send.ts';
 import { texts, world } from './world.fixture.ts';
 import { buildPair } from '../group/build.ts';
 import { MAX_RECEIVE_KEYS, holdReceiveKey, makeReceiveKey, newReceiveKeyPair } from './receive-keys.ts';
@@ -174,5 +174,32 @@ describe('P4 forward secrecy: receive keys', () => {
 		const { op } = buildPair(ash.id, { sign: toB64(person().id.signPk), box: toB64(person().id.boxPk) }, { name: '', description: '', profile: { name: 'Ash' } });
 		const forged = { ...op, members: op.members.map((m) => (m.sign === op.author ? { ...m, rk: newReceiveKeyPair().pk } : m)) };
 		expectCode(() => applyOp(null, forged, { now: w.clock.now, primitives: w.primitives }), 'PROTOCOL_BAD_FRAME');
+	});
+
+	test('P4 forward secrecy: a key op that has not landed warns once after KEY_OP_ATTEMPTS attempts, or after KEY_OP_WAIT_MS by the local clock, and the count ends when the key lands', () => {
+		const w = world(['ash', 'bo']);
+		const [ash, bo] = w.sessions as [NonNullable<(typeof w.sessions)[0]>, NonNullable<(typeof w.sessions)[1]>];
+		w.sync(ash);
+		w.sync(bo);
+		// One attempt, dropped by the relay: nothing yet; ten minutes later, the warning, once.
+		keyStep(bo, w.clock.now);
+		expect(keyStalled(bo)).toEqual([]);
+		w.clock.now += KEY_OP_WAIT_MS;
+		expect(keyStalled(bo).map((e) => e.type === 'warning' && e.about)).toEqual(['key-stalled']);
+		expect(keyStalled(bo)).toEqual([]);
+		// It lands: the attempts are forgotten.
+		w.put(bo, keyStep(bo, w.clock.now)!);
+		w.sync(bo);
+		expect(bo.data.keyAttempts).toBeUndefined();
+		// A new epoch, and attempts that keep failing: the warning comes after KEY_OP_ATTEMPTS, by count alone.
+		w.sync(ash);
+		w.append({ op: buildAction(ash, { kind: 'rekey' }, w.clock.now) });
+		w.sync(bo);
+		for (let i = 1; i < KEY_OP_ATTEMPTS; i++) {
+			keyStep(bo, w.clock.now);
+			expect(keyStalled(bo)).toEqual([]);
+		}
+		keyStep(bo, w.clock.now);
+		expect(keyStalled(bo)).toHaveLength(1);
 	});
 });

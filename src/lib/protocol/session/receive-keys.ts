@@ -86,7 +86,10 @@ export function openingKey(data: SessionData, op: Extract<Op, { commit: string }
 export function dropReplacedKeys(data: SessionData): void {
 	const held = data.receiveKeys;
 	if (!held) return;
-	const i = held.findIndex((k) => k.pk === recordedKey(data.log, data.me));
+	const recorded = recordedKey(data.log, data.me);
+	// My pending key landed: its attempts are over (§4.4).
+	if (data.keyAttempts && data.keyAttempts.pk === recorded) delete data.keyAttempts;
+	const i = held.findIndex((k) => k.pk === recorded);
 	if (i > 0) data.receiveKeys = held.slice(i);
 }
 

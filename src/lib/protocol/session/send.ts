@@ -17,7 +17,8 @@ import { buildHello, encryptMessage, messageLink, newEpochSigningKey } from '../
 import { sodium } from '../../crypto/sodium.ts';
 import { makeReceiveKey, pendingReceiveKey } from './receive-keys.ts';
 import type { GroupSession } from './session.ts';
-import type { SendData, SendStep } from './types.ts';
+import { WARNING_CODE, type SendData, type SendStep, type SessionEvent } from './types.ts';
+import { warning } from './receive.ts';
 
 export type Action =
 	| { kind: 'invite'; secret: Uint8Array; expires: number; maxUses: number; role: 'member' | 'listener' }
@@ -198,7 +199,28 @@ export function keyStep(session: GroupSession, now: number): SendStep | null {
 	const log = data.log!;
 	const op = build.buildKey(log, { signPk: session.id.signPk, signSk: session.id.signSk }, pendingReceiveKey(data));
 	applyOp(log, op, { now, primitives: session.primitives });
+	const tries = data.keyAttempts;
+	const local = session.clock();
+	data.keyAttempts = tries?.pk === op.rk ? { ...tries, n: tries.n + 1 } : { pk: op.rk, since: local, n: 1 };
 	return { kind: 'op', op, mid: newMid() };
+}
+
+/** Attempts at one receive key after which, or time since the first after which, the member is told (§4.4). */
+export const KEY_OP_ATTEMPTS = 3;
+export const KEY_OP_WAIT_MS = 10 * 60 * 1000;
+
+/**
+ * Before another attempt at my pending `key` op: one warning when the attempts so far (at least
+ * KEY_OP_ATTEMPTS, or for KEY_OP_WAIT_MS by this device's clock) never landed (§4.4).
+ */
+export function keyStalled(session: GroupSession): SessionEvent[] {
+	const { data } = session;
+	const tries = data.keyAttempts;
+	if (!tries || tries.warned || !may.keyDue(data.log, data.me, standingOf(session))) return [];
+	const local = session.clock();
+	if (tries.n < KEY_OP_ATTEMPTS && local - tries.since < KEY_OP_WAIT_MS) return [];
+	tries.warned = true;
+	return [warning('tampered-log', WARNING_CODE.keyStalled, 'key-stalled', local, { attempts: tries.n, since: tries.since })];
 }
 
 /** Throws when I may not post in this group now: frozen, not (or no longer) a member, ended, or a listener. */

@@ -122,6 +122,12 @@ export interface SessionData {
 	receiveKeys?: { pk: string; sk: string }[];
 	/** Tombstones (§9.8a) whose sender's `delete` message, at seq `by`, is still to come. */
 	erasures?: { by: number; sender: string; epoch: number; ctr: number }[];
+	/**
+	 * Attempts at publishing my pending receive key (§4.4): its public half, the local time of the
+	 * first attempt, how many `key` ops were built for it, and whether the warning was raised.
+	 * Cleared when the log records the key.
+	 */
+	keyAttempts?: { pk: string; since: number; n: number; warned?: boolean };
 }
 
 /** What a report needs to disclose a message (docs/PROTOCOL.md §6.3). */
@@ -158,7 +164,9 @@ export const WARNING_CODE = {
 	/** A live entry's seq is not the one after the last. */
 	seqGap: 'PROTOCOL_SEQ_GAP',
 	/** A message arrived without its relay stamp: it cannot be reported. */
-	noStamp: 'PROTOCOL_NO_STAMP'
+	noStamp: 'PROTOCOL_NO_STAMP',
+	/** My `key` op has not landed after several attempts or a while (§4.4). */
+	keyStalled: 'PROTOCOL_KEY_STALLED'
 } as const;
 
 /** Largest tolerated |relay ts - local clock| for a live entry. */
