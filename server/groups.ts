@@ -187,8 +187,8 @@ export class GroupLog {
 		const record: EntryRecord = { seq, ts, kind, mid: req.mid, frame, ...(stamp ? { stamp } : {}) };
 		const head = { seq, ts };
 		if (state) {
-			const author = (req.entry as { op: Op }).op.author;
-			g.opsThisHour.set(author, (g.opsThisHour.get(author) ?? 0) + 1);
+			const { author, kind: opKind } = (req.entry as { op: Op }).op;
+			if (opKind !== 'key') g.opsThisHour.set(author, (g.opsThisHour.get(author) ?? 0) + 1);
 			g.state = state;
 			g.seen.set(state.head, state.length);
 			if (g.seen.size > RECENT_HASHES) g.seen.delete(g.seen.keys().next().value!);
@@ -279,7 +279,9 @@ export class GroupLog {
 			return state;
 		}
 		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
-		this.#withinOpLimit(mem, op.author, ts);
+		// Key ops are bounded by one per member per epoch (§3.3); counting them would let another
+		// member's rekeys use up this member's budget (§9.9).
+		if (op.kind !== 'key') this.#withinOpLimit(mem, op.author, ts);
 		return applyOp(mem.state, op, ctx);
 	}
 

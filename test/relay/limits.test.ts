@@ -2,13 +2,15 @@
  * P11 limits: per-connection and per-key token buckets answer RELAY_RATE_LIMITED, and a reader
  * that stops reading is cut off instead of being buffered without bound, while others go on.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { appendOp, createGroup, sendMessage } from './fixtures/group.ts';
 import { chained, epochFields, message, mid } from './fixtures/ops.ts';
 import { identity } from '../kit/identities.ts';
 import { TestClient } from './fixtures/relay.ts';
 import { startRelay, type TestRelay } from '../kit/relay.ts';
 import { fakeClock } from '../kit/clock.ts';
+import { toB64 } from '../../src/lib/core/bytes.ts';
+import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
 
 let relay: TestRelay | undefined;
 afterEach(async () => {
@@ -16,6 +18,8 @@ afterEach(async () => {
 	relay = undefined;
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(() => ready());
 
 describe('P11 relay robustness: rate limits and slow readers', () => {
 	test('P11 a connection over its frame rate gets RELAY_RATE_LIMITED, and is served again after a pause', async () => {
@@ -43,6 +47,27 @@ describe('P11 relay robustness: rate limits and slow readers', () => {
 		expect(refused).toMatchObject({ t: 'err', code: 'RELAY_OP_LIMIT' });
 		expect((await appendOp(client, g, chained(g.at, other, 'rekey', epochFields(g.epoch + 1, members)))).t).toBe('ok');
 		expect((await sendMessage(client, g, g.admin, 0)).t).toBe('ok');
+		client.close();
+	});
+
+	test('P11 a member\'s rekeys cannot use up another member\'s op budget through the key ops they call for: the admin still removes it, and key ops are not capped', async () => {
+		relay = await startRelay({ opsPerHour: 3 });
+		const client = await TestClient.connect(relay.wsUrl);
+		const other = identity();
+		const g = await createGroup(client, {}, identity(), [{ who: other, role: 'member' }]);
+		await client.auth(other);
+		const members = [g.admin.sign, other.sign].sort();
+		const freshKey = () => toB64(sodium().crypto_box_keypair().publicKey);
+		// Other rekeys up to its cap; after each the admin publishes a fresh receive key (§4.4).
+		for (let i = 1; i <= 3; i++) {
+			expect((await appendOp(client, g, chained(g.at, other, 'rekey', epochFields(g.epoch + 1, members)))).t).toBe('ok');
+			expect((await appendOp(client, g, chained(g.at, g.admin, 'key', { epoch: g.epoch, rk: freshKey() }))).t).toBe('ok');
+		}
+		expect(await appendOp(client, g, chained(g.at, other, 'rekey', epochFields(g.epoch + 1, members)))).toMatchObject({ t: 'err', code: 'RELAY_OP_LIMIT' });
+		// Over its own cap, Other still publishes its key for this epoch.
+		expect((await appendOp(client, g, chained(g.at, other, 'key', { epoch: g.epoch, rk: freshKey() }))).t).toBe('ok');
+		// The admin's three key ops did not count: it removes Other.
+		expect((await appendOp(client, g, chained(g.at, g.admin, 'remove', { target: other.sign, ...epochFields(g.epoch + 1, [g.admin.sign]) }))).t).toBe('ok');
 		client.close();
 	});
 
