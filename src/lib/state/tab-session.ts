@@ -10,6 +10,8 @@
  */
 const LOCK = 'unseen-session';
 const CHANNEL = 'unseen-session';
+/** How often a tab waiting to take the session asks again (see `take`). */
+export const TAKE_AGAIN_MS = 1_000;
 
 type TabMessage = { type: 'take' } | { type: 'wipe' };
 
@@ -61,11 +63,17 @@ export class TabSession {
 	take(): Promise<void> {
 		if (!hasLocks()) return Promise.resolve();
 		return new Promise((resolve) => {
+			let again: ReturnType<typeof setInterval> | undefined;
 			void navigator.locks.request(LOCK, () => {
+				clearInterval(again);
 				resolve();
 				return this.#hold();
 			});
 			this.#post({ type: 'take' });
+			// The ask reaches only the tab holding the session when it is sent: a tab that gets it
+			// later (a second "Use it here" a moment before this one) never heard it, and this tab
+			// would wait forever. So ask again until the session is here.
+			again = setInterval(() => this.#post({ type: 'take' }), TAKE_AGAIN_MS);
 		});
 	}
 
