@@ -60,14 +60,19 @@ describe('P5 secrecy after removal: a removed member cannot come back through it
 		const { group, link, ash, cy } = await removedWithLink();
 		const tamper = new Tamperer();
 		world!.proxy.onDown('cy', tamper.hook);
+		await ash.client.send(group, { text: 'before' });
+		await until(() => texts(cy, group).includes('before'));
+		// The key ops the removal calls for (§4.4) have landed, so the injected entry is the head.
+		await until(() => {
+			const now = cy.client.state(group)!;
+			return Object.values(now.members).every((m) => m.rkAt === now.epoch);
+		});
 		const state = cy.client.state(group)!;
 		const { secret } = parseInviteLink(link);
 		const key = Object.values(state.invites)[0]!.key;
 		// The relay pretends the invite is still usable, as the removed member's client would need.
 		const pretend = { ...state, invites: { ...state.invites, [key]: { ...state.invites[key]!, revoked: false } } };
 		const { op } = buildJoin(pretend, deriveIdentity(newRoot(), newIdentityNonce()), secret, { profile: { name: 'bo again' } });
-		await ash.client.send(group, { text: 'before' });
-		await until(() => texts(cy, group).includes('before'));
 		tamper.inject({ t: 'entry', group, seq: 0, ts: Date.now(), entry: { op } });
 		await until(() => cy.client.groups().find((g) => g.id === group)?.frozen !== undefined);
 		expect(cy.client.groups().find((g) => g.id === group)!.frozen!.code).toBe('PROTOCOL_INVITE_INVALID');

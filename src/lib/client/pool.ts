@@ -119,8 +119,9 @@ export class ConnectionPool {
 	 * `as` alone. The connection is closed afterwards, whatever happens.
 	 */
 	async once<T>(use: (conn: Connection) => Promise<T>, as?: { key: string; sign: Signer }): Promise<T> {
-		// Offline (no connection is up): fail at once, as a request would.
-		if (!this.#running || !this.#source()) throw new RelayError('CLIENT_OFFLINE', 'not connected to the relay');
+		// Offline (no connection is up or on its way up): fail at once, as a request would. While one
+		// is connecting (a group's connection just closed and the home one is coming up), try.
+		if (!this.#running || (!this.#source() && this.#state === 'offline')) throw new RelayError('CLIENT_OFFLINE', 'not connected to the relay');
 		const conn = new Connection(this.#options);
 		try {
 			if (as) void conn.addKey(as.key, as.sign);
