@@ -92,6 +92,8 @@ describe('sharing progress with a sponsor (§12)', () => {
 
 		// The relay holds ciphertext only: no note, no tag word.
 		for (const needle of [NOTE, TAG, 'Alcohol', '2026-03-0']) expect(filesContain(relay!.dir, needle)).toBe(false);
+		// Positive control: these are the files where the relay stored this very pair.
+		expect(filesContain(relay!.dir, id)).toBe(true);
 	});
 
 	test('notes are shared only when chosen', async () => {
