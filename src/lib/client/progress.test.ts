@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { ProgressBook } from './progress.ts';
 import { ProgressError } from '../core/progress.ts';
-import { memoryKv } from '../storage/kv.ts';
+import { memoryBackend, memoryKv } from '../storage/kv.ts';
+import { Device } from '../storage/device.ts';
 import { fakeClock } from '../../../test/kit/clock.ts';
 
 const DAY = 86_400_000;
@@ -94,5 +95,28 @@ describe('progress book (on the device)', () => {
 		await book.deleteAll();
 		expect(await store.keys('progress/')).toEqual([]);
 		expect(JSON.parse(await book.exportJson())).toMatchObject({ counters: [], checkins: [] });
+	});
+
+	test('P10 data at rest: progress is sealed under hashed names, locks with the device and travels in the backup', async () => {
+		const cheap = { ops: 1, mem: 8192 };
+		const backend = memoryBackend();
+		const device = new Device(backend, cheap);
+		const store = await device.create('correct horse battery');
+		const clock = fakeClock(Date.UTC(2026, 0, 5, 12));
+		const book = new ProgressBook(store, clock.now, 'UTC');
+		await book.addCounter('Gambling', '2026-01-01');
+		await book.checkIn(book.today(), { mood: 4, craving: 1, tags: ['saltmarsh'], note: 'a calm evening by the pier' });
+		for (const [name, value] of backend.raw) {
+			for (const secret of ['progress', 'Gambling', 'saltmarsh', 'calm evening', '2026-01-05']) {
+				expect(name.includes(secret) || Buffer.from(value).includes(Buffer.from(secret))).toBe(false);
+			}
+		}
+		const file = await device.exportBackup(store, 'backup passphrase');
+		store.lock();
+		await expect(book.checkIns()).rejects.toMatchObject({ code: 'PROTOCOL_LOCKED' });
+		const fresh = new Device(memoryBackend(), cheap);
+		const restored = new ProgressBook(await fresh.restoreBackup(file, 'backup passphrase', null), clock.now, 'UTC');
+		expect((await restored.counters()).map((c) => c.name)).toEqual(['Gambling']);
+		expect((await restored.checkIns())[0]).toMatchObject({ note: 'a calm evening by the pier', tags: ['saltmarsh'] });
 	});
 });
