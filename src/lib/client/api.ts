@@ -4,6 +4,7 @@
  * Every view is plain data (b64 strings for keys), safe to put in Svelte $state.
  */
 import type { Role } from '../core/schema.ts';
+import type { ProgressItem } from '../core/progress.ts';
 import type { WarningKind as SessionWarningKind } from '../protocol/session/types.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
@@ -95,8 +96,10 @@ export interface ChatMessage {
 	sender: string;
 	senderName: string | null;
 	self: boolean;
-	kind: 'text' | 'system';
+	/** `progress`: an item of shared progress (§12), in `progress`; its `text` is empty. */
+	kind: 'text' | 'system' | 'progress';
 	text: string;
+	progress?: ProgressItem;
 	cw?: string;
 	replyTo?: { id: string; senderName: string | null; text: string };
 	reactions: Record<string, string[]>;
@@ -266,6 +269,8 @@ export interface UnseenClientApi {
 	endPair(group: string): Promise<void>;
 
 	send(group: string, message: { text: string; cw?: string; replyTo?: string }): Promise<void>;
+	/** Sends one item of progress (§12) as an ordinary encrypted message; it shows once the relay has it. */
+	shareProgress(group: string, item: ProgressItem): Promise<void>;
 	retry(group: string, messageId: string): Promise<void>;
 	react(group: string, messageId: string, emoji: string): Promise<void>;
 	edit(group: string, messageId: string, text: string): Promise<void>;

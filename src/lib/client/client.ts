@@ -23,6 +23,7 @@ import { runDue } from './due.ts';
 import * as views from './views.ts';
 import { ProtocolError } from '../core/errors.ts';
 import type { Role } from '../core/schema.ts';
+import type { ProgressItem } from '../core/progress.ts';
 import type { GroupState } from '../protocol/group/types.ts';
 import { DeviceState } from '../protocol/session/device.ts';
 import type { Content } from '../protocol/session/types.ts';
@@ -215,6 +216,10 @@ export class UnseenClient implements UnseenClientApi {
 		const reply = message.replyTo ? parseMessageId(message.replyTo) : null;
 		const content: Content = { t: 'text', text: message.text, ...(message.cw ? { cw: message.cw } : {}), ...(reply ? { reply } : {}) };
 		await enqueueContent(this.#core, this.#core.group(group), content);
+	}
+
+	async shareProgress(group: string, item: ProgressItem): Promise<void> {
+		await enqueueContent(this.#core, this.#core.group(group), { t: 'progress', item });
 	}
 
 	async retry(group: string, messageId: string): Promise<void> {

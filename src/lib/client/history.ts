@@ -6,6 +6,7 @@
  */
 import { MAX_TEXT } from '../core/content.ts';
 import type { ChatMessage } from './api.ts';
+import type { ProgressItem } from '../core/progress.ts';
 
 export type MessageContent =
 	| { t: 'text'; text: string; cw?: string; reply?: Address }
@@ -14,7 +15,8 @@ export type MessageContent =
 	| { t: 'delete'; to: Address }
 	| { t: 'ask-to-speak' }
 	| { t: 'profile'; name: string }
-	| { t: 'group-profile'; name: string; description: string };
+	| { t: 'group-profile'; name: string; description: string }
+	| { t: 'progress'; item: ProgressItem };
 
 export interface Address {
 	sender: string;
@@ -225,6 +227,29 @@ export class History {
 				this.put({ ...target, text: '', cw: undefined, deleted: true, reactions: {}, reactionIds: {}, edits: target.self ? [] : (target.edits ?? []) });
 				return true;
 			}
+			case 'progress': {
+				// Shared progress (§12): kept as its own kind; the screens fold a sender's items into a chart.
+				if (this.byId.has(id)) return false;
+				this.put({
+					id,
+					group: this.group,
+					sender: address.sender,
+					senderName,
+					self: input.self,
+					kind: 'progress',
+					text: '',
+					progress: content.item,
+					reactions: {},
+					edited: false,
+					deleted: false,
+					hidden: false,
+					ts: input.ts,
+					seq: input.seq,
+					status: 'sent',
+					...(input.warning ? { warning: input.warning } : {})
+				});
+				return true;
+			}
 			default:
 				return false;
 		}
@@ -256,7 +281,7 @@ export class History {
 		if (retention <= 0) return;
 		for (const m of [...this.byId.values()]) {
 			if (m.status === 'sent' && now - m.ts > retention * 1000) {
-				if (m.kind === 'text') for (const gone of this.contentIds(m)) this.gone.add(gone);
+				if (m.kind !== 'system') for (const gone of this.contentIds(m)) this.gone.add(gone);
 				this.byId.delete(m.id);
 				this.dirty.add(m.id);
 			}

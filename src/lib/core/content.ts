@@ -8,6 +8,7 @@ import { fromUtf8, utf8 } from './bytes.ts';
 import { canonicalJson, type CJson } from './cjson.ts';
 import { ProtocolError } from './errors.ts';
 import { key32, uint } from './schema.ts';
+import { progressContentSchema } from './progress.ts';
 
 /** Longest text in characters (UTF-16 code units, as the UI counts). */
 export const MAX_TEXT = 8000;
@@ -76,7 +77,9 @@ export const contentSchema = v.variant('t', [
 		name,
 		description: v.pipe(v.string(), v.maxLength(1000))
 	}),
-	v.strictObject({ t: v.literal('ask-to-speak') })
+	v.strictObject({ t: v.literal('ask-to-speak') }),
+	/** Progress shared with a sponsor or a milestone celebrated in a group (§12). */
+	progressContentSchema
 	// No `system` type: notices ("X was removed", "keys changed") are made only by the local client,
 	// so no member can forge one (review finding 4). A remote `{t: "system"}` is PROTOCOL_BAD_FRAME.
 ]);

@@ -13,6 +13,7 @@ import { GroupViews, type GroupView } from './groups.svelte.ts';
 import { Lazy } from './lazy.svelte.ts';
 import { put } from '../storage/kv.ts';
 import { TabSession } from './tab-session.ts';
+import { ProgressBook } from '../client/progress.ts';
 
 /** `elsewhere`: another tab owns the session (tab-session.ts), or wiped the device. */
 export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed' | 'elsewhere';
@@ -55,6 +56,12 @@ class AppState {
 	get client(): UnseenClientApi {
 		if (!this.#client) throw new Error('the app is locked');
 		return this.#client;
+	}
+
+	/** Counters and check-ins on this device (issue 11), in the sealed store; throws while locked. */
+	get progress(): ProgressBook {
+		if (!this.#store) throw new Error('the app is locked');
+		return new ProgressBook(this.#store);
 	}
 
 	get device(): Device {
