@@ -61,6 +61,8 @@ export class Relay {
 		const stampSecret = await this.store.secret('stamp');
 		this.groups = new GroupLog(this.store, this.writer, stampSecret, this.config.now, undefined, this.config.opsPerHour);
 		this.#ctx = { config: this.config, store: this.store, groups: this.groups, stampSecret, now: this.config.now };
+		// Several relay processes on one store (PROTOCOL §14): fan-out follows the store's feed.
+		await this.groups.follow();
 		this.#heartbeat = setInterval(() => this.#beat(), this.config.heartbeatMs);
 		this.#heartbeat.unref();
 	}
@@ -191,6 +193,9 @@ export class Relay {
 		if (isProtocolError(error)) return this.#fail(conn, 'RELAY_BAD_FRAME', error.message, re);
 		if ((error as { code?: string })?.code === 'RELAY_STORAGE_FULL') {
 			return this.#fail(conn, 'RELAY_STORAGE_FULL', 'the relay could not store this; nothing was stored', re);
+		}
+		if ((error as { code?: string })?.code === 'RELAY_STORAGE_UNAVAILABLE') {
+			return this.#fail(conn, 'RELAY_STORAGE_UNAVAILABLE', 'the relay cannot reach its storage right now; try again shortly', re);
 		}
 		// Only the error's class name: library messages may quote keys or paths.
 		this.config.log(`relay: internal error ${(error as Error)?.name ?? typeof error}`);

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import { hasRedis, NO_REDIS, startRedis, type TestRedis } from '../test/kit/redis.ts';
+import { RedisStore } from './store-redis.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
 import { GroupCommit } from './group-commit.ts';
 import { StorageError, type AppendRecord, type RelayStore } from './store.ts';
@@ -16,9 +18,23 @@ interface Backend {
 	name: string;
 	/** Opens a store over `location`; the same location reopens the same data. */
 	open(location: string): RelayStore;
+	redis?: boolean;
 }
 
-const backends: Backend[] = [{ name: 'LevelDB', open: (location) => new LevelStore(location) }];
+let redis: TestRedis | undefined;
+const backends: Backend[] = [
+	{ name: 'LevelDB', open: (location) => new LevelStore(location) },
+	// One redis-server for the suite; each test's folder name is its key prefix (reopen = same data).
+	{ name: 'Redis', open: (location) => new RedisStore(redis!.url, { prefix: `${location.split('/').pop()}:` }), redis: true }
+];
+if (!hasRedis) console.warn(`RelayStore contract on Redis skipped: ${NO_REDIS}`);
+
+beforeAll(async () => {
+	if (hasRedis) redis = await startRedis();
+});
+afterAll(async () => {
+	await redis?.stop();
+});
 
 const state = (group: string, retention = 0) => ({ group, head: group, length: 1, settings: { retention } }) as unknown as GroupState;
 
@@ -28,6 +44,7 @@ function append(group: string, seq: number, kind: 'op' | 'msg', ts = 1000 + seq,
 }
 
 describe.each(backends)('RelayStore contract: $name', (backend) => {
+	if (backend.redis && !hasRedis) return test.skip(`skipped: ${NO_REDIS}`);
 	let dir: string;
 	let store: RelayStore;
 	beforeEach(async () => {
