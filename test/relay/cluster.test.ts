@@ -5,6 +5,7 @@
  * why) only when redis-server is not installed.
  */
 import { once } from 'node:events';
+import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createGroup, sendMessage, type TestGroup } from './fixtures/group.ts';
 import { chained, epochFields, message, mid } from './fixtures/ops.ts';
@@ -143,6 +144,38 @@ describe.skipIf(!hasRedis)('several relay processes on one Redis (PROTOCOL §14)
 		expect(seqs(stored)).toEqual(oneTo(stored.length));
 		const byseq = new Map(stored.map((e) => [e.seq, e.entry.msg?.c]));
 		for (const [seq, c] of acked) expect(byseq.get(seq)).toBe(c);
+		await until(() => subB.entries(g.group).length >= stored.length, 10_000, 'the subscriber on B catching up');
+		expect(seqs(subB.entries(g.group))).toEqual(oneTo(stored.length));
+	});
+
+	test('a relay whose connection to the feed drops mid-burst reads what it missed from Redis: its subscriber sees one gapless order', async () => {
+		await relays();
+		const client = await TestClient.connect(a.wsUrl);
+		const g = await createGroup(client);
+		const subB = await subscriber(b.wsUrl, g);
+		open.push({ stop: () => subB.close() }, { stop: () => client.close() });
+		const admin = createClient({ url: redis.url });
+		await admin.connect();
+		open.push({ stop: () => admin.close() });
+
+		let acked = 0;
+		let stop = false;
+		const pump = async () => {
+			for (let i = 0; !stop; i++) {
+				const reply = await sendMessage(client, g, g.admin, i);
+				if (reply.t === 'ok') acked++;
+			}
+		};
+		const pumps = Array.from({ length: 10 }, pump);
+		for (let k = 1; k <= 5; k++) {
+			await until(() => acked >= k * 60, 20_000, 'a burst');
+			// Drops every feed connection (both relays'); entries published before they reconnect are missed.
+			await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+		}
+		stop = true;
+		await Promise.all(pumps);
+		const stored = await readAll(b.wsUrl, g);
+		expect(stored.length).toBe(acked + 1);
 		await until(() => subB.entries(g.group).length >= stored.length, 10_000, 'the subscriber on B catching up');
 		expect(seqs(subB.entries(g.group))).toEqual(oneTo(stored.length));
 	});
