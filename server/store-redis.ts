@@ -80,6 +80,16 @@ redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
+/** One group as the migration copies it. */
+export interface ImportedGroup {
+	state: GroupState;
+	head: GroupHead;
+	/** Every stored entry with its `mid` row (absent when retention deleted it). */
+	entries: { record: EntryRecord; mid?: MidRecord }[];
+	/** Op hash → 1-based position. */
+	hashes: [string, number][];
+}
+
 export interface RedisStoreOptions {
 	/** Key prefix, so several deployments (or tests) can share one Redis. */
 	prefix?: string;
@@ -311,6 +321,52 @@ export class RedisStore implements RelayStore {
 		await this.#run(['SET', key, randomBytes(32).toString('base64'), 'NX']);
 		const stored = await this.#run<string>(['GET', key]);
 		return new Uint8Array(Buffer.from(stored, 'base64'));
+	}
+
+	/** Whether anything is stored under this prefix yet (the migration refuses to mix data). */
+	async isEmpty(): Promise<boolean> {
+		const found = await this.#run<number>(['EXISTS', this.#k('groups'), this.#k('secret', 'stamp'), this.#k('rn', '~deployment')]);
+		return found === 0;
+	}
+
+	/**
+	 * The migration's write (server/migrate.ts): one group copied as stored elsewhere, entries
+	 * with their own seq (retention gaps and tombstones kept), written in chunks, the state and
+	 * head last so that a relay never sees a group whose entries are still being copied.
+	 */
+	async importGroup(group: string, data: ImportedGroup): Promise<void> {
+		const CHUNK = 500;
+		for (let i = 0; i < data.entries.length; i += CHUNK) {
+			const multi = this.#c.multi();
+			for (const { record, mid } of data.entries.slice(i, i + CHUNK)) {
+				multi.addCommand(['ZREMRANGEBYSCORE', this.#k('e', group), String(record.seq), String(record.seq)]);
+				multi.addCommand(['ZADD', this.#k('e', group), String(record.seq), JSON.stringify(record)]);
+				if (record.kind === 'op') multi.addCommand(['ZADD', this.#k('o', group), String(record.seq), JSON.stringify(record)]);
+				if (mid) multi.addCommand(['HSET', this.#k('m', group), record.mid, JSON.stringify(mid)]);
+			}
+			await multi.exec();
+		}
+		for (let i = 0; i < data.hashes.length; i += CHUNK) {
+			const args = data.hashes.slice(i, i + CHUNK).flatMap(([hash, at]) => [hash, String(at)]);
+			await this.#run(['HSET', this.#k('x', group), ...args]);
+		}
+		await this.#c
+			.multi()
+			.addCommand(['HSET', this.#k('g', group), 'state', JSON.stringify(data.state), 'head', JSON.stringify(data.head)])
+			.addCommand(['ZADD', this.#k('groups'), '0', group])
+			.exec();
+	}
+
+	async importReport(target: string, report: ReportRecord): Promise<void> {
+		await this.#c
+			.multi()
+			.addCommand(['ZADD', this.#k('r', target), String(report.seq), JSON.stringify(report)])
+			.addCommand(['SET', this.#k('rn', target), String(report.seq)])
+			.exec();
+	}
+
+	async importSecret(name: string, secret: Uint8Array): Promise<void> {
+		await this.#run(['SET', this.#k('secret', name), Buffer.from(secret).toString('base64')]);
 	}
 
 	/**
