@@ -120,6 +120,8 @@ export class GroupLog {
 				this.#evictIdle(group);
 				return mem;
 			});
+			// A failed read (storage unreachable) is not remembered: the next request reads again.
+			loading.catch(() => this.#loading.get(group) === loading && this.#loading.delete(group));
 			this.#loading.set(group, loading);
 		}
 		return loading;

@@ -202,12 +202,27 @@ describe.skipIf(!hasRedis)('several relay processes on one Redis (PROTOCOL §14)
 				}
 			}
 		};
+		// A second group relay B has never loaded: read for the first time while Redis is away.
+		const other = await TestClient.connect(a.wsUrl);
+		const g2 = await createGroup(other);
+		other.close();
+		const reader = await TestClient.connect(b.wsUrl);
+		await reader.auth(g2.admin);
+		open.push({ stop: () => reader.close() });
 		const pumps = Array.from({ length: 10 }, pump);
 		await until(() => acked.size >= 150, 20_000, 'a first burst');
 		await redis.kill9();
 		await until(() => refused.length >= 5, 20_000, 'appends refused while Redis is away');
+		expect(await reader.request({ t: 'sub', group: g2.group, as: g2.admin.sign, after: 0 })).toMatchObject({ t: 'err', code: 'RELAY_STORAGE_UNAVAILABLE' });
 		const duringOutage = acked.size;
 		await redis.restart();
+		// Nothing of the failed read stays behind: the group is readable as soon as Redis is back.
+		let answer: AnyFrame = {};
+		for (let i = 0; i < 100 && answer.t !== 'ok'; i++) {
+			if (i > 0) await new Promise((r) => setTimeout(r, 100));
+			answer = await reader.request({ t: 'sub', group: g2.group, as: g2.admin.sign, after: 0 });
+		}
+		expect(answer).toMatchObject({ t: 'ok' });
 		await until(() => acked.size >= duringOutage + 150, 30_000, 'appends after Redis is back');
 		stop = true;
 		await Promise.all(pumps);
