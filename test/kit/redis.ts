@@ -1,7 +1,8 @@
 /**
  * A real redis-server for the cluster tests (PROTOCOL §14): its own process on a free loopback
  * port, with a temporary folder and the settings the README asks for (`appendonly yes`,
- * `appendfsync always`, no RDB snapshots). It can be killed with SIGKILL and started again on
+ * `appendfsync always`, no RDB snapshots; uncompressed, so that a test can search the files for
+ * bytes that must be gone, as with LevelDB). It can be killed with SIGKILL and started again on
  * the same port and folder. Tests that need it skip, saying why, when redis-server is missing
  * (`.ci/run` installs it from Debian).
  */
@@ -37,7 +38,7 @@ export async function freePort(): Promise<number> {
 }
 
 function launch(port: number, dir: string): Promise<ChildProcess> {
-	const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes'];
+	const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes', '--rdbcompression', 'no'];
 	const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
 	return new Promise((resolve, reject) => {
 		let out = '';
