@@ -34,7 +34,7 @@ async function readAll(url: string, g: TestGroup): Promise<AnyFrame[]> {
 const seqs = (frames: AnyFrame[]) => frames.map((f) => f.seq as number);
 const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-describe.skipIf(!hasRedis)('several relay processes on one Redis (PROTOCOL §14)', () => {
+describe.skipIf(!hasRedis)('several relay processes on one Redis (PROTOCOL §14)', { timeout: 120_000 }, () => {
 	let redis: TestRedis;
 	let a: ChildServer;
 	let b: ChildServer;

@@ -20,7 +20,7 @@ const root = join(import.meta.dirname, '..', '..');
 const migrate = (env: Record<string, string>, args: string[] = []) =>
 	spawnSync(process.execPath, [join(root, 'server', 'migrate.ts'), ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
 
-describe.skipIf(!hasRedis)('npm run migrate: a LevelDB data folder into Redis', () => {
+describe.skipIf(!hasRedis)('npm run migrate: a LevelDB data folder into Redis', { timeout: 120_000 }, () => {
 	let redis: TestRedis;
 	beforeAll(async () => {
 		redis = await startRedis();
