@@ -90,6 +90,8 @@ export interface ImportedGroup {
 	hashes: [string, number][];
 }
 
+const PEER_TTL_MS = 15_000;
+
 export interface RedisStoreOptions {
 	/** Key prefix, so several deployments (or tests) can share one Redis. */
 	prefix?: string;
@@ -321,6 +323,23 @@ export class RedisStore implements RelayStore {
 		await this.#run(['SET', key, randomBytes(32).toString('base64'), 'NX']);
 		const stored = await this.#run<string>(['GET', key]);
 		return new Uint8Array(Buffer.from(stored, 'base64'));
+	}
+
+	/** Relay processes alive: each re-registers every few seconds; one silent for PEER_TTL_MS is gone. */
+	async peers(id: string): Promise<number> {
+		const now = Date.now();
+		const key = this.#k('peers');
+		const reply = await this.#c
+			.multi()
+			.addCommand(['ZADD', key, String(now + PEER_TTL_MS), id])
+			.addCommand(['ZREMRANGEBYSCORE', key, '-inf', String(now)])
+			.addCommand(['ZCARD', key])
+			.exec();
+		return Number(reply[2]);
+	}
+
+	async leave(id: string): Promise<void> {
+		await this.#run(['ZREM', this.#k('peers'), id]);
 	}
 
 	/** Whether anything is stored under this prefix yet (the migration refuses to mix data). */

@@ -92,6 +92,13 @@ export interface RelayStore {
 	 * commits, and `commit` may throw StoreConflict.
 	 */
 	readonly feed?: EntryFeed;
+	/**
+	 * Several processes: registers this process (`id`) as alive for a while and returns how many
+	 * are alive, this one included (approximate cross-process rate limits, §14.5).
+	 */
+	peers?(id: string): Promise<number>;
+	/** Several processes: this process stops (it no longer counts among the peers). */
+	leave?(id: string): Promise<void>;
 }
 
 /** A committed entry as published to every relay process sharing the store. */

@@ -13,6 +13,7 @@ import { TestClient, type AnyFrame } from './fixtures/relay.ts';
 import { spawnClusterRelay, type ChildServer } from '../kit/child.ts';
 import { hasRedis, NO_REDIS, startRedis, type TestRedis } from '../kit/redis.ts';
 import { until } from '../kit/until.ts';
+import { startRelay } from '../kit/relay.ts';
 import { defaults, startClient, texts, type TestClient as HeadlessClient } from '../integration/harness.ts';
 
 /** A subscriber (as the group's admin) on `url`, collecting entries from seq 1 on. */
@@ -178,6 +179,30 @@ describe.skipIf(!hasRedis)('several relay processes on one Redis (PROTOCOL §14)
 		expect(stored.length).toBe(acked + 1);
 		await until(() => subB.entries(g.group).length >= stored.length, 10_000, 'the subscriber on B catching up');
 		expect(seqs(subB.entries(g.group))).toEqual(oneTo(stored.length));
+	});
+
+	test('the per-key append budget is shared among the relay processes alive: a key spread over both gets about the configured burst, not twice it', async () => {
+		const frozen = () => 1_700_000_000_000; // no refill during the test
+		const config = { redisUrl: redis.url, keyRate: { perSecond: 1, burst: 6 }, now: frozen };
+		const ra = await startRelay(config);
+		const rb = await startRelay(config);
+		open.push(ra, rb);
+		await until(() => ra.relay.peers === 2 && rb.relay.peers === 2, 40_000, 'each relay counting two processes (a relay killed earlier drops out after 15 s)');
+		const ca = await TestClient.connect(ra.wsUrl);
+		const g = await createGroup(ca); // charged: 1 of relay A's 3
+		const cb = await TestClient.connect(rb.wsUrl);
+		await cb.auth(g.admin);
+		open.push({ stop: () => ca.close() }, { stop: () => cb.close() });
+		const codes = async (c: TestClient) => {
+			const out: string[] = [];
+			for (let i = 0; i < 4; i++) {
+				const r = await sendMessage(c, g, g.admin, i);
+				out.push(r.t === 'ok' ? 'ok' : r.code);
+			}
+			return out;
+		};
+		expect(await codes(ca)).toEqual(['ok', 'ok', 'RELAY_RATE_LIMITED', 'RELAY_RATE_LIMITED']);
+		expect(await codes(cb)).toEqual(['ok', 'ok', 'ok', 'RELAY_RATE_LIMITED']);
 	});
 
 	test('P11 kill -9 of redis-server: appends meanwhile get RELAY_STORAGE_UNAVAILABLE, the relays recover on their own, nothing acknowledged is lost and the other relay\'s subscriber resumes without a gap', async () => {
