@@ -34,7 +34,7 @@ function open(url: string): Promise<{ ws: WebSocket; hello: Record<string, strin
 	});
 }
 
-function request(ws: WebSocket, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+export function request(ws: WebSocket, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
 	const id = mid();
 	return new Promise((resolve) => {
 		const onMessage = (data: WebSocket.RawData) => {
@@ -49,7 +49,7 @@ function request(ws: WebSocket, frame: Record<string, unknown>): Promise<Record<
 	});
 }
 
-async function login(url: string, who: TestIdentity): Promise<WebSocket> {
+export async function login(url: string, who: TestIdentity): Promise<WebSocket> {
 	const { ws, hello } = await open(url);
 	const sig = signWith(who, LABEL.relayAuth, { challenge: hello.challenge!, key: who.sign });
 	const reply = await request(ws, { t: 'auth', key: who.sign, sig });
@@ -57,17 +57,22 @@ async function login(url: string, who: TestIdentity): Promise<WebSocket> {
 	return ws;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-interface Setup {
+export interface Setup {
 	sender: WebSocket;
 	receivers: WebSocket[];
 	frames: (ctr: number) => string;
 	close(): void;
 }
 
-/** The relay: a 50-member group, each member subscribed on its own connection. */
-async function relaySetup(url: string): Promise<Setup> {
+/**
+ * The relay: a 50-member group, each member subscribed on its own connection. `url` may pick a
+ * relay per member (0 is the sender), for the cluster benchmark (cluster.bench.ts).
+ */
+export async function relaySetup(relayUrl: string | ((member: number) => string)): Promise<Setup> {
+	const at = typeof relayUrl === 'string' ? () => relayUrl : relayUrl;
+	const url = at(0);
 	const members = Array.from({ length: GROUP }, identity);
 	const [admin, ...rest] = members;
 	const { op, group } = genesis(admin!, {}, rest.map((who) => ({ who, role: 'member' as const })));
@@ -75,8 +80,8 @@ async function relaySetup(url: string): Promise<Setup> {
 	const created = await request(sender, { t: 'append', group, mid: mid(), entry: { op } });
 	if (created.t !== 'ok') throw new Error(`genesis refused: ${JSON.stringify(created)}`);
 	const receivers = await Promise.all(
-		members.map(async (who) => {
-			const ws = await login(url, who);
+		members.map(async (who, i) => {
+			const ws = await login(at(i), who);
 			const live = new Promise<void>((resolve) => ws.on('message', (d) => d.toString().startsWith('{"t":"live"') && resolve()));
 			await request(ws, { t: 'sub', group, as: who.sign, after: 1 });
 			await live;
@@ -107,7 +112,7 @@ function openRaw(url: string): Promise<WebSocket> {
 }
 
 /** Sends `count` frames keeping at most WINDOW ahead of receiver 0; resolves with deliveries/s. */
-async function measureFanout(setup: Setup, count: number): Promise<number> {
+export async function measureFanout(setup: Setup, count: number): Promise<number> {
 	const frames = Array.from({ length: count }, (_, i) => setup.frames(i));
 	let delivered = 0;
 	const progress: number[] = setup.receivers.map(() => 0);
@@ -134,7 +139,7 @@ async function measureFanout(setup: Setup, count: number): Promise<number> {
 	return delivered / seconds;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Both servers up at once, measured in alternation, median of the rounds: noise hits both alike. */
 async function fanout(): Promise<{ raw: number; relay: number; rawRounds: number[]; relayRounds: number[] }> {
@@ -162,8 +167,15 @@ async function fanout(): Promise<{ raw: number; relay: number; rawRounds: number
 async function latency(): Promise<{ p50: number; p99: number; deliveries: number; maxMs: number }> {
 	const dataDir = tempDir();
 	const relay = await spawnRelay(dataDir, GC);
-	const setup = await relaySetup(relay.wsUrl);
-	const perSecond = LATENCY_RATE / GROUP;
+	const result = await pacedLatency(await relaySetup(relay.wsUrl));
+	await relay.stop();
+	rmSync(dataDir, { recursive: true, force: true });
+	return result;
+}
+
+/** Send-to-receive times at `rate` deliveries/s for LATENCY_SECONDS; closes the setup. */
+export async function pacedLatency(setup: Setup, rate = LATENCY_RATE): Promise<{ p50: number; p99: number; deliveries: number; maxMs: number }> {
+	const perSecond = rate / GROUP;
 	const total = perSecond * LATENCY_SECONDS;
 	const frames = Array.from({ length: total }, (_, i) => setup.frames(i));
 	const sentAt = new Float64Array(total);
@@ -191,8 +203,6 @@ async function latency(): Promise<{ p50: number; p99: number; deliveries: number
 	}, 5);
 	await done;
 	setup.close();
-	await relay.stop();
-	rmSync(dataDir, { recursive: true, force: true });
 	samples.sort((a, b) => a - b);
 	return { p50: percentile(samples, 50), p99: percentile(samples, 99), deliveries: samples.length, maxMs: samples.at(-1)! };
 }

@@ -1,6 +1,6 @@
 /**
  * `startServer`: one HTTP server on one port serving the app and, on upgrade at /relay, the
- * relay, over a LevelDB in `dataDir`. Used by `npm start` (start.ts), the tests and the bench.
+ * relay, over a LevelDB in `dataDir` (or the Redis at `redisUrl`, PROTOCOL §14). Used by `npm start` (start.ts), the tests and the bench.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,8 @@ import { loadAppHandler, requestListener } from './http.ts';
 import { Relay } from './relay.ts';
 import { RetentionSweeper } from './retention.ts';
 import { LevelStore } from './store-level.ts';
+import { RedisStore } from './store-redis.ts';
+import type { RelayStore } from './store.ts';
 
 export interface RunningServer {
 	url: string;
@@ -24,7 +26,7 @@ export interface RunningServer {
 export async function startServer(partial: Partial<ServerConfig> = {}): Promise<RunningServer> {
 	const config = resolveConfig(partial);
 	const dataDir = resolve(config.dataDir);
-	const store = new LevelStore(dataDir);
+	const store: RelayStore = config.redisUrl ? new RedisStore(config.redisUrl) : new LevelStore(dataDir);
 	await store.open();
 	const relay = new Relay(config, store);
 	await relay.start();

@@ -16,6 +16,8 @@ export interface ServerConfig {
 	port: number;
 	host: string;
 	dataDir: string;
+	/** Redis instead of LevelDB (PROTOCOL §14): several relay processes may share it. Null: LevelDB in dataDir. */
+	redisUrl: string | null;
 	/** Largest accepted WebSocket frame in bytes; larger frames close the socket with 1009. */
 	maxPayload: number;
 	/** Keys one connection may authenticate. */
@@ -55,6 +57,7 @@ export const DEFAULTS: ServerConfig = {
 	port: 3000,
 	host: '0.0.0.0',
 	dataDir: './data',
+	redisUrl: null,
 	maxPayload: 256 * 1024,
 	maxKeys: 64,
 	allowedOrigins: null,
@@ -98,6 +101,17 @@ function key32(name: string, raw: string): string {
 	throw new ConfigError(`${name} must be 32 bytes in base64url without padding`);
 }
 
+function redisUrl(raw: string): string {
+	let url: URL;
+	try {
+		url = new URL(raw.trim());
+	} catch {
+		throw new ConfigError(`REDIS_URL must be a URL like redis://127.0.0.1:6379/0, got "${raw}"`);
+	}
+	if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${raw}"`);
+	return url.href;
+}
+
 function origins(raw: string): string[] {
 	const list = raw
 		.split(',')
@@ -122,6 +136,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Partial<
 	if (has('PORT')) out.port = int('PORT', env.PORT!, 0, 65535);
 	if (has('HOST')) out.host = env.HOST!;
 	if (has('DATA_DIR')) out.dataDir = env.DATA_DIR!;
+	if (has('REDIS_URL')) out.redisUrl = redisUrl(env.REDIS_URL!);
 	if (has('MAX_PAYLOAD')) out.maxPayload = int('MAX_PAYLOAD', env.MAX_PAYLOAD!, 1024, 16 * 1024 * 1024);
 	if (has('MAX_KEYS')) out.maxKeys = int('MAX_KEYS', env.MAX_KEYS!, 1, 10_000);
 	if (has('ALLOWED_ORIGINS')) out.allowedOrigins = origins(env.ALLOWED_ORIGINS!);

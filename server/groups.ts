@@ -13,7 +13,7 @@ import { RelayError } from './errors.ts';
 import type { GroupCommit } from './group-commit.ts';
 import { nodePrimitives } from './primitives.ts';
 import { computeStamp } from './stamp.ts';
-import type { EntryRecord, GroupHead, MidRecord, RelayStore } from './store.ts';
+import { StoreConflict, type EntryRecord, type FedEntry, type GroupHead, type MidRecord, type RelayStore } from './store.ts';
 import type { Subscription } from './subscription.ts';
 
 export type AppendDone = (error: RelayError | null, result?: MidRecord) => void;
@@ -41,6 +41,17 @@ interface GroupMem {
 	opsThisHour: Map<string, number>;
 	hour: number;
 	subs: Set<Subscription>;
+	/** The last seq handed to the subscribers (fan-out), which is where a new subscription goes live. */
+	fanned: number;
+	/**
+	 * Several processes (PROTOCOL §14): another process appended an op, so the cached state is
+	 * behind the store's; read it again before numbering the next append.
+	 */
+	stale: boolean;
+	/** Several processes: the missed entries of a gap in the feed are being read from the store. */
+	filling: boolean;
+	/** A feed entry arrived while filling: read once more before going back to the feed. */
+	refill: boolean;
 }
 
 /** Positions of an op's hash and parent read from disk, for an op whose parent was not the head. */
@@ -60,6 +71,8 @@ const RECENT_MIDS = 1024;
 export const MAX_CACHED_GROUPS = 10_000;
 const RECENT_MS = 10_000;
 const RECENT_HASHES = 1024;
+/** Times an append is numbered again after another process appended to its group first (§14.2). */
+const CONFLICT_RETRIES = 50;
 /** Default cap on the ops one member appends to one group per hour (§9.9). */
 export const OPS_PER_HOUR = 300;
 const HOUR_MS = 3_600_000;
@@ -107,6 +120,8 @@ export class GroupLog {
 				this.#evictIdle(group);
 				return mem;
 			});
+			// A failed read (storage unreachable) is not remembered: the next request reads again.
+			loading.catch(() => this.#loading.get(group) === loading && this.#loading.delete(group));
 			this.#loading.set(group, loading);
 		}
 		return loading;
@@ -114,8 +129,29 @@ export class GroupLog {
 
 	/** Committed state only, for authorization of reads (never pending, possibly failing ops). */
 	async committedState(group: string): Promise<{ state: GroupState; seq: number } | undefined> {
+		await this.catchUp(group);
 		const mem = await this.get(group);
 		return mem && { state: mem.committed.state, seq: mem.committed.head.seq };
+	}
+
+	/**
+	 * Several processes (§14): brings a cached group up to the store before a read is authorized
+	 * (an op another relay acknowledged may not have reached this one's feed yet). Runs in the
+	 * group's turn, so no append is numbered meanwhile. One store read; nothing on one process.
+	 */
+	async catchUp(group: string): Promise<void> {
+		if (!this.#store.feed || !this.#groups.has(group)) return;
+		const turn = this.#takeTurn(group);
+		try {
+			await turn.ready;
+			const mem = this.#groups.get(group);
+			if (mem && mem.pending.size === 0) {
+				mem.stale = true;
+				await this.#refresh(mem);
+			}
+		} finally {
+			turn.release();
+		}
 	}
 
 	/**
@@ -124,10 +160,10 @@ export class GroupLog {
 	 * this, a read that finished early let a later append overtake an earlier one from the same
 	 * connection (two ops naming the same parent: the second won; two messages: out of order).
 	 */
-	async append(req: AppendRequest, done: AppendDone): Promise<void> {
+	async append(req: AppendRequest, done: AppendDone, attempt = 0): Promise<void> {
 		const turn = this.#takeTurn(req.group);
 		try {
-			await this.#appendInTurn(req, done, turn.ready);
+			await this.#appendInTurn(req, done, turn.ready, attempt);
 		} finally {
 			turn.release();
 		}
@@ -148,7 +184,7 @@ export class GroupLog {
 		};
 	}
 
-	async #appendInTurn(req: AppendRequest, done: AppendDone, turn: Promise<void>): Promise<void> {
+	async #appendInTurn(req: AppendRequest, done: AppendDone, turn: Promise<void>, attempt: number, reread = false): Promise<void> {
 		const isGenesis = 'op' in req.entry && req.entry.op.kind === 'genesis';
 		let mem = await this.get(req.group);
 		const [stored, lookups] = await Promise.all([
@@ -156,10 +192,11 @@ export class GroupLog {
 			mem && 'op' in req.entry ? this.#lookUp(mem, req.entry.op) : NO_LOOKUPS
 		]);
 		await turn;
+		if (mem?.stale && mem.pending.size === 0 && this.#groups.get(req.group) === mem) await this.#refresh(mem);
 		// From here on, synchronous: validation, numbering and queueing cannot interleave.
 		const current = this.#groups.get(req.group);
 		// Evicted while the disk was read: start again from what is on disk now (still our turn).
-		if (mem && current !== mem) return this.#appendInTurn(req, done, Promise.resolve());
+		if (mem && current !== mem) return this.#appendInTurn(req, done, Promise.resolve(), attempt, reread);
 		mem = current ?? mem;
 		const waiting = mem?.pending.get(req.mid);
 		if (waiting) return void waiting.push(done);
@@ -175,6 +212,12 @@ export class GroupLog {
 			if ('op' in req.entry) state = this.#checkOp(mem, req, req.entry.op, ts, lookups);
 			else stamp = this.#checkMessage(mem, req, req.entry.msg, seq, ts);
 		} catch (error) {
+			// Several processes: the refusal may come from a cache behind the store (a member added
+			// or an op appended through another relay a moment ago): check once more against it.
+			if (this.#store.feed && mem && !reread && mem.pending.size === 0) {
+				mem.stale = true;
+				return this.#appendInTurn(req, done, Promise.resolve(), attempt, true);
+			}
 			return done(toRelayError(error, mem));
 		}
 		if (!mem) {
@@ -205,7 +248,14 @@ export class GroupLog {
 				g.head = g.committed.head;
 				for (const [hash, at] of g.seen) if (at > g.state.length) g.seen.delete(hash);
 				if (g.committed.head.seq === 0) this.#groups.delete(g.id);
-				const failure = new RelayError('RELAY_STORAGE_FULL', 'the relay could not store this entry; nothing was stored');
+				if (error instanceof StoreConflict && attempt < CONFLICT_RETRIES) {
+					// Another process numbered this group first (or this batch shared a script with
+					// such a group): read the store's state again and number the append anew (§14.2).
+					if (error.group === g.id) g.stale = true;
+					const all: AppendDone = (e, r) => waiters.forEach((w) => w(e, r));
+					return void this.append(req, all, attempt + 1);
+				}
+				const failure = storeFailure(error);
 				for (const w of waiters) w(failure);
 				return;
 			}
@@ -218,11 +268,84 @@ export class GroupLog {
 				g.recent.delete(key);
 			}
 			for (const w of waiters) w(null, result);
+			// Several processes: every entry, this process's included, is fanned out from the feed.
+			if (this.#store.feed) return;
+			g.fanned = seq;
 			for (const sub of g.subs) {
 				const removed = kind === 'op' && !Object.hasOwn(stateAfter.members, sub.as);
 				sub.offer(seq, frame, removed);
 			}
 		});
+	}
+
+	/** Several processes: follows the store's feed (every process's commits, in order). */
+	async follow(): Promise<void> {
+		await this.#store.feed?.listen(
+			(entry) => this.#fed(entry),
+			() => {
+				// Entries published while the feed was away were missed: ops among them too.
+				for (const mem of this.#groups.values()) {
+					mem.stale = true;
+					if (mem.subs.size > 0) void this.#fill(mem);
+				}
+			}
+		);
+	}
+
+	/** One committed entry from the feed: keeps the cache current, and fans out in seq order. */
+	#fed(e: FedEntry): void {
+		const mem = this.#groups.get(e.group);
+		if (!mem) return;
+		if (mem.pending.size === 0 && !mem.stale && e.seq > mem.committed.head.seq) {
+			if (e.kind === 'op' || e.seq !== mem.committed.head.seq + 1) mem.stale = true;
+			else mem.head = mem.committed.head = { seq: e.seq, ts: e.ts };
+		}
+		if (e.seq <= mem.fanned) return;
+		if (mem.filling || e.seq !== mem.fanned + 1) {
+			mem.refill = true;
+			return void this.#fill(mem);
+		}
+		mem.fanned = e.seq;
+		for (const sub of mem.subs) sub.offer(e.seq, e.frame, e.kind === 'op' && !(e.members ?? []).includes(sub.as));
+	}
+
+	/** Reads the entries after `fanned` from the store and fans them out, until none is left. */
+	async #fill(mem: GroupMem): Promise<void> {
+		if (mem.filling) return;
+		mem.filling = true;
+		try {
+			let members: string[] | undefined;
+			for (;;) {
+				mem.refill = false;
+				const page = await this.#store.range(mem.id, mem.fanned, 256);
+				if (page.length === 0 && !mem.refill) break;
+				for (const record of page) {
+					if (record.seq <= mem.fanned) continue;
+					mem.fanned = record.seq;
+					if (record.kind === 'erased') continue;
+					// The members after this op are not in the record: the group's current ones stand in.
+					if (record.kind === 'op') members ??= Object.keys((await this.#store.loadGroup(mem.id))?.state.members ?? {});
+					for (const sub of mem.subs) sub.offer(record.seq, record.frame, record.kind === 'op' && !members!.includes(sub.as));
+				}
+			}
+		} catch {
+			// The store is away: the feed's reconnection (or the next entry) fills again.
+		} finally {
+			mem.filling = false;
+		}
+	}
+
+	/** Several processes: the group's state and head as stored now (no append of it is pending). */
+	async #refresh(mem: GroupMem): Promise<void> {
+		const stored = await this.#store.loadGroup(mem.id);
+		if (!stored || mem.pending.size > 0) return;
+		// The feed moved the head past what was read meanwhile: the next append reads again.
+		if (stored.head.seq < mem.committed.head.seq) return;
+		mem.state = stored.state;
+		mem.head = stored.head;
+		mem.committed = { state: stored.state, head: stored.head };
+		mem.seen = new Map([[stored.state.head, stored.state.length]]);
+		mem.stale = false;
 	}
 
 	/**
@@ -232,7 +355,7 @@ export class GroupLog {
 	subscribe(mem: GroupMem, sub: Subscription): number | null {
 		if (this.#groups.get(mem.id) !== mem) return null;
 		mem.subs.add(sub);
-		return mem.committed.head.seq;
+		return mem.fanned;
 	}
 
 	unsubscribe(sub: Subscription): void {
@@ -256,7 +379,22 @@ export class GroupLog {
 
 	#fresh(id: string, state: GroupState, head: GroupHead): GroupMem {
 		const seen = new Map([[state.head, state.length]]);
-		return { id, state, head, committed: { state, head }, pending: new Map(), recent: new Map(), seen, opsThisHour: new Map(), hour: 0, subs: new Set() };
+		return {
+			id,
+			state,
+			head,
+			committed: { state, head },
+			pending: new Map(),
+			recent: new Map(),
+			seen,
+			opsThisHour: new Map(),
+			hour: 0,
+			subs: new Set(),
+			fanned: head.seq,
+			stale: false,
+			filling: false,
+			refill: false
+		};
 	}
 
 	/**
@@ -314,6 +452,15 @@ export class GroupLog {
 		if (state.needsRekey) throw new RelayError('RELAY_STALE_EPOCH', 'a member left: a rekey must come first');
 		return computeStamp(this.#stampSecret, { c: msg.c, sender: msg.sender, group: req.group, seq, ts });
 	}
+}
+
+/** A write the store refused (RELAY_STORAGE_FULL) or could not reach (RELAY_STORAGE_UNAVAILABLE). */
+function storeFailure(error: Error): RelayError {
+	if ((error as { code?: string }).code === 'RELAY_STORAGE_UNAVAILABLE') {
+		return new RelayError('RELAY_STORAGE_UNAVAILABLE', 'the relay cannot reach its storage right now; nothing was stored');
+	}
+	if (error instanceof StoreConflict) return new RelayError('RELAY_STORAGE_UNAVAILABLE', 'the group is too busy right now; nothing was stored');
+	return new RelayError('RELAY_STORAGE_FULL', 'the relay could not store this entry; nothing was stored');
 }
 
 function toRelayError(error: unknown, mem: GroupMem | undefined): RelayError {

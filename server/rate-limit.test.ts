@@ -35,4 +35,16 @@ describe('token buckets', () => {
 		keys.prune(5000);
 		expect(keys.size).toBe(0);
 	});
+
+	test('several relay processes: each takes an equal share of the per-key budget, existing buckets included', () => {
+		const buckets = new KeyedBuckets({ perSecond: 10, burst: 6 });
+		buckets.share(3);
+		expect([buckets.take('k', 0), buckets.take('k', 0), buckets.take('k', 0)]).toEqual([true, true, false]);
+		// 10/3 per second: one token after 300 ms, none at 250 ms.
+		expect(buckets.take('k', 250)).toBe(false);
+		expect(buckets.take('k', 300)).toBe(true);
+		buckets.share(1);
+		expect(buckets.take('k', 400)).toBe(true);
+		expect(buckets.take('other', 400)).toBe(true);
+	});
 });

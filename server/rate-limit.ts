@@ -39,10 +39,24 @@ export class TokenBucket {
 /** One bucket per key, shared by every connection that authenticated that key. */
 export class KeyedBuckets {
 	readonly #buckets = new Map<string, TokenBucket>();
+	readonly #configured: RateLimit;
+	/** What each bucket refills by: the configured limit divided among the relay processes. */
 	readonly #limit: RateLimit;
 
 	constructor(limit: RateLimit) {
-		this.#limit = limit;
+		this.#configured = limit;
+		this.#limit = { ...limit };
+	}
+
+	/**
+	 * Several relay processes (PROTOCOL §14.5): each takes an equal share of the configured
+	 * per-key budget, so a key's appends spread over `processes` relays stay near the limit.
+	 * Applies to existing buckets at once (their next refill).
+	 */
+	share(processes: number): void {
+		const n = Math.max(1, Math.floor(processes));
+		this.#limit.perSecond = this.#configured.perSecond / n;
+		this.#limit.burst = Math.max(1, this.#configured.burst / n);
 	}
 
 	take(key: string, now: number): boolean {

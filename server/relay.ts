@@ -4,6 +4,7 @@
  * `err` frame with a stable code; nothing a peer sends can crash the process, and nothing about
  * the peer (address, user agent) or its content is logged: only counts and codes.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -19,6 +20,8 @@ import * as requests from './requests.ts';
 import type { RelayStore } from './store.ts';
 
 export const RELAY_PATH = '/relay';
+/** How often a relay on a shared store re-registers and counts the processes alive (§14.5). */
+const PEER_INTERVAL_MS = 5_000;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const CLOSE_GOING_AWAY = 1001;
 
@@ -39,6 +42,10 @@ export class Relay {
 	readonly #connections = new Set<Connection>();
 	readonly #keyBuckets: KeyedBuckets;
 	#heartbeat: NodeJS.Timeout | undefined;
+	#peerTimer: NodeJS.Timeout | undefined;
+	readonly #id = randomUUID();
+	/** Relay processes sharing the store, this one included (1 on LevelDB). */
+	peers = 1;
 	#closing = false;
 
 	constructor(config: ServerConfig, store: RelayStore) {
@@ -61,6 +68,14 @@ export class Relay {
 		const stampSecret = await this.store.secret('stamp');
 		this.groups = new GroupLog(this.store, this.writer, stampSecret, this.config.now, undefined, this.config.opsPerHour);
 		this.#ctx = { config: this.config, store: this.store, groups: this.groups, stampSecret, now: this.config.now };
+		// Several relay processes on one store (PROTOCOL §14): fan-out follows the store's feed,
+		// and the per-key budget is shared among the processes alive (§14.5).
+		await this.groups.follow();
+		if (this.store.peers) {
+			await this.#countPeers();
+			this.#peerTimer = setInterval(() => void this.#countPeers(), PEER_INTERVAL_MS);
+			this.#peerTimer.unref();
+		}
 		this.#heartbeat = setInterval(() => this.#beat(), this.config.heartbeatMs);
 		this.#heartbeat.unref();
 	}
@@ -85,7 +100,9 @@ export class Relay {
 	async close(): Promise<void> {
 		this.#closing = true;
 		clearInterval(this.#heartbeat);
+		clearInterval(this.#peerTimer);
 		await this.writer.drain();
+		await this.store.leave?.(this.#id).catch(() => undefined);
 		for (const conn of this.#connections) conn.close(CLOSE_GOING_AWAY, 'relay shutting down');
 		await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
 	}
@@ -192,6 +209,9 @@ export class Relay {
 		if ((error as { code?: string })?.code === 'RELAY_STORAGE_FULL') {
 			return this.#fail(conn, 'RELAY_STORAGE_FULL', 'the relay could not store this; nothing was stored', re);
 		}
+		if ((error as { code?: string })?.code === 'RELAY_STORAGE_UNAVAILABLE') {
+			return this.#fail(conn, 'RELAY_STORAGE_UNAVAILABLE', 'the relay cannot reach its storage right now; try again shortly', re);
+		}
 		// Only the error's class name: library messages may quote keys or paths.
 		this.config.log(`relay: internal error ${(error as Error)?.name ?? typeof error}`);
 		this.#fail(conn, 'RELAY_INTERNAL', 'unexpected relay failure', re);
@@ -204,6 +224,15 @@ export class Relay {
 
 	#count(code: RelayErrorCode): void {
 		this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
+	}
+
+	async #countPeers(): Promise<void> {
+		try {
+			this.peers = await this.store.peers!(this.#id);
+			this.#keyBuckets.share(this.peers);
+		} catch {
+			// Storage away: keep the last count; appends are refused meanwhile anyway.
+		}
 	}
 
 	#beat(): void {

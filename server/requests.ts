@@ -73,6 +73,7 @@ export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<
 	requireKey(conn, f.as);
 	const sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, (s) => ctx.groups.unsubscribe(s));
 	let liveFrom: number | null = null;
+	await ctx.groups.catchUp(f.group);
 	while (liveFrom === null) {
 		const mem = await ctx.groups.get(f.group);
 		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');

@@ -38,6 +38,7 @@ try {
 } catch (error) {
 	const code = (error as { code?: string }).code;
 	if (code === 'EADDRINUSE') console.error(`unseen: port ${partial.port ?? 3000} is already in use (set PORT)`);
+	else if (partial.redisUrl && (code === 'ECONNREFUSED' || (error as Error).name === 'ConnectionTimeoutError')) console.error('unseen: cannot reach Redis at REDIS_URL (is redis-server running?)');
 	else if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_LOCKED') console.error('unseen: cannot open DATA_DIR (is another Unseen running on it?)');
 	else console.error(`unseen: could not start: ${(error as Error).message}`);
 	process.exit(1);

@@ -2,23 +2,40 @@
  * The RelayStore contract, run against every backend through a factory (LevelDB today; a
  * clustered backend added later must pass the same suite).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest';
+import { hasRedis, NO_REDIS, startRedis, type TestRedis } from '../test/kit/redis.ts';
+import { until } from '../test/kit/until.ts';
+import { RedisStore } from './store-redis.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
 import { GroupCommit } from './group-commit.ts';
-import { StorageError, type AppendRecord, type RelayStore } from './store.ts';
+import { StorageError, StoreConflict, type AppendRecord, type RelayStore } from './store.ts';
 import { LevelStore } from './store-level.ts';
 
 interface Backend {
 	name: string;
 	/** Opens a store over `location`; the same location reopens the same data. */
 	open(location: string): RelayStore;
+	redis?: boolean;
 }
 
-const backends: Backend[] = [{ name: 'LevelDB', open: (location) => new LevelStore(location) }];
+let redis: TestRedis | undefined;
+const backends: Backend[] = [
+	{ name: 'LevelDB', open: (location) => new LevelStore(location) },
+	// One redis-server for the suite; each test's folder name is its key prefix (reopen = same data).
+	{ name: 'Redis', open: (location) => new RedisStore(redis!.url, { prefix: `${location.split('/').pop()}:` }), redis: true }
+];
+if (!hasRedis) console.warn(`RelayStore contract on Redis skipped: ${NO_REDIS}`);
+
+beforeAll(async () => {
+	if (hasRedis) redis = await startRedis();
+});
+afterAll(async () => {
+	await redis?.stop();
+});
 
 const state = (group: string, retention = 0) => ({ group, head: group, length: 1, settings: { retention } }) as unknown as GroupState;
 
@@ -28,6 +45,7 @@ function append(group: string, seq: number, kind: 'op' | 'msg', ts = 1000 + seq,
 }
 
 describe.each(backends)('RelayStore contract: $name', (backend) => {
+	if (backend.redis && !hasRedis) return test.skip(`skipped: ${NO_REDIS}`);
 	let dir: string;
 	let store: RelayStore;
 	beforeEach(async () => {
@@ -182,5 +200,72 @@ describe('LevelStore durability: fsync before the ack (P11)', () => {
 		expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => ({ seq: i + 1, writes: 1, sync: true, done: true })));
 		expect(writes.filter((w) => w.values.some((v) => records.has(v))).length).toBeGreaterThan(2);
 		expect((await store.range('g', 0, 100)).map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+	});
+});
+
+describe.skipIf(!hasRedis)('RedisStore across processes (PROTOCOL §14)', () => {
+	let store: RedisStore;
+	let other: RedisStore;
+	let n = 0;
+	beforeEach(async () => {
+		const prefix = `x${++n}-${Date.now()}:`;
+		store = new RedisStore(redis!.url, { prefix });
+		other = new RedisStore(redis!.url, { prefix });
+		await Promise.all([store.open(), other.open()]);
+	});
+	afterEach(async () => {
+		await Promise.all([store.close(), other.close()]);
+	});
+
+	test('a batch whose seq does not follow the stored head (another process appended first) throws StoreConflict and stores none of it', async () => {
+		await store.commit([append('g', 1, 'op', 1, true), append('h', 1, 'op', 1, true)]);
+		await other.commit([append('g', 2, 'msg')]);
+		// This process still believes g's head is 1: its seq 2 conflicts, and h's entry in the same batch is not stored either.
+		const refused = store.commit([append('h', 2, 'msg'), append('g', 2, 'msg')]);
+		await expect(refused).rejects.toBeInstanceOf(StoreConflict);
+		await expect(refused).rejects.toMatchObject({ group: 'g', storedSeq: 2 });
+		expect((await store.range('h', 0, 10)).map((r) => r.seq)).toEqual([1]);
+		expect(await store.findMid('h', 'mid-h-2')).toBeUndefined();
+		expect((await store.loadGroup('h'))!.head.seq).toBe(1);
+		await store.commit([append('h', 2, 'msg'), append('g', 3, 'msg')]);
+		expect((await store.range('g', 0, 10)).map((r) => r.seq)).toEqual([1, 2, 3]);
+	});
+
+	test('the feed gives every process each committed entry once, in commit order, and nothing of a refused batch', async () => {
+		const seen: string[] = [];
+		await other.feed.listen((e) => seen.push(`${e.group}:${e.seq}`), () => undefined);
+		await store.commit([append('g', 1, 'op', 1, true)]);
+		await store.commit([append('g', 2, 'msg'), append('g', 3, 'msg')]);
+		await expect(store.commit([append('g', 3, 'msg')])).rejects.toBeInstanceOf(StoreConflict);
+		await other.commit([append('g', 4, 'msg')]);
+		await until(() => seen.length >= 4);
+		expect(seen).toEqual(['g:1', 'g:2', 'g:3', 'g:4']);
+	});
+
+	test('expired messages leave Redis memory at once and its append-only files after compact()', async () => {
+		const secret = (seq: number) => ({ ...append('g', seq, 'msg', seq), record: { ...append('g', seq, 'msg', seq).record, frame: `CIPHERTEXT-MARKER-${seq}-${n}` } });
+		await store.commit([append('g', 1, 'op', 1, true), secret(2), secret(3)]);
+		expect(await store.expire('g', 3, 100)).toBe(1);
+		const { createClient } = await import('redis');
+		const admin = createClient({ url: redis!.url }).on('error', () => undefined);
+		await admin.connect();
+		onTestFinished(() => admin.close());
+		const members = (await admin.sendCommand(['ZRANGE', `${store.prefix}e:g`, '0', '-1'])) as string[];
+		expect(members.join()).not.toContain(`CIPHERTEXT-MARKER-2-${n}`);
+		expect(members.join()).toContain(`CIPHERTEXT-MARKER-3-${n}`);
+		const aof = () => {
+			const dir = join(redis!.dir, 'appendonlydir');
+			return readdirSync(dir).map((f) => readFileSync(join(dir, f), 'latin1')).join();
+		};
+		expect(aof()).toContain(`CIPHERTEXT-MARKER-2-${n}`);
+		await store.compact();
+		let info = '';
+		for (let i = 0; i < 200; i++) {
+			info = String(await admin.sendCommand(['INFO', 'persistence']));
+			if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info) && !aof().includes(`CIPHERTEXT-MARKER-2-${n}`)) break;
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		expect(aof()).not.toContain(`CIPHERTEXT-MARKER-2-${n}`);
+		expect(aof()).toContain(`CIPHERTEXT-MARKER-3-${n}`);
 	});
 });

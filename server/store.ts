@@ -89,13 +89,66 @@ export interface RelayStore {
 	listReports(target: string, after: number, limit: number): Promise<ReportRecord[]>;
 	/** A named 32-byte secret, created randomly (and durably) on first use. */
 	secret(name: string): Promise<Uint8Array>;
+	/**
+	 * Present when several relay processes share the store (Redis, PROTOCOL §14): every entry any
+	 * of them commits, in commit order. The relay then fans out from the feed, not from its own
+	 * commits, and `commit` may throw StoreConflict.
+	 */
+	readonly feed?: EntryFeed;
+	/**
+	 * Several processes: registers this process (`id`) as alive for a while and returns how many
+	 * are alive, this one included (approximate cross-process rate limits, §14.5).
+	 */
+	peers?(id: string): Promise<number>;
+	/** Several processes: this process stops (it no longer counts among the peers). */
+	leave?(id: string): Promise<void>;
+}
+
+/** A committed entry as published to every relay process sharing the store. */
+export interface FedEntry {
+	group: string;
+	seq: number;
+	ts: number;
+	kind: 'op' | 'msg';
+	frame: string;
+	/** Ops only: the member keys after the op (a removed subscriber stops at its removal). */
+	members?: string[];
+}
+
+export interface EntryFeed {
+	/** Calls `onEntry` for every committed entry in commit order; `onGap` when some may have been missed (after a reconnection). */
+	listen(onEntry: (entry: FedEntry) => void, onGap: () => void): Promise<void>;
+}
+
+/** Thrown by `commit` when another process appended to a group first; nothing of the batch was stored. */
+export class StoreConflict extends Error {
+	readonly group: string;
+	readonly storedSeq: number;
+	constructor(group: string, storedSeq: number) {
+		super('another relay process appended to this group first');
+		this.name = 'StoreConflict';
+		this.group = group;
+		this.storedSeq = storedSeq;
+	}
 }
 
 /** Thrown by a store when the disk refused a write; nothing of the batch was stored. */
 export class StorageError extends Error {
-	readonly code = 'RELAY_STORAGE_FULL';
+	readonly code: 'RELAY_STORAGE_FULL' | 'RELAY_STORAGE_UNAVAILABLE' = 'RELAY_STORAGE_FULL';
 	constructor(message: string, options?: { cause?: unknown }) {
 		super(message, options);
 		this.name = 'StorageError';
+	}
+}
+
+/**
+ * The store cannot be reached (Redis down or restarting): nothing of the write is known to be
+ * stored, and the relay refuses appends until the connection is back (it reconnects by itself).
+ */
+export class StorageUnavailableError extends StorageError {
+	override readonly code = 'RELAY_STORAGE_UNAVAILABLE';
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, options);
+		this.name = 'StorageUnavailableError';
 	}
 }

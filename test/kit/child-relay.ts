@@ -2,7 +2,8 @@
  * The relay in its own process, for the crash tests (killed with SIGKILL mid-burst) and the
  * benchmark (so clients and relay do not share a core): `node test/kit/child-relay.ts DATA_DIR`.
  * Rate limits are lifted so that the load, not the limiter, is what is measured. Speaks the
- * line protocol of child-line.ts; start it with `spawnRelay` (child.ts).
+ * line protocol of child-line.ts; start it with `spawnRelay` (child.ts). With REDIS_URL in its
+ * environment it stores in that Redis instead (`spawnClusterRelay`, PROTOCOL §14).
  */
 import { startServer } from '../../server/app.ts';
 import { announceChild } from './child-line.ts';
@@ -15,6 +16,7 @@ const server = await startServer({
 	host: '127.0.0.1',
 	app: false,
 	dataDir,
+	redisUrl: process.env.REDIS_URL || null,
 	connectionRate: unlimited,
 	keyRate: unlimited,
 	log: () => undefined

@@ -15,8 +15,8 @@ export interface ChildServer {
 }
 
 /** Runs `node [...nodeArgs] script [...args]` and resolves once it has announced its port. */
-export async function spawnChild(script: string, args: string[] = [], nodeArgs: string[] = []): Promise<ChildServer> {
-	const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+export async function spawnChild(script: string, args: string[] = [], nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<ChildServer> {
+	const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
 	const lines = createInterface({ input: child.stdout! });
 	const next = () =>
 		new Promise<Record<string, number>>((resolve, reject) => {
@@ -48,5 +48,10 @@ export async function spawnChild(script: string, args: string[] = [], nodeArgs: 
 
 /** The relay (child-relay.ts) over the LevelDB in `dataDir`, in its own process. */
 export function spawnRelay(dataDir: string, nodeArgs: string[] = []): Promise<ChildServer> {
-	return spawnChild(join(import.meta.dirname, 'child-relay.ts'), [dataDir], nodeArgs);
+	return spawnChild(join(import.meta.dirname, 'child-relay.ts'), [dataDir], nodeArgs, { REDIS_URL: '' });
+}
+
+/** A relay process storing in the Redis at `redisUrl` (several may share it, PROTOCOL §14). */
+export function spawnClusterRelay(redisUrl: string, nodeArgs: string[] = []): Promise<ChildServer> {
+	return spawnChild(join(import.meta.dirname, 'child-relay.ts'), ['-'], nodeArgs, { REDIS_URL: redisUrl });
 }

@@ -16,7 +16,8 @@ import { startRelay, tempDir } from '../kit/relay.ts';
 describe('configuration', () => {
 	test('unset variables take the documented defaults', () => {
 		const config = resolveConfig(configFromEnv({}));
-		expect(config).toMatchObject({ port: 3000, dataDir: './data', maxPayload: 262144, maxKeys: 64, allowedOrigins: null, moderator: null });
+		expect(config).toMatchObject({ port: 3000, dataDir: './data', redisUrl: null, maxPayload: 262144, maxKeys: 64, allowedOrigins: null, moderator: null });
+		expect(configFromEnv({ REDIS_URL: 'redis://:pw@127.0.0.1:6379/0' }).redisUrl).toBe('redis://:pw@127.0.0.1:6379/0');
 		expect(config.connectionRate).toEqual({ perSecond: 50, burst: 100 });
 		expect(config.keyRate).toEqual({ perSecond: 20, burst: 60 });
 	});
@@ -35,7 +36,9 @@ describe('configuration', () => {
 		['ALLOWED_ORIGINS', { ALLOWED_ORIGINS: 'https://a.example/path' }],
 		['RATE_CONNECTION', { RATE_CONNECTION: 'fast' }],
 		['MODERATOR_SIGN_KEY', { MODERATOR_SIGN_KEY: 'short', MODERATOR_BOX_KEY: rand(32) }],
-		['MODERATOR_BOX_KEY', { MODERATOR_SIGN_KEY: rand(32) }]
+		['MODERATOR_BOX_KEY', { MODERATOR_SIGN_KEY: rand(32) }],
+		['REDIS_URL', { REDIS_URL: '127.0.0.1:6379' }],
+		['REDIS_URL', { REDIS_URL: 'http://127.0.0.1:6379' }]
 	])('a bad %s stops start-up with a ConfigError naming it', (name, env) => {
 		expect(() => configFromEnv(env)).toThrow(ConfigError);
 		expect(() => configFromEnv(env)).toThrow(name);

@@ -36,7 +36,8 @@ export class RelayError extends Error {
 			this.code === 'RELAY_RATE_LIMITED' ||
 			this.code === 'RELAY_SHUTTING_DOWN' ||
 			this.code === 'RELAY_INTERNAL' ||
-			this.code === 'RELAY_STORAGE_FULL'
+			this.code === 'RELAY_STORAGE_FULL' ||
+			this.code === 'RELAY_STORAGE_UNAVAILABLE'
 		);
 	}
 }
