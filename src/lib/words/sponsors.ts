@@ -44,6 +44,7 @@ export const SPONSORS = {
 	switchHint: 'Members can mark themselves available and newer members can ask them. Only the two people involved see a request.',
 	available: 'Available sponsors',
 	noneAvailable: 'Nobody here has offered to sponsor yet. You could be the first, or check back later.',
+	noneElse: 'Nobody else here has offered to sponsor yet.',
 	quietNow: 'In quiet hours now',
 	quietHours: (range: string) => `Quiet hours ${range}`,
 	free: (free: number, places: number) => (free === 0 ? 'Full right now' : `${free} of ${places} ${places === 1 ? 'place' : 'places'} free`),
