@@ -87,4 +87,56 @@ describe('sponsorship', () => {
 		await until(() => view(nina, group).outgoing[0]?.state === 'unavailable', 15_000, 'unavailable');
 		await expect(nina.client.askSponsor(group, ashKey, 'third')).rejects.toMatchObject({ code: 'PROTOCOL_NOT_ALLOWED' });
 	});
+
+	test('a newcomer who joins after the offer still sees the sponsor: availability is said again in the new epoch', async () => {
+		const { ash, group } = await groupOfThree();
+		await ash.client.offerSponsor(group, { intro: 'Mornings are best', places: 3 });
+		const dee = await startClient(relay!.url);
+		clients.push(dee);
+		const invite = await ash.client.createInvite(group, { expiresInMs: 3_600_000, maxUses: 1, role: 'member' });
+		await dee.client.joinWithInvite(invite.link, 'Dee');
+		await until(() => view(dee, group).sponsors.some((s) => s.name === 'Ash' && s.intro === 'Mornings are best' && s.free === 3), 20_000, 'dee sees ash');
+	});
+
+	test('requests and acceptances made offline wait in the outbox and go out once online; nothing is lost across a restart', async () => {
+		const { ash, nina, group } = await groupOfThree();
+		const ashKey = ash.client.members(group).find((m) => m.name === 'Ash')!.sign;
+		await ash.client.offerSponsor(group, { intro: 'Here', places: 1 });
+		await until(() => view(nina, group).sponsors.length === 1);
+		await nina.client.stop();
+		await nina.client.askSponsor(group, ashKey, 'asked while offline');
+		expect(view(nina, group).outgoing[0]).toMatchObject({ state: 'open', note: 'asked while offline' });
+		await nina.client.start();
+		await until(() => view(ash, group).incoming.some((r) => r.note === 'asked while offline'), 20_000, 'request delivered');
+
+		await ash.client.stop();
+		await ash.client.acceptAsk(group, view(ash, group).incoming[0]!.id);
+		expect(view(ash, group).accepting).toEqual([{ id: expect.any(String), name: 'Nina' }]);
+		expect(nina.client.groups().some((g) => g.pairWith)).toBe(false);
+		await ash.client.start();
+		await until(() => nina.client.groups().some((g) => g.pairWith?.name === 'Ash'), 30_000, 'pair made once online');
+		await until(() => ash.client.groups().some((g) => g.pairWith?.name === 'Nina'), 10_000, 'ash lists the pair');
+		await ash.client.stop();
+		await ash.client.start();
+		expect(ash.client.groups().find((g) => g.pairWith)!.pairWith).toMatchObject({ other: 'mentee', name: 'Nina', metName: 'Tuesday circle' });
+		expect(view(ash, group).mentees).toEqual([{ pair: expect.any(String), name: 'Nina', running: true }]);
+	});
+
+	test('block: the pair ends, and later requests from that person in that group are not shown', async () => {
+		const { ash, nina, cal, group } = await groupOfThree();
+		const ashKey = ash.client.members(group).find((m) => m.name === 'Ash')!.sign;
+		await ash.client.offerSponsor(group, { intro: 'Here', places: 2 });
+		await until(() => view(nina, group).sponsors.length === 1 && view(cal, group).sponsors.length === 1);
+		await nina.client.askSponsor(group, ashKey, 'first');
+		await until(() => view(ash, group).incoming.length === 1);
+		await ash.client.acceptAsk(group, view(ash, group).incoming[0]!.id);
+		await until(() => nina.client.groups().some((g) => g.pairWith), 20_000, 'paired');
+		const pair = nina.client.groups().find((g) => g.pairWith)!.id;
+		await ash.client.blockPartner(pair);
+		await until(() => nina.client.summary(pair)!.ended, 15_000, 'nina sees the end');
+		await nina.client.askSponsor(group, ashKey, 'after the block');
+		await cal.client.askSponsor(group, ashKey, 'from cal');
+		await until(() => view(ash, group).incoming.some((r) => r.note === 'from cal'), 15_000, 'cal still reaches ash');
+		expect(view(ash, group).incoming.map((r) => r.note)).toEqual(['from cal']);
+	});
 });
