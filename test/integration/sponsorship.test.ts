@@ -139,4 +139,18 @@ describe('sponsorship', () => {
 		await until(() => view(ash, group).incoming.some((r) => r.note === 'from cal'), 15_000, 'cal still reaches ash');
 		expect(view(ash, group).incoming.map((r) => r.note)).toEqual(['from cal']);
 	});
+
+	test('an admin switches sponsoring off for the group: nobody is listed and nobody can offer; a member cannot switch it', async () => {
+		const { ash, nina, cal, group } = await groupOfThree();
+		await nina.client.offerSponsor(group, { intro: 'Evenings', places: 1 });
+		await until(() => view(cal, group).sponsors.length === 1);
+		await expect(nina.client.setSponsoring(group, false)).rejects.toMatchObject({ code: 'PROTOCOL_NOT_ALLOWED' });
+		expect(view(nina, group).canSwitch).toBe(false);
+		await ash.client.setSponsoring(group, false);
+		await until(() => !view(cal, group).on && !view(nina, group).on, 15_000, 'off everywhere');
+		expect(view(cal, group)).toMatchObject({ sponsors: [], canOffer: false });
+		await expect(cal.client.offerSponsor(group, { intro: 'me too', places: 1 })).rejects.toMatchObject({ code: 'PROTOCOL_NOT_ALLOWED' });
+		await ash.client.setSponsoring(group, true);
+		await until(() => view(cal, group).on && view(cal, group).sponsors.length === 1, 15_000, 'on again');
+	});
 });
