@@ -152,6 +152,18 @@ export async function endPair(core: ClientCore, pair: string, word: string): Pro
 	await runSponsorDue(core);
 }
 
+/**
+ * Whether a live entry in `g` may leave sponsorship steps to do: I offer or switched sponsoring
+ * off here (repeat it in a new epoch), a pair from here waits to be made or joined, or `g` is a
+ * pair from a request (its end frees a place). Groups that never used sponsorship cost nothing.
+ */
+export function sponsorStepsMayBeDue(g: GroupHandle): boolean {
+	if (g.pairMeta) return true;
+	const s = g.sponsorship.data;
+	if (s.offers[g.session.me] || (!s.on && s.switchEpoch !== undefined)) return true;
+	return Object.values(s.asks).some((a) => a.state === 'accepting' || (a.dir === 'out' && a.state === 'accepted' && !a.joined));
+}
+
 const runs = new WeakMap<ClientCore, Promise<void>>();
 
 /** Does the sponsorship steps that wait for the relay, one run at a time (see the file header). */
