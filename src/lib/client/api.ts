@@ -35,6 +35,46 @@ export interface GroupSummary {
 	sync?: { done: number; total: number };
 	/** What I may do in this group now, as the group's rules say (protocol/group/may.ts). */
 	can: GroupPermissions;
+	/** Sponsorship in this group (§11); not set for pairs. */
+	sponsorship?: SponsorshipView;
+	/** For a pair made from a request (§11.3): who the other person is and where we met. */
+	pairWith?: PairView;
+}
+
+/** Quiet hours: minutes after midnight UTC (§11.1). */
+export interface QuietHours {
+	from: number;
+	to: number;
+}
+
+export interface SponsorshipView {
+	/** The group offers sponsoring. */
+	on: boolean;
+	/** I may switch it on or off (an admin). */
+	canSwitch: boolean;
+	/** I may offer to sponsor here. */
+	canOffer: boolean;
+	mine: { intro: string; places: number; taken: number; quiet?: QuietHours } | null;
+	sponsors: { sign: string; name: string; intro: string; places: number; free: number; quiet?: QuietHours }[];
+	/** Requests to me, unanswered and not expired. */
+	incoming: { id: string; from: string; name: string; note: string; ts: number }[];
+	/** Requests I accepted whose pair is still being made (waiting to be online). */
+	accepting: { id: string; name: string }[];
+	/** My requests. */
+	outgoing: { id: string; to: string; name: string; note: string; ts: number; state: 'open' | 'withdrawn' | 'declined' | 'accepted' | 'expired' | 'unavailable'; reply?: string; pair?: string }[];
+	/** My mentees from this group. */
+	mentees: { pair: string; name: string; running: boolean }[];
+}
+
+export interface PairView {
+	/** The other person's part. */
+	other: 'sponsor' | 'mentee';
+	name: string;
+	/** The group where we met and its name. */
+	met: string;
+	metName: string;
+	/** The sponsor's quiet hours, as they last said in the group. */
+	quiet?: QuietHours;
 }
 
 /** The answers of protocol/group/may.ts for me in one group, for screens to read instead of roles. */
@@ -267,6 +307,19 @@ export interface UnseenClientApi {
 	acceptPair(group: string, code: string, pseudonym: string): Promise<string>;
 	/** Either side ends a pair; afterwards neither can send, and its keys are wiped. */
 	endPair(group: string): Promise<void>;
+
+	/** Sponsorship (§11). */
+	offerSponsor(group: string, offer: { intro: string; places: number; quiet?: QuietHours }): Promise<void>;
+	withdrawSponsor(group: string): Promise<void>;
+	setSponsoring(group: string, on: boolean): Promise<void>;
+	askSponsor(group: string, sponsor: string, note: string): Promise<string>;
+	withdrawAsk(group: string, id: string): Promise<void>;
+	acceptAsk(group: string, id: string): Promise<void>;
+	declineAsk(group: string, id: string, note: string): Promise<void>;
+	/** Ends a pair made from a request, after an optional kind word. */
+	endPairKindly(pair: string, word: string): Promise<void>;
+	/** Ends the pair and refuses later requests from that person in the group where we met. */
+	blockPartner(pair: string): Promise<void>;
 
 	send(group: string, message: { text: string; cw?: string; replyTo?: string }): Promise<void>;
 	/** Sends one item of progress (§12) as an ordinary encrypted message; it shows once the relay has it. */

@@ -4,7 +4,7 @@
  * joining.ts (create, join), subscriptions.ts (entries, removal, forgetting), actions.ts
  * (member actions, outbox pump), reports.ts, moderator.ts (pinned service moderator), views.ts.
  */
-import type { ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
+import type { QuietHours, ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
 import { act, enqueueContent, pump } from './actions.ts';
 import type { Backoff } from './connection.ts';
 import { ConnectionPool } from './pool.ts';
@@ -20,6 +20,8 @@ import { fetchReports, reportReaders, sendReport } from './reports.ts';
 import { getJson, keys, putJson } from './store.ts';
 import { attach, forget } from './subscriptions.ts';
 import { runDue } from './due.ts';
+import * as sponsors from './sponsor-actions.ts';
+import { pairView, sponsorshipView } from './sponsor-views.ts';
 import * as views from './views.ts';
 import { ProtocolError } from '../core/errors.ts';
 import type { Role } from '../core/schema.ts';
@@ -71,6 +73,7 @@ export class UnseenClient implements UnseenClientApi {
 				void pump(this.#core, g);
 				void runDue(this.#core, g);
 			}
+			void sponsors.runSponsorDue(this.#core);
 		});
 	}
 
@@ -107,6 +110,7 @@ export class UnseenClient implements UnseenClientApi {
 		core.startPruning();
 		core.conn.start();
 		core.emit({ type: 'groups' });
+		void sponsors.runSponsorDue(core);
 	}
 
 	async stop(): Promise<void> {
@@ -126,14 +130,29 @@ export class UnseenClient implements UnseenClientApi {
 
 	groups(): GroupSummary[] {
 		return [...this.#core.groups.values()]
-			.map(views.summary)
+			.map((g) => this.#summary(g))
 			.filter((s): s is GroupSummary => s !== null)
 			.sort((a, b) => b.lastActivity - a.lastActivity);
 	}
 
 	summary(group: string): GroupSummary | null {
 		const g = this.#core.groups.get(group);
-		return g ? views.summary(g) : null;
+		return g ? this.#summary(g) : null;
+	}
+
+	#summary(g: GroupHandle): GroupSummary | null {
+		const out = views.summary(g);
+		if (!out) return null;
+		const core = this.#core;
+		const running = (pair: string) => {
+			const p = core.groups.get(pair);
+			return !!p && !p.session.state?.ended && !p.session.data.removed;
+		};
+		const sponsorship = sponsorshipView(g, core.now(), running);
+		if (sponsorship) out.sponsorship = sponsorship;
+		const pair = pairView(g, (group, sign) => core.groups.get(group)?.sponsorship.data.offers[sign]?.quiet);
+		if (pair) out.pairWith = pair;
+		return out;
 	}
 
 	members(group: string): MemberView[] {
@@ -210,6 +229,42 @@ export class UnseenClient implements UnseenClientApi {
 
 	async endPair(group: string): Promise<void> {
 		await act(this.#core, this.#core.group(group), () => ({ kind: 'end' }));
+	}
+
+	offerSponsor(group: string, offer: { intro: string; places: number; quiet?: QuietHours }): Promise<void> {
+		return sponsors.offerSponsor(this.#core, group, offer);
+	}
+
+	withdrawSponsor(group: string): Promise<void> {
+		return sponsors.withdrawSponsor(this.#core, group);
+	}
+
+	setSponsoring(group: string, on: boolean): Promise<void> {
+		return sponsors.setSponsoring(this.#core, group, on);
+	}
+
+	askSponsor(group: string, sponsor: string, note: string): Promise<string> {
+		return sponsors.askSponsor(this.#core, group, sponsor, note);
+	}
+
+	withdrawAsk(group: string, id: string): Promise<void> {
+		return sponsors.withdrawAsk(this.#core, group, id);
+	}
+
+	acceptAsk(group: string, id: string): Promise<void> {
+		return sponsors.acceptAsk(this.#core, group, id);
+	}
+
+	declineAsk(group: string, id: string, note: string): Promise<void> {
+		return sponsors.declineAsk(this.#core, group, id, note);
+	}
+
+	endPairKindly(pair: string, word: string): Promise<void> {
+		return sponsors.endPair(this.#core, pair, word);
+	}
+
+	blockPartner(pair: string): Promise<void> {
+		return sponsors.blockPartner(this.#core, pair);
 	}
 
 	async send(group: string, message: { text: string; cw?: string; replyTo?: string }): Promise<void> {

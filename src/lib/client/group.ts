@@ -17,6 +17,7 @@ import { OutboxQueue } from './outbox-queue.ts';
 import { FrankingStore } from './franking-store.ts';
 import { InviteLinks } from './invite-links.ts';
 import { Verifications } from './verifications.ts';
+import { Sponsorship, SPONSOR_TYPES } from './sponsorship.ts';
 import { GroupSession, type SessionOptions } from '../protocol/session/session.ts';
 import { receiveBacklog } from '../protocol/session/backlog.ts';
 import type { RelayEntry, SessionEvent } from '../protocol/session/types.ts';
@@ -29,6 +30,18 @@ import { personLabel } from '../words/people.ts';
 import { warningSentence } from '../words/warnings.ts';
 
 export type { OutboxItem } from './outbox-queue.ts';
+
+/** Where a pair came from and who the other person is (§11.3); kept only on this device. */
+export interface PairMeta {
+	/** The other person's part: "Sponsor: Ash" when they sponsor me. */
+	other: 'sponsor' | 'mentee';
+	name: string;
+	/** The group where we met, its name then, the other's key there and the request's id. */
+	met: string;
+	metName: string;
+	otherInGroup: string;
+	ask: string;
+}
 
 export interface GroupEvents {
 	messages(): void;
@@ -45,13 +58,15 @@ export class GroupHandle {
 	readonly franking: FrankingStore;
 	readonly invites: InviteLinks;
 	readonly verifications: Verifications;
+	readonly sponsorship: Sponsorship;
+	pairMeta: PairMeta | null = null;
 	sync: { start: number; head: number } | null = null;
 	readonly #store: Kv;
 	#waiters: { seq: number; resolve(): void }[] = [];
 	#saving: Promise<void> = Promise.resolve();
 	#sessionDirty = false;
 
-	private constructor(store: Kv, session: GroupSession, parts: { transcript: Transcript; outbox: OutboxQueue; franking: FrankingStore; invites: InviteLinks; verifications: Verifications }) {
+	private constructor(store: Kv, session: GroupSession, parts: { transcript: Transcript; outbox: OutboxQueue; franking: FrankingStore; invites: InviteLinks; verifications: Verifications; sponsorship: Sponsorship }) {
 		this.#store = store;
 		this.id = session.data.group;
 		this.session = session;
@@ -60,13 +75,14 @@ export class GroupHandle {
 		this.franking = parts.franking;
 		this.invites = parts.invites;
 		this.verifications = parts.verifications;
+		this.sponsorship = parts.sponsorship;
 	}
 
 	static fresh(store: Kv, session: GroupSession): GroupHandle {
 		const group = session.data.group;
 		const transcript = new Transcript(group);
 		const franking = new FrankingStore(store, group, transcript);
-		return new GroupHandle(store, session, { transcript, outbox: new OutboxQueue(group), franking, invites: new InviteLinks(group), verifications: new Verifications(group) });
+		return new GroupHandle(store, session, { transcript, outbox: new OutboxQueue(group), franking, invites: new InviteLinks(group), verifications: new Verifications(group), sponsorship: new Sponsorship(group) });
 	}
 
 	static async load(store: Kv, group: string, id: Identity, primitives: Primitives, options: SessionOptions = {}): Promise<GroupHandle | null> {
@@ -74,13 +90,16 @@ export class GroupHandle {
 		if (!data) return null;
 		const session = GroupSession.fromJSON(data, id, primitives, options);
 		const transcript = await Transcript.load(store, group);
-		return new GroupHandle(store, session, {
+		const g = new GroupHandle(store, session, {
 			transcript,
 			outbox: await OutboxQueue.load(store, group),
 			franking: await FrankingStore.load(store, group, transcript),
 			invites: await InviteLinks.load(store, group),
-			verifications: await Verifications.load(store, group)
+			verifications: await Verifications.load(store, group),
+			sponsorship: await Sponsorship.load(store, group)
 		});
+		g.pairMeta = (await getJson<PairMeta>(store, keys.pairMeta(group))) ?? null;
+		return g;
 	}
 
 	/** The transcript's history (the notices below write to it). */
@@ -177,6 +196,10 @@ export class GroupHandle {
 	}
 
 	private applyContent(event: Extract<SessionEvent, { type: 'message' }>): boolean {
+		if (SPONSOR_TYPES.has(event.content.t)) {
+			const me = { ...this.session.id, sign: this.session.me };
+			return this.sponsorship.apply(event.address.sender, event.content, event.ts, this.session.state, me);
+		}
 		const name = this.session.data.profiles[event.address.sender] ?? null;
 		const changed = this.history.apply(
 			{ address: event.address, content: event.content as MessageContent, seq: event.seq, ts: event.ts, self: false },
@@ -238,7 +261,7 @@ export class GroupHandle {
 		const session = this.#sessionDirty;
 		this.#sessionDirty = false;
 		if (session) ops.push(jsonPut(keys.session(this.id), this.session.toJSON()));
-		const undo = [this.transcript, this.franking, this.outbox, this.invites, this.verifications].map((part) => part.stage(ops));
+		const undo = [this.transcript, this.franking, this.outbox, this.invites, this.verifications, this.sponsorship].map((part) => part.stage(ops));
 		ops.push(...extra);
 		if (ops.length === 0) return;
 		try {

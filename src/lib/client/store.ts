@@ -11,6 +11,8 @@
  *   g/<group>/i/<key>        invite links I created
  *   g/<group>/v              members I verified
  *   g/<group>/p              hello id of each member's shown display name (reportable)
+ *   g/<group>/s              sponsorship in this group (§11)
+ *   g/<pair>/pm              where a pair came from and who the other is (§11.3)
  */
 import { del, put, type Kv, type KvOp } from '../storage/kv.ts';
 
@@ -71,5 +73,7 @@ export const keys = {
 	invites: (g: string) => `g/${g}/i/`,
 	verified: (g: string) => `g/${g}/v`,
 	profileIds: (g: string) => `g/${g}/p`,
+	sponsorship: (g: string) => `g/${g}/s`,
+	pairMeta: (g: string) => `g/${g}/pm`,
 	group: (g: string) => `g/${g}/`
 };

@@ -9,6 +9,7 @@ import { RelayError } from './connection.ts';
 import type { GroupEvents, GroupHandle } from './group.ts';
 import { act } from './actions.ts';
 import { runDue } from './due.ts';
+import { runSponsorDue, sponsorStepsMayBeDue } from './sponsor-actions.ts';
 import type { RelayEntry } from '../protocol/session/types.ts';
 import { jsonPut, keys, prefixDeletes } from './store.ts';
 import { del, type KvOp } from '../storage/kv.ts';
@@ -88,6 +89,7 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 		return;
 	}
 	if (!live) return;
+	if (sponsorStepsMayBeDue(g)) void runSponsorDue(core);
 	const last = items[items.length - 1]!;
 	// After a leave, one member (the smallest key, so members do not race) rekeys at once (P5).
 	if ('op' in last.entry && last.entry.op.kind === 'leave' && g.session.rekeyDue(core.now())) {

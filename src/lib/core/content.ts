@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { fromUtf8, utf8 } from './bytes.ts';
 import { canonicalJson, type CJson } from './cjson.ts';
 import { ProtocolError } from './errors.ts';
-import { key32, uint } from './schema.ts';
+import { b64, key32, uint } from './schema.ts';
 import { progressContentSchema } from './progress.ts';
 
 /** Longest text in characters (UTF-16 code units, as the UI counts). */
@@ -60,6 +60,17 @@ export const helloContentSchema = v.strictObject({
 });
 export type HelloContent = v.InferOutput<typeof helloContentSchema>;
 
+/** Sponsorship limits (§11.1). */
+export const MAX_INTRO = 500;
+export const MAX_PLACES = 20;
+export const MAX_NOTE_BOX = 4096;
+const minuteOfDay = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(1439));
+export const quietSchema = v.pipe(
+	v.strictObject({ from: minuteOfDay, to: minuteOfDay }),
+	v.check((q) => q.from !== q.to, 'quiet hours start and end at different times')
+);
+export type Quiet = v.InferOutput<typeof quietSchema>;
+
 export const contentSchema = v.variant('t', [
 	helloContentSchema,
 	v.strictObject({
@@ -79,7 +90,18 @@ export const contentSchema = v.variant('t', [
 	}),
 	v.strictObject({ t: v.literal('ask-to-speak') }),
 	/** Progress shared with a sponsor or a milestone celebrated in a group (§12). */
-	progressContentSchema
+	progressContentSchema,
+	// Sponsorship (§11.1): availability, the group's switch, and sealed notes between two members.
+	v.strictObject({
+		t: v.literal('sponsor'),
+		intro: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_INTRO)),
+		places: v.pipe(uint, v.minValue(1), v.maxValue(MAX_PLACES)),
+		taken: v.pipe(uint, v.maxValue(100)),
+		quiet: v.optional(quietSchema)
+	}),
+	v.strictObject({ t: v.literal('sponsor-off') }),
+	v.strictObject({ t: v.literal('sponsoring'), on: v.boolean() }),
+	v.strictObject({ t: v.literal('note'), box: b64([48 + 1, MAX_NOTE_BOX]) })
 	// No `system` type: notices ("X was removed", "keys changed") are made only by the local client,
 	// so no member can forge one (review finding 4). A remote `{t: "system"}` is PROTOCOL_BAD_FRAME.
 ]);

@@ -44,6 +44,8 @@ export const LABEL = {
 	keyringAd: 'unseen/v1/keyring',
 	backupAd: 'unseen/v1/backup-file',
 	reportAd: 'unseen/v1/report',
+	/** Prefix of a sealed sponsorship note's plaintext (§11.2). */
+	sponsorNote: 'unseen/v1/sponsor-note',
 	// MACs
 	/** MAC of the hello binding `{group, epoch, sender, esk}` (§5.1); the key comes from `pairMacKey`. */
 	pairMac: 'unseen/v1/pair-mac',

@@ -251,3 +251,19 @@ export function usable(state: GroupState | null, me: string, standing: Standing 
 	if (state.ended) return no('PROTOCOL_GROUP_ENDED', 'this conversation has ended');
 	return YES;
 }
+
+/**
+ * Whether `author` may offer to sponsor in this group, and whether their availability counts
+ * (§11.1): a member who may post, in a group that is not a pair.
+ */
+export function sponsor(state: GroupState | null, author: string, standing: Standing = {}): Verdict {
+	return all(
+		() => post(state, author, standing),
+		() => (state!.settings.pair ? notAllowed('sponsoring is offered in groups, not in pairs') : YES)
+	);
+}
+
+/** Whether `author` may switch sponsoring on or off for the group (§11.1): whoever may change settings. */
+export function switchSponsoring(state: GroupState, author: string): Verdict {
+	return changeSettings(state, author);
+}

@@ -1,0 +1,77 @@
+/**
+ * Sealed sponsorship notes (docs/PROTOCOL.md §11.2): a request and its answer travel as an
+ * ordinary group message whose content holds a box sealed to one member. Everyone tries to open
+ * every note; only the addressee can, and only a note naming this group, the envelope's sender
+ * and the reader counts.
+ */
+import * as v from 'valibot';
+import { fromB64, fromUtf8, toB64 } from '../core/bytes.ts';
+import { canonicalJson, labelled, type CJson } from '../core/cjson.ts';
+import { LABEL } from '../core/labels.ts';
+import { MAX_NOTE_BOX } from '../core/content.ts';
+import { ProtocolError } from '../core/errors.ts';
+import { key32 } from '../core/schema.ts';
+import { sealTo } from './box-key.ts';
+import { sodium } from './sodium.ts';
+
+export const MAX_NOTE = 500;
+const note = v.pipe(v.string(), v.maxLength(MAX_NOTE));
+const noteId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/));
+const pairCode = v.pipe(v.string(), v.regex(/^unseen-pair-2\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/));
+
+export const noteBodySchema = v.variant('k', [
+	v.strictObject({ k: v.literal('ask'), id: noteId, note, code: pairCode }),
+	v.strictObject({ k: v.literal('withdraw'), id: noteId }),
+	v.strictObject({ k: v.literal('decline'), id: noteId, note }),
+	v.strictObject({ k: v.literal('accept'), id: noteId, pair: key32 })
+]);
+export type NoteBody = v.InferOutput<typeof noteBodySchema>;
+
+const plainSchema = v.strictObject({ group: key32, from: key32, to: key32, body: noteBodySchema });
+
+/** A fresh request id: 16 random bytes. */
+export function newNoteId(): string {
+	return toB64(sodium().randombytes_buf(16));
+}
+
+/** `box` for a `note` content from `from` to `to` (per-group sign keys) in `group`. */
+export function sealNote(group: string, from: string, to: { sign: string; box: string }, body: NoteBody): string {
+	const parsed = v.safeParse(noteBodySchema, body);
+	if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'bad sponsorship note');
+	const plain = labelled(LABEL.sponsorNote, { group, from, to: to.sign, body: parsed.output as CJson });
+	const box = sealTo(plain, fromB64(to.box), 'note recipient');
+	if (box.length > MAX_NOTE_BOX) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'sponsorship note too long');
+	return toB64(box);
+}
+
+/**
+ * Opens a note's `box` as `me` (its per-group keys) in `group`, sent by `from`. Null when it is
+ * not for me or is not a well-formed note of this group from this sender (§11.2).
+ */
+export function openNote(group: string, from: string, me: { sign: string; boxPk: Uint8Array; boxSk: Uint8Array }, box: string): NoteBody | null {
+	let plain: Uint8Array;
+	try {
+		plain = sodium().crypto_box_seal_open(fromB64(box), me.boxPk, me.boxSk);
+	} catch {
+		return null;
+	}
+	const prefix = LABEL.sponsorNote + '\0';
+	let text: string;
+	try {
+		text = fromUtf8(plain);
+	} catch {
+		return null;
+	}
+	if (!text.startsWith(prefix)) return null;
+	let raw: unknown;
+	try {
+		raw = JSON.parse(text.slice(prefix.length));
+	} catch {
+		return null;
+	}
+	const parsed = v.safeParse(plainSchema, raw);
+	if (!parsed.success || canonicalJson(parsed.output as CJson) !== text.slice(prefix.length)) return null;
+	const { group: g, from: f, to, body } = parsed.output;
+	if (g !== group || f !== from || to !== me.sign) return null;
+	return body;
+}
