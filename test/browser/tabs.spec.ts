@@ -4,7 +4,7 @@
  * receiver drops one tab's messages as replays (P6), and a wipe waits on the other tab's database.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
+import { createGroup, createInvite, expectMessage, groupPath, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
 
 const elsewhere = (page: Page) => page.getByRole('heading', { name: 'Unseen is open in another tab' });
 
@@ -20,7 +20,7 @@ test('P6 transcript integrity: with the app in two tabs one tab runs it; "Use it
 	await expectMessage(bo.page, 'Before the second tab');
 
 	const second = await ann.context.newPage();
-	await second.goto(`/g/${group}`);
+	await second.goto(groupPath(second, group));
 	await expect(elsewhere(second)).toBeVisible({ timeout: 20_000 });
 	await expect(second.getByTestId('message-text')).toHaveCount(0);
 
@@ -59,7 +59,7 @@ test('P10 data at rest: wipe this device completes while another tab is open, an
 	const person = await newPerson(browser, 'Wipe Two-Tabs');
 	const group = await createGroup(person.page, 'Wisteria wipe circle');
 	const other = await person.context.newPage();
-	await other.goto(`/g/${group}`);
+	await other.goto(groupPath(other, group));
 	await expect(other.locator('main')).toBeVisible();
 
 	await person.page.goto('/settings');
