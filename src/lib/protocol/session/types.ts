@@ -41,8 +41,11 @@ export interface EpochData {
 	relayStart?: number;
 	/** Relay time of the last message received per sender (retention checks, §5.4). */
 	lastTs?: Record<string, number>;
-	/** My box of this epoch did not open or failed the commitment: nothing of it is readable here. */
-	unreadable?: { author: string };
+	/**
+	 * My box of this epoch did not open or failed the commitment: nothing of it is readable here.
+	 * `lost`: it was sealed to a receive key of mine this device no longer holds (an older backup).
+	 */
+	unreadable?: { author: string; lost?: true };
 }
 
 /** What was received of each sender in an epoch that has ended (tail check against hellos, §5.4). */
@@ -119,6 +122,8 @@ export interface SessionData {
 	 * those of my ops in flight. Earlier ones are dropped once a later one is recorded.
 	 */
 	receiveKeys?: { pk: string; sk: string }[];
+	/** Epochs sealed to a receive key no longer held here were met and said once; cleared by the next readable epoch. */
+	keysLostTold?: true;
 }
 
 /** What a report needs to disclose a message (docs/PROTOCOL.md §6.3). */
