@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { createGroup, createInvite, expectMessage, groupIdOfLink, joinByLink, newPerson, openChat, send } from './helpers.ts';
 
 async function filesUnder(dir: string): Promise<string[]> {
 	const out: string[] = [];
@@ -46,7 +46,7 @@ test('P1 confidentiality: the relay data folder holds none of the message texts,
 	for (const file of files) {
 		const bytes = await readFile(file);
 		scanned += bytes.length;
-		groupIdSeen ||= bytes.includes(Buffer.from(group));
+		groupIdSeen ||= bytes.includes(Buffer.from(groupIdOfLink(link)));
 		for (const needle of needles) {
 			for (const encoding of ['utf8', 'utf16le'] as const) {
 				expect(bytes.includes(Buffer.from(needle, encoding)), `${file} contains "${needle}" (${encoding})`).toBe(false);

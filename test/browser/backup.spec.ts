@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import { BASE_URL, expectMessage, groupOfTwo, openChat, send } from './helpers.ts';
+import { BASE_URL, expectMessage, groupOfTwo, groupPath, openChat, rememberGroup, send } from './helpers.ts';
 
 test('P10 data at rest: a backup exported with a passphrase restores groups and history in a fresh browser, and a wrong passphrase changes nothing', async ({ browser }) => {
 	test.setTimeout(120_000);
@@ -15,6 +15,7 @@ test('P10 data at rest: a backup exported with a passphrase restores groups and 
 	const file = await readFile((await download.path())!, 'utf8');
 	expect(file).not.toContain('Written before the move');
 	expect(file).not.toContain('Backed-up circle');
+	const oldAddress = groupPath(owner.page, group);
 	await owner.context.close();
 
 	const context = await browser.newContext({ baseURL: BASE_URL });
@@ -29,7 +30,11 @@ test('P10 data at rest: a backup exported with a passphrase restores groups and 
 	await page.getByLabel('Backup passphrase').fill('moving to a new phone');
 	await page.getByRole('button', { name: 'Restore' }).click();
 	await expect(page.getByRole('link', { name: /Backed-up circle/ })).toBeVisible({ timeout: 30_000 });
-	await openChat(page, group);
+	// The restored device has a new storage key, so its own address for the group (§8).
+	await page.getByRole('link', { name: /Backed-up circle/ }).click();
+	await expect(page.getByTestId('group-title')).toBeVisible({ timeout: 20_000 });
+	rememberGroup(page, group);
+	expect(groupPath(page, group)).not.toBe(oldAddress);
 	await expectMessage(page, 'Written before the move');
 
 	// The restored identity keeps talking with the group.

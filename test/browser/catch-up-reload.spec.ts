@@ -11,7 +11,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { WebSocket as WsWebSocket } from 'ws';
 import { createClient, type UnseenClient } from '../../src/lib/client/index.ts';
 import { memoryKv } from '../../src/lib/storage/kv.ts';
-import { BASE_URL, joinByLink, newPerson, openChat } from './helpers.ts';
+import { BASE_URL, groupPath, joinByLink, newPerson, openChat } from './helpers.ts';
 
 const RELAY_URL = `${BASE_URL.replace(/^http/, 'ws')}/relay`;
 const WRITERS = 8;
@@ -77,7 +77,7 @@ test('a member back after a large backlog finds every message after reloading du
 		await page.close();
 		await writeBacklog(group, label, BACKLOG);
 		const back = await bo.context.newPage();
-		await back.goto(`/g/${group}`);
+		await back.goto(groupPath(back, group));
 		return back;
 	};
 
@@ -101,7 +101,7 @@ test('a member back after a large backlog finds every message after reloading du
 	await expect(shown(page, 'Last note')).toHaveCount(BACKLOG, { timeout: 90_000 });
 	await page.close();
 	page = await bo.context.newPage();
-	await page.goto(`/g/${group}`);
+	await page.goto(groupPath(page, group));
 	await openChat(page, group);
 	for (const label of ['Last note', 'Later note', 'Away note']) await expectEvery(page, label, BACKLOG);
 	await bo.context.close();

@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test';
 import { startTamperProxy, type TamperProxy } from '../tamper/proxy.ts';
 import { Tamperer, type EntryFrame } from '../tamper/setup.ts';
-import { BASE_URL, createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
+import { BASE_URL, createGroup, createInvite, expectMessage, groupIdOfLink, groupPath, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
 
 let proxy: TamperProxy | null = null;
 test.afterEach(async () => {
@@ -33,6 +33,7 @@ test('P6 catching up through a slow, lying relay: a progress bar, then a dropped
 	const ann = await newPerson(browser, 'Ann Cedar');
 	const group = await createGroup(ann.page, 'Slow evening');
 	const link = await createInvite(ann.page, group);
+	const groupId = groupIdOfLink(link);
 	const bo = await newPerson(browser, 'Bo Willow', { baseURL: proxy.origin });
 	await joinByLink(bo, link.replace(new URL(BASE_URL).origin, proxy.origin));
 	await openChat(ann.page, group);
@@ -43,7 +44,7 @@ test('P6 catching up through a slow, lying relay: a progress bar, then a dropped
 	// entry Bo was sent (nothing else is appended meanwhile), which is how the tamperer picks them
 	// below, whatever Bo's saved cursor says.
 	await bo.page.close();
-	const base = Math.max(...proxy.seen('anon').flatMap((f) => (f.t === 'entry' && f.group === group ? [f.seq as number] : [])));
+	const base = Math.max(...proxy.seen('anon').flatMap((f) => (f.t === 'entry' && f.group === groupId ? [f.seq as number] : [])));
 	const total = 30;
 	for (let i = 1; i <= total; i++) await send(ann.page, `Evening note ${i}`);
 	await expect(ann.page.getByTestId('message').filter({ hasText: `Evening note ${total}` })).toHaveAttribute('data-status', 'sent', { timeout: 30_000 });
@@ -51,13 +52,13 @@ test('P6 catching up through a slow, lying relay: a progress bar, then a dropped
 	// When Bo comes back, the relay trickles the backlog, drops the 13th note and keeps a copy of the 5th.
 	let fifth: EntryFrame | null = null;
 	tamper.rule = (f) => {
-		if (f.group !== group || !f.entry.msg) return undefined;
+		if (f.group !== groupId || !f.entry.msg) return undefined;
 		if (f.seq === base + 5) fifth = f;
 		return f.seq === base + 13 ? [] : undefined;
 	};
 	slow = true;
 	const page = await bo.context.newPage();
-	await page.goto(`/g/${group}`);
+	await page.goto(groupPath(page, group));
 	const bar = page.getByRole('progressbar', { name: 'Catching up on messages…' });
 	await expect(bar).toBeVisible({ timeout: 20_000 });
 	await expectMessage(page, `Evening note ${total}`, 30_000);

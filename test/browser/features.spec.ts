@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, groupOfTwo, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { createGroup, createInvite, expectMessage, groupOfTwo, groupPath, joinByLink, newPerson, openChat, send } from './helpers.ts';
 
 test.describe('chat features between two people', () => {
 	test('replies, reactions, edits and deletions of own messages reach the other person', async ({ browser }) => {
@@ -111,8 +111,8 @@ test.describe('chat features between two people', () => {
 	test('two members compare safety numbers and one marks the other as verified', async ({ browser }) => {
 		test.setTimeout(90_000);
 		const { host: a, group, guest: b } = await groupOfTwo(browser, 'Ivy Swan', 'Verify room', 'Jay Crane');
-		await a.page.goto(`/g/${group}/people`);
-		await b.page.goto(`/g/${group}/people`);
+		await a.page.goto(groupPath(a.page, group, 'people'));
+		await b.page.goto(groupPath(b.page, group, 'people'));
 		await a.page.getByTestId('member').filter({ hasText: 'Jay Crane' }).getByRole('button', { name: 'Safety number' }).click();
 		await b.page.getByTestId('member').filter({ hasText: 'Ivy Swan' }).getByRole('button', { name: 'Safety number' }).click();
 		const digitsA = await a.page.getByTestId('safety-digits').innerText();
@@ -132,7 +132,7 @@ test.describe('chat features between two people', () => {
 		const { host: admin, group, link, guest: helper } = await groupOfTwo(browser, 'Kim Aspen', 'Roles room', 'Lia Birch');
 		await expect(helper.page.getByRole('link', { name: 'Reports', exact: true })).toHaveCount(0);
 
-		await admin.page.goto(`/g/${group}/people`);
+		await admin.page.goto(groupPath(admin.page, group, 'people'));
 		const row = admin.page.getByTestId('member').filter({ hasText: 'Lia Birch' });
 		await row.getByRole('button', { name: 'Make moderator' }).click();
 		await expect(row).toContainText('Moderator', { timeout: 20_000 });

@@ -1,5 +1,5 @@
 import { expect, test, type Page, type Request } from '@playwright/test';
-import { BASE_URL, createGroup, createInvite, expectMessage, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { BASE_URL, createGroup, createInvite, expectMessage, groupPath, joinByLink, newPerson, openChat, send } from './helpers.ts';
 
 function directives(csp: string): Map<string, string[]> {
 	return new Map(
@@ -52,7 +52,7 @@ test.describe('P12 web hardening', () => {
 		await expectMessage(ben.page, 'Styled by the stylesheet alone');
 		expect(await violations(ann.page)).toEqual([]);
 		expect(await violations(ben.page)).toEqual([]);
-		for (const path of ['/settings', '/help', `/g/${group}/people`, `/g/${group}/invite`]) {
+		for (const path of ['/settings', '/help', groupPath(ann.page, group, 'people'), groupPath(ann.page, group, 'invite')]) {
 			await ann.page.goto(path);
 			await ann.page.waitForLoadState('networkidle');
 			expect(await violations(ann.page), path).toEqual([]);

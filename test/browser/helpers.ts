@@ -6,6 +6,42 @@ import { expect, type Browser, type BrowserContext, type Page, type Request } fr
 
 export const BASE_URL = `http://localhost:${process.env.E2E_PORT ?? 4321}`;
 
+/**
+ * Group pages live at `/g/<alias>`, where the alias is this device's keyed hash of the group id
+ * (PROTOCOL §8 "Page addresses"): each person (browser context) has its own. Tests name a group by
+ * the handle `createGroup` returns (the creator's alias) or by its id (as an invite link carries
+ * it); this keeps, per context, each name's alias as the person first reached the group.
+ */
+const aliases = new WeakMap<BrowserContext, Map<string, string>>();
+/** Group id → the handle `createGroup` returned for it (learned from the invite links it made). */
+const handles = new Map<string, string>();
+
+/** The group id an invite link carries (the fragment's bytes 1..33, §7). */
+export function groupIdOfLink(link: string): string {
+	return Buffer.from(link.slice(link.indexOf('#') + 1), 'base64url').subarray(1, 33).toString('base64url');
+}
+
+/** The alias in the page's current `/g/<alias>/…` address. */
+export function aliasInUrl(page: Page): string {
+	const [, g, alias] = new URL(page.url()).pathname.split('/');
+	if (g !== 'g' || !alias) throw new Error(`not on a group page: ${page.url()}`);
+	return alias;
+}
+
+/** Remembers that, for this person, `names` (a handle, a group id) are the group now open. */
+export function rememberGroup(page: Page, ...names: string[]): void {
+	const known = aliases.get(page.context()) ?? new Map<string, string>();
+	aliases.set(page.context(), known);
+	for (const name of names) known.set(name, aliasInUrl(page));
+}
+
+/** This person's address of group `group` (a handle or an id), with an optional section. */
+export function groupPath(page: Page, group: string, section?: 'people' | 'invite' | 'reports' | 'sponsors'): string {
+	const alias = aliases.get(page.context())?.get(group);
+	if (alias === undefined) throw new Error(`this person has not reached group ${group} through the helpers (rememberGroup)`);
+	return `/g/${alias}${section ? `/${section}` : ''}`;
+}
+
 export interface Person {
 	context: BrowserContext;
 	page: Page;
@@ -52,16 +88,22 @@ export async function createGroup(page: Page, name: string, options: { descripti
 	if (options.listenersMaySpeak === false) await page.getByLabel('Listeners may start speaking by themselves').uncheck();
 	await page.getByRole('button', { name: 'Create group' }).click();
 	await expect(page).toHaveURL(/\/g\/[^/]+\/invite$/, { timeout: 20_000 });
-	return new URL(page.url()).pathname.split('/')[2]!;
+	const handle = aliasInUrl(page);
+	rememberGroup(page, handle);
+	return handle;
 }
 
 export async function createInvite(page: Page, group: string, role: 'member' | 'listener' = 'member'): Promise<string> {
-	await page.goto(`/g/${group}/invite`);
+	await page.goto(groupPath(page, group, 'invite'));
 	if (role === 'listener') await page.getByLabel('Joins as').selectOption('listener');
 	const before = await page.getByTestId('invite-link').count();
 	await page.getByRole('button', { name: 'Create invite link' }).click();
 	await expect(page.getByTestId('invite-link')).toHaveCount(before + 1, { timeout: 20_000 });
-	return page.getByTestId('invite-link').last().inputValue();
+	const link = await page.getByTestId('invite-link').last().inputValue();
+	const id = groupIdOfLink(link);
+	handles.set(id, group);
+	rememberGroup(page, id);
+	return link;
 }
 
 export async function joinByLink(person: Person, link: string): Promise<string> {
@@ -70,7 +112,10 @@ export async function joinByLink(person: Person, link: string): Promise<string> 
 	await person.page.getByLabel('Your name in this group').fill(person.name);
 	await person.page.getByRole('button', { name: 'Join group' }).click();
 	await expect(person.page).toHaveURL(/\/g\/[^/]+$/, { timeout: 20_000 });
-	return new URL(person.page.url()).pathname.split('/')[2]!;
+	const id = groupIdOfLink(link);
+	const handle = handles.get(id) ?? id;
+	rememberGroup(person.page, id, handle);
+	return handle;
 }
 
 /** The usual start of a two-person test: a host creates a group and invites a guest, who joins by the link. */
@@ -84,7 +129,8 @@ export async function groupOfTwo(browser: Browser, hostName: string, groupName: 
 }
 
 export async function openChat(page: Page, group: string): Promise<void> {
-	if (!new URL(page.url()).pathname.endsWith(`/g/${group}`)) await page.goto(`/g/${group}`);
+	const path = groupPath(page, group);
+	if (new URL(page.url()).pathname !== path) await page.goto(path);
 	await expect(page.getByTestId('group-title')).toBeVisible({ timeout: 20_000 });
 }
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
+import { createGroup, createInvite, expectMessage, groupPath, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
 
 test.describe('membership', () => {
 	test('P5 secrecy after removal: a removed member stops receiving and cannot read what is sent afterwards', async ({ browser }) => {
@@ -16,7 +16,7 @@ test.describe('membership', () => {
 		await send(host.page, 'Everyone can read this');
 		await expectMessage(leaves.page, 'Everyone can read this');
 
-		await host.page.goto(`/g/${group}/people`);
+		await host.page.goto(groupPath(host.page, group, 'people'));
 		await host.page.getByTestId('member').filter({ hasText: 'Jo Thistle' }).getByRole('button', { name: 'Remove' }).click();
 		await host.page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
 		await expect(host.page.getByTestId('member')).toHaveCount(2, { timeout: 20_000 });
@@ -70,7 +70,7 @@ test.describe('membership', () => {
 		await expect(reader.page.getByLabel('Write a message')).toHaveCount(0);
 		await expect(reader.page.getByTestId('listener-only')).toContainText('a facilitator decides who speaks');
 
-		await host.page.goto(`/g/${group}/people`);
+		await host.page.goto(groupPath(host.page, group, 'people'));
 		const row = host.page.getByTestId('member').filter({ hasText: 'Nia Fern' });
 		await expect(row).toContainText('Listener', { timeout: 20_000 });
 		await expect(row.getByTestId('asked-badge')).toHaveCount(0);

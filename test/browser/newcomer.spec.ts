@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createGroup, createInvite, joinByLink, newPerson, openChat } from './helpers.ts';
+import { createGroup, createInvite, groupPath, joinByLink, newPerson, openChat } from './helpers.ts';
 
 test.describe('a newcomer whose arrival nobody in charge has seen yet', () => {
 	test('P2 members control membership: the chat says what an unconfirmed newcomer risks, until the admin who invited them is back', async ({ browser }) => {
@@ -19,7 +19,7 @@ test.describe('a newcomer whose arrival nobody in charge has seen yet', () => {
 
 		// The admin opens the app again: her client greets the newcomer, which confirms the join.
 		const back = await ada.context.newPage();
-		await back.goto(`/g/${group}`);
+		await back.goto(groupPath(back, group));
 		await openChat(back, group);
 		await expect(banner).toHaveCount(0, { timeout: 30_000 });
 		await ada.context.close();

@@ -5,7 +5,7 @@
  * using a verified member's name is called out in the chat itself.
  */
 import { expect, test } from '@playwright/test';
-import { BASE_URL, createGroup, expectMessage, groupOfTwo, joinByLink, newPerson, onboard, openChat, send } from './helpers.ts';
+import { BASE_URL, createGroup, expectMessage, groupOfTwo, groupPath, joinByLink, newPerson, onboard, openChat, send } from './helpers.ts';
 
 test('a ticked passphrase box that is not ready stops onboarding with a reason, and nothing is set up unprotected', async ({ browser }) => {
 	const context = await browser.newContext({ baseURL: BASE_URL });
@@ -80,7 +80,7 @@ test('adding a passphrase in settings refuses an unticked box or a short passphr
 test('the window title and history never name a group; days are headings in the chat', async ({ browser }) => {
 	const person = await newPerson(browser, 'Title Check');
 	const group = await createGroup(person.page, 'Gambling recovery Tuesdays');
-	for (const path of [`/g/${group}`, `/g/${group}/people`, `/g/${group}/invite`, `/g/${group}/reports`]) {
+	for (const path of [groupPath(person.page, group), groupPath(person.page, group, 'people'), groupPath(person.page, group, 'invite'), groupPath(person.page, group, 'reports')]) {
 		await person.page.goto(path);
 		await expect(person.page, path).toHaveTitle(/^\w+ · Unseen$/, { timeout: 20_000 });
 		expect(await person.page.title(), path).not.toContain('Gambling');
@@ -118,7 +118,7 @@ test('a stranger using the name of a verified member is called out in the chat, 
 	await openChat(ann.page, group);
 	await expectMessage(ann.page, 'Hello from the real Bo');
 
-	await ann.page.goto(`/g/${group}/people`);
+	await ann.page.goto(groupPath(ann.page, group, 'people'));
 	const boRow = ann.page.getByRole('listitem').filter({ hasText: 'Bo Lake' });
 	await boRow.getByRole('button', { name: 'Safety number' }).click();
 	await boRow.getByLabel('I compared it and it matches').check();
@@ -140,7 +140,7 @@ test('a stranger using the name of a verified member is called out in the chat, 
 	await expect(ann.page.getByTestId('message').filter({ hasText: 'Hello from the real Bo' }).getByTestId('suspect-badge')).toHaveCount(0);
 	await ann.page.screenshot({ path: 'test-results/screenshots/chat-key-change-desktop.png' });
 	await warning.getByRole('link', { name: 'Check it in People' }).click();
-	await expect(ann.page).toHaveURL(new RegExp(`/g/${group}/people$`));
+	await expect(ann.page).toHaveURL(new RegExp(`${groupPath(ann.page, group, 'people')}$`));
 	await expect(ann.page.getByRole('alert').filter({ hasText: 'has a different safety number from the Bo Lake you verified' })).toBeVisible();
 	for (const p of [ann, bo, impostor]) await p.context.close();
 });

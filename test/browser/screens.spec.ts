@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { BASE_URL, createGroup, createInvite, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { BASE_URL, createGroup, createInvite, groupPath, joinByLink, newPerson, openChat, send } from './helpers.ts';
 
 const SIZES = [
 	{ name: 'phone', width: 390, height: 844 },
@@ -67,11 +67,11 @@ test('every main screen of a group passes an axe-core scan at phone and desktop 
 	await checkScreen(host.page, 'chat');
 	await host.page.goto('/');
 	await checkScreen(host.page, 'groups');
-	await host.page.goto(`/g/${group}/people`);
+	await host.page.goto(groupPath(host.page, group, 'people'));
 	await expect(host.page.getByTestId('member')).toHaveCount(2, { timeout: 20_000 });
 	await host.page.getByRole('button', { name: 'Safety number' }).first().click();
 	await checkScreen(host.page, 'people');
-	await host.page.goto(`/g/${group}/reports`);
+	await host.page.goto(groupPath(host.page, group, 'reports'));
 	await expect(host.page.getByText('No reports.')).toBeVisible({ timeout: 20_000 });
 	await checkScreen(host.page, 'reports');
 	await host.page.goto('/settings');
@@ -118,10 +118,10 @@ test('the moderation and listening screens pass an axe-core scan at phone and de
 	await listener.page.getByRole('button', { name: 'Send report' }).click();
 	await expect(listener.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
 
-	await host.page.goto(`/g/${group}/reports`);
+	await host.page.goto(groupPath(host.page, group, 'reports'));
 	await expect(host.page.getByTestId('reported-edit')).toHaveCount(1, { timeout: 20_000 });
 	await checkScreen(host.page, 'reports-edit');
-	await host.page.goto(`/g/${group}/people`);
+	await host.page.goto(groupPath(host.page, group, 'people'));
 	await expect(host.page.getByTestId('asked-badge')).toBeVisible({ timeout: 20_000 });
 	await checkScreen(host.page, 'people-asked');
 

@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, send } from './helpers.ts';
+import { createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, send, groupPath } from './helpers.ts';
 
 const SIZES = [
 	{ name: 'phone', width: 390, height: 844 },
@@ -47,7 +47,7 @@ async function quietAroundNow(page: Page): Promise<{ from: string; to: string }>
 }
 
 async function offer(page: Page, group: string, intro: string, places: number, quiet?: { from: string; to: string }): Promise<void> {
-	await page.goto(`/g/${group}/sponsors`);
+	await page.goto(groupPath(page, group, 'sponsors'));
 	await page.getByLabel('A few words about you').fill(intro);
 	await page.getByLabel('How many people you can sponsor').fill(String(places));
 	if (quiet) {
@@ -61,7 +61,7 @@ async function offer(page: Page, group: string, intro: string, places: number, q
 }
 
 async function ask(page: Page, group: string, sponsor: string, note: string): Promise<void> {
-	if (!page.url().endsWith(`/g/${group}/sponsors`)) await page.goto(`/g/${group}/sponsors`);
+	if (!page.url().endsWith(groupPath(page, group, 'sponsors'))) await page.goto(groupPath(page, group, 'sponsors'));
 	await page.getByRole('button', { name: `Ask ${sponsor}` }).click({ timeout: 20_000 });
 	await page.getByLabel('A short note (optional)').fill(note);
 	await page.getByRole('button', { name: 'Send request' }).click();
@@ -90,13 +90,13 @@ test('offer, find, ask, decline kindly (nobody else learns of it), ask again, ac
 	await joinByLink(cal, link);
 
 	// 1. Offering: the group offers sponsoring (Ash, its admin, sees the switch); Ash offers with quiet hours now.
-	await ash.page.goto(`/g/${group}/sponsors`);
+	await ash.page.goto(groupPath(ash.page, group, 'sponsors'));
 	await expect(ash.page.getByRole('checkbox', { name: 'Offer sponsoring in this group' })).toBeChecked();
 	await offer(ash.page, group, secrets.ashIntro, 2, await quietAroundNow(ash.page));
 	await checkScreen(ash.page, 'sponsors-offering');
 
 	// 2. Finding: Nina sees Ash with intro, quiet hours now and free places, and asks with a note.
-	await nina.page.goto(`/g/${group}/sponsors`);
+	await nina.page.goto(groupPath(nina.page, group, 'sponsors'));
 	const card = nina.page.getByTestId('sponsor').filter({ hasText: 'Ashbury Fenwick' });
 	await expect(card).toContainText(secrets.ashIntro, { timeout: 20_000 });
 	await expect(card.getByTestId('quiet-now')).toBeVisible();
@@ -123,11 +123,11 @@ test('offer, find, ask, decline kindly (nobody else learns of it), ask again, ac
 	await checkScreen(nina.page, 'sponsors-declined');
 
 	// Nobody else learns of it: Cal's sponsor page and chat show no request, note or reply.
-	await ash.page.goto(`/g/${group}`);
+	await ash.page.goto(groupPath(ash.page, group));
 	await send(ash.page, 'Welcome everyone');
 	await expectMessage(cal.page, 'Welcome everyone');
 	await expect(cal.page.getByTestId('message-text')).toHaveCount(1);
-	await cal.page.goto(`/g/${group}/sponsors`);
+	await cal.page.goto(groupPath(cal.page, group, 'sponsors'));
 	await expect(cal.page.getByTestId('sponsor')).toHaveCount(1, { timeout: 20_000 });
 	await expect(cal.page.getByTestId('my-request')).toHaveCount(0);
 	await expect(cal.page.getByTestId('request')).toHaveCount(0);
@@ -136,7 +136,7 @@ test('offer, find, ask, decline kindly (nobody else learns of it), ask again, ac
 
 	// Ask again; Ash accepts: a pair listed apart from groups on both sides.
 	await ask(nina.page, group, 'Ashbury Fenwick', secrets.secondNote);
-	await ash.page.goto(`/g/${group}/sponsors`);
+	await ash.page.goto(groupPath(ash.page, group, 'sponsors'));
 	await ash.page.getByTestId('request').filter({ hasText: secrets.secondNote }).getByRole('button', { name: 'Accept' }).click({ timeout: 20_000 });
 	await expect(nina.page.getByRole('link', { name: 'Open your conversation' })).toBeVisible({ timeout: 30_000 });
 	await expect(nina.page.getByTestId('sponsor').getByTestId('places')).toHaveText('1 of 2 places free', { timeout: 20_000 });
@@ -205,7 +205,7 @@ test('offer, find, ask, decline kindly (nobody else learns of it), ask again, ac
 	const pairs = nina.page.getByRole('list', { name: 'Sponsors and mentees' });
 	await expect(pairs.getByText('Sponsor: Ashbury Fenwick')).toBeVisible({ timeout: 20_000 });
 	await expect(pairs.getByText('Sponsor: Calloway Rusk')).toBeVisible();
-	await nina.page.goto(`/g/${group}/sponsors`);
+	await nina.page.goto(groupPath(nina.page, group, 'sponsors'));
 	await expect(nina.page.getByTestId('kind-reply')).toContainText(secrets.ownDecline, { timeout: 20_000 });
 	await expect(messageText(nina.page, secrets.firstNote)).toHaveCount(0);
 

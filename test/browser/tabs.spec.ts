@@ -4,7 +4,7 @@
  * receiver drops one tab's messages as replays (P6), and a wipe waits on the other tab's database.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
+import { createGroup, createInvite, expectMessage, groupIdOfLink, groupPath, joinByLink, messageText, newPerson, openChat, send } from './helpers.ts';
 
 const elsewhere = (page: Page) => page.getByRole('heading', { name: 'Unseen is open in another tab' });
 
@@ -20,9 +20,15 @@ test('P6 transcript integrity: with the app in two tabs one tab runs it; "Use it
 	await expectMessage(bo.page, 'Before the second tab');
 
 	const second = await ann.context.newPage();
-	await second.goto(`/g/${group}`);
+	await second.goto(groupPath(second, group));
 	await expect(elsewhere(second)).toBeVisible({ timeout: 20_000 });
 	await expect(second.getByTestId('message-text')).toHaveCount(0);
+	// Whoever holds the phone sees nothing of the group in a tab that does not run the app: not its
+	// name, not its id (P10; the address holds this device's alias only).
+	for (const text of [await second.content(), second.url()]) {
+		expect(text).not.toContain('Two tab evening');
+		expect(text).not.toContain(groupIdOfLink(link));
+	}
 
 	await send(ann.page, 'Sent from the first tab');
 	await expectMessage(bo.page, 'Sent from the first tab');
@@ -30,6 +36,10 @@ test('P6 transcript integrity: with the app in two tabs one tab runs it; "Use it
 	await second.getByRole('button', { name: 'Use it here' }).click();
 	await expect(elsewhere(ann.page)).toBeVisible({ timeout: 20_000 });
 	await expect(ann.page.getByTestId('message-text')).toHaveCount(0);
+	for (const text of [await ann.page.content(), ann.page.url()]) {
+		expect(text).not.toContain('Two tab evening');
+		expect(text).not.toContain(groupIdOfLink(link));
+	}
 	await openChat(second, group);
 	await expectMessage(second, 'Sent from the first tab');
 	await send(second, 'Sent from the second tab');
@@ -59,7 +69,7 @@ test('P10 data at rest: wipe this device completes while another tab is open, an
 	const person = await newPerson(browser, 'Wipe Two-Tabs');
 	const group = await createGroup(person.page, 'Wisteria wipe circle');
 	const other = await person.context.newPage();
-	await other.goto(`/g/${group}`);
+	await other.goto(groupPath(other, group));
 	await expect(other.locator('main')).toBeVisible();
 
 	await person.page.goto('/settings');

@@ -10,6 +10,7 @@ import { createClient } from '../../src/lib/client/index.ts';
 import { memoryKv, put, type Kv } from '../../src/lib/storage/kv.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
 import { WebSocket as WsWebSocket } from 'ws';
+import { RESTORE_UNREADABLE } from '../../src/lib/words/warnings.ts';
 
 beforeAll(() => ready());
 
@@ -55,6 +56,45 @@ describe('P6 restoring an older backup', () => {
 		await restored.send(id, { text: 'five' });
 		await until(() => texts(ash, id).includes('five'), 10_000, 'ash got the restored messages');
 		expect(texts(ash, id)).toEqual(['one', 'two', 'three', 'four', 'five']);
+		expect(ash.client.warnings(id)).toEqual([]);
+	});
+});
+
+describe('restoring a backup older than the last receive key (issue 9, finding 4)', () => {
+	test('P6 restore: epochs sealed to a receive key made after the backup stay unreadable on the restored device, which says so in one calm line that blames nobody', async () => {
+		relay = await startRelay();
+		const [ash, bo] = await Promise.all([startClient(relay.url), startClient(relay.url)]);
+		clients.push(ash);
+		// Keys rotate every second, so each message after a pause starts a new epoch (§4.3).
+		const id = await ash.client.createGroup({ ...defaults, rotate: 1, name: 'Circle', pseudonym: 'Ash' });
+		const invite = await ash.client.createInvite(id, { expiresInMs: 60_000, maxUses: 1, role: 'member' });
+		await bo.client.joinWithInvite(invite.link, 'Bo');
+		await bo.client.send(id, { text: 'one' });
+		await until(() => texts(ash, id).includes('one'));
+		await new Promise((r) => setTimeout(r, 100));
+		const backup = await snapshot(bo.store);
+
+		// After the backup, three rotations: Bo publishes receive keys the backup does not hold,
+		// and the later epochs are sealed to them (two unreadable epochs, one line).
+		for (const text of ['two', 'three', 'four']) {
+			await new Promise((r) => setTimeout(r, 1_100));
+			await ash.client.send(id, { text });
+			await until(() => texts(bo, id).includes(text));
+			await new Promise((r) => setTimeout(r, 300));
+		}
+		await bo.client.stop();
+
+		const restored = createClient({ relayUrl: relay.url, store: backup, origin: 'https://unseen.test', WebSocket: WsWebSocket as unknown as typeof WebSocket, backoff: { initialMs: 50, maxMs: 400 }, restored: true });
+		clients.push({ client: restored, store: backup, events: [] });
+		await restored.start();
+		await until(() => restored.connection === 'online');
+		await restored.send(id, { text: 'back again' });
+		await until(() => texts(ash, id).includes('back again'), 10_000, 'ash got the restored message');
+		await ash.client.send(id, { text: 'welcome back' });
+		await until(() => restored.messages(id).some((m) => m.text === 'welcome back'), 10_000, 'the restored device reads new messages');
+		const said = restored.warnings(id).map((w) => w.text);
+		expect(said).toEqual([RESTORE_UNREADABLE]);
+		expect(said.join(' ')).not.toMatch(/Ash|Bo\b/);
 		expect(ash.client.warnings(id)).toEqual([]);
 	});
 });

@@ -12,7 +12,7 @@ import { SenderChain, kdf } from '../../src/lib/crypto/chain.ts';
 import { buildHello, encryptMessage, messageLink, newEpochSigningKey, pairMacKey, type Content } from '../../src/lib/crypto/message.ts';
 import { commit, computeStamp } from '../../src/lib/crypto/franking.ts';
 import { buildReport, sealReport } from '../../src/lib/crypto/report.ts';
-import { exportBackup, namingKey, sealNamedRecord, sealRecord, storedName, wrapStorageKey } from '../../src/lib/crypto/vault.ts';
+import { exportBackup, namingKey, routeAlias, sealNamedRecord, sealRecord, storedName, wrapStorageKey } from '../../src/lib/crypto/vault.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
 import { toB64, utf8 } from '../../src/lib/core/bytes.ts';
 import { canonicalJson } from '../../src/lib/core/cjson.ts';
@@ -117,6 +117,8 @@ export async function messageVectors(): Promise<Record<string, unknown>> {
 		records: [{ store: 'messages', key: 'g:000001', value: toB64(utf8('hello')), nonce: toB64(fill(0x01, 24)), sealed: toB64(sealRecord(storageKey, 'messages', 'g:000001', utf8('hello'), fill(0x01, 24))) }],
 		// Hashed record names (§8): a full name, a prefix, and the sealed record under the full name.
 		names: ['device', 'g/grp1/m/pk:3:17', 'g/grp1/m/', ''].map((name) => ({ name, stored: storedName(namingKey(storageKey), name) })),
+		// Page addresses of groups on this device (§8): two group ids, their aliases.
+		aliases: ['grp1', 'xvH4cq2bUO8-n9rUbWn5Vb3ri6yO0a4cQ0tR2mH1ZkA'].map((group) => ({ group, alias: routeAlias(storageKey, group) })),
 		named: [{ name: 'g/grp1/m/pk:3:17', value: toB64(utf8('hello')), nonce: toB64(fill(0x06, 24)), sealed: toB64(sealNamedRecord(storageKey, storedName(namingKey(storageKey), 'g/grp1/m/pk:3:17'), 'g/grp1/m/pk:3:17', utf8('hello'), fill(0x06, 24))) }],
 		wrapped: [
 			{ passphrase: 'caf\u00e9 au lait', wrapped: await wrapStorageKey(storageKey, 'caf\u00e9 au lait', { salt: fill(0x5a, 16), nonce: fill(0x02, 24) }) },

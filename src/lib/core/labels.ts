@@ -35,6 +35,8 @@ export const LABEL = {
 	/** KDF of the key that names at-rest records, and of each stored name from it (§8). */
 	storageName: 'unseen/v1/storage-name',
 	storageSegment: 'unseen/v1/storage-segment',
+	/** KDF of a group's page address on this device, so URLs and history hold no group id (§8). */
+	routeAlias: 'unseen/v1/route-alias',
 	// associated data
 	msgAd: 'unseen/v1/msg',
 	opBodyAd: 'unseen/v1/op-body',

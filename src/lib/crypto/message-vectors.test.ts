@@ -12,7 +12,7 @@ import { SenderChain } from './chain.ts';
 import { messageLink, openMessage, verifyHello, type HelloContent } from './message.ts';
 import { checkStamp, verifyCommitment } from './franking.ts';
 import { openReport } from './report.ts';
-import { importBackup, openNamedRecord, openRecord, unwrapStorageKey, type WrappedKey } from './vault.ts';
+import { importBackup, openNamedRecord, openRecord, routeAlias, unwrapStorageKey, type WrappedKey } from './vault.ts';
 import { fromB64, toB64 } from '../core/bytes.ts';
 
 const dir = join(import.meta.dirname, '../../../test/vectors');
@@ -87,6 +87,7 @@ describe('known-answer vectors', () => {
 		for (const w of v.wrapped) expect(toB64(await unwrapStorageKey(w.wrapped as WrappedKey, w.passphrase))).toBe(v.storageKey);
 		for (const r of v.records) expect(toB64(openRecord(fromB64(v.storageKey), r.store, r.key, fromB64(r.sealed)))).toBe(r.value);
 		for (const b of v.backups) expect(await importBackup(b.file, b.passphrase)).toEqual(b.payload);
+		for (const a of v.aliases) expect(routeAlias(fromB64(v.storageKey), a.group)).toBe(a.alias);
 		for (const r of v.named) {
 			const opened = openNamedRecord(fromB64(v.storageKey), v.names.find((n: { name: string }) => n.name === r.name).stored, fromB64(r.sealed));
 			expect([opened.name, toB64(opened.value)]).toEqual([r.name, r.value]);

@@ -195,6 +195,20 @@ export function namingKey(storageKey: Uint8Array): Uint8Array {
 	return kdf(storageKey, LABEL.storageName);
 }
 
+/**
+ * The page address of a group on this device (§8): a keyed hash of the group id under the storage
+ * key, so browser history names no group, and two devices (or a restore) give unrelated addresses.
+ */
+export function routeAlias(storageKey: Uint8Array, groupId: string): string {
+	if (storageKey.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'storage key must be 32 bytes');
+	const out = kdf(storageKey, LABEL.routeAlias, utf8(groupId));
+	try {
+		return toB64(out.subarray(0, 16));
+	} finally {
+		sodium().memzero(out);
+	}
+}
+
 /** Prefix of every hashed name; a record name without it was written before names were hashed. */
 export const NAMED_PREFIX = '~';
 /** The store label of records under hashed names (§8). */

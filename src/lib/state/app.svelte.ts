@@ -14,11 +14,15 @@ import { Lazy } from './lazy.svelte.ts';
 import { put } from '../storage/kv.ts';
 import { TabSession } from './tab-session.ts';
 import { ProgressBook } from '../client/progress.ts';
+import { RECORDS_SET_ASIDE } from '../words/device.ts';
 
 /** `elsewhere`: another tab owns the session (tab-session.ts), or wiped the device. */
 export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed' | 'elsewhere';
 
 const PROFILE_KEY = 'ui/profile';
+
+/** A screen of a group besides its chat (`people`, `invite`, `reports`, …): `/g/<alias>/<section>`. */
+export type GroupSection = string;
 
 export interface Notice {
 	id: number;
@@ -46,6 +50,8 @@ class AppState {
 	#client: ReturnType<typeof createClient> | null = null;
 	#unsubscribe: (() => void) | null = null;
 	#noticeId = 0;
+	/** Group id → its page alias on this device (groupHref); forgotten on lock. */
+	#aliases = new Map<string, string>();
 	// The browser knows first when the network goes: close the socket at once (the outbox keeps
 	// what is written meanwhile) and reconnect as soon as it is back, without waiting for a backoff.
 	#onBrowserOffline = () => this.#client?.transport.stop();
@@ -124,7 +130,10 @@ class AppState {
 			if (status === 'new') this.phase = 'new';
 			else if (!(await this.#claim())) return;
 			else if (status === 'locked') this.phase = 'locked';
-			else await this.#open(await this.#device.unlock(null));
+			else {
+				await this.#open(await this.#device.unlock(null));
+				if (this.#device?.setAside) this.#notify(RECORDS_SET_ASIDE);
+			}
 		} catch (error) {
 			this.failure = error instanceof Error ? error.message : String(error);
 			this.phase = 'failed';
@@ -143,6 +152,7 @@ class AppState {
 	async unlock(passphrase: string): Promise<void> {
 		await this.#locking;
 		await this.#open(await this.device.unlock(passphrase));
+		if (this.device.setAside > 0) this.#notify(RECORDS_SET_ASIDE);
 	}
 
 	async restore(text: string, backupPassphrase: string, devicePassphrase: string | null): Promise<void> {
@@ -191,6 +201,7 @@ class AppState {
 				if (this.#store === store) this.#store = null;
 				this.#locking = null;
 				this.#groups = null;
+				this.#aliases.clear();
 				this.#serviceModerator.invalidate();
 			}
 		})();
@@ -211,6 +222,27 @@ class AppState {
 	/** The groups on this device, most recent activity first (empty unless ready). */
 	get groupList() {
 		return this.phase === 'ready' ? (this.#groups?.list ?? []) : [];
+	}
+
+	/**
+	 * The page address of group `id` on this device (§8 "Page addresses", P10): `/g/<alias>`, then
+	 * the section. Never the group id, which browser history would keep; "/" while locked. Every
+	 * link to a group screen is built here.
+	 */
+	groupHref(id: string, section?: GroupSection): string {
+		const store = this.#store;
+		if (!store || store.locked) return '/';
+		let alias = this.#aliases.get(id);
+		if (alias === undefined) {
+			alias = store.routeAlias(id);
+			this.#aliases.set(id, alias);
+		}
+		return `/g/${alias}${section ? `/${section}` : ''}`;
+	}
+
+	/** The group whose page alias (from `/g/<alias>`) is `alias`; undefined when none here has it, or locked. */
+	groupIdOf(alias: string): string | undefined {
+		return this.groupList.find((g) => this.groupHref(g.id) === `/g/${alias}`)?.id;
 	}
 
 	/** The reactive view of group `id`, or undefined when it is not on this device (or locked). */

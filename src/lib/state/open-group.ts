@@ -7,7 +7,7 @@ import type { GroupSummary } from '../client/api.ts';
 import type { GroupView } from './groups.svelte.ts';
 
 export interface OpenGroup {
-	/** The group id from the address. */
+	/** The group id (the address holds this device's alias of it, app.groupHref). */
 	readonly id: string;
 	/** Its reactive view; the layout renders its pages only while there is one. */
 	readonly view: GroupView;

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { isProtocolError } from '../core/errors.ts';
 import { Device } from './device.ts';
 import { memoryBackend, put } from './kv.ts';
+import { SET_ASIDE_PREFIX } from './sealed-store.ts';
 import { expectCode } from '../../../test/kit/expect-code.ts';
 import { sealRecord, unwrapStorageKey, type WrappedKey } from '../crypto/vault.ts';
 
@@ -122,15 +123,48 @@ describe('P10 data at rest: the device vault', () => {
 		expect(text(await again.get('g/grp1/m/pk:1:1'))).toBe('hello');
 	});
 
-	test('P10 data at rest: a damaged record of the old layout stops the unlock with PROTOCOL_DECRYPT_FAILED and moves nothing', async () => {
+	test('P10 data at rest: a damaged record of the old layout is set aside under a hashed name, and the unlock moves the rest', async () => {
 		const backend = memoryBackend();
 		const device = new Device(backend, cheap);
 		(await device.create(null)).lock();
 		const storageKey = await unwrapStorageKey((backend.keyring() as { wrapped: WrappedKey }).wrapped, null);
-		backend.raw.set('a', sealRecord(storageKey, 'records', 'a', utf8('fine')));
-		backend.raw.set('b', sealRecord(storageKey, 'records', 'not-b', utf8('moved')));
-		await expectCode(device.unlock(null), 'PROTOCOL_DECRYPT_FAILED');
-		expect([...backend.raw.keys()].sort()).toEqual(['a', 'b']);
+		const damaged = sealRecord(storageKey, 'records', 'not-b', utf8('moved'));
+		backend.raw.set('g/grp1/session', sealRecord(storageKey, 'records', 'g/grp1/session', utf8('fine')));
+		backend.raw.set('g/grp1/m/pk:1:1', damaged);
+		backend.raw.set('device', sealRecord(storageKey, 'records', 'device', utf8('root')));
+		const store = await device.unlock(null);
+		expect(device.setAside).toBe(1);
+		// No plain name is left on disk, the damaged one included.
+		expect([...backend.raw.keys()].every((k) => k.startsWith('~'))).toBe(true);
+		expect(text(await store.get('g/grp1/session'))).toBe('fine');
+		expect(text(await store.get('device'))).toBe('root');
+		expect(await store.get('g/grp1/m/pk:1:1')).toBeUndefined();
+		// Kept byte for byte, should anyone want to look at it later.
+		const kept = await store.keys(SET_ASIDE_PREFIX);
+		expect(kept).toEqual([SET_ASIDE_PREFIX + Buffer.from('g/grp1/m/pk:1:1').toString('base64url')]);
+		expect(await store.get(kept[0]!)).toEqual(damaged);
+		store.lock();
+		// Nothing is moved twice; the next unlock has nothing to set aside.
+		const again = await device.unlock(null);
+		expect(device.setAside).toBe(0);
+		expect(await again.keys('')).toEqual(['device', 'g/grp1/session', kept[0]!].sort());
+	});
+
+	test('P10 data at rest: a group\'s page alias is stable on one device, unrelated on another, holds no group id, and is refused once locked', async () => {
+		const backend = memoryBackend();
+		const device = new Device(backend, cheap);
+		const store = await device.create('correct horse battery');
+		const group = 'Zq3-group-id-in-base64url-of-32-bytes-xxxxx';
+		const alias = store.routeAlias(group);
+		expect(alias).toMatch(/^[A-Za-z0-9_-]{22}$/);
+		expect(alias).not.toContain(group.slice(0, 8));
+		expect(store.routeAlias('another group')).not.toBe(alias);
+		store.lock();
+		expect(() => store.routeAlias(group)).toThrow(/locked/);
+		await device.setPassphrase('correct horse battery', 'a new passphrase here');
+		expect((await device.unlock('a new passphrase here')).routeAlias(group)).toBe(alias);
+		const other = await new Device(memoryBackend(), cheap).create(null);
+		expect(other.routeAlias(group)).not.toBe(alias);
 	});
 
 	test('P10 data at rest: wipe this device deletes every record and the keyring', async () => {

@@ -27,6 +27,8 @@ export class Device {
 	readonly backend: DeviceBackend;
 	/** Argon2id cost; the defaults of vault.ts unless a test asks for a cheaper one. */
 	readonly cost: Partial<KdfCost>;
+	/** How many old-layout records the last unlock set aside because they did not open (§8). */
+	setAside = 0;
 
 	constructor(backend: DeviceBackend, cost: Partial<KdfCost> = {}) {
 		this.backend = backend;
@@ -54,7 +56,8 @@ export class Device {
 
 	/**
 	 * Opens the data. A wrong passphrase throws PROTOCOL_WRONG_PASSPHRASE and changes nothing.
-	 * Records written before names were hashed are moved to hashed names first (§8).
+	 * Records written before names were hashed are moved to hashed names first (§8); one that does
+	 * not open is set aside and counted in `setAside`, and the rest open as usual.
 	 */
 	async unlock(passphrase: string | null): Promise<SealedStore> {
 		await ready();
@@ -63,7 +66,7 @@ export class Device {
 		if (keyring.passphrase && !passphrase) throw new ProtocolError('PROTOCOL_WRONG_PASSPHRASE', 'a passphrase is needed');
 		const storageKey = await unwrapStorageKey(keyring.wrapped, keyring.passphrase ? passphrase : null);
 		// Records from before names were hashed move to hashed names first, in one batch (§8).
-		await migrateLegacyNames(this.backend.records, storageKey);
+		this.setAside = (await migrateLegacyNames(this.backend.records, storageKey)).setAside;
 		return sealedStore(this.backend.records, storageKey);
 	}
 

@@ -6,9 +6,10 @@
  * A batch is sealed whole, then handed down as one batch, so it stays all-or-nothing. After
  * `lock()` every call throws PROTOCOL_LOCKED and the names learned are forgotten.
  */
+import { toB64 } from '../core/bytes.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { sodium } from '../crypto/sodium.ts';
-import { NAMED_PREFIX, namingKey, openNamedRecord, openRecord, sealNamedRecord, storedName } from '../crypto/vault.ts';
+import { NAMED_PREFIX, namingKey, openNamedRecord, openRecord, routeAlias, sealNamedRecord, storedName } from '../crypto/vault.ts';
 import { del, put, type Kv, type KvOp } from './kv.ts';
 
 /** The store label of records written before names were hashed (§8); read once, to move them. */
@@ -18,6 +19,8 @@ export interface SealedStore extends Kv {
 	/** Wipes the storage key from memory; the store refuses every call afterwards. */
 	lock(): void;
 	readonly locked: boolean;
+	/** The page address of group `groupId` on this device (vault.ts routeAlias, §8); PROTOCOL_LOCKED once locked. */
+	routeAlias(groupId: string): string;
 }
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -38,6 +41,9 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 	return {
 		get locked() {
 			return keys === null;
+		},
+		routeAlias(groupId) {
+			return routeAlias(live().storage, groupId);
 		},
 		async get(name) {
 			const stored = storedName(live().name, name);
@@ -85,27 +91,49 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 	};
 }
 
+/** Where an old-layout record that does not open is set aside (§8): `unreadable/<b64url(old name)>`. */
+export const SET_ASIDE_PREFIX = 'unreadable/';
+
+/** What moving the old layout did: records moved, and records set aside because they did not open. */
+export interface Migration {
+	moved: number;
+	setAside: number;
+}
+
 /**
  * Moves records written before names were hashed (plain name, store "records") to their hashed
- * names, in one batch (§8). A record that does not open throws PROTOCOL_DECRYPT_FAILED and nothing
- * moves. Returns how many moved.
+ * names, in one batch (§8). A record that does not open (damaged, or sealed under another name)
+ * does not stop the others: its sealed bytes are kept, sealed again under the hashed name
+ * `unreadable/<b64url(old name)>`, and counted in `setAside`.
  */
-export async function migrateLegacyNames(kv: Kv, storageKey: Uint8Array): Promise<number> {
+export async function migrateLegacyNames(kv: Kv, storageKey: Uint8Array): Promise<Migration> {
 	const legacy = (await kv.keys('')).filter((k) => !k.startsWith(NAMED_PREFIX));
-	if (legacy.length === 0) return 0;
+	const result: Migration = { moved: 0, setAside: 0 };
+	if (legacy.length === 0) return result;
 	const nameKey = namingKey(storageKey);
 	const ops: KvOp[] = [];
+	/** Seals `value` under the hashed form of `to` and deletes the plain record `from`. */
+	const move = (from: string, to: string, value: Uint8Array) => {
+		const stored = storedName(nameKey, to);
+		ops.push(put(stored, sealNamedRecord(storageKey, stored, to, value)), del(from));
+	};
 	try {
 		for (const name of legacy) {
 			const sealed = await kv.get(name);
 			if (sealed === undefined) continue;
-			const value = openRecord(storageKey, RECORD_STORE, name, sealed);
-			const stored = storedName(nameKey, name);
-			ops.push(put(stored, sealNamedRecord(storageKey, stored, name, value)), del(name));
+			try {
+				move(name, name, openRecord(storageKey, RECORD_STORE, name, sealed));
+				result.moved += 1;
+			} catch (error) {
+				if (!(error instanceof ProtocolError)) throw error;
+				// Kept as it was, under a hashed name: the plain name leaves the disk like the others.
+				move(name, SET_ASIDE_PREFIX + toB64(new TextEncoder().encode(name)), sealed);
+				result.setAside += 1;
+			}
 		}
 	} finally {
 		sodium().memzero(nameKey);
 	}
 	await kv.batch(ops);
-	return legacy.length;
+	return result;
 }

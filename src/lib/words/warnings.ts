@@ -56,10 +56,20 @@ const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
 	'seq-gap': (f) => `${f.count === 1 ? 'An entry' : `${f.count} entries`} of this group did not arrive. The relay may have dropped them.`,
 	'clock-skew': () => "A new entry carries a time far from this device's clock. The relay's clock, or this device's, is wrong.",
 	frozen: (f) => `This group's history failed verification (${String(f.detail.message)}). It is read-only until this is resolved: the relay may be tampering with it.`,
-	// The name the author went by when its update came, which the core passes on.
+	// The name the author went by when its update came, which the core passes on. Keys lost here
+	// (an older backup) are nobody's doing: one calm line that names nobody.
 	'unreadable-epoch': (f) =>
-		`${typeof f.detail.name === 'string' ? f.detail.name : keyFragment(String(f.detail.author))}'s key update could not be opened on this device, so new messages cannot be read here until the keys change again.`
+		f.detail.lost === true
+			? f.detail.restored === true
+				? RESTORE_UNREADABLE
+				: KEYS_GONE_UNREADABLE
+			: `${typeof f.detail.name === 'string' ? f.detail.name : keyFragment(String(f.detail.author))}'s key update could not be opened on this device, so new messages cannot be read here until the keys change again.`
 };
+
+/** Said once when a restored backup is older than the keys of some later messages (§4.4, §8). */
+export const RESTORE_UNREADABLE = "Some earlier messages can't be read on this device after the restore. Nobody did anything wrong, and new messages can be read as usual once the keys change, which happens by itself.";
+/** The same without a restore: the keys some messages need are no longer on this device. */
+export const KEYS_GONE_UNREADABLE = "Some earlier messages can't be read on this device, because the keys they need are no longer here. Nobody did anything wrong, and new messages can be read as usual once the keys change, which happens by itself.";
 
 /** The sentence of a session warning. `nameOf` names the key in `detail.sender`. */
 export function warningSentence(facts: WarningFacts, nameOf: (key: string) => string = keyFragment): string {

@@ -17,7 +17,7 @@ import { deriveEpochKeys, groupContext, openEpochSecret } from '../../crypto/epo
 import type { Identity } from '../../crypto/identity.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import { closeEpochs, pruneKeys, wipeDeparted } from './keys.ts';
-import { dropAllReceiveKeys, dropReplacedKeys, openingKey } from './receive-keys.ts';
+import { dropAllReceiveKeys, dropReplacedKeys, openingKey, recordedKey } from './receive-keys.ts';
 import { receiveErased, settleErasures } from './erase.ts';
 import { receiveMessage, warning, type Prepared } from './receive.ts';
 import { MAX_CLOCK_SKEW_MS, WARNING_CODE, type RelayEntry, type SessionData, type SessionEvent } from './types.ts';
@@ -235,9 +235,10 @@ export class GroupSession {
 			try {
 				this.adoptEpoch(op, prev, next, now, item.ts);
 				delete data.recover;
+				delete data.keysLostTold;
 			} catch (error) {
 				if (!isProtocolError(error)) throw error;
-				events.push(...this.unreadableEpoch(op, next, now, item.ts));
+				events.push(...this.unreadableEpoch(op, next, now, item.ts, keyLost(data, op, prev)));
 			}
 			if (!wasMember) data.joinedEpoch = next.epoch;
 			if (!wasMember && op.kind === 'join' && op.author === data.me) data.unconfirmed = { at: next.length, by: next.invites[op.invite]!.author };
@@ -259,14 +260,23 @@ export class GroupSession {
 
 	/**
 	 * The op passed every rule, so its author signed a box for me that does not open or does not
-	 * match the commitment (§4.2): the author's fault, not the relay's. The epoch is unreadable on
-	 * this device; ops still apply, and a rekey from me (or anyone) heals the group.
+	 * match the commitment (§4.2): the author's fault, not the relay's. Or (`lost`) it was sealed
+	 * to a receive key of mine that this device does not hold, as after restoring an older backup
+	 * (§4.4, §8): nobody's fault, said once, naming nobody. The epoch is unreadable on this device;
+	 * ops still apply, and a rekey from me (or anyone) heals the group.
 	 */
-	private unreadableEpoch(op: Extract<Op, { commit: string }>, next: GroupState, now: number, ts: number): SessionEvent[] {
+	private unreadableEpoch(op: Extract<Op, { commit: string }>, next: GroupState, now: number, ts: number, lost: boolean): SessionEvent[] {
 		const data = this.data;
-		data.epochs[String(op.epoch)] = { startedAt: now, relayStart: ts, meta: '', chains: {}, esk: {}, held: [], unreadable: { author: op.author } };
+		const told = lost && data.keysLostTold === true;
+		if (lost) data.keysLostTold = true;
+		data.epochs[String(op.epoch)] = { startedAt: now, relayStart: ts, meta: '', chains: {}, esk: {}, held: [], unreadable: { author: op.author, ...(lost ? { lost: true as const } : {}) } };
 		data.send = null;
 		data.recover = op.epoch;
+		if (lost) {
+			const events: SessionEvent[] = told ? [] : [warning('decrypt-failed', 'PROTOCOL_BAD_KEYS', 'unreadable-epoch', ts, { epoch: op.epoch, lost: true, ...(data.restored ? { restored: true } : {}) })];
+			if (may.post(next, data.me).ok) events.push({ type: 'rekey-due' });
+			return events;
+		}
 		// The name the author went by when the update came (words fall back to its key).
 		const name = data.profiles[op.author];
 		const events: SessionEvent[] = [
@@ -379,4 +389,10 @@ function withSeenIndex(data: SessionData): SessionData {
 	}
 	data.seen ??= {};
 	return data;
+}
+
+/** The epoch op was sealed to a receive key of mine that this device does not hold (§4.4): an older backup, not anyone's fault. */
+function keyLost(data: SessionData, op: Extract<Op, { commit: string }>, prev: GroupState | null): boolean {
+	const wanted = op.author === data.me && op.rk !== undefined ? op.rk : recordedKey(prev, data.me);
+	return wanted !== undefined && !data.receiveKeys?.some((k) => k.pk === wanted);
 }

@@ -42,8 +42,11 @@ export interface EpochData {
 	relayStart?: number;
 	/** Relay time of the last message received per sender (retention checks, §5.4). */
 	lastTs?: Record<string, number>;
-	/** My box of this epoch did not open or failed the commitment: nothing of it is readable here. */
-	unreadable?: { author: string };
+	/**
+	 * My box of this epoch did not open or failed the commitment: nothing of it is readable here.
+	 * `lost`: it was sealed to a receive key of mine this device no longer holds (an older backup).
+	 */
+	unreadable?: { author: string; lost?: true };
 }
 
 /** What was received of each sender in an epoch that has ended (tail check against hellos, §5.4). */
@@ -128,6 +131,8 @@ export interface SessionData {
 	 * Cleared when the log records the key.
 	 */
 	keyAttempts?: { pk: string; since: number; n: number; warned?: boolean };
+	/** Epochs sealed to a receive key no longer held here were met and said once; cleared by the next readable epoch. */
+	keysLostTold?: true;
 }
 
 /** What a report needs to disclose a message (docs/PROTOCOL.md §6.3). */
