@@ -34,6 +34,8 @@ export interface GroupSummary {
 	sync?: { done: number; total: number };
 	/** What I may do in this group now, as the group's rules say (protocol/group/may.ts). */
 	can: GroupPermissions;
+	/** Listeners waiting for an answer to their ask to speak (§3.3) that I may let speak; empty for everyone else. */
+	askingToSpeak: { sign: string; name: string | null }[];
 }
 
 /** The answers of protocol/group/may.ts for me in one group, for screens to read instead of roles. */
