@@ -73,10 +73,10 @@ export function askToSpeakNotice(names: (string | null)[]): string {
 	if (named.length === 1) return `${named[0]} would like to speak. You can answer in People.`;
 	return `${named.length} listeners would like to speak. You can answer in People.`;
 }
+export const ASK_TO_SPEAK_ANSWER = 'Answer in People';
 export function askToSpeakBadge(count: number): string {
 	return count === 1 ? '1 asks to speak' : `${count} ask to speak`;
 }
-export const ASK_PENDING = 'You asked to speak. A facilitator will see it; there is no rush, and you can keep reading meanwhile.';
 
 /** Deleting one's own message: the undo window. */
 export const DELETE_UNDO = {
