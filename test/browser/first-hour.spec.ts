@@ -241,7 +241,7 @@ test.describe('the first hour (issue 16), at phone size', () => {
 		await axe(host.page);
 		await shot(host.page, 'first-hour-ask-to-speak-chat-phone');
 		await host.page.goto('/');
-		await expect(host.page.getByRole('link', { name: /Listening room/ }).getByTestId('ask-to-speak-badge')).toHaveText('1 asks to speak', { timeout: 20_000 });
+		await expect(host.page.getByRole('link', { name: /Listening room/ }).getByTestId('ask-to-speak-badge')).toHaveText('1 asking to speak', { timeout: 20_000 });
 		await shot(host.page, 'first-hour-ask-to-speak-list-phone');
 
 		// Answered: the notice and the badge go.

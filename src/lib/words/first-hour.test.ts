@@ -11,8 +11,8 @@ describe('first-hour words', () => {
 		expect(askToSpeakNotice(['Kit'])).toBe('Kit would like to speak. You can answer in People.');
 		expect(askToSpeakNotice([null])).toMatch(/^A listener would like/);
 		expect(askToSpeakNotice(['Kit', null])).toMatch(/^2 listeners/);
-		expect(askToSpeakBadge(1)).toBe('1 asks to speak');
-		expect(askToSpeakBadge(3)).toBe('3 ask to speak');
+		expect(askToSpeakBadge(1)).toBe('1 asking to speak');
+		expect(askToSpeakBadge(3)).toBe('3 asking to speak');
 	});
 	it('no invite problem shows a code', () => {
 		for (const { title, text } of Object.values(INVITE_PROBLEM)) expect(`${title} ${text}`).not.toMatch(/[A-Z]+_[A-Z]+/);

@@ -75,7 +75,7 @@ export function askToSpeakNotice(names: (string | null)[]): string {
 }
 export const ASK_TO_SPEAK_ANSWER = 'Answer in People';
 export function askToSpeakBadge(count: number): string {
-	return count === 1 ? '1 asks to speak' : `${count} ask to speak`;
+	return `${count} asking to speak`;
 }
 
 /** Deleting one's own message: the undo window. */
