@@ -34,7 +34,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
 	sweeper.start();
 
 	const app = await loadAppHandler(config.app);
-	const server = createServer(requestListener(app));
+	const server = createServer(requestListener(app, config.quickExitUrl));
 	server.on('upgrade', (req, socket, head) => relay.handleUpgrade(req, socket, head));
 	server.on('clientError', (_error, socket) => socket.destroy());
 	try {

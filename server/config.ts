@@ -37,6 +37,11 @@ export interface ServerConfig {
 	opsPerHour: number;
 	/** Entries per backlog page; the next page waits until the previous one left the socket. */
 	pageSize: number;
+	/**
+	 * Where quick exit lands (QUICK_EXIT_URL): an http(s) address of the deployment's choosing, so
+	 * the address bar no longer shows the app's. null: the neutral page on this site (/weather.html).
+	 */
+	quickExitUrl: string | null;
 	/** Serve the built SvelteKit app (build/handler.js). False: relay and headers only. */
 	app: boolean;
 	/** Where count-only log lines go. Never receives addresses, user agents or content. */
@@ -70,6 +75,7 @@ export const DEFAULTS: ServerConfig = {
 	retentionSweepMs: 60_000,
 	pageSize: 256,
 	opsPerHour: 300,
+	quickExitUrl: null,
 	app: true,
 	log: (line) => console.log(line),
 	now: Date.now
@@ -130,6 +136,19 @@ function origins(raw: string): string[] {
 }
 
 /** Builds a configuration from environment variables (unset ones take DEFAULTS). */
+/** An absolute http(s) URL without credentials: where quick exit sends the tab. */
+function quickExitUrl(raw: string): string {
+	let url: URL;
+	try {
+		url = new URL(raw.trim());
+	} catch {
+		throw new ConfigError(`QUICK_EXIT_URL must be a full address such as https://example.org/, got "${raw}"`);
+	}
+	if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`QUICK_EXIT_URL must start with https:// or http://, got "${raw}"`);
+	if (url.username || url.password) throw new ConfigError('QUICK_EXIT_URL must not contain a user name or password');
+	return url.href;
+}
+
 export function configFromEnv(env: Record<string, string | undefined>): Partial<ServerConfig> {
 	const out: Partial<ServerConfig> = {};
 	const has = (name: string) => env[name] !== undefined && env[name] !== '';
@@ -146,6 +165,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Partial<
 	if (has('HEARTBEAT_MS')) out.heartbeatMs = int('HEARTBEAT_MS', env.HEARTBEAT_MS!, 100, 3_600_000);
 	if (has('AUTH_TIMEOUT_MS')) out.authTimeoutMs = int('AUTH_TIMEOUT_MS', env.AUTH_TIMEOUT_MS!, 100, 3_600_000);
 	if (has('OPS_PER_HOUR')) out.opsPerHour = int('OPS_PER_HOUR', env.OPS_PER_HOUR!, 1, 1_000_000);
+	if (has('QUICK_EXIT_URL')) out.quickExitUrl = quickExitUrl(env.QUICK_EXIT_URL!);
 	if (has('RETENTION_SWEEP_MS')) out.retentionSweepMs = int('RETENTION_SWEEP_MS', env.RETENTION_SWEEP_MS!, 100, 86_400_000);
 	const sign = env.MODERATOR_SIGN_KEY;
 	const box = env.MODERATOR_BOX_KEY;

@@ -64,10 +64,20 @@ export async function loadAppHandler(app: boolean): Promise<Handler | null> {
 	return module.handler;
 }
 
-export function requestListener(app: Handler | null): (req: IncomingMessage, res: ServerResponse) => void {
+/** The neutral page quick exit opens (src/lib/ui/quick-exit.ts NEUTRAL_PAGE); redirected when the deployment chose another. */
+export const QUICK_EXIT_PATH = '/weather.html';
+
+export function requestListener(app: Handler | null, quickExitUrl: string | null = null): (req: IncomingMessage, res: ServerResponse) => void {
 	return (req, res) => {
 		for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 		withFallbackCsp(res);
+		if (quickExitUrl && (req.url ?? '').split('?')[0] === QUICK_EXIT_PATH) {
+			// A plain redirect (never cached: the deployment may change it), so the tab shows another site.
+			res.statusCode = 302;
+			res.setHeader('Location', quickExitUrl);
+			res.setHeader('Cache-Control', 'no-store');
+			return void res.end();
+		}
 		if (req.url === '/healthz') {
 			res.setHeader('Content-Type', 'text/plain; charset=utf-8');
 			res.setHeader('Cache-Control', 'no-store');

@@ -102,7 +102,7 @@ test.describe('chat features between two people', () => {
 		await expect(host.page.getByTestId('invite')).toHaveCount(0, { timeout: 20_000 });
 		const late = await newPerson(browser, 'Hal Dove');
 		await late.page.goto(link);
-		await expect(late.page.getByRole('alert')).toContainText('expired, was used up, or was withdrawn', { timeout: 20_000 });
+		await expect(late.page.getByRole('alert')).toContainText('has expired, was used by as many people as it allowed, or was withdrawn', { timeout: 20_000 });
 		await expect(late.page.getByRole('button', { name: 'Join group' })).toHaveCount(0);
 		await host.context.close();
 		await late.context.close();

@@ -39,6 +39,8 @@ export interface GroupSummary {
 	sponsorship?: SponsorshipView;
 	/** For a pair made from a request (§11.3): who the other person is and where we met. */
 	pairWith?: PairView;
+	/** Listeners waiting for an answer to their ask to speak (§3.3) that I may let speak; empty for everyone else. */
+	askingToSpeak: { sign: string; name: string | null }[];
 }
 
 /** Quiet hours: minutes after midnight UTC (§11.1). */

@@ -321,7 +321,8 @@ export class UnseenClient implements UnseenClientApi {
 
 	async leave(group: string): Promise<void> {
 		const g = this.#core.group(group);
-		await act(this.#core, g, () => ({ kind: 'leave' }));
+		// Removed already: nothing to tell the group, only this device's copy to drop.
+		if (!g.session.data.removed) await act(this.#core, g, () => ({ kind: 'leave' }));
 		await forget(this.#core, g);
 	}
 

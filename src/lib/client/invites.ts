@@ -85,3 +85,13 @@ async function fetchPages(conn: Connection, proof: { group: string; key: string;
 		after = got[got.length - 1]!.seq;
 	}
 }
+
+/** False when `link` cannot be an invite link at all: cut short, too long, or not one (checked before asking the relay). */
+export function inviteLinkComplete(link: string): boolean {
+	try {
+		parseInviteLink(link);
+		return true;
+	} catch {
+		return false;
+	}
+}

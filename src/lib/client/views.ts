@@ -80,7 +80,10 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 		memberCount: Object.keys(log.members).length,
 		unconfirmed: data.unconfirmed !== undefined && !data.removed,
 		settings: { retention: log.settings.retention, listeners: log.settings.listeners, listenersMaySpeak: log.settings.listenersMaySpeak, invite: log.settings.invite },
-		can: groupCan(log, data.me, standingOf(g.session))
+		can: groupCan(log, data.me, standingOf(g.session)),
+		askingToSpeak: data.removed
+			? []
+			: (log.asks ?? []).filter((sign) => may.setRole(log, data.me, sign, 'member').ok).map((sign) => ({ sign, name: data.profiles[sign] ?? null }))
 	};
 	if (data.frozen) out.frozen = { ...data.frozen };
 	if (g.sync && g.sync.head > g.cursor) out.sync = { done: Math.max(0, g.cursor - g.sync.start), total: Math.max(1, g.sync.head - g.sync.start) };

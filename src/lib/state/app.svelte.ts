@@ -20,6 +20,8 @@ import { RECORDS_SET_ASIDE } from '../words/device.ts';
 export type Phase = 'loading' | 'new' | 'locked' | 'ready' | 'failed' | 'elsewhere';
 
 const PROFILE_KEY = 'ui/profile';
+/** Set once the "no passphrase" reminder was shown: it is shown once, on a later visit (issue 16). */
+const PASSPHRASE_REMINDED_KEY = 'ui/passphrase-reminded';
 
 /** A screen of a group besides its chat (`people`, `invite`, `reports`, …): `/g/<alias>/<section>`. */
 export type GroupSection = string;
@@ -36,6 +38,8 @@ class AppState {
 	/** The running client's group views; null while locked. */
 	#groups = $state.raw<GroupViews | null>(null);
 	hasPassphrase = $state(false);
+	/** This visit shows the one gentle reminder that no passphrase was set (never on the first visit). */
+	passphraseReminder = $state(false);
 	/** The default pseudonym chosen at onboarding (each group may use another). */
 	profileName = $state('');
 	notices = $state<Notice[]>([]);
@@ -145,7 +149,7 @@ class AppState {
 		const store = await this.device.create(passphrase);
 		this.hasPassphrase = Boolean(passphrase);
 		await store.batch([put(PROFILE_KEY, new TextEncoder().encode(JSON.stringify({ name: pseudonym })))]);
-		await this.#open(store);
+		await this.#open(store, false, true);
 	}
 
 	/** Throws PROTOCOL_WRONG_PASSPHRASE on a wrong passphrase; the data stays as it was. */
@@ -160,7 +164,7 @@ class AppState {
 		const store = await this.device.restoreBackup(text, backupPassphrase, devicePassphrase);
 		this.hasPassphrase = Boolean(devicePassphrase);
 		// A backup's counters may have been used since it was made: new epochs before sending (P6).
-		await this.#open(store, true);
+		await this.#open(store, true, true);
 	}
 
 	async exportBackup(passphrase: string): Promise<string> {
@@ -172,6 +176,12 @@ class AppState {
 	async setPassphrase(current: string | null, next: string): Promise<void> {
 		await this.device.setPassphrase(current, next);
 		this.hasPassphrase = true;
+		this.passphraseReminder = false;
+	}
+
+	/** "Not now" on the passphrase reminder (it was already recorded as shown). */
+	dismissPassphraseReminder(): void {
+		this.passphraseReminder = false;
 	}
 
 	/**
@@ -257,6 +267,7 @@ class AppState {
 		await this.device.wipe();
 		this.#device = await this.#openDevice();
 		this.hasPassphrase = false;
+		this.passphraseReminder = false;
 		this.profileName = '';
 		this.phase = 'new';
 	}
@@ -265,12 +276,25 @@ class AppState {
 		this.notices = this.notices.filter((n) => n.id !== id);
 	}
 
+	/** The group's own screen says it now: its app-wide notices go, so nothing is said twice. */
+	dismissGroupNotices(group: string): void {
+		if (this.notices.some((n) => n.group === group)) this.notices = this.notices.filter((n) => n.group !== group);
+	}
+
 	#notify(text: string, group?: string): void {
 		this.notices = [...this.notices.slice(-3), { id: ++this.#noticeId, text, ...(group ? { group } : {}) }];
 	}
 
-	async #open(store: SealedStore, restored = false): Promise<void> {
+	async #open(store: SealedStore, restored = false, firstVisit = false): Promise<void> {
 		this.#store = store;
+		// No passphrase: remind once, on a later visit than the one that chose not to set one.
+		if (!this.hasPassphrase && !(await store.get(PASSPHRASE_REMINDED_KEY))) {
+			if (firstVisit) this.passphraseReminder = false;
+			else {
+				await store.batch([put(PASSPHRASE_REMINDED_KEY, new Uint8Array([1]))]);
+				this.passphraseReminder = true;
+			}
+		}
 		const profile = await store.get(PROFILE_KEY);
 		this.profileName = profile ? (JSON.parse(new TextDecoder().decode(profile)) as { name: string }).name : '';
 		const relayUrl = new URL('/relay', location.href);
