@@ -33,7 +33,7 @@ async function aboutFingerprint(page: Page): Promise<string> {
 
 async function onboardAt(page: Page, base: string, name: string): Promise<void> {
 	await page.goto(base + '/');
-	await expect(page).toHaveURL(/\/welcome$/);
+	await expect(page).toHaveURL(/\/welcome$/, { timeout: 30_000 });
 	await page.getByRole('button', { name: 'Continue' }).click();
 	await page.getByLabel('Your name in groups').fill(name);
 	await page.getByRole('button', { name: 'Start' }).click();
@@ -279,5 +279,61 @@ test.describe('the pinned build on a changing server', () => {
 			await server.stop();
 			rmSync(dir, { recursive: true, force: true });
 		}
+	});
+});
+
+test.describe('quick exit and notifications', () => {
+	test('Shift pressed three times shows and announces the count, exits, Back does not return to the chat, and the keys are gone', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		await page.goto('/help');
+		await page.goto('/welcome');
+		await page.getByRole('button', { name: 'Continue' }).click();
+		await page.getByLabel('Your name in groups').fill('Shift Sam');
+		await page.getByLabel('Lock Unseen on this device with a passphrase').check();
+		await page.getByLabel('Passphrase', { exact: true }).fill('correct horse battery');
+		await page.getByLabel('Type it again').fill('correct horse battery');
+		await page.getByRole('button', { name: 'Start' }).click();
+		await expect(page.getByRole('heading', { name: 'Your groups' })).toBeVisible({ timeout: 20_000 });
+		await page.getByRole('link', { name: 'New group' }).click();
+		await page.getByLabel('Group name').fill('Shift room');
+		await page.getByRole('button', { name: 'Create group' }).click();
+		await expect(page).toHaveURL(/\/invite$/, { timeout: 20_000 });
+
+		await page.keyboard.press('Shift');
+		await expect(page.getByTestId('shift-count')).toHaveAttribute('data-count', '1');
+		await expect(page.getByTestId('shift-announce')).toHaveText('Shift, press 2 more times to exit.');
+		await page.keyboard.press('Shift');
+		await expect(page.getByTestId('shift-announce')).toHaveText('Shift, press 1 more time to exit.');
+		await page.keyboard.press('Shift');
+		await expect(page).toHaveURL(/\/weather\.html$/);
+		await expect(page.getByText('Shift room')).toHaveCount(0);
+		await page.goBack();
+		await expect(page).toHaveURL(/\/help$/);
+		// The keys were dropped: the app asks for the passphrase again.
+		await page.goto('/');
+		await expect(page.getByLabel('Passphrase')).toBeVisible({ timeout: 20_000 });
+		await expect(page.getByText('Shift room')).toHaveCount(0);
+		await context.close();
+	});
+
+	test('notification permission denied changes nothing else, and says so calmly', async ({ browser }) => {
+		test.setTimeout(90_000);
+		const { host, group, guest } = await groupOfTwo(browser, 'Denied Dee', 'Quiet room', 'Other Ola');
+		await host.page.addInitScript(() => {
+			Object.defineProperty(Notification, 'permission', { get: () => 'denied' });
+			Notification.requestPermission = () => Promise.resolve('denied');
+		});
+		await host.page.goto('/settings');
+		const box = host.page.getByLabel(/Tell me when a message arrives/);
+		await box.check();
+		await expect(host.page.getByTestId('notify-denied')).toBeVisible();
+		await expect(box).not.toBeChecked();
+		await openChat(host.page, group);
+		await send(host.page, 'Still works without notifications');
+		await expectMessage(guest.page, 'Still works without notifications');
+		await host.context.close();
+		await guest.context.close();
 	});
 });

@@ -53,3 +53,13 @@ export const EXIT = {
 	leaving: 'Leaving Unseen.'
 } as const;
 
+
+/** The help page's honest account of quick exit (issue 14). */
+export const EXIT_HELP = {
+	title: 'Quick exit',
+	how: 'Press the Quick exit button at the top of every screen, or press the Shift key three times within five seconds. The screen is cleared at once, Unseen forgets its keys (as "Lock now" does), and a weather page takes its place. Pressing Back does not bring Unseen back.',
+	limits:
+		'Quick exit does not erase your browser history: someone who opens the history list can still see that this site was visited. It does not delete anything Unseen keeps on this device, and it cannot hide that the app is installed.',
+	privateWindow:
+		'For fewer traces, open Unseen in a private window (Chrome: Incognito, Firefox and Safari: Private Window). When every private window is closed, the browser forgets the visit and everything Unseen stored, so you will need your backup to come back to your groups.'
+} as const;
