@@ -47,6 +47,8 @@ class SecondServer {
 	constructor(readonly dir: string) {}
 
 	async start(): Promise<void> {
+		const busy = await fetch(`${SECOND_URL}/healthz`).then(() => true, () => false);
+		if (busy) throw new Error(`port ${SECOND_PORT} is already in use: another server would answer instead of this build copy`);
 		const child = spawn(process.execPath, ['server/start.ts'], {
 			cwd: ROOT,
 			env: { ...process.env, PORT: String(SECOND_PORT), HOST: '127.0.0.1', DATA_DIR: this.dataDir, APP_BUILD_DIR: this.dir, ALLOWED_ORIGINS: SECOND_URL },
@@ -66,7 +68,9 @@ class SecondServer {
 		if (!child || child.exitCode !== null) return;
 		const exited = new Promise((r) => child.once('exit', r));
 		child.kill('SIGTERM');
+		const slow = setTimeout(() => child.kill('SIGKILL'), 10_000);
 		await exited;
+		clearTimeout(slow);
 		this.#child = null;
 	}
 }
@@ -327,7 +331,7 @@ test.describe('quick exit and notifications', () => {
 		});
 		await host.page.goto('/settings');
 		const box = host.page.getByLabel(/Tell me when a message arrives/);
-		await box.check();
+		await box.click();
 		await expect(host.page.getByTestId('notify-denied')).toBeVisible();
 		await expect(box).not.toBeChecked();
 		await openChat(host.page, group);
