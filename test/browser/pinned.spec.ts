@@ -1,6 +1,6 @@
 /**
  * Issue 14: the installable, offline, pinned app (docs/PROTOCOL.md §15) and quick exit.
- * The update and tampering tests serve a copy of the build from a second server on E2E_PORT+1,
+ * The update and tampering tests serve a copy of the build from a second server on E2E_PORT+1 (or +2),
  * changed between phases while one browser context (with its installed worker) stays open.
  */
 import AxeBuilder from '@axe-core/playwright';
@@ -15,8 +15,9 @@ import { expectMessage, groupOfTwo, openChat, send } from './helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BUILD = join(ROOT, 'build');
-const SECOND_PORT = Number(process.env.E2E_PORT ?? 4321) + 1;
-const SECOND_URL = `http://localhost:${SECOND_PORT}`;
+/** The two ports after E2E_PORT; the second server takes the first that is free for a whole test. */
+const SECOND_PORTS = [1, 2].map((n) => Number(process.env.E2E_PORT ?? 4321) + n);
+const answers = (url: string) => fetch(`${url}/healthz`).then(() => true, () => false);
 
 const builtFingerprint = () => readFileSync(join(BUILD, 'fingerprint.txt'), 'utf8').trim();
 
@@ -44,19 +45,33 @@ async function onboardAt(page: Page, base: string, name: string): Promise<void> 
 class SecondServer {
 	#child: ChildProcess | null = null;
 	readonly dataDir = mkdtempSync(join(tmpdir(), 'unseen-pinned-'));
-	constructor(readonly dir: string) {}
+	readonly dir: string;
+	port = 0;
+	constructor(dir: string) {
+		this.dir = dir;
+	}
+
+	get url(): string {
+		return `http://localhost:${this.port}`;
+	}
 
 	async start(): Promise<void> {
-		const busy = await fetch(`${SECOND_URL}/healthz`).then(() => true, () => false);
-		if (busy) throw new Error(`port ${SECOND_PORT} is already in use: another server would answer instead of this build copy`);
+		if (!this.port) {
+			for (const port of SECOND_PORTS) if (!(await answers(`http://localhost:${port}`))) {
+				this.port = port;
+				break;
+			}
+			if (!this.port) throw new Error(`ports ${SECOND_PORTS.join(' and ')} are in use`);
+		}
+		if (await answers(this.url)) throw new Error(`port ${this.port} is already in use: another server would answer instead of this build copy`);
 		const child = spawn(process.execPath, ['server/start.ts'], {
 			cwd: ROOT,
-			env: { ...process.env, PORT: String(SECOND_PORT), HOST: '127.0.0.1', DATA_DIR: this.dataDir, APP_BUILD_DIR: this.dir, ALLOWED_ORIGINS: SECOND_URL },
+			env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', DATA_DIR: this.dataDir, APP_BUILD_DIR: this.dir, ALLOWED_ORIGINS: this.url },
 			stdio: 'ignore'
 		});
 		this.#child = child;
 		for (let i = 0; i < 100; i++) {
-			const ok = await fetch(`${SECOND_URL}/healthz`).then((r) => r.ok, () => false);
+			const ok = await fetch(`${this.url}/healthz`).then((r) => r.ok, () => false);
 			if (ok) return;
 			await new Promise((r) => setTimeout(r, 100));
 		}
@@ -193,10 +208,10 @@ test.describe('the pinned build on a changing server', () => {
 		const dir = copyBuild();
 		const server = new SecondServer(dir);
 		await server.start();
-		const context = await browser.newContext({ baseURL: SECOND_URL });
+		const context = await browser.newContext({ baseURL: server.url });
 		const page = await context.newPage();
 		try {
-			await onboardAt(page, SECOND_URL, 'Update Uma');
+			await onboardAt(page, server.url, 'Update Uma');
 			await controlled(page);
 			const first = await aboutFingerprint(page);
 			expect(first).toBe(builtFingerprint());
@@ -241,10 +256,10 @@ test.describe('the pinned build on a changing server', () => {
 		const dir = copyBuild();
 		const server = new SecondServer(dir);
 		await server.start();
-		const context = await browser.newContext({ baseURL: SECOND_URL });
+		const context = await browser.newContext({ baseURL: server.url });
 		const page = await context.newPage();
 		try {
-			await onboardAt(page, SECOND_URL, 'Tamper Tess');
+			await onboardAt(page, server.url, 'Tamper Tess');
 			await controlled(page);
 			const first = await aboutFingerprint(page);
 

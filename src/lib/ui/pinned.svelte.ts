@@ -4,7 +4,7 @@
  * that installed and now waits) with its fingerprint, and activates it only when the user accepts.
  * A worker that found a file not matching its manifest says so; the page shows the warning.
  */
-import { dev } from '$app/environment';
+import { dev } from '$app/env';
 
 const WORKER_URL = '/service-worker.js';
 
