@@ -356,3 +356,29 @@ test.describe('quick exit and notifications', () => {
 		await guest.context.close();
 	});
 });
+
+test('the neutral name changes the title, the icon and the manifest the browser would install, and survives a reload', async ({ browser }) => {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	await onboardAt(page, '', 'Neutral Nia');
+	await page.goto('/settings');
+	await page.getByLabel(/Show a neutral name and icon/).check();
+	await expect(page).toHaveTitle('Notes');
+	await expect(page.locator('link[rel="manifest"]')).toHaveAttribute('href', '/manifest-neutral.webmanifest');
+	await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', '/icons/notes-192.png');
+	await page.goto('/help');
+	await expect(page).toHaveTitle('Notes');
+	await page.reload();
+	await expect(page).toHaveTitle('Notes');
+	await expect(page.locator('link[rel="manifest"]')).toHaveAttribute('href', '/manifest-neutral.webmanifest');
+	const neutral = (await (await page.request.get('/manifest-neutral.webmanifest')).json()) as { name: string; short_name: string; icons: unknown[] };
+	expect([neutral.name, neutral.short_name]).toEqual(['Notes', 'Notes']);
+	expect(neutral.icons).toHaveLength(3);
+	// Turned off again: the usual name.
+	await page.goto('/settings');
+	await page.getByLabel(/Show a neutral name and icon/).uncheck();
+	await expect(page.locator('link[rel="manifest"]')).toHaveAttribute('href', '/manifest.webmanifest');
+	await page.goto('/');
+	await expect(page).not.toHaveTitle('Notes');
+	await context.close();
+});
