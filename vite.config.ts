@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { sveltekit } from '@sveltejs/kit/vite';
 import adapter from '@sveltejs/adapter-node';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { devRelay } from './server/dev-relay.ts';
@@ -24,11 +25,33 @@ function announcerStyleHashes(): `sha256-${string}`[] {
 }
 const styleHashes = announcerStyleHashes();
 
+/**
+ * The build's version name must be deterministic so that two builds of one commit are the same
+ * bytes (the pinned-app fingerprint, docs/PROTOCOL.md §15): the commit, or UNSEEN_VERSION when
+ * building outside git. Never a timestamp.
+ */
+function buildVersion(): string {
+	if (process.env.UNSEEN_VERSION) return process.env.UNSEEN_VERSION;
+	try {
+		return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: import.meta.dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+	} catch {
+		return 'unversioned';
+	}
+}
+
 // SvelteKit 3 takes its configuration here: a svelte.config.js is refused at start-up.
 export default defineConfig({
 	plugins: [
 		sveltekit({
 			adapter: adapter({ out: 'build', precompress: false }),
+			// The service worker is registered by the app itself (src/lib/ui/pinned.svelte.ts), only in
+			// a production build, so that a new build waits for the user's consent (§15).
+			serviceWorker: { register: false },
+			// One app shell for every route: absolute asset paths, so the shell the service worker
+			// keeps for "/" also opens /g/..., /settings and the rest while offline.
+			paths: { relative: false },
+			// The version lives in the pinned shell; no polling for new builds (the service worker asks).
+			version: { name: buildVersion(), pollInterval: 0 },
 			csp: {
 				mode: 'hash',
 				directives: {
@@ -38,6 +61,8 @@ export default defineConfig({
 					'img-src': ['self', 'data:', 'blob:'],
 					'font-src': ['self'],
 					'connect-src': ['self'],
+					'worker-src': ['self'],
+					'manifest-src': ['self'],
 					'object-src': ['none'],
 					'base-uri': ['none'],
 					'form-action': ['self'],

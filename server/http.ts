@@ -4,7 +4,7 @@
  * Content-Security-Policy (configured in vite.config.ts); every other response gets a strict
  * fallback policy unless it already carries one.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,7 +29,31 @@ export const STATIC_HTML_CSP =
 /** Scripts may start workers, whose policy comes from the script's own response. */
 export const SCRIPT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-export const BUILD_HANDLER = join(import.meta.dirname, '..', 'build', 'handler.js');
+/** The built app; APP_BUILD_DIR serves another copy (the pinned-app tests serve a changed build). */
+const BUILD_DIR = process.env.APP_BUILD_DIR ?? join(import.meta.dirname, '..', 'build');
+export const BUILD_HANDLER = join(BUILD_DIR, 'handler.js');
+
+/**
+ * The pinned-app files (docs/PROTOCOL.md §15) are written after the adapter recorded its file
+ * table (bin/pin-build.ts), so they are served here, read fresh on each request: the service
+ * worker and the manifest whose SHA-256 is its fingerprint. Never cached by the browser.
+ */
+const PINNED_FILES: Readonly<Record<string, string>> = { '/pinned.json': 'application/json', '/service-worker.js': 'text/javascript; charset=utf-8' };
+
+function servePinned(path: string, res: ServerResponse): boolean {
+	const type = PINNED_FILES[path];
+	if (!type) return false;
+	let body: Buffer;
+	try {
+		body = readFileSync(join(BUILD_DIR, 'client', path));
+	} catch {
+		return false;
+	}
+	res.setHeader('Content-Type', type);
+	res.setHeader('Cache-Control', 'no-cache');
+	res.end(body);
+	return true;
+}
 
 function headerValue(headers: OutgoingHttpHeaders | undefined, res: ServerResponse, name: string): string {
 	const fromArgs = headers && Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
@@ -84,6 +108,7 @@ export function requestListener(app: Handler | null, quickExitUrl: string | null
 			return void res.end('ok');
 		}
 		if (!app) return notFound(res);
+		if (req.method === 'GET' && servePinned(new URL(req.url ?? '/', 'http://x').pathname, res)) return;
 		try {
 			app(req, res, () => notFound(res));
 		} catch {

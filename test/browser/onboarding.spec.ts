@@ -43,85 +43,14 @@ test.describe('onboarding and safety on every screen', () => {
 		await person.context.close();
 	});
 
-	test('pressing Escape twice leaves as quickly as the quick exit button', async ({ browser }) => {
-		const person = await newPerson(browser, 'Double Escape');
-		await person.page.keyboard.press('Escape');
-		await person.page.keyboard.press('Escape');
-		await expect(person.page).toHaveURL(/\/weather\.html$/);
-		await person.context.close();
-	});
-
-	test('a single Escape does not leave the app', async ({ browser }) => {
-		const person = await newPerson(browser, 'Single Escape');
-		await person.page.keyboard.press('Escape');
-		await person.page.waitForTimeout(1200);
-		await person.page.keyboard.press('Escape');
+	test('Shift held for capital letters and Escape (which closes dialogs) do not leave the app', async ({ browser }) => {
+		const person = await newPerson(browser, 'Capital Letters');
+		for (const key of ['Shift+A', 'Shift+B', 'Shift+C', 'Escape', 'Escape']) await person.page.keyboard.press(key);
+		await expect(person.page.getByTestId('shift-count')).toHaveCount(0);
 		await expect(person.page.getByRole('heading', { name: 'Your groups' })).toBeVisible();
 		await person.context.close();
 	});
 
-	test('get help now lists the crisis lines shipped with the app on every screen, even before onboarding', async ({ browser }) => {
-		const context = await browser.newContext({ baseURL: BASE_URL });
-		const page = await context.newPage();
-		await page.goto('/welcome');
-		await page.getByRole('link', { name: 'Get help now' }).click();
-		await expect(page.getByRole('heading', { name: 'Get help now', level: 1 })).toBeVisible();
-		await expect(page.getByRole('heading', { name: 'Find a Helpline' })).toBeVisible();
-		await expect(page.getByRole('link', { name: /Call 988/ })).toHaveAttribute('href', 'tel:988');
-		await context.close();
-	});
-});
-
-test.describe('P10 data at rest: lock, unlock and wipe', () => {
-	test('P10 data at rest: lock now shows the unlock screen; a wrong passphrase is refused and loses nothing; the right one opens everything', async ({ browser }) => {
-		const person = await newPerson(browser, 'Locked Otter', { passphrase: 'a long calm passphrase' });
-		// In-app links only: a full page load of a passphrase-protected device asks to unlock first.
-		await person.page.getByRole('link', { name: 'New group' }).click();
-		await person.page.getByLabel('Group name').fill('Morning pages');
-		await person.page.getByRole('button', { name: 'Create group' }).click();
-		await expect(person.page).toHaveURL(/\/invite$/, { timeout: 20_000 });
-		await person.page.goto('/');
-		await expect(person.page.getByRole('heading', { name: 'Unseen is locked' })).toBeVisible();
-		await person.page.getByLabel('Passphrase').fill('a long calm passphrase');
-		await person.page.getByRole('button', { name: 'Unlock' }).click();
-		await expect(person.page.getByRole('link', { name: /Morning pages/ })).toBeVisible({ timeout: 20_000 });
-		await person.page.getByRole('link', { name: 'Settings and privacy' }).click();
-		await person.page.getByRole('button', { name: 'Lock now' }).click();
-		await expect(person.page.getByRole('heading', { name: 'Unseen is locked' })).toBeVisible();
-		await expect(person.page.getByText('Morning pages')).toHaveCount(0);
-
-		await person.page.getByLabel('Passphrase').fill('not the passphrase');
-		await person.page.getByRole('button', { name: 'Unlock' }).click();
-		await expect(person.page.getByRole('alert')).toContainText('did not open your data. Nothing was changed', { timeout: 20_000 });
-
-		await person.page.reload();
-		await expect(person.page.getByRole('heading', { name: 'Unseen is locked' })).toBeVisible();
-		await person.page.getByLabel('Passphrase').fill('a long calm passphrase');
-		await person.page.getByRole('button', { name: 'Unlock' }).click();
-		await expect(person.page.getByRole('heading', { name: 'Settings and privacy' })).toBeVisible({ timeout: 20_000 });
-		await person.page.getByRole('link', { name: 'Unseen, your groups' }).click();
-		await expect(person.page.getByRole('link', { name: /Morning pages/ })).toBeVisible({ timeout: 20_000 });
-		await person.context.close();
-	});
-
-	test('P10 data at rest: wipe this device asks first, then deletes everything and starts over', async ({ browser }) => {
-		const person = await newPerson(browser, 'Wiped Wren');
-		await createGroup(person.page, 'To be wiped');
-		await person.page.goto('/settings');
-		await person.page.getByRole('button', { name: 'Wipe this device…' }).click();
-		await person.page.getByRole('button', { name: 'Cancel' }).click();
-		await person.page.goto('/');
-		await expect(person.page.getByRole('link', { name: /To be wiped/ })).toBeVisible();
-		await person.page.goto('/settings');
-		await person.page.getByRole('button', { name: 'Wipe this device…' }).click();
-		await person.page.getByRole('button', { name: 'Yes, wipe this device' }).click();
-		await expect(person.page).toHaveURL(/\/welcome$/);
-		await person.page.reload();
-		await expect(person.page).toHaveURL(/\/welcome$/);
-		await onboard(person.page, 'Fresh Start');
-		await expect(person.page.getByText('No groups yet')).toBeVisible();
-		await person.context.close();
-	});
 });
 
 test('after a quick exit the back button does not lead back into the app', async ({ browser }) => {

@@ -35,6 +35,8 @@ export interface Notice {
 class AppState {
 	phase = $state<Phase>('loading');
 	connection = $state<ConnectionState>('connecting');
+	/** Heard when any group's messages change (the content-free notification, ui/notify.svelte.ts). */
+	onMessages: (() => void) | null = null;
 	/** The running client's group views; null while locked. */
 	#groups = $state.raw<GroupViews | null>(null);
 	hasPassphrase = $state(false);
@@ -315,6 +317,7 @@ class AppState {
 
 	#onEvent(event: ClientEvent): void {
 		if (event.type === 'connection') this.connection = event.state;
+		if (event.type === 'messages') this.onMessages?.();
 		if (event.type === 'warning') this.#onWarning(event.group, event.warning);
 		// Not about one group (the service moderator key changed): shown app-wide.
 		if (event.type === 'service-warning') this.#notify(warningText(event.warning));
