@@ -1,0 +1,164 @@
+/**
+ * The message actions menu (issue 12 item 7): one "..." button per message instead of a row of
+ * small buttons. A keyboard user meets one tab stop per message and moves inside the menu with
+ * the arrows (WAI-ARIA menu button pattern); a phone user gets 44 px targets and a long press.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expectMessage, groupOfTwo, messageAction, openChat, send } from './helpers.ts';
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+
+async function noSeriousAxe(page: Page, what: string): Promise<void> {
+	const results = await new AxeBuilder({ page }).analyze();
+	const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+	expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), `${what} has no serious or critical accessibility problem`).toEqual([]);
+}
+
+async function isFocused(locator: Locator): Promise<boolean> {
+	return locator.evaluate((el) => el === document.activeElement);
+}
+
+test('one tab stop per message; Enter opens the menu on its first item, arrows, Home and End move, Escape gives focus back; reacting works from the keyboard', async ({ browser }) => {
+	test.setTimeout(120_000);
+	const { host: ana, group, guest: bo } = await groupOfTwo(browser, 'Ana Pine', 'Menu room', 'Bo Reed');
+	await openChat(ana.page, group);
+	await send(ana.page, 'First of two thoughts');
+	await send(ana.page, 'Second of two thoughts');
+	await expectMessage(bo.page, 'Second of two thoughts');
+
+	const page = bo.page;
+	const first = page.getByTestId('message').filter({ hasText: 'First of two thoughts' });
+	const second = page.getByTestId('message').filter({ hasText: 'Second of two thoughts' });
+	const firstButton = first.getByTestId('message-actions');
+	const secondButton = second.getByTestId('message-actions');
+	await expect(firstButton).toHaveAccessibleName(/^Actions for the message from Ana Pine at /);
+	await expect(firstButton).toHaveAttribute('aria-haspopup', 'menu');
+	await expect(firstButton).toHaveAttribute('aria-expanded', 'false');
+	// No reply, reaction or report buttons sit in the message itself any more.
+	await expect(first.getByRole('button')).toHaveCount(1);
+
+	// One Tab goes from one message's menu button straight to the next one's.
+	await firstButton.focus();
+	await page.keyboard.press('Tab');
+	expect(await isFocused(secondButton), 'Tab moves from one message to the next').toBe(true);
+	await page.keyboard.press('Shift+Tab');
+	expect(await isFocused(firstButton)).toBe(true);
+
+	await page.keyboard.press('Enter');
+	const menu = first.getByRole('menu');
+	await expect(menu).toBeVisible();
+	await expect(firstButton).toHaveAttribute('aria-expanded', 'true');
+	const items = menu.getByRole('menuitem');
+	const names = await items.evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? el.textContent?.trim()));
+	expect(names).toEqual(['React with ❤️', 'React with 🙏', 'React with 🤗', 'React with 👍', 'Reply', 'Copy text', 'Report']);
+	await expect(items.first()).toBeFocused();
+	// Items are not tab stops of their own: the menu is one stop, moved through with arrows.
+	for (const el of await items.all()) await expect(el).toHaveAttribute('tabindex', '-1');
+	await page.keyboard.press('ArrowDown');
+	await expect(items.nth(1)).toBeFocused();
+	await page.keyboard.press('End');
+	await expect(menu.getByRole('menuitem', { name: 'Report' })).toBeFocused();
+	await page.keyboard.press('ArrowDown');
+	await expect(items.first()).toBeFocused();
+	await page.keyboard.press('ArrowUp');
+	await expect(menu.getByRole('menuitem', { name: 'Report' })).toBeFocused();
+	await page.keyboard.press('Home');
+	await expect(items.first()).toBeFocused();
+	// A letter jumps to the item it starts.
+	await page.keyboard.press('c');
+	await expect(menu.getByRole('menuitem', { name: 'Copy text' })).toBeFocused();
+	await page.keyboard.press('Escape');
+	await expect(menu).toHaveCount(0);
+	await expect(firstButton).toBeFocused();
+	await expect(firstButton).toHaveAttribute('aria-expanded', 'false');
+
+	// Arrow Up on the button opens on the last item; choosing one closes the menu and acts.
+	await page.keyboard.press('ArrowUp');
+	await expect(menu.getByRole('menuitem', { name: 'Report' })).toBeFocused();
+	await page.keyboard.press('Home');
+	await page.keyboard.press('ArrowRight');
+	await expect(menu.getByRole('menuitem', { name: 'React with 🙏' })).toBeFocused();
+	await page.keyboard.press('Enter');
+	await expect(menu).toHaveCount(0);
+	await expect(firstButton).toBeFocused();
+	await expect(ana.page.getByTestId('message').filter({ hasText: 'First of two thoughts' }).getByRole('list', { name: 'Reactions' })).toContainText('🙏 1', { timeout: 20_000 });
+
+	// Tab inside an open menu closes it.
+	await page.keyboard.press('Enter');
+	await expect(menu).toBeVisible();
+	await page.keyboard.press('Tab');
+	await expect(menu).toHaveCount(0);
+
+	// My own messages hold Edit and Delete instead of Report.
+	const mine = ana.page.getByTestId('message').filter({ hasText: 'Second of two thoughts' });
+	await mine.getByTestId('message-actions').click();
+	await expect(mine.getByRole('menuitem')).toHaveText(['❤️', '🙏', '🤗', '👍', 'Reply', 'Copy text', 'Edit', 'Delete']);
+	// A press outside closes it.
+	await ana.page.getByRole('textbox', { name: 'Write a message' }).click();
+	await expect(mine.getByRole('menu')).toHaveCount(0);
+	await ana.context.close();
+	await bo.context.close();
+});
+
+test('on a phone the menu has 44 px targets, opens with a long press or a right click, passes axe, and the "report sent" notice can be dismissed', async ({ browser }) => {
+	test.setTimeout(120_000);
+	const { host: ana, group, guest: bo } = await groupOfTwo(browser, 'Cy Owl', 'Phone room', 'Di Moth');
+	await openChat(ana.page, group);
+	await send(ana.page, 'A message to act on from a phone');
+	await expectMessage(bo.page, 'A message to act on from a phone');
+	const page = bo.page;
+	await page.setViewportSize(PHONE);
+	const message = page.getByTestId('message').filter({ hasText: 'A message to act on from a phone' });
+	const button = message.getByTestId('message-actions');
+	const box = await button.boundingBox();
+	expect(box!.width).toBeGreaterThanOrEqual(44);
+	expect(box!.height).toBeGreaterThanOrEqual(44);
+
+	// A long press with a finger on the message opens its menu.
+	const bubble = message.locator('.bubble');
+	await bubble.dispatchEvent('pointerdown', { pointerType: 'touch', isPrimary: true, bubbles: true });
+	const menu = message.getByRole('menu');
+	await expect(menu).toBeVisible();
+	await bubble.dispatchEvent('pointerup', { pointerType: 'touch', isPrimary: true, bubbles: true });
+	await expect(menu.getByRole('menuitem').first()).toBeFocused();
+	for (const item of await menu.getByRole('menuitem').all()) {
+		const b = await item.boundingBox();
+		expect(b!.height, `${await item.getAttribute('aria-label') ?? await item.textContent()} is at least 44 px high`).toBeGreaterThanOrEqual(44);
+		expect(b!.width).toBeGreaterThanOrEqual(44);
+		// Inside the screen: nothing to scroll sideways for.
+		expect(b!.x).toBeGreaterThanOrEqual(0);
+		expect(b!.x + b!.width).toBeLessThanOrEqual(PHONE.width);
+	}
+	await noSeriousAxe(page, 'the open message menu at phone size');
+	await page.screenshot({ path: 'test-results/screenshots/message-menu-phone.png' });
+	// (Not Escape here: two Escapes within a second are the quick exit, menu open or not.)
+	await button.click();
+	await expect(menu).toHaveCount(0);
+
+	// A right click (and Android's long-press context menu) opens it too.
+	await bubble.click({ button: 'right' });
+	await expect(menu).toBeVisible();
+	await button.click();
+	await expect(menu).toHaveCount(0);
+
+	await page.setViewportSize(DESKTOP);
+	await button.click();
+	await noSeriousAxe(page, 'the open message menu at desktop size');
+	await page.screenshot({ path: 'test-results/screenshots/message-menu-desktop.png' });
+	await button.click();
+
+	await page.setViewportSize(PHONE);
+	await messageAction(message, 'Report');
+	await expect(page.getByRole('heading', { name: 'Report messages' })).toBeVisible();
+	await page.getByRole('button', { name: 'Send report' }).click();
+	const sent = page.getByText('Your report was sent');
+	await expect(sent).toBeVisible({ timeout: 20_000 });
+	await noSeriousAxe(page, 'the chat with the report-sent notice at phone size');
+	await page.screenshot({ path: 'test-results/screenshots/report-sent-phone.png' });
+	await page.getByRole('button', { name: 'Dismiss' }).click();
+	await expect(sent).toHaveCount(0);
+	await ana.context.close();
+	await bo.context.close();
+});
