@@ -5,7 +5,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { expectMessage, groupOfTwo, messageAction, openChat, send } from './helpers.ts';
+import { expectMessage, groupOfTwo, joinByLink, messageAction, newPerson, openChat, send } from './helpers.ts';
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
@@ -161,4 +161,87 @@ test('on a phone the menu has 44 px targets, opens with a long press or a right 
 	await expect(sent).toHaveCount(0);
 	await ana.context.close();
 	await bo.context.close();
+});
+
+test('a member blocks someone on this device (collapsed, shown once on request, undone, kept after a reload) and asks the moderators for help from the menu', async ({ browser }) => {
+	test.setTimeout(150_000);
+	const { host: mod, group, link, guest: bo } = await groupOfTwo(browser, 'Ida Lark', 'Block room', 'Jo Wren');
+	const writer = await newPerson(browser, 'Kai Moss');
+	await joinByLink(writer, link);
+	await openChat(mod.page, group);
+	await send(writer.page, 'Words that keep hurting');
+	await expectMessage(bo.page, 'Words that keep hurting');
+	const page = bo.page;
+	await page.setViewportSize(PHONE);
+	const hurtful = page.getByTestId('message').filter({ hasText: 'Words that keep hurting' });
+
+	await messageAction(hurtful, 'Block on this device');
+	const collapsed = page.getByTestId('blocked-message');
+	await expect(collapsed).toHaveText('Message from someone you blocked.');
+	await expect(page.getByText('Words that keep hurting')).toHaveCount(0);
+	await expect(page.getByText('Kai Moss', { exact: true })).toHaveCount(0);
+	await expect(page.getByTestId('block-notice')).toContainText('You blocked Kai Moss on this device. They are not told');
+	await noSeriousAxe(page, 'a blocked message and the block notice at phone size');
+	await page.screenshot({ path: 'test-results/screenshots/blocked-phone.png' });
+
+	// Shown once on request, then collapsed again; no reply or reactions offered while blocked.
+	const blockedOne = page.getByTestId('message').filter({ has: collapsed });
+	await expect(blockedOne.getByTestId('message-actions')).toHaveAccessibleName(/^Actions for the message from someone you blocked at /);
+	await blockedOne.getByTestId('message-actions').click();
+	await expect(blockedOne.getByRole('menuitem', { name: 'Reply' })).toHaveCount(0);
+	await expect(blockedOne.getByRole('menuitem', { name: /React with/ })).toHaveCount(0);
+	await blockedOne.getByRole('menuitem', { name: 'Show this message' }).click();
+	await expect(page.getByText('Words that keep hurting')).toBeVisible();
+	await messageAction(hurtful, 'Collapse this message');
+	await expect(page.getByText('Words that keep hurting')).toHaveCount(0);
+
+	// Undo brings the message back; blocking again lasts across a reload.
+	await page.getByTestId('block-notice').getByRole('button', { name: 'Undo' }).click();
+	await expect(page.getByText('Words that keep hurting')).toBeVisible();
+	await expect(page.getByTestId('block-notice')).toHaveCount(0);
+	await messageAction(hurtful, 'Block on this device');
+	await expect(collapsed).toBeVisible();
+	await page.reload();
+	await expect(page.getByTestId('blocked-message')).toBeVisible({ timeout: 20_000 });
+	await expect(page.getByText('Words that keep hurting')).toHaveCount(0);
+	// The others still see it: blocking is mine alone.
+	await expect(mod.page.getByText('Words that keep hurting')).toBeVisible();
+
+	// The People screen says so, and unblocks too.
+	await page.goto(`/g/${group}/people`);
+	const row = page.getByTestId('member').filter({ hasText: 'Kai Moss' });
+	await expect(row.getByTestId('blocked-badge')).toBeVisible();
+	await row.getByRole('button', { name: 'Unblock' }).click();
+	await expect(row.getByTestId('blocked-badge')).toHaveCount(0);
+	await expect(row.getByRole('button', { name: 'Block on this device' })).toBeVisible();
+
+	// Asking the moderators for help: the report form, with the request already written.
+	await openChat(page, group);
+	await messageAction(page.getByTestId('message').filter({ hasText: 'Words that keep hurting' }), 'Ask a moderator for help');
+	await expect(page.getByRole('heading', { name: 'Ask the moderators for help' })).toBeVisible();
+	await expect(page.getByLabel(/Note/)).toHaveValue('I would like a moderator to help with this.');
+	await page.getByRole('button', { name: 'Send report' }).click();
+	await expect(page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
+	await mod.page.getByRole('link', { name: 'Reports', exact: true }).click();
+	const report = mod.page.getByTestId('report');
+	await expect(report).toContainText('I would like a moderator to help with this.', { timeout: 20_000 });
+	await expect(report).toContainText('Words that keep hurting');
+
+	// The moderator hides it from the message's menu, after a confirmation that can be declined.
+	await openChat(mod.page, group);
+	const atMod = mod.page.getByTestId('message').filter({ hasText: 'Words that keep hurting' });
+	await messageAction(atMod, 'Hide for everyone');
+	const dialog = mod.page.getByRole('dialog', { name: 'Hide this message for everyone?' });
+	await expect(dialog).toBeVisible();
+	await dialog.getByRole('button', { name: 'Cancel' }).click();
+	await expect(dialog).toHaveCount(0);
+	await expect(mod.page.getByText('Words that keep hurting')).toBeVisible();
+	await messageAction(atMod, 'Hide for everyone');
+	await mod.page.setViewportSize(PHONE);
+	await noSeriousAxe(mod.page, 'the hide confirmation at phone size');
+	await mod.page.screenshot({ path: 'test-results/screenshots/hide-confirm-phone.png' });
+	await dialog.getByRole('button', { name: 'Hide for everyone' }).click();
+	await expect(mod.page.getByText('A moderator hid this message.')).toBeVisible({ timeout: 20_000 });
+	await expect(writer.page.getByText('A moderator hid this message.')).toBeVisible({ timeout: 20_000 });
+	for (const p of [mod, bo, writer]) await p.context.close();
 });

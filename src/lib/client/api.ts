@@ -73,6 +73,8 @@ export interface MemberView {
 	self: boolean;
 	safety: { digits: string; emoji: string };
 	verified: boolean;
+	/** I blocked this member on this device: their messages collapse in my chat (§13.1). */
+	blocked: boolean;
 	/** A member I had verified now has a different key. */
 	keyChanged: boolean;
 	/**
@@ -277,6 +279,8 @@ export interface UnseenClientApi {
 	leave(group: string): Promise<void>;
 	askToSpeak(group: string): Promise<void>;
 	markVerified(group: string, member: string, verified: boolean): Promise<void>;
+	/** Blocks (or unblocks) a member on this device only: nothing is sent, nobody is told (§13.1). */
+	block(group: string, member: string, blocked: boolean): Promise<void>;
 
 	/** Seals the chosen messages to the group's moderators (and the deployment moderator if `service`). */
 	report(group: string, messageIds: string[], note: string, service: boolean): Promise<void>;

@@ -294,6 +294,15 @@ export class UnseenClient implements UnseenClientApi {
 		this.#core.emit({ type: 'members', group });
 	}
 
+	async block(group: string, member: string, blocked: boolean): Promise<void> {
+		const g = this.#core.group(group);
+		if (member === g.session.data.me) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'you cannot block yourself');
+		g.blocks.set(member, blocked);
+		await g.save();
+		this.#core.emit({ type: 'members', group });
+		this.#core.emit({ type: 'messages', group });
+	}
+
 	async report(group: string, messageIds: string[], note: string, service: boolean): Promise<void> {
 		await sendReport(this.#core.conn, this.#core.group(group), messageIds, note, service, () => this.#moderator.recipient());
 	}

@@ -17,6 +17,7 @@ import { OutboxQueue } from './outbox-queue.ts';
 import { FrankingStore } from './franking-store.ts';
 import { InviteLinks } from './invite-links.ts';
 import { Verifications } from './verifications.ts';
+import { Blocks } from './blocks.ts';
 import { GroupSession, type SessionOptions } from '../protocol/session/session.ts';
 import { receiveBacklog } from '../protocol/session/backlog.ts';
 import type { RelayEntry, SessionEvent } from '../protocol/session/types.ts';
@@ -45,13 +46,14 @@ export class GroupHandle {
 	readonly franking: FrankingStore;
 	readonly invites: InviteLinks;
 	readonly verifications: Verifications;
+	readonly blocks: Blocks;
 	sync: { start: number; head: number } | null = null;
 	readonly #store: Kv;
 	#waiters: { seq: number; resolve(): void }[] = [];
 	#saving: Promise<void> = Promise.resolve();
 	#sessionDirty = false;
 
-	private constructor(store: Kv, session: GroupSession, parts: { transcript: Transcript; outbox: OutboxQueue; franking: FrankingStore; invites: InviteLinks; verifications: Verifications }) {
+	private constructor(store: Kv, session: GroupSession, parts: { transcript: Transcript; outbox: OutboxQueue; franking: FrankingStore; invites: InviteLinks; verifications: Verifications; blocks: Blocks }) {
 		this.#store = store;
 		this.id = session.data.group;
 		this.session = session;
@@ -60,13 +62,14 @@ export class GroupHandle {
 		this.franking = parts.franking;
 		this.invites = parts.invites;
 		this.verifications = parts.verifications;
+		this.blocks = parts.blocks;
 	}
 
 	static fresh(store: Kv, session: GroupSession): GroupHandle {
 		const group = session.data.group;
 		const transcript = new Transcript(group);
 		const franking = new FrankingStore(store, group, transcript);
-		return new GroupHandle(store, session, { transcript, outbox: new OutboxQueue(group), franking, invites: new InviteLinks(group), verifications: new Verifications(group) });
+		return new GroupHandle(store, session, { transcript, outbox: new OutboxQueue(group), franking, invites: new InviteLinks(group), verifications: new Verifications(group), blocks: new Blocks(group) });
 	}
 
 	static async load(store: Kv, group: string, id: Identity, primitives: Primitives, options: SessionOptions = {}): Promise<GroupHandle | null> {
@@ -79,7 +82,8 @@ export class GroupHandle {
 			outbox: await OutboxQueue.load(store, group),
 			franking: await FrankingStore.load(store, group, transcript),
 			invites: await InviteLinks.load(store, group),
-			verifications: await Verifications.load(store, group)
+			verifications: await Verifications.load(store, group),
+			blocks: await Blocks.load(store, group)
 		});
 	}
 
@@ -233,7 +237,7 @@ export class GroupHandle {
 		const session = this.#sessionDirty;
 		this.#sessionDirty = false;
 		if (session) ops.push(jsonPut(keys.session(this.id), this.session.toJSON()));
-		const undo = [this.transcript, this.franking, this.outbox, this.invites, this.verifications].map((part) => part.stage(ops));
+		const undo = [this.transcript, this.franking, this.outbox, this.invites, this.verifications, this.blocks].map((part) => part.stage(ops));
 		ops.push(...extra);
 		if (ops.length === 0) return;
 		try {

@@ -10,6 +10,7 @@
  *   g/<group>/w              warnings
  *   g/<group>/i/<key>        invite links I created
  *   g/<group>/v              members I verified
+ *   g/<group>/b              members I blocked (on this device only)
  *   g/<group>/p              hello id of each member's shown display name (reportable)
  */
 import { del, put, type Kv, type KvOp } from '../storage/kv.ts';
@@ -70,6 +71,7 @@ export const keys = {
 	invite: (g: string, key: string) => `g/${g}/i/${key}`,
 	invites: (g: string) => `g/${g}/i/`,
 	verified: (g: string) => `g/${g}/v`,
+	blocked: (g: string) => `g/${g}/b`,
 	profileIds: (g: string) => `g/${g}/p`,
 	group: (g: string) => `g/${g}/`
 };

@@ -87,7 +87,7 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 	return out;
 }
 
-export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' | 'franking'>, safety: SafetyNumbers): MemberView[] {
+export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' | 'blocks' | 'franking'>, safety: SafetyNumbers): MemberView[] {
 	const data = g.session.data;
 	const log = data.log;
 	if (!log) return [];
@@ -116,7 +116,7 @@ export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' 
 			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (can.setRole.member || m.sign === data.me);
 			const profileId = m.sign === data.me ? undefined : g.franking.profileIds[m.sign];
 			const joinedWithLink = m.invite !== undefined && log.invites[m.invite]?.revoked === false;
-			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, keyChanged, askedToSpeak, joinedWithLink, can };
+			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, blocked: m.sign !== data.me && g.blocks.has(m.sign), keyChanged, askedToSpeak, joinedWithLink, can };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
 }

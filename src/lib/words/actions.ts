@@ -4,8 +4,9 @@
  */
 
 /** The menu button's accessible name: which message it acts on. */
-export function actionsLabel(senderName: string | null, self: boolean, time: string): string {
-	return self ? `Actions for your message at ${time}` : `Actions for the message from ${senderName ?? 'someone new'} at ${time}`;
+export function actionsLabel(senderName: string | null, self: boolean, time: string, blocked = false): string {
+	if (self) return `Actions for your message at ${time}`;
+	return `Actions for the message from ${blocked ? 'someone you blocked' : (senderName ?? 'someone new')} at ${time}`;
 }
 
 export const ACTION = {
@@ -17,6 +18,7 @@ export const ACTION = {
 	delete: 'Delete',
 	report: 'Report',
 	hide: 'Hide for everyone',
+	help: 'Ask a moderator for help',
 	block: 'Block on this device',
 	unblock: 'Unblock'
 } as const;
@@ -29,3 +31,35 @@ export const NOT_COPIED = 'This browser did not allow copying. You can select th
 
 /** The dismiss button of the "report sent" notice. */
 export const DISMISS = 'Dismiss';
+
+/** A blocked member's message, collapsed (§13.1). */
+export const BLOCKED_MESSAGE = 'Message from someone you blocked.';
+
+/** Menu items of a blocked member's message. */
+export const SHOW_ONCE = 'Show this message';
+export const COLLAPSE_AGAIN = 'Collapse this message';
+
+/** Said after blocking, beside an Undo. */
+export function blockedNotice(name: string | null): string {
+	return `You blocked ${name ?? 'this member'} on this device. They are not told, and you can still report what they send.`;
+}
+export function unblockedNotice(name: string | null): string {
+	return `You unblocked ${name ?? 'this member'}.`;
+}
+export const UNDO = 'Undo';
+
+/** People screen: the block button and its badge. */
+export const BLOCKED_BADGE = 'Blocked';
+
+/** The menu item and the report form's title and note when someone asks the moderators for help. */
+export const ASK_FOR_HELP = 'Ask a moderator for help';
+export const HELP_TITLE = 'Ask the moderators for help';
+export const HELP_NOTE = 'I would like a moderator to help with this.';
+
+/** The confirmation before a moderator hides a message for everyone from its menu (§3.3 `hide`). */
+export const HIDE_CONFIRM = {
+	title: 'Hide this message for everyone?',
+	text: 'Its words are removed from every device in the group, yours too, and cannot be brought back. If it should be looked at later, report it first.',
+	confirm: 'Hide for everyone',
+	cancel: 'Cancel'
+} as const;
