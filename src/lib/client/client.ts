@@ -287,6 +287,13 @@ export class UnseenClient implements UnseenClientApi {
 		this.#core.emit({ type: 'messages', group });
 	}
 
+	async mute(group: string, member: string, seconds: number): Promise<void> {
+		const g = this.#core.group(group);
+		await act(this.#core, g, () => ({ kind: 'mute', target: member, duration: seconds }));
+		this.#core.emit({ type: 'members', group });
+		this.#core.emit({ type: 'groups' });
+	}
+
 	async markVerified(group: string, member: string, verified: boolean): Promise<void> {
 		const g = this.#core.group(group);
 		g.verifications.set(member, verified, g.session.data.profiles[member] ?? null);
