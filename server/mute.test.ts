@@ -50,7 +50,7 @@ async function groupWithMod() {
 	]);
 	await append(group, { op });
 	let head = opHash(op);
-	const next = async (author: typeof admin, kind: 'mute' | 'leave', fields: object = {}) => {
+	const next = async (author: typeof admin, kind: 'mute' | 'leave', fields: Record<string, unknown> = {}) => {
 		const o = chained({ group, head }, author, kind, fields);
 		await append(group, { op: o }, [author.sign]);
 		head = opHash(o);

@@ -245,3 +245,50 @@ test('a member blocks someone on this device (collapsed, shown once on request, 
 	await expect(writer.page.getByText('A moderator hid this message.')).toBeVisible({ timeout: 20_000 });
 	for (const p of [mod, bo, writer]) await p.context.close();
 });
+
+test('§13.3 a moderator mutes a member from the menu after choosing how long; the member can read, not write; Undo lifts it and they write again', async ({ browser }) => {
+	test.setTimeout(150_000);
+	const { host: mod, group, guest: member } = await groupOfTwo(browser, 'Lou Heron', 'Mute room', 'Max Fern');
+	await openChat(mod.page, group);
+	await send(member.page, 'Loud words');
+	await expectMessage(mod.page, 'Loud words');
+	await mod.page.setViewportSize(PHONE);
+	const loud = mod.page.getByTestId('message').filter({ hasText: 'Loud words' });
+
+	await messageAction(loud, 'Mute…');
+	const dialog = mod.page.getByRole('dialog', { name: 'Mute Max Fern?' });
+	await expect(dialog).toBeVisible();
+	await expect(dialog.getByRole('radio', { name: '1 hour' })).toBeChecked();
+	await dialog.getByRole('radio', { name: '1 day' }).check();
+	await noSeriousAxe(mod.page, 'the mute dialog at phone size');
+	await mod.page.screenshot({ path: 'test-results/screenshots/mute-dialog-phone.png' });
+	await dialog.getByRole('button', { name: 'Mute', exact: true }).click();
+	await expect(mod.page.getByTestId('mute-notice')).toContainText('Max Fern is muted until tomorrow at', { timeout: 20_000 });
+
+	// The member reads on, but the message box is gone and says why, without naming who.
+	await expect(member.page.getByTestId('muted-note')).toContainText('A moderator muted you until tomorrow at', { timeout: 20_000 });
+	await expect(member.page.getByLabel('Write a message')).toHaveCount(0);
+	await send(mod.page, 'Still readable while muted');
+	await expectMessage(member.page, 'Still readable while muted');
+	// No reactions from the menu either: reacting is writing.
+	const fromMod = member.page.getByTestId('message').filter({ hasText: 'Still readable while muted' });
+	await fromMod.getByTestId('message-actions').click();
+	await expect(fromMod.getByRole('menuitem', { name: /React with/ })).toHaveCount(0);
+	await expect(fromMod.getByRole('menuitem', { name: 'Reply' })).toHaveCount(0);
+	await fromMod.getByTestId('message-actions').click();
+	await member.page.setViewportSize(PHONE);
+	await noSeriousAxe(member.page, 'the chat of a muted member at phone size');
+	await member.page.screenshot({ path: 'test-results/screenshots/muted-member-phone.png' });
+
+	// The moderator's menu now offers to lift it; Undo in the notice does the same.
+	await loud.getByTestId('message-actions').click();
+	await expect(loud.getByRole('menuitem', { name: 'Lift the mute' })).toBeVisible();
+	await loud.getByTestId('message-actions').click();
+	await mod.page.getByTestId('mute-notice').getByRole('button', { name: 'Undo' }).click();
+	await expect(mod.page.getByTestId('mute-notice')).toContainText('Max Fern can write again.', { timeout: 20_000 });
+	await expect(member.page.getByLabel('Write a message')).toBeVisible({ timeout: 20_000 });
+	await send(member.page, 'Quieter words now');
+	await expectMessage(mod.page, 'Quieter words now');
+	await mod.context.close();
+	await member.context.close();
+});

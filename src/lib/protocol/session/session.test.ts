@@ -162,8 +162,8 @@ describe('GroupSession', () => {
 		expect(() => nextStep(b!, { t: 'text', text: 'let me speak' }, muteAt + 1_000)).toThrow(expect.objectContaining({ code: 'PROTOCOL_NOT_ALLOWED' }));
 		// After the end (relay time), the same client sends and everyone reads it.
 		const step = nextStep(b!, { t: 'text', text: 'back again' }, muteAt + 3_600_000);
-		expect(step.kind).toBe('msg');
-		w.log.push({ seq: w.log.length + 1, ts: muteAt + 3_600_000, entry: { msg: (step as { envelope: never }).envelope }, stamp: w.log[0]!.stamp });
+		if (step.kind !== 'msg') throw new Error(`expected a message step, got ${step.kind}`);
+		w.log.push({ seq: w.log.length + 1, ts: muteAt + 3_600_000, entry: { msg: step.envelope }, stamp: w.log[0]!.stamp });
 		expect(texts(w.sync(c!))).toEqual(['back again']);
 	});
 });
