@@ -52,18 +52,18 @@ test('one tab stop per message; Enter opens the menu on its first item, arrows, 
 	await expect(firstButton).toHaveAttribute('aria-expanded', 'true');
 	const items = menu.getByRole('menuitem');
 	const names = await items.evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? el.textContent?.trim()));
-	expect(names).toEqual(['React with ❤️', 'React with 🙏', 'React with 🤗', 'React with 👍', 'Reply', 'Copy text', 'Report']);
+	expect(names).toEqual(['React with ❤️', 'React with 🙏', 'React with 🤗', 'React with 👍', 'Reply', 'Copy text', 'Report', 'Ask a moderator for help', 'Block on this device']);
 	await expect(items.first()).toBeFocused();
 	// Items are not tab stops of their own: the menu is one stop, moved through with arrows.
 	for (const el of await items.all()) await expect(el).toHaveAttribute('tabindex', '-1');
 	await page.keyboard.press('ArrowDown');
 	await expect(items.nth(1)).toBeFocused();
 	await page.keyboard.press('End');
-	await expect(menu.getByRole('menuitem', { name: 'Report' })).toBeFocused();
+	await expect(menu.getByRole('menuitem', { name: 'Block on this device' })).toBeFocused();
 	await page.keyboard.press('ArrowDown');
 	await expect(items.first()).toBeFocused();
 	await page.keyboard.press('ArrowUp');
-	await expect(menu.getByRole('menuitem', { name: 'Report' })).toBeFocused();
+	await expect(menu.getByRole('menuitem', { name: 'Block on this device' })).toBeFocused();
 	await page.keyboard.press('Home');
 	await expect(items.first()).toBeFocused();
 	// A letter jumps to the item it starts.
@@ -76,7 +76,7 @@ test('one tab stop per message; Enter opens the menu on its first item, arrows, 
 
 	// Arrow Up on the button opens on the last item; choosing one closes the menu and acts.
 	await page.keyboard.press('ArrowUp');
-	await expect(menu.getByRole('menuitem', { name: 'Report' })).toBeFocused();
+	await expect(menu.getByRole('menuitem', { name: 'Block on this device' })).toBeFocused();
 	await page.keyboard.press('Home');
 	await page.keyboard.press('ArrowRight');
 	await expect(menu.getByRole('menuitem', { name: 'React with 🙏' })).toBeFocused();
