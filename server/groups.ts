@@ -446,7 +446,8 @@ export class GroupLog {
 		if (msg.group !== req.group) throw new RelayError('RELAY_FORBIDDEN', 'msg.group differs from the frame group');
 		if (!req.keys.has(msg.sender)) throw new RelayError('RELAY_NOT_AUTHENTICATED', 'authenticate as msg.sender first');
 		// The same answer every client gives (may.ts): an ended pair, a non-member or a listener does not post.
-		const posting = may.post(state, msg.sender);
+		// A mute is judged on the entry's own relay time (§13.3), as every client judges it.
+		const posting = may.post(state, msg.sender, { at: ts });
 		if (!posting.ok) throw new RelayError('RELAY_FORBIDDEN', posting.why);
 		if (msg.epoch !== state.epoch) throw new RelayError('RELAY_STALE_EPOCH', `the current epoch is ${state.epoch}`);
 		if (state.needsRekey) throw new RelayError('RELAY_STALE_EPOCH', 'a member left: a rekey must come first');

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, groupOfTwo, groupPath, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { createGroup, createInvite, expectMessage, groupOfTwo, groupPath, joinByLink, messageAction, newPerson, openChat, send } from './helpers.ts';
 
 test.describe('chat features between two people', () => {
 	test('replies, reactions, edits and deletions of own messages reach the other person', async ({ browser }) => {
@@ -10,22 +10,22 @@ test.describe('chat features between two people', () => {
 		await expectMessage(bo.page, 'First draft of a thought');
 
 		const mine = ana.page.getByTestId('message').filter({ hasText: 'First draft of a thought' });
-		await mine.getByRole('button', { name: 'Edit' }).click();
+		await messageAction(mine, 'Edit');
 		await ana.page.getByLabel('Edit your message').fill('Second draft of a thought');
 		await ana.page.getByRole('button', { name: 'Save' }).click();
 		const edited = bo.page.getByTestId('message').filter({ hasText: 'Second draft of a thought' });
 		await expect(edited).toContainText('(edited)', { timeout: 20_000 });
 
-		await edited.getByRole('button', { name: 'Reply' }).click();
+		await messageAction(edited, 'Reply');
 		await expect(bo.page.getByText('Replying to')).toBeVisible();
 		await send(bo.page, 'That resonates with me');
 		const reply = ana.page.getByTestId('message').filter({ hasText: 'That resonates with me' });
 		await expect(reply.locator('blockquote')).toContainText('Second draft of a thought', { timeout: 20_000 });
 
-		await reply.getByRole('button', { name: 'React with 🙏' }).click();
+		await messageAction(reply, 'React with 🙏');
 		await expect(bo.page.getByTestId('message').filter({ hasText: 'That resonates with me' }).getByRole('list', { name: 'Reactions' })).toContainText('🙏 1', { timeout: 20_000 });
 
-		await ana.page.getByTestId('message').filter({ hasText: 'Second draft of a thought' }).first().getByRole('button', { name: 'Delete' }).click();
+		await messageAction(ana.page.getByTestId('message').filter({ hasText: 'Second draft of a thought' }).first(), 'Delete');
 		// A receiver keeps it reportable until retention (P8, §6.3); the sender's own device lets it go.
 		await expect(bo.page.getByText('Deleted by the sender. You can still report it.')).toBeVisible({ timeout: 20_000 });
 		await expect(ana.page.getByText('This message was deleted.')).toBeVisible();
@@ -45,7 +45,7 @@ test.describe('chat features between two people', () => {
 		await send(writer.page, 'A message someone finds hurtful');
 		await expectMessage(member.page, 'A message someone finds hurtful');
 
-		await member.page.getByTestId('message').filter({ hasText: 'A message someone finds hurtful' }).getByRole('button', { name: 'Report' }).click();
+		await messageAction(member.page.getByTestId('message').filter({ hasText: 'A message someone finds hurtful' }), 'Report');
 		await expect(member.page.getByRole('heading', { name: 'Report messages' })).toBeVisible();
 		await member.page.getByTestId('message').filter({ hasText: 'An ordinary message' }).getByRole('checkbox').check();
 		await expect(member.page.getByText('(2 chosen)')).toBeVisible();

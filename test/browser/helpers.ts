@@ -2,7 +2,7 @@
  * Shared steps for the browser tests: each "person" is a fresh browser context (its own
  * IndexedDB), driving the real app served by the real relay (playwright.config.ts webServer).
  */
-import { expect, type Browser, type BrowserContext, type Page, type Request } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Locator, type Page, type Request } from '@playwright/test';
 
 export const BASE_URL = `http://localhost:${process.env.E2E_PORT ?? 4321}`;
 
@@ -145,4 +145,10 @@ export function messageText(page: Page, text: string) {
 
 export async function expectMessage(page: Page, text: string, timeout = 20_000): Promise<void> {
 	await expect(messageText(page, text)).toBeVisible({ timeout });
+}
+
+/** Opens a message's actions menu ("..." button) and chooses one item by its exact name. */
+export async function messageAction(message: Locator, name: string): Promise<void> {
+	await message.getByTestId('message-actions').click();
+	await message.getByRole('menuitem', { name, exact: true }).click();
 }

@@ -51,7 +51,13 @@ test.describe('membership', () => {
 		await openChat(host.page, group);
 		await send(host.page, 'Listeners are welcome here');
 		await expectMessage(reader.page, 'Listeners are welcome here');
-		await expect(reader.page.getByRole('button', { name: 'Reply' })).toHaveCount(0);
+		// A listener's message menu offers no reply and no reactions, only what reading allows.
+		const welcome = reader.page.getByTestId('message').filter({ hasText: 'Listeners are welcome here' });
+		await welcome.getByTestId('message-actions').click();
+		await expect(welcome.getByRole('menuitem', { name: 'Report' })).toBeVisible();
+		await expect(welcome.getByRole('menuitem', { name: 'Reply' })).toHaveCount(0);
+		await expect(welcome.getByRole('menuitem', { name: /React with/ })).toHaveCount(0);
+		await reader.page.keyboard.press('Escape');
 
 		await reader.page.getByRole('button', { name: 'Start speaking' }).click();
 		await expect(reader.page.getByLabel('Write a message')).toBeVisible({ timeout: 20_000 });

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectMessage, groupOfTwo, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { expectMessage, groupOfTwo, joinByLink, newPerson, openChat, send, messageAction } from './helpers.ts';
 import { TEST_MODERATOR } from './moderator-keys.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
 import { moderatorFingerprint } from '../../src/lib/client/moderator.ts';
@@ -14,13 +14,13 @@ test.describe('reports', () => {
 
 		await send(writer.page, 'A kind first version');
 		await expectMessage(reader.page, 'A kind first version');
-		await writer.page.getByTestId('message').filter({ hasText: 'A kind first version' }).getByRole('button', { name: 'Edit' }).click();
+		await messageAction(writer.page.getByTestId('message').filter({ hasText: 'A kind first version' }), 'Edit');
 		await writer.page.getByLabel('Edit your message').fill('A cruel second version');
 		await writer.page.getByRole('button', { name: 'Save' }).click();
 		const edited = reader.page.getByTestId('message').filter({ hasText: 'A cruel second version' });
 		await expect(edited).toContainText('(edited)', { timeout: 20_000 });
 
-		await edited.getByRole('button', { name: 'Report' }).click();
+		await messageAction(edited, 'Report');
 		await reader.page.getByRole('button', { name: 'Send report' }).click();
 		await expect(reader.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
 
@@ -48,7 +48,7 @@ test.describe('reports', () => {
 		await send(host.page, 'Something to report to the service');
 		await expectMessage(member.page, 'Something to report to the service');
 
-		await member.page.getByTestId('message').filter({ hasText: 'Something to report to the service' }).getByRole('button', { name: 'Report' }).click();
+		await messageAction(member.page.getByTestId('message').filter({ hasText: 'Something to report to the service' }), 'Report');
 		await expect(member.page.getByTestId('moderator-fingerprint')).toHaveText(expected, { timeout: 20_000 });
 		await expect(member.page.getByTestId('no-service-moderator')).toHaveCount(0);
 		await member.page.getByLabel("The service's moderators").check();
@@ -67,13 +67,13 @@ test.describe('reports', () => {
 
 		await send(writer.page, 'Ordinary words from Uma');
 		await expectMessage(reader.page, 'Ordinary words from Uma');
-		await reader.page.getByTestId('message').filter({ hasText: 'Ordinary words from Uma' }).getByRole('button', { name: 'Report' }).click();
+		await messageAction(reader.page.getByTestId('message').filter({ hasText: 'Ordinary words from Uma' }), 'Report');
 		await expect(reader.page.getByTestId('report-readers')).toHaveText('Read by Tara Reed.');
 		await reader.page.getByRole('button', { name: 'Cancel' }).click();
 
 		await send(admin.page, 'Do as I say or leave');
 		await expectMessage(reader.page, 'Do as I say or leave');
-		await reader.page.getByTestId('message').filter({ hasText: 'Do as I say or leave' }).getByRole('button', { name: 'Report' }).click();
+		await messageAction(reader.page.getByTestId('message').filter({ hasText: 'Do as I say or leave' }), 'Report');
 		await expect(reader.page.getByTestId('report-readers')).toHaveText(
 			"Nobody else in this group can read this report. Tara Reed moderates this group but will not see it, because it is about them. Send it to the service's moderators instead."
 		);
@@ -98,12 +98,12 @@ test.describe('reports', () => {
 
 		await send(writer.page, 'Words I will take back');
 		await expectMessage(reader.page, 'Words I will take back');
-		await writer.page.getByTestId('message').filter({ hasText: 'Words I will take back' }).getByRole('button', { name: 'Delete' }).click();
+		await messageAction(writer.page.getByTestId('message').filter({ hasText: 'Words I will take back' }), 'Delete');
 		const gone = reader.page.getByTestId('message').filter({ hasText: 'Deleted by the sender. You can still report it.' });
 		await expect(gone).toHaveCount(1, { timeout: 20_000 });
 		await expect(reader.page.getByText('Words I will take back')).toHaveCount(0);
 
-		await gone.getByRole('button', { name: 'Report' }).click();
+		await messageAction(gone, 'Report');
 		await reader.page.getByRole('button', { name: 'Send report' }).click();
 		await expect(reader.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });
 

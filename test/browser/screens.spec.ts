@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { BASE_URL, createGroup, createInvite, groupPath, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { BASE_URL, createGroup, createInvite, groupPath, joinByLink, messageAction, newPerson, openChat, send } from './helpers.ts';
 
 const SIZES = [
 	{ name: 'phone', width: 390, height: 844 },
@@ -106,12 +106,12 @@ test('the moderation and listening screens pass an axe-core scan at phone and de
 	await openChat(member.page, group);
 	await send(member.page, 'Better than last week, honestly');
 	await expect(member.page.getByTestId('message').filter({ hasText: 'Better than last week' })).toHaveAttribute('data-status', 'sent', { timeout: 20_000 });
-	await member.page.getByTestId('message').filter({ hasText: 'Better than last week' }).getByRole('button', { name: 'Edit' }).click();
+	await messageAction(member.page.getByTestId('message').filter({ hasText: 'Better than last week' }), 'Edit');
 	await member.page.getByLabel('Edit your message').fill('Better than last week, honestly. Thank you all.');
 	await member.page.getByRole('button', { name: 'Save' }).click();
 	await expect(host.page.getByText('Thank you all.')).toBeVisible({ timeout: 20_000 });
 
-	await listener.page.getByTestId('message').filter({ hasText: 'Thank you all.' }).getByRole('button', { name: 'Report' }).click();
+	await messageAction(listener.page.getByTestId('message').filter({ hasText: 'Thank you all.' }), 'Report');
 	await expect(listener.page.getByTestId('moderator-fingerprint')).toBeVisible({ timeout: 20_000 });
 	await listener.page.getByLabel(/Note/).fill('Just checking how reports look.');
 	await checkScreen(listener.page, 'report-form');

@@ -96,6 +96,33 @@ describe('chat features between two clients', () => {
 		await until(() => bo.client.groups()[0]!.role === 'moderator');
 	});
 
+	test('blocking is on this device only: nothing is sent to the group, the blocked member still posts, the block survives a restart and can be undone', async () => {
+		const { ash, bo, id } = await pair();
+		const boSign = ash.client.members(id).find((m) => !m.self)!.sign;
+		const me = ash.client.members(id).find((m) => m.self)!.sign;
+		await expect(ash.client.block(id, me, true)).rejects.toMatchObject({ code: 'PROTOCOL_NOT_ALLOWED' });
+		const seenByBo = bo.client.messages(id).length;
+		await ash.client.block(id, boSign, true);
+		expect(ash.client.members(id).find((m) => m.sign === boSign)!.blocked).toBe(true);
+		// Bo is not told: the next thing Bo receives from Ash is Ash's message, no notice or op before it.
+		expect(bo.client.members(id).every((m) => !m.blocked)).toBe(true);
+		await ash.client.send(id, { text: 'still here' });
+		await until(() => texts(bo, id).includes('still here'));
+		expect(bo.client.messages(id).length).toBe(seenByBo + 1);
+		// Bo can still post and Ash still receives it (and can report it); only the screen collapses it.
+		await bo.client.send(id, { text: 'a message Ash blocked' });
+		await until(() => texts(ash, id).includes('a message Ash blocked'));
+
+		// The block survives a restart of the client on the same store.
+		await ash.client.stop();
+		clients.splice(clients.indexOf(ash), 1);
+		const again = await startClient(relay!.url, ash.store);
+		clients.push(again);
+		expect(again.client.members(id).find((m) => m.sign === boSign)!.blocked).toBe(true);
+		await again.client.block(id, boSign, false);
+		expect(again.client.members(id).find((m) => m.sign === boSign)!.blocked).toBe(false);
+	});
+
 	test('someone using a verified member\'s name, even in another case or with extra spaces, is flagged; the verified member and I are not', async () => {
 		relay = await startRelay();
 		const [ash, bo, cy, eve] = await Promise.all([startClient(relay.url), startClient(relay.url), startClient(relay.url), startClient(relay.url)]);

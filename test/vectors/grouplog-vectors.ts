@@ -146,7 +146,7 @@ export async function groupLogVectors(previous: PreviousVectors = {}): Promise<R
 		// Group log, one op of every kind but `end`: genesis (sam admin, alex member; rk 1) → key
 		// (alex, rk 2) → invite → join (river, rk 3) → remove alex (rk 4) → role (river moderator) →
 		// settings → hide → revoke → add (jo listener, rk 5) → ask (jo) → leave (river) → key (jo,
-		// rk 6, while the rekey is pending) → rekey (rk 7).
+		// rk 6, while the rekey is pending) → rekey (rk 7) → mute (jo, one hour).
 		const log = new VectorLog();
 		let s: GroupState;
 		const genesis = b.buildGenesis(sam, { settings: GROUP_INPUTS.settings, others: [identityMember(alex, 'member')], content: GROUP_INPUTS.genesis, genesisNonce: fill(0x6e) }, { at: T, secret: fill(0xe0), nonce: fill(0xb0, 24), rk: rk(1) });
@@ -166,7 +166,10 @@ export async function groupLogVectors(previous: PreviousVectors = {}): Promise<R
 		s = log.push(b.buildAsk(s, jo, { at: T + 9000 }), T + 9000);
 		s = log.push(b.buildLeave(s, river, { at: T + 10_000 }), T + 10_000);
 		s = log.push(b.buildKey(s, jo, rk(6), { at: T + 10_500 }), T + 10_500);
-		log.push(b.buildRekey(s, sam, { at: T + 11_000, secret: fill(0xe4), rk: rk(7) }).op, T + 11_000, { secret: fill(0xe4) });
+		s = log.push(b.buildRekey(s, sam, { at: T + 11_000, secret: fill(0xe4), rk: rk(7) }).op, T + 11_000, { secret: fill(0xe4) });
+		// Issue 12 (§13.3), appended last so the entries before it keep their hashes: sam mutes jo
+		// for an hour of relay time (muted[jo] = T + 12_000 + 3_600_000).
+		log.push(b.buildMute(s, sam, toB64(jo.signPk), 3600, { at: T + 12_000 }), T + 12_000);
 
 		// A one-to-one pair (the only place `end` is allowed): genesis (sam, alex) → end (alex).
 		const pairLog = new VectorLog();

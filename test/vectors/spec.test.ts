@@ -93,13 +93,15 @@ describe('§3.5 state shape, against every state in group.json', () => {
 	const members = rows.map((r) => names(r[0]!)[0]!);
 	const states = [...group.entries, ...group.pair.entries].map((e) => e.state as Record<string, unknown>);
 
-	test('the spec\'s members are the state\'s; every one is present but asks, which is present only when non-empty', () => {
-		expect(members).toContain('asks');
+	test('the spec\'s members are the state\'s; every one is present but asks and muted, which are present only when non-empty', () => {
+		const optional = ['asks', 'muted'];
+		expect(members).toEqual(expect.arrayContaining(optional));
 		expect(states.some((s) => 'asks' in s)).toBe(true);
 		for (const state of states) {
-			const required = members.filter((m) => m !== 'asks');
-			expect(Object.keys(state).filter((k) => k !== 'asks').sort()).toEqual(required.sort());
+			const required = members.filter((m) => !optional.includes(m));
+			expect(Object.keys(state).filter((k) => !optional.includes(k)).sort()).toEqual(required.sort());
 			if ('asks' in state) expect((state.asks as unknown[]).length).toBeGreaterThan(0);
+			if ('muted' in state) expect(Object.keys(state.muted as object).length).toBeGreaterThan(0);
 			expect(typeof state.commit).toBe('string');
 		}
 	});

@@ -31,6 +31,11 @@ export interface GroupSummary {
 	unconfirmed: boolean;
 	/** Set when the group log failed verification: the group is read-only until resolved. */
 	frozen?: { code: string; message: string };
+	/**
+	 * A moderator muted me until this relay time (ms, §13.3): I can read but not post before it.
+	 * Kept after it passes (until a moderator lifts it or sets another), so compare with the clock.
+	 */
+	mutedUntil?: number;
 	/** Backlog sync progress while catching up; undefined when live. */
 	sync?: { done: number; total: number };
 	/** What I may do in this group now, as the group's rules say (protocol/group/may.ts). */
@@ -102,6 +107,8 @@ export interface GroupPermissions {
 /** What I may do to one member, from protocol/group/may.ts. */
 export interface MemberPermissions {
 	remove: boolean;
+	/** Mute them, or lift their mute (§13.3). */
+	mute: boolean;
 	/** Per role: whether I may give this member that role now (false for the role they have). */
 	setRole: Record<Role, boolean>;
 }
@@ -116,6 +123,8 @@ export interface MemberView {
 	self: boolean;
 	safety: { digits: string; emoji: string };
 	verified: boolean;
+	/** I blocked this member on this device: their messages collapse in my chat (§13.1). */
+	blocked: boolean;
 	/** A member I had verified now has a different key. */
 	keyChanged: boolean;
 	/**
@@ -124,6 +133,8 @@ export interface MemberView {
 	 * listener's own entry (`self`), so they can see their request is pending.
 	 */
 	askedToSpeak: boolean;
+	/** A moderator muted them until this relay time (ms, §13.3); compare with the clock. */
+	mutedUntil?: number;
 	/** Joined through an invite that is still unrevoked: removing them withdraws that link (§3.3). */
 	joinedWithLink: boolean;
 	can: MemberPermissions;
@@ -337,11 +348,15 @@ export interface UnseenClientApi {
 	leave(group: string): Promise<void>;
 	askToSpeak(group: string): Promise<void>;
 	markVerified(group: string, member: string, verified: boolean): Promise<void>;
+	/** Blocks (or unblocks) a member on this device only: nothing is sent, nobody is told (§13.1). */
+	block(group: string, member: string, blocked: boolean): Promise<void>;
 
 	/** Seals the chosen messages to the group's moderators (and the deployment moderator if `service`). */
 	report(group: string, messageIds: string[], note: string, service: boolean): Promise<void>;
 	/** Who reads a group report of these messages: never a moderator it is about (§6.3). */
 	reportReaders(group: string, messageIds: string[]): ReportReadersView;
+	/** Moderators and admins: mutes a member for `seconds` of relay time, 0 lifting the mute (a signed `mute` op, §13.3). */
+	mute(group: string, member: string, seconds: number): Promise<void>;
 	/** Moderators and admins: hides a message for everyone (a signed `hide` op). */
 	hide(group: string, messageId: string): Promise<void>;
 	/** Moderator inbox: reports addressed to me in this group, each message verified. */

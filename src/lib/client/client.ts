@@ -348,11 +348,27 @@ export class UnseenClient implements UnseenClientApi {
 		this.#core.emit({ type: 'messages', group });
 	}
 
+	async mute(group: string, member: string, seconds: number): Promise<void> {
+		const g = this.#core.group(group);
+		await act(this.#core, g, () => ({ kind: 'mute', target: member, duration: seconds }));
+		this.#core.emit({ type: 'members', group });
+		this.#core.emit({ type: 'groups' });
+	}
+
 	async markVerified(group: string, member: string, verified: boolean): Promise<void> {
 		const g = this.#core.group(group);
 		g.verifications.set(member, verified, g.session.data.profiles[member] ?? null);
 		await g.save();
 		this.#core.emit({ type: 'members', group });
+	}
+
+	async block(group: string, member: string, blocked: boolean): Promise<void> {
+		const g = this.#core.group(group);
+		if (member === g.session.data.me) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'you cannot block yourself');
+		g.blocks.set(member, blocked);
+		await g.save();
+		this.#core.emit({ type: 'members', group });
+		this.#core.emit({ type: 'messages', group });
 	}
 
 	async report(group: string, messageIds: string[], note: string, service: boolean): Promise<void> {

@@ -18,6 +18,7 @@ import { FrankingStore } from './franking-store.ts';
 import { InviteLinks } from './invite-links.ts';
 import { Verifications } from './verifications.ts';
 import { Sponsorship, SPONSOR_TYPES } from './sponsorship.ts';
+import { Blocks } from './blocks.ts';
 import { GroupSession, type SessionOptions } from '../protocol/session/session.ts';
 import { receiveBacklog } from '../protocol/session/backlog.ts';
 import type { RelayEntry, SessionEvent } from '../protocol/session/types.ts';
@@ -60,13 +61,14 @@ export class GroupHandle {
 	readonly verifications: Verifications;
 	readonly sponsorship: Sponsorship;
 	pairMeta: PairMeta | null = null;
+	readonly blocks: Blocks;
 	sync: { start: number; head: number } | null = null;
 	readonly #store: Kv;
 	#waiters: { seq: number; resolve(): void }[] = [];
 	#saving: Promise<void> = Promise.resolve();
 	#sessionDirty = false;
 
-	private constructor(store: Kv, session: GroupSession, parts: { transcript: Transcript; outbox: OutboxQueue; franking: FrankingStore; invites: InviteLinks; verifications: Verifications; sponsorship: Sponsorship }) {
+	private constructor(store: Kv, session: GroupSession, parts: { transcript: Transcript; outbox: OutboxQueue; franking: FrankingStore; invites: InviteLinks; verifications: Verifications; sponsorship: Sponsorship; blocks: Blocks }) {
 		this.#store = store;
 		this.id = session.data.group;
 		this.session = session;
@@ -76,13 +78,14 @@ export class GroupHandle {
 		this.invites = parts.invites;
 		this.verifications = parts.verifications;
 		this.sponsorship = parts.sponsorship;
+		this.blocks = parts.blocks;
 	}
 
 	static fresh(store: Kv, session: GroupSession): GroupHandle {
 		const group = session.data.group;
 		const transcript = new Transcript(group);
 		const franking = new FrankingStore(store, group, transcript);
-		return new GroupHandle(store, session, { transcript, outbox: new OutboxQueue(group), franking, invites: new InviteLinks(group), verifications: new Verifications(group), sponsorship: new Sponsorship(group) });
+		return new GroupHandle(store, session, { transcript, outbox: new OutboxQueue(group), franking, invites: new InviteLinks(group), verifications: new Verifications(group), sponsorship: new Sponsorship(group), blocks: new Blocks(group) });
 	}
 
 	static async load(store: Kv, group: string, id: Identity, primitives: Primitives, options: SessionOptions = {}): Promise<GroupHandle | null> {
@@ -96,7 +99,8 @@ export class GroupHandle {
 			franking: await FrankingStore.load(store, group, transcript),
 			invites: await InviteLinks.load(store, group),
 			verifications: await Verifications.load(store, group),
-			sponsorship: await Sponsorship.load(store, group)
+			sponsorship: await Sponsorship.load(store, group),
+			blocks: await Blocks.load(store, group)
 		});
 		g.pairMeta = (await getJson<PairMeta>(store, keys.pairMeta(group))) ?? null;
 		return g;
@@ -261,7 +265,7 @@ export class GroupHandle {
 		const session = this.#sessionDirty;
 		this.#sessionDirty = false;
 		if (session) ops.push(jsonPut(keys.session(this.id), this.session.toJSON()));
-		const undo = [this.transcript, this.franking, this.outbox, this.invites, this.verifications, this.sponsorship].map((part) => part.stage(ops));
+		const undo = [this.transcript, this.franking, this.outbox, this.invites, this.verifications, this.sponsorship, this.blocks].map((part) => part.stage(ops));
 		ops.push(...extra);
 		if (ops.length === 0) return;
 		try {

@@ -32,7 +32,7 @@ const RATE_LIMIT_PAUSE_MS = 1_000;
 export async function enqueue(g: Pick<GroupHandle, 'id' | 'session' | 'outbox' | 'transcript' | 'save'>, content: Content, now: number): Promise<OutboxItem> {
 	encodeContent(content);
 	const data = g.session.data;
-	assertCanPost(g.session);
+	assertCanPost(g.session, now);
 	const n = g.outbox.nextN();
 	const item: OutboxItem = { id: `local:${toB64(sodium().randombytes_buf(9))}`, n, content, createdAt: now, status: 'sending' };
 	g.outbox.add(item);
@@ -73,7 +73,7 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			// A step kept from a refused attempt was built when posting was allowed: check again now
 			// (the group may have frozen or ended, or I may have been removed or made a listener since).
 			try {
-				assertCanPost(g.session);
+				assertCanPost(g.session, now());
 			} catch (error) {
 				return fail(g, item, error);
 			}

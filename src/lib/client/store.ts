@@ -10,6 +10,7 @@
  *   g/<group>/w              warnings
  *   g/<group>/i/<key>        invite links I created
  *   g/<group>/v              members I verified
+ *   g/<group>/b              members I blocked (on this device only)
  *   g/<group>/p              hello id of each member's shown display name (reportable)
  *   g/<group>/s              sponsorship in this group (§11)
  *   g/<pair>/pm              where a pair came from and who the other is (§11.3)
@@ -72,6 +73,7 @@ export const keys = {
 	invite: (g: string, key: string) => `g/${g}/i/${key}`,
 	invites: (g: string) => `g/${g}/i/`,
 	verified: (g: string) => `g/${g}/v`,
+	blocked: (g: string) => `g/${g}/b`,
 	profileIds: (g: string) => `g/${g}/p`,
 	sponsorship: (g: string) => `g/${g}/s`,
 	pairMeta: (g: string) => `g/${g}/pm`,

@@ -114,10 +114,11 @@ async function purgeRemoved(core: ClientCore, g: GroupHandle): Promise<void> {
 	g.outbox.reset();
 	g.invites.reset();
 	g.verifications.reset();
+	g.blocks.reset();
 	g.franking.reset();
 	g.markDirty();
 	core.cancelSave(g);
-	const gone: KvOp[] = [del(keys.warnings(g.id)), del(keys.verified(g.id)), del(keys.profileIds(g.id))];
+	const gone: KvOp[] = [del(keys.warnings(g.id)), del(keys.verified(g.id)), del(keys.blocked(g.id)), del(keys.profileIds(g.id))];
 	for (const prefix of [keys.frankingAll(g.id), keys.outboxAll(g.id), keys.invites(g.id)]) gone.push(...(await prefixDeletes(core.store, prefix)));
 	// One batch: the ended session, the notice and the deletions land together.
 	await g.save(gone);

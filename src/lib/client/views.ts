@@ -58,7 +58,7 @@ function groupCan(log: GroupState, me: string, standing: may.Standing): GroupPer
 
 function memberCan(log: GroupState, me: string, target: string): MemberPermissions {
 	const setRole = Object.fromEntries(may.ROLES.map((role) => [role, may.setRole(log, me, target, role).ok])) as Record<Role, boolean>;
-	return { remove: may.remove(log, me, target).ok, setRole };
+	return { remove: may.remove(log, me, target).ok, mute: may.mute(log, me, target).ok, setRole };
 }
 
 export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor'>): GroupSummary | null {
@@ -86,11 +86,13 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 			: (log.asks ?? []).filter((sign) => may.setRole(log, data.me, sign, 'member').ok).map((sign) => ({ sign, name: data.profiles[sign] ?? null }))
 	};
 	if (data.frozen) out.frozen = { ...data.frozen };
+	const mutedUntil = log.muted?.[data.me];
+	if (mutedUntil !== undefined) out.mutedUntil = mutedUntil;
 	if (g.sync && g.sync.head > g.cursor) out.sync = { done: Math.max(0, g.cursor - g.sync.start), total: Math.max(1, g.sync.head - g.sync.start) };
 	return out;
 }
 
-export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' | 'franking'>, safety: SafetyNumbers): MemberView[] {
+export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' | 'blocks' | 'franking'>, safety: SafetyNumbers): MemberView[] {
 	const data = g.session.data;
 	const log = data.log;
 	if (!log) return [];
@@ -119,7 +121,8 @@ export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' 
 			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (can.setRole.member || m.sign === data.me);
 			const profileId = m.sign === data.me ? undefined : g.franking.profileIds[m.sign];
 			const joinedWithLink = m.invite !== undefined && log.invites[m.invite]?.revoked === false;
-			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, keyChanged, askedToSpeak, joinedWithLink, can };
+			const mutedUntil = log.muted?.[m.sign];
+			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), ...(mutedUntil === undefined ? {} : { mutedUntil }), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, blocked: m.sign !== data.me && g.blocks.has(m.sign), keyChanged, askedToSpeak, joinedWithLink, can };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
 }

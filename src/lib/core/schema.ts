@@ -84,6 +84,9 @@ const common = {
 	at: uint,
 	sig: sig64
 };
+/** The longest mute a `mute` op may set (§13.3): one week, in seconds. */
+export const MAX_MUTE_SECONDS = 604_800;
+
 const chained = { ...common, group: key32, parent: key32 };
 const epochFields = {
 	epoch: uint,
@@ -131,6 +134,8 @@ export const opSchema = v.variant('kind', [
 	v.strictObject({ kind: v.literal('role'), ...chained, target: key32, role: roleSchema }),
 	v.strictObject({ kind: v.literal('settings'), ...chained, settings: settingsSchema, body }),
 	v.strictObject({ kind: v.literal('hide'), ...chained, target: v.pipe(uint, v.minValue(1)), body: v.optional(body) }),
+	// A moderator mutes a member for `duration` seconds of relay time (§13.3); 0 lifts it.
+	v.strictObject({ kind: v.literal('mute'), ...chained, target: key32, duration: v.pipe(uint, v.maxValue(MAX_MUTE_SECONDS)) }),
 	v.strictObject({ kind: v.literal('end'), ...chained }),
 	// A listener asks to speak (§3.3): recorded in the state until their role changes.
 	v.strictObject({ kind: v.literal('ask'), ...chained }),

@@ -15,6 +15,8 @@ export type WarningAbout =
 	| 'not-member'
 	/** A message from a listener. */
 	| 'listener'
+	/** A message from a member a moderator muted, sent during the mute (§13.3). */
+	| 'muted'
 	/** A message addressed to another group. */
 	| 'other-group'
 	/** A message from a group state this device never saw (detail: state). */

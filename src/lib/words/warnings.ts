@@ -28,6 +28,7 @@ const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
 	'before-rekey': (f) => `A message from ${f.who} arrived after a member left and before the keys were changed. It was rejected: the relay may be tampering.`,
 	'not-member': (f) => `A message from ${f.who}, who is not a member at this point, was rejected: the relay may be tampering.`,
 	listener: () => 'A message from a listener was rejected: listeners cannot post here.',
+	muted: () => 'A message from a muted member was rejected: a moderator muted them for now.',
 	'other-group': () => 'A message addressed to another group was delivered here. It was rejected.',
 	fork: (f) =>
 		`A message from ${f.who || 'a member'} names a version of the group that this device was never shown, so it was not shown. Either the relay is showing members different histories, or ${f.who || 'that member'}'s app sent a wrong version.`,

@@ -228,6 +228,11 @@ export function buildEnd(state: GroupState, author: Signer, opts: BuildOptions =
 	return signOp<OpOf<'end'>>(chained(state, 'end', author, opts), author);
 }
 
+/** A moderator mutes `target` for `duration` seconds of relay time, 0 lifting it (§13.3): nothing sealed. */
+export function buildMute(state: GroupState, author: Signer, target: string, duration: number, opts: BuildOptions = {}): OpOf<'mute'> {
+	return signOp<OpOf<'mute'>>({ ...chained(state, 'mute', author, opts), target, duration }, author);
+}
+
 /** A listener's request to speak (§3.3): no body, nothing sealed. */
 export function buildAsk(state: GroupState, author: Signer, opts: BuildOptions = {}): OpOf<'ask'> {
 	return signOp<OpOf<'ask'>>(chained(state, 'ask', author, opts), author);

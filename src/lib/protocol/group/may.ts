@@ -126,6 +126,28 @@ export function remove(state: GroupState, author: string, target: string): Verdi
 	});
 }
 
+/**
+ * Whether `author` may mute (or lift the mute of) `target` (§3.3, `mute`; §13.3): a moderator or
+ * an admin, on a member of lower role; never in pairs. A target who is not a member is
+ * `PROTOCOL_UNKNOWN_MEMBER`.
+ */
+export function mute(state: GroupState, author: string, target: string): Verdict {
+	return asMember(state, author, (me) =>
+		all(
+			() => notInPairs(state, 'mute'),
+			() => (has(state.members, target) ? YES : no('PROTOCOL_UNKNOWN_MEMBER', 'target is not a member')),
+			() => (RANK[me.role] >= RANK.moderator ? YES : notAllowed('only a moderator or an admin may mute a member')),
+			() => (RANK[state.members[target]!.role] < RANK[me.role] ? YES : notAllowed(`a ${me.role} may not mute a ${state.members[target]!.role}`))
+		)
+	);
+}
+
+/** Until when (relay time, ms) `member` is muted as of relay time `at`, or null when not muted then (§13.3). */
+export function mutedUntil(state: GroupState | null, member: string, at: number): number | null {
+	const until = state?.muted?.[member];
+	return until !== undefined && at < until ? until : null;
+}
+
 /** Whether `author` may leave (§3.3, `leave`): any member of a group; a pair is ended instead. */
 export function leave(state: GroupState, author: string): Verdict {
 	return asMember(state, author, () => (state.settings.pair ? notAllowed('end the pair instead of leaving it') : YES));
@@ -225,6 +247,11 @@ export interface Standing {
 	frozen?: boolean;
 	/** This device learnt it was removed (its copy of the log may lag). */
 	removed?: boolean;
+	/**
+	 * The relay time of the message being judged, or this device's clock for what to show
+	 * (§13.3): a member muted until after `at` may not post. Without it, mutes are not judged.
+	 */
+	at?: number;
 }
 
 /**
@@ -237,7 +264,8 @@ export interface Standing {
 export function post(state: GroupState | null, me: string, standing: Standing = {}): Verdict {
 	return all(
 		() => usable(state, me, standing),
-		() => (state!.members[me]!.role === 'listener' ? notAllowed('listeners cannot post in this group') : YES)
+		() => (state!.members[me]!.role === 'listener' ? notAllowed('listeners cannot post in this group') : YES),
+		() => (standing.at !== undefined && mutedUntil(state, me, standing.at) !== null ? notAllowed('a moderator muted this member for now') : YES)
 	);
 }
 

@@ -25,6 +25,7 @@ export type OpIntent =
 	| { kind: 'role'; target: string; role: Role }
 	| { kind: 'settings'; settings: Settings; content: OpBody<'settings'> }
 	| { kind: 'hide'; seq: number; reason?: string }
+	| { kind: 'mute'; target: string; duration: number }
 	| { kind: 'end' }
 	| { kind: 'ask' }
 	| { kind: 'key'; rk: Uint8Array };
@@ -70,6 +71,8 @@ export function buildFromIntent(state: GroupState, signer: build.Boxed, intent: 
 			const reason = intent.reason === undefined ? undefined : { text: intent.reason, metaKey: needMetaKey(opts, 'hide') };
 			return { op: build.buildHide(state, signer, intent.seq, reason, opts) };
 		}
+		case 'mute':
+			return { op: build.buildMute(state, signer, intent.target, intent.duration, opts) };
 		case 'end':
 			return { op: build.buildEnd(state, signer, opts) };
 		case 'ask':

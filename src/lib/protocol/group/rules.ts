@@ -28,6 +28,12 @@ function withoutAsk(next: GroupState, sign: string): void {
 
 function withoutMember(next: GroupState, sign: string): void {
 	withoutAsk(next, sign);
+	if (next.muted && may.has(next.muted, sign)) {
+		const muted = { ...next.muted };
+		delete muted[sign];
+		if (Object.keys(muted).length > 0) next.muted = muted;
+		else delete next.muted;
+	}
 	const members = { ...next.members };
 	delete members[sign];
 	next.members = members;
@@ -159,6 +165,16 @@ export function applySettings(next: GroupState, op: OpOf<'settings'>): void {
 export function applyHide(next: GroupState, op: OpOf<'hide'>): void {
 	may.enforce(may.hide(next, op.author));
 	if (!next.hidden.includes(op.target)) next.hidden = [...next.hidden, op.target];
+}
+
+/** §13.3: the end of the mute is the op's relay time plus `duration`; 0 lifts it. */
+export function applyMute(next: GroupState, op: OpOf<'mute'>, now: number): void {
+	may.enforce(may.mute(next, op.author, op.target));
+	const muted = { ...next.muted };
+	if (op.duration === 0) delete muted[op.target];
+	else muted[op.target] = now + op.duration * 1000;
+	if (Object.keys(muted).length > 0) next.muted = muted;
+	else delete next.muted;
 }
 
 export function applyEnd(next: GroupState, op: OpOf<'end'>): void {

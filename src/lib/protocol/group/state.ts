@@ -164,6 +164,9 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 		case 'hide':
 			rules.applyHide(next, op);
 			break;
+		case 'mute':
+			rules.applyMute(next, op, ctx.now);
+			break;
 		case 'end':
 			rules.applyEnd(next, op);
 			break;

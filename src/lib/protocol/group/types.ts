@@ -76,4 +76,9 @@ export interface GroupState {
 	 * none is pending, so states of logs without asks are unchanged.
 	 */
 	asks?: string[];
+	/**
+	 * Members muted by a moderator (§13.3): sign pk → relay time (ms) until which they may not
+	 * post. Absent when empty, so states of logs without mutes are unchanged.
+	 */
+	muted?: Record<string, number>;
 }

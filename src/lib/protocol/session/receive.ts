@@ -64,6 +64,8 @@ function placeCheck(ctx: ReceiveContext, item: RelayEntry, msg: Envelope): Sessi
 	}
 	// Ended and membership were told apart above with their own warnings; what is left of may.post is the role.
 	if (!may.post(log, msg.sender).ok) return warning('unverified', 'PROTOCOL_NOT_ALLOWED', 'listener', item.ts, where);
+	// Muted at the entry's relay time (§13.3): the relay should have refused it.
+	if (may.mutedUntil(log, msg.sender, item.ts) !== null) return warning('unverified', 'PROTOCOL_NOT_ALLOWED', 'muted', item.ts, where);
 	return null;
 }
 

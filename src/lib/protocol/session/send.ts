@@ -31,6 +31,7 @@ export type Action =
 	| { kind: 'role'; target: string; role: Role }
 	| { kind: 'settings'; settings: Settings; name: string; description: string }
 	| { kind: 'hide'; seq: number }
+	| { kind: 'mute'; target: string; duration: number }
 	| { kind: 'end' };
 
 export const newMid = (): string => toB64(sodium().randombytes_buf(16));
@@ -88,6 +89,9 @@ export function buildAction(session: GroupSession, action: Action, now: number):
 		}
 		case 'hide':
 			op = build.buildHide(log, signer, action.seq);
+			break;
+		case 'mute':
+			op = build.buildMute(log, signer, action.target, action.duration);
 			break;
 		case 'end':
 			op = build.buildEnd(log, signer);
@@ -163,6 +167,8 @@ export function helloStep(session: GroupSession, now: number): SendStep | null {
 	const { data } = session;
 	if (!data.helloDue) return null;
 	const log = usable(session);
+	// Muted (§13.3): the hello is a message too; it waits, still due, until the mute ends.
+	if (may.mutedUntil(log, data.me, now) !== null) return null;
 	if (!may.post(log, data.me).ok || session.rekeyDue(now)) {
 		data.helloDue = false;
 		return null;
@@ -223,9 +229,12 @@ export function keyStalled(session: GroupSession): SessionEvent[] {
 	return [warning('tampered-log', WARNING_CODE.keyStalled, 'key-stalled', local, { attempts: tries.n, since: tries.since })];
 }
 
-/** Throws when I may not post in this group now: frozen, not (or no longer) a member, ended, or a listener. */
-export function assertCanPost(session: GroupSession): void {
-	may.enforce(may.post(session.data.log, session.data.me, standingOf(session)));
+/**
+ * Throws when I may not post in this group now: frozen, not (or no longer) a member, ended, a
+ * listener, or (given `now`, this device's clock) muted by a moderator (§13.3).
+ */
+export function assertCanPost(session: GroupSession, now?: number): void {
+	may.enforce(may.post(session.data.log, session.data.me, { ...standingOf(session), ...(now === undefined ? {} : { at: now }) }));
 }
 
 /**
@@ -234,7 +243,7 @@ export function assertCanPost(session: GroupSession): void {
  * Listeners may not post (PROTOCOL_NOT_ALLOWED).
  */
 export function nextStep(session: GroupSession, content: Content, now: number): SendStep {
-	assertCanPost(session);
+	assertCanPost(session, now);
 	if (session.rekeyDue(now)) return { kind: 'op', op: buildAction(session, { kind: 'rekey' }, now), mid: newMid() };
 	const send = helloState(session);
 	if (!send.hello!.acked) return { kind: 'hello', envelope: send.hello!.envelope, mid: send.hello!.mid };

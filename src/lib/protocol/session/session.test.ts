@@ -141,4 +141,29 @@ describe('GroupSession', () => {
 		w.sync(b!);
 		expect(() => nextStep(b!, { t: 'text', text: 'may I?' }, 3_000)).toThrow(expect.objectContaining({ code: 'PROTOCOL_NOT_ALLOWED' }));
 	});
+
+	test('§13.3 mute: the muted member\'s client refuses to send; a message a relay lets through during the mute is dropped by every receiver; after the end it is not', () => {
+		const w = world(['ash', 'bo', 'cy']);
+		const [a, b, c] = w.sessions;
+		w.say(b!, 'before');
+		w.sync(a!);
+		// A modified client (or one that has not seen the mute yet) prepares a message first.
+		const early = w.say(b!, 'prepared before');
+		w.log.pop();
+		w.append({ op: buildAction(a!, { kind: 'mute', target: b!.me, duration: 3600 }, 3_000) });
+		const muteAt = w.log[w.log.length - 1]!.ts;
+		// The relay appends it anyway, inside the mute.
+		w.log.push({ ...early, seq: w.log.length + 1, ts: muteAt + 1 });
+		const seen = w.sync(c!);
+		expect(texts(seen)).toEqual(['before']);
+		expect(seen.some((e) => e.type === 'warning' && e.kind === 'unverified' && JSON.stringify(e).includes('muted'))).toBe(true);
+		// Bo's own client, once it has the mute, does not build anything before the end.
+		w.sync(b!);
+		expect(() => nextStep(b!, { t: 'text', text: 'let me speak' }, muteAt + 1_000)).toThrow(expect.objectContaining({ code: 'PROTOCOL_NOT_ALLOWED' }));
+		// After the end (relay time), the same client sends and everyone reads it.
+		const step = nextStep(b!, { t: 'text', text: 'back again' }, muteAt + 3_600_000);
+		if (step.kind !== 'msg') throw new Error(`expected a message step, got ${step.kind}`);
+		w.log.push({ seq: w.log.length + 1, ts: muteAt + 3_600_000, entry: { msg: step.envelope }, stamp: w.log[0]!.stamp });
+		expect(texts(w.sync(c!))).toEqual(['back again']);
+	});
 });
