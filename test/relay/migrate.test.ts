@@ -12,6 +12,8 @@ import { chained, epochFields, mid } from './fixtures/ops.ts';
 import { TestClient, type AnyFrame } from './fixtures/relay.ts';
 import type { Op } from '../../src/lib/core/schema.ts';
 import { startRelay, tempDir } from '../kit/relay.ts';
+import { signWith } from '../kit/identities.ts';
+import { LABEL } from '../../src/lib/core/labels.ts';
 import { hasRedis, NO_REDIS, startRedis, type TestRedis } from '../kit/redis.ts';
 import { LevelStore } from '../../server/store-level.ts';
 import { RedisStore } from '../../server/store-redis.ts';
@@ -46,7 +48,9 @@ describe.skipIf(!hasRedis)('npm run migrate: a LevelDB data folder into Redis', 
 			mids.push(mid());
 			sent.push(await sendMessage(client, g, g.admin, i, mids[i]));
 		}
-		expect(await client.request({ t: 'erase', group: g.group, seq: sent[5]!.seq })).toMatchObject({ t: 'ok' });
+		// The sender erases message 5, naming its later message 6 as the delete (§9.8a).
+		const erased = { by: sent[6]!.seq as number, ctr: 5, epoch: g.epoch, group: g.group, seq: sent[5]!.seq as number };
+		expect(await client.request({ t: 'erase', group: g.group, seq: erased.seq, by: erased.by, sig: signWith(g.admin, LABEL.erase, erased) })).toMatchObject({ t: 'ok' });
 		client.close();
 		await level.stop();
 		const before = new LevelStore(dataDir);
