@@ -67,7 +67,7 @@ export async function newPerson(
 
 export async function onboard(page: Page, name: string, passphrase?: string): Promise<void> {
 	await page.goto('/');
-	await expect(page).toHaveURL(/\/welcome$/);
+	await expect(page).toHaveURL(/\/welcome$/, { timeout: 20_000 });
 	await page.getByRole('button', { name: 'Continue' }).click();
 	await page.getByLabel('Your name in groups').fill(name);
 	if (passphrase) {
