@@ -4,7 +4,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { BASE_URL, createGroup, createInvite, groupPath, joinByLink, newPerson, onboard, openChat, send, type Person } from './helpers.ts';
+import { BASE_URL, createGroup, createInvite, groupPath, joinByLink, messageAction, newPerson, onboard, openChat, send, type Person } from './helpers.ts';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -268,7 +268,7 @@ test.describe('the first hour (issue 16), at phone size', () => {
 		await expect(other.page.getByText('Maybe I should not have said this')).toBeVisible({ timeout: 20_000 });
 
 		const mine = host.page.getByTestId('message').filter({ hasText: 'Maybe I should not have said this' });
-		await mine.getByRole('button', { name: 'Delete' }).click();
+		await messageAction(mine, 'Delete');
 		const undo = host.page.getByTestId('undo-delete');
 		// Focus moves to Undo (the Delete button left with its message): Enter undoes at once.
 		await expect(undo.getByRole('button', { name: 'Undo' })).toBeFocused();
@@ -280,7 +280,7 @@ test.describe('the first hour (issue 16), at phone size', () => {
 		await expect(other.page.getByText('Maybe I should not have said this')).toBeVisible();
 		await expect(other.page.getByText('Deleted by the sender. You can still report it.')).toHaveCount(0);
 
-		await mine.getByRole('button', { name: 'Delete' }).click();
+		await messageAction(mine, 'Delete');
 		await expect(undo).toContainText('Message deleted.');
 		await shot(host.page, 'first-hour-delete-undo-phone');
 		await axe(host.page);
@@ -288,6 +288,19 @@ test.describe('the first hour (issue 16), at phone size', () => {
 		await expect(undo).toHaveCount(0, { timeout: 20_000 });
 		await expect(host.page.getByText('This message was deleted.')).toBeVisible({ timeout: 20_000 });
 		await expect(other.page.getByText('Deleted by the sender. You can still report it.')).toBeVisible({ timeout: 20_000 });
+
+		// Locking within the undo time does not lose the person's choice: the delete goes out.
+		await send(host.page, 'Second thoughts about this one too');
+		await expect(other.page.getByText('Second thoughts about this one too')).toBeVisible({ timeout: 20_000 });
+		await messageAction(host.page.getByTestId('message').filter({ hasText: 'Second thoughts about this one too' }), 'Delete');
+		await expect(undo).toContainText('Message deleted.');
+		// Quick exit locks the app (as Lock now does) within the undo time.
+		for (let i = 0; i < 3; i++) await host.page.keyboard.press('Shift');
+		await expect(host.page).not.toHaveURL(/\/g\//, { timeout: 20_000 });
+		// Opening the app again sends what was queued: the delete reaches the other person.
+		await openChat(host.page, group);
+		await expect(host.page.getByTestId('message').filter({ hasText: 'Second thoughts about this one too' })).toHaveCount(0, { timeout: 20_000 });
+		await expect(other.page.getByText('Second thoughts about this one too')).toHaveCount(0, { timeout: 20_000 });
 		await host.context.close();
 		await other.context.close();
 	});

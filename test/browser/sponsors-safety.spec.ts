@@ -5,7 +5,7 @@
  * sponsor sees their mentees in one list, and a request to a sponsor who withdrew says so.
  */
 import { expect, test } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, joinByLink, newPerson, send, groupPath } from './helpers.ts';
+import { createGroup, createInvite, expectMessage, joinByLink, messageAction, newPerson, send, groupPath } from './helpers.ts';
 
 test('full sponsor shows as full; report from the pair to the service; block ends it and refuses later requests; withdrawn sponsor says so', async ({ browser }) => {
 	test.setTimeout(600_000);
@@ -35,7 +35,7 @@ test('full sponsor shows as full; report from the pair to the service; block end
 	await send(ash.page, 'Something that should be looked at');
 	await nina.page.getByRole('link', { name: 'Open your conversation' }).click({ timeout: 20_000 });
 	await expectMessage(nina.page, 'Something that should be looked at');
-	await nina.page.getByTestId('message').filter({ hasText: 'Something that should be looked at' }).getByRole('button', { name: 'Report' }).click();
+	await messageAction(nina.page.getByTestId('message').filter({ hasText: 'Something that should be looked at' }), 'Report');
 	await nina.page.getByLabel("The service's moderators").check();
 	await nina.page.getByRole('button', { name: 'Send report' }).click();
 	await expect(nina.page.getByText('Your report was sent')).toBeVisible({ timeout: 20_000 });

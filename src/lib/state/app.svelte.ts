@@ -48,6 +48,8 @@ class AppState {
 	failure = $state('');
 	/** A lock in progress: unlocking waits for it, so an old client never outlives a new one. */
 	#locking: Promise<void> | null = null;
+	/** Work that must reach the client before its keys go (a delete still in its undo time). */
+	readonly #beforeLock = new Set<(client: UnseenClientApi) => Promise<void>>();
 	/** An invite link waiting for onboarding to finish. Memory only: it holds a secret. */
 	pendingInvite: string | null = null;
 
@@ -192,6 +194,12 @@ class AppState {
 	 * keys (client.lock), the storage key is zeroed (store.lock), and the client is dropped.
 	 * Unlocking creates a new client. Calling it while a lock is under way waits for that one.
 	 */
+	/** Runs `hook` with the client at the start of every lock, before its keys are wiped. */
+	onBeforeLock(hook: (client: UnseenClientApi) => Promise<void>): () => void {
+		this.#beforeLock.add(hook);
+		return () => this.#beforeLock.delete(hook);
+	}
+
 	lockNow(): Promise<void> {
 		if (this.#locking) return this.#locking;
 		const client = this.#client;
@@ -202,6 +210,7 @@ class AppState {
 		window.removeEventListener('online', this.#onBrowserOnline);
 		this.#locking = (async () => {
 			try {
+				if (client) for (const hook of this.#beforeLock) await hook(client).catch(() => undefined);
 				await client?.lock();
 			} catch {
 				// A failed flush must not keep the keys in memory: the store is locked regardless.

@@ -1,8 +1,9 @@
 /**
  * Deleting one's own message, with an undo (issue 16): the message leaves the list at once, and
  * the delete is sent only when the undo time runs out. Undo within that time keeps the message
- * and sends nothing. Memory only: a deletion still waiting when the app is locked or closed is
- * not sent (the message stays, as if undone).
+ * and sends nothing. A deletion still waiting when the app is locked (Lock now, quick exit) is
+ * queued at once before the keys go: the person chose to delete it. Closing the tab within the
+ * undo time keeps the message, as if undone (memory only).
  */
 import { app } from './app.svelte.ts';
 import { describeError } from '../words/errors.ts';
@@ -21,6 +22,19 @@ class PendingDeletes {
 	failure = $state<{ group: string; text: string } | null>(null);
 	#timers = new Map<string, ReturnType<typeof setTimeout>>();
 	#seq = 0;
+
+	constructor() {
+		app.onBeforeLock((client) => this.#flush(client));
+	}
+
+	/** Queues every deletion still waiting (the app is locking), with no undo left. */
+	async #flush(client: { deleteMessage(group: string, id: string): Promise<unknown> }): Promise<void> {
+		const waiting = this.list;
+		for (const timer of this.#timers.values()) clearTimeout(timer);
+		this.#timers.clear();
+		this.list = [];
+		for (const { group, id } of waiting) await client.deleteMessage(group, id).catch(() => undefined);
+	}
 
 	#key = (group: string, id: string) => `${group}\n${id}`;
 
