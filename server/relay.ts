@@ -24,6 +24,8 @@ export const RELAY_PATH = '/relay';
 const PEER_INTERVAL_MS = 5_000;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const CLOSE_GOING_AWAY = 1001;
+/** A connection where a key the service just banned was logged in (§9.8b). */
+const CLOSE_BANNED = 4003;
 
 export interface RelayStats {
 	connections: number;
@@ -259,13 +261,30 @@ export class Relay {
 
 	/** A banned key leaves every connection: its subscriptions close, its appends need a login it cannot get. */
 	#logOut(key: string): void {
+		const watching: [Connection, string][] = [];
 		for (const conn of this.#connections) {
-			if (!conn.keys.delete(key)) continue;
-			for (const [group, sub] of conn.subs) {
-				if ((sub as { as?: string }).as !== key) continue;
-				sub.close();
-				conn.subs.delete(group);
+			const had = conn.keys.delete(key);
+			// The banned client reconnects, and its login is refused with RELAY_BANNED: it learns it.
+			if (had) {
+				conn.close(CLOSE_BANNED, 'key banned by the service');
+				continue;
 			}
+			for (const [group, sub] of conn.subs) {
+				watching.push([conn, group]);
+			}
+		}
+		void this.#tellMembers(key, watching).catch(() => undefined);
+	}
+
+	/** The other subscribers of the banned key's groups learn it at once, as they would at their next `sub` (§9.8b). */
+	async #tellMembers(key: string, watching: [Connection, string][]): Promise<void> {
+		const member = new Map<string, boolean>();
+		for (const [conn, group] of watching) {
+			if (!member.has(group)) {
+				const found = await this.groups.committedState(group);
+				member.set(group, !!found && Object.hasOwn(found.state.members, key));
+			}
+			if (member.get(group) && !conn.closed) conn.send(JSON.stringify({ t: 'banned', group, keys: [key] }));
 		}
 	}
 

@@ -20,6 +20,7 @@ import { labelled } from '../../src/lib/core/cjson.ts';
 import { LABEL } from '../../src/lib/core/labels.ts';
 import { fromB64, toB64 } from '../../src/lib/core/bytes.ts';
 import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
+import { SERVICE_REMOVED_ME, serviceRemovedNotice } from '../../src/lib/words/service-bans.ts';
 
 const TOOL = join(import.meta.dirname, '..', '..', 'bin', 'moderator.ts');
 
@@ -192,3 +193,33 @@ test('an unban signed by anyone but the deployment key, a replayed ban or unban,
 	conn.close();
 	fresh.close();
 });
+
+test('members see the service\'s removal: the admin\'s client removes the banned member (rekey), the others are told, and the banned member reads "The service has removed you"', async () => {
+	const { file } = await relayWithModerator();
+	const { ash, bo, id } = await circle(relay!.wsUrl);
+	const cy = await startClient(relay!.wsUrl);
+	clients.push(cy);
+	const invite = await ash.client.createInvite(id, { expiresInMs: 60_000, maxUses: 1, role: 'member' });
+	await cy.client.joinWithInvite(invite.link, 'Cy');
+	await until(() => ash.client.members(id).length === 3 && bo.client.members(id).length === 3, 10_000, 'three members');
+	await cy.client.send(id, { text: 'hello from Cy' });
+	await until(() => ash.client.members(id).some((m) => m.name === 'Cy') && bo.client.members(id).some((m) => m.name === 'Cy'), 10_000, "Cy's name");
+	const cyKey = ash.client.members(id).find((m) => m.name === 'Cy')!.sign;
+
+	const banned = await tool('ban', cyKey, '--keys', file, '--relay', relay!.wsUrl);
+	expect(banned.code, banned.stderr).toBe(0);
+
+	// Ash (admin) takes Cy out with a normal remove op; everyone's copy of the group follows.
+	await until(() => ash.client.members(id).length === 2 && bo.client.members(id).length === 2, 15_000, 'Cy removed');
+	expect(ash.client.serviceRemovals(id)).toEqual({ me: false, others: [{ sign: cyKey, name: 'Cy' }] });
+	expect(bo.client.serviceRemovals(id).others).toEqual([{ sign: cyKey, name: 'Cy' }]);
+	expect(serviceRemovedNotice(bo.client.serviceRemovals(id).others[0]!.name)).toBe("Cy was removed by the service. An admin's app takes them out of the group and sends new keys to everyone else.");
+	// Cy's own client learns it when its login is refused.
+	await until(() => cy.client.serviceRemovals(id).me, 15_000, 'Cy told');
+	expect(SERVICE_REMOVED_ME.title).toBe('The service has removed you');
+
+	// After the rekey, what Ash says reaches Bo and not Cy.
+	await ash.client.send(id, { text: 'after Cy left' });
+	await until(() => texts(bo, id).includes('after Cy left'), 10_000, 'Bo reads on');
+	expect(texts(cy, id)).not.toContain('after Cy left');
+}, 120_000);

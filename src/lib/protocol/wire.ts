@@ -121,7 +121,9 @@ export const relayFrameSchema = v.variant('t', [
 		entry: storedEntrySchema,
 		stamp: v.optional(key32)
 	}),
-	v.strictObject({ t: v.literal('live'), group: key32, seq: uint })
+	v.strictObject({ t: v.literal('live'), group: key32, seq: uint }),
+	/** Pushed to a group's subscribers when the deployment moderator bans one of its members (§9.8b). */
+	v.strictObject({ t: v.literal('banned'), group: key32, keys: v.pipe(v.array(key32), v.minLength(1), v.maxLength(10_000)) })
 ]);
 export type RelayFrame = v.InferOutput<typeof relayFrameSchema>;
 
