@@ -66,7 +66,7 @@ function connectFailure(url: string, origin: string, error: Error | null): strin
 }
 
 /** Opens the connection and waits for the relay's hello; fails on the first refused attempt. */
-async function connect(options: InboxOptions): Promise<Connection> {
+export async function connect(options: InboxOptions): Promise<Connection> {
 	let lastError: Error | null = null;
 	const conn = new Connection({
 		url: options.relay,
@@ -98,7 +98,7 @@ async function connect(options: InboxOptions): Promise<Connection> {
 }
 
 /** Refuses a relay that announces no moderator or another one: its reports are not ours to read. */
-function requireSameKeys(conn: Connection, keys: ModeratorKeys, options: InboxOptions): void {
+export function requireSameKeys(conn: Connection, keys: ModeratorKeys, options: InboxOptions): void {
 	const announced = conn.hello?.moderator;
 	if (!announced) {
 		throw new CliError(`the relay at ${options.relay} has no deployment moderator: set MODERATOR_SIGN_KEY and MODERATOR_BOX_KEY in its environment to the lines keygen printed, then restart it`);

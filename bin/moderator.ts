@@ -5,6 +5,9 @@
  *
  *   keygen  --out FILE                        make the key file, print the relay's settings
  *   reports --keys FILE --relay URL [--after N] [--json] [--origin URL]
+ *   ban KEY   --keys FILE --relay URL [--origin URL]   remove a member's key from the relay (§9.8b)
+ *   unban KEY --keys FILE --relay URL [--origin URL]   let it back
+ *   bans      --keys FILE --relay URL [--origin URL]   list the keys banned now
  *
  * Exit 0 on success (messages that fail verification are findings, not errors), 1 with one
  * plain line on stderr when the job cannot be done, 2 on a usage mistake.
@@ -17,10 +20,14 @@ import { readKeyFile, writeKeyFile } from './moderator-keys.ts';
 import { readInbox } from './moderator-inbox.ts';
 import { addToTally, emptyTally, reportJson, reportText, summaryJson, summaryText } from './moderator-output.ts';
 import { CliError } from './moderator-errors.ts';
+import { listBans, setBan } from './moderator-bans.ts';
 
 const USAGE = `usage:
   npm run moderator -- keygen --out FILE
-  npm run moderator -- reports --keys FILE --relay ws(s)://HOST/relay [--after N] [--json] [--origin URL]`;
+  npm run moderator -- reports --keys FILE --relay ws(s)://HOST/relay [--after N] [--json] [--origin URL]
+  npm run moderator -- ban KEY --keys FILE --relay ws(s)://HOST/relay [--origin URL]
+  npm run moderator -- unban KEY --keys FILE --relay ws(s)://HOST/relay [--origin URL]
+  npm run moderator -- bans --keys FILE --relay ws(s)://HOST/relay [--origin URL]`;
 
 class UsageError extends Error {}
 
@@ -109,11 +116,59 @@ async function reports(args: string[]): Promise<void> {
 	}
 }
 
+/** A per-group identity sign key as a verified report shows it: 32 bytes in base64url. */
+const KEY = /^[A-Za-z0-9_-]{43}$/;
+
+async function ban(args: string[], banned: boolean): Promise<void> {
+	const [key, ...rest] = args;
+	if (key === undefined || key.startsWith('-')) throw new UsageError(`${banned ? 'ban' : 'unban'} needs the member's key, as a verified report shows it`);
+	if (!KEY.test(key)) throw new UsageError(`"${key}" is not a member key (43 characters of base64url, as a verified report shows it)`);
+	const values = options(rest, { keys: { type: 'string' }, relay: { type: 'string' }, origin: { type: 'string' } });
+	const keyFile = required(values, 'keys');
+	const relay = relayUrl(required(values, 'relay'));
+	const origin = typeof values.origin === 'string' ? originOf(values.origin) : defaultOrigin(relay);
+	const secret = readKeyFile(keyFile);
+	try {
+		await setBan(secret, { relay, origin, keyFile }, key, banned);
+	} finally {
+		wipeIdentity(secret.identity);
+	}
+	process.stdout.write(
+		banned
+			? `Banned ${key}: the relay refuses its logins and messages from now on. Members of its groups see that the service removed it, and an admin's app takes it out of the group.\n`
+			: `Unbanned ${key}: the relay accepts it again. It is not added back to any group it was removed from; a member can invite the person again.\n`
+	);
+}
+
+async function bans(args: string[]): Promise<void> {
+	const values = options(args, { keys: { type: 'string' }, relay: { type: 'string' }, origin: { type: 'string' }, json: { type: 'boolean' } });
+	const keyFile = required(values, 'keys');
+	const relay = relayUrl(required(values, 'relay'));
+	const origin = typeof values.origin === 'string' ? originOf(values.origin) : defaultOrigin(relay);
+	const secret = readKeyFile(keyFile);
+	let list;
+	try {
+		list = await listBans(secret, { relay, origin, keyFile });
+	} finally {
+		wipeIdentity(secret.identity);
+	}
+	if (values.json === true) {
+		for (const b of list) process.stdout.write(JSON.stringify({ key: b.key, banned: new Date(b.ts).toISOString() }) + '\n');
+		return;
+	}
+	if (list.length === 0) return void process.stdout.write('No keys are banned.\n');
+	for (const b of list) process.stdout.write(`${b.key}  banned ${new Date(b.ts).toISOString()}\n`);
+	process.stdout.write(`${list.length} ${list.length === 1 ? 'key' : 'keys'} banned.\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
 	const [command, ...rest] = argv;
 	await ready();
 	if (command === 'keygen') return keygen(rest);
 	if (command === 'reports') return reports(rest);
+	if (command === 'ban') return ban(rest, true);
+	if (command === 'unban') return ban(rest, false);
+	if (command === 'bans') return bans(rest);
 	if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
 		process.stdout.write(USAGE + '\n');
 		return;

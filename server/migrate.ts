@@ -68,6 +68,8 @@ export async function migrateLevelToRedis(from: LevelStore, to: RedisStore, forc
 			after = page[page.length - 1]!.seq;
 		}
 	}
+	// Service bans (§9.8b), unbans included: their times keep refusing replays after the move.
+	for (const ban of await from.listBans()) await to.putBan(ban);
 	await to.importSecret('stamp', await from.secret('stamp'));
 	return counts;
 }

@@ -24,6 +24,8 @@ export const RELAY_PATH = '/relay';
 const PEER_INTERVAL_MS = 5_000;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const CLOSE_GOING_AWAY = 1001;
+/** A connection where a key the service just banned was logged in (§9.8b). */
+const CLOSE_BANNED = 4003;
 
 export interface RelayStats {
 	connections: number;
@@ -67,7 +69,15 @@ export class Relay {
 	async start(): Promise<void> {
 		const stampSecret = await this.store.secret('stamp');
 		this.groups = new GroupLog(this.store, this.writer, stampSecret, this.config.now, undefined, this.config.opsPerHour);
-		this.#ctx = { config: this.config, store: this.store, groups: this.groups, stampSecret, now: this.config.now };
+		this.#ctx = {
+			config: this.config,
+			store: this.store,
+			groups: this.groups,
+			stampSecret,
+			now: this.config.now,
+			banned: await this.#readBans(),
+			onBan: (key) => this.#logOut(key)
+		};
 		// Several relay processes on one store (PROTOCOL §14): fan-out follows the store's feed,
 		// and the per-key budget is shared among the processes alive (§14.5).
 		await this.groups.follow();
@@ -168,6 +178,8 @@ export class Relay {
 		const frame = parsed.frame;
 		if (frame.t === 'append') {
 			const author = 'op' in frame.entry ? frame.entry.op.author : frame.entry.msg.sender;
+			// Checked in this turn (no await before the append): appends keep their order (§9.8b).
+			if (this.#ctx.banned.has(author)) return this.#fail(conn, 'RELAY_BANNED', 'the service has removed this key', frame.id);
 			// Only a key proven on this connection is charged: nobody can drain another's budget.
 			if (conn.keys.has(author) && !this.#keyBuckets.take(author, now)) {
 				return this.#fail(conn, 'RELAY_RATE_LIMITED', 'too many appends for this key', frame.id);
@@ -200,6 +212,10 @@ export class Relay {
 				return requests.handleReports(ctx, conn, frame);
 			case 'erase':
 				return requests.handleErase(ctx, conn, frame);
+			case 'ban':
+				return requests.handleBan(ctx, conn, frame);
+			case 'bans':
+				return requests.handleBans(ctx, conn, frame);
 		}
 	}
 
@@ -230,8 +246,45 @@ export class Relay {
 		try {
 			this.peers = await this.store.peers!(this.#id);
 			this.#keyBuckets.share(this.peers);
+			// Bans stored by another process sharing the store (§9.8b, §14.5).
+			const banned = await this.#readBans();
+			for (const key of banned) if (!this.#ctx.banned.has(key)) this.#logOut(key);
+			this.#ctx.banned = banned;
 		} catch {
 			// Storage away: keep the last count; appends are refused meanwhile anyway.
+		}
+	}
+
+	async #readBans(): Promise<Set<string>> {
+		return new Set((await this.store.listBans()).filter((b) => b.banned).map((b) => b.key));
+	}
+
+	/** A banned key leaves every connection: its subscriptions close, its appends need a login it cannot get. */
+	#logOut(key: string): void {
+		const watching: [Connection, string][] = [];
+		for (const conn of this.#connections) {
+			const had = conn.keys.delete(key);
+			// The banned client reconnects, and its login is refused with RELAY_BANNED: it learns it.
+			if (had) {
+				conn.close(CLOSE_BANNED, 'key banned by the service');
+				continue;
+			}
+			for (const [group, sub] of conn.subs) {
+				watching.push([conn, group]);
+			}
+		}
+		void this.#tellMembers(key, watching).catch(() => undefined);
+	}
+
+	/** The other subscribers of the banned key's groups learn it at once, as they would at their next `sub` (§9.8b). */
+	async #tellMembers(key: string, watching: [Connection, string][]): Promise<void> {
+		const member = new Map<string, boolean>();
+		for (const [conn, group] of watching) {
+			if (!member.has(group)) {
+				const found = await this.groups.committedState(group);
+				member.set(group, !!found && Object.hasOwn(found.state.members, key));
+			}
+			if (member.get(group) && !conn.closed) conn.send(JSON.stringify({ t: 'banned', group, keys: [key] }));
 		}
 	}
 

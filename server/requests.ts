@@ -25,6 +25,17 @@ export interface RequestContext {
 	groups: GroupLog;
 	stampSecret: Uint8Array;
 	now: () => number;
+	/** Keys banned by the deployment moderator (§9.8b), as last read from the store. */
+	banned: Set<string>;
+	/** A ban was stored: the key is logged out of every connection of this process. */
+	onBan: (key: string) => void;
+}
+
+/** How far a ban request's signed time may be from the relay's clock (§9.8b). */
+export const BAN_WINDOW_MS = 10 * 60_000;
+
+export function requireNotBanned(ctx: RequestContext, key: string): void {
+	if (ctx.banned.has(key)) throw new RelayError('RELAY_BANNED', 'the service has removed this key');
 }
 
 const REPORTS_PER_PAGE = 100;
@@ -52,6 +63,7 @@ export function handleAuth(ctx: RequestContext, conn: Connection, f: Frame<'auth
 	if (!verifyEd25519(b64Bytes(f.sig, 64, 'sig'), message, b64Bytes(f.key, 32, 'key'))) {
 		throw new RelayError('RELAY_AUTH_FAILED', 'the signature does not verify for this key and challenge');
 	}
+	requireNotBanned(ctx, f.key);
 	conn.keys.add(f.key);
 	conn.send(ok(f.id));
 }
@@ -71,8 +83,10 @@ const isModerator = (state: GroupState, key: string) => may.moderate(state, key)
 
 export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<'sub'>): Promise<void> {
 	requireKey(conn, f.as);
+	requireNotBanned(ctx, f.as);
 	const sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, (s) => ctx.groups.unsubscribe(s));
 	let liveFrom: number | null = null;
+	let banned: string[] = [];
 	await ctx.groups.catchUp(f.group);
 	while (liveFrom === null) {
 		const mem = await ctx.groups.get(f.group);
@@ -80,11 +94,13 @@ export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<
 		// Checked in the same turn as joining the fan-out, so no removal can slip in between.
 		if (!Object.hasOwn(mem.committed.state.members, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
 		conn.subs.get(f.group)?.close();
+		// Only keys the group's own log lists as members: nothing new about membership (§9.8b).
+		banned = [...ctx.banned].filter((key) => Object.hasOwn(mem.committed.state.members, key));
 		liveFrom = ctx.groups.subscribe(mem, sub);
 	}
 	if (conn.closed) return sub.close();
 	conn.subs.set(f.group, sub);
-	conn.send(ok(f.id, { head: liveFrom }));
+	conn.send(ok(f.id, banned.length > 0 ? { head: liveFrom, banned } : { head: liveFrom }));
 	await sub.run(ctx.store, liveFrom, ctx.config.pageSize);
 }
 
@@ -181,4 +197,36 @@ export async function handleReports(ctx: RequestContext, conn: Connection, f: Fr
 	}
 	const reports = reportPage(await ctx.store.listReports(target, f.after, REPORTS_PER_PAGE));
 	conn.send(ok(f.id, { reports }));
+}
+
+/**
+ * The deployment moderator bans or unbans a key (§9.8b): the signature under MODERATOR_SIGN_KEY
+ * is the authority, the signed time must be near the relay's clock and newer than the key's last
+ * stored ban or unban (a replay is refused). Stored fsync'd before the answer.
+ */
+export async function handleBan(ctx: RequestContext, conn: Connection, f: Frame<'ban'>): Promise<void> {
+	const moderator = ctx.config.moderator?.sign;
+	if (!moderator) throw new RelayError('RELAY_FORBIDDEN', 'this relay has no deployment moderator');
+	const signed = labelled(LABEL.serviceBan, { banned: f.banned, key: f.key, ts: f.ts });
+	if (!verifyEd25519(b64Bytes(f.sig, 64, 'sig'), signed, b64Bytes(moderator, 32, 'moderator'))) {
+		throw new RelayError('RELAY_FORBIDDEN', 'only the deployment moderator may ban or unban');
+	}
+	if (Math.abs(f.ts - ctx.now()) > BAN_WINDOW_MS) throw new RelayError('RELAY_FORBIDDEN', 'the request is too old or too far ahead of the relay\'s clock');
+	const stored = await ctx.store.putBan({ key: f.key, banned: f.banned, ts: f.ts });
+	if (!stored) throw new RelayError('RELAY_CONFLICT', 'a newer ban or unban of this key is stored (a replayed request)');
+	if (f.banned) {
+		ctx.banned.add(f.key);
+		ctx.onBan(f.key);
+	} else {
+		ctx.banned.delete(f.key);
+	}
+	conn.send(ok(f.id));
+}
+
+/** The keys banned now, for the deployment moderator only (§9.8b). */
+export async function handleBans(ctx: RequestContext, conn: Connection, f: Frame<'bans'>): Promise<void> {
+	requireKey(conn, f.as);
+	if (ctx.config.moderator?.sign !== f.as) throw new RelayError('RELAY_FORBIDDEN', 'only the deployment moderator may list bans');
+	const bans = (await ctx.store.listBans()).filter((b) => b.banned).map(({ key, ts }) => ({ key, ts }));
+	conn.send(ok(f.id, { bans }));
 }

@@ -16,6 +16,7 @@ import {
 	type MidRecord,
 	type RelayStore,
 	type ReportRecord,
+	type BanRecord,
 	type StoredGroup
 } from './store.ts';
 
@@ -43,6 +44,9 @@ export class LevelStore implements RelayStore {
 	readonly #hashes: Sub<number>;
 	readonly #reports: Sub<ReportRecord>;
 	readonly #secrets: Sub<string>;
+	/** Service bans (§9.8b): key → its last ban or unban. */
+	readonly #bans: Sub<BanRecord>;
+	#banChain: Promise<unknown> = Promise.resolve();
 	/** Retention cursor per group, apart from heads so the sweeper never rewrites a head. */
 	readonly #swept: Sub<number>;
 	readonly #reportSeq = new Map<string, number>();
@@ -62,6 +66,7 @@ export class LevelStore implements RelayStore {
 		this.#hashes = table('hashes');
 		this.#reports = table('reports');
 		this.#secrets = table('secrets');
+		this.#bans = table('bans');
 		this.#swept = table('swept');
 	}
 
@@ -69,7 +74,7 @@ export class LevelStore implements RelayStore {
 		await mkdir(this.location, { recursive: true });
 		await this.#db.open();
 		// Sublevels closed with their parent do not reopen with it.
-		const tables = [this.#entries, this.#ops, this.#states, this.#heads, this.#mids, this.#hashes, this.#reports, this.#secrets, this.#swept];
+		const tables = [this.#entries, this.#ops, this.#states, this.#heads, this.#mids, this.#hashes, this.#reports, this.#secrets, this.#swept, this.#bans];
 		await Promise.all(tables.map((t) => t.open()));
 		await this.#layDownSentinels();
 	}
@@ -219,6 +224,26 @@ export class LevelStore implements RelayStore {
 
 	async listReports(target: string, after: number, limit: number): Promise<ReportRecord[]> {
 		return this.#reports.values({ gt: entryKey(target, after), lt: `${target};`, limit }).all();
+	}
+
+	putBan(record: BanRecord): Promise<boolean> {
+		// Serialised so that the check and the write of two requests never interleave.
+		const next = this.#banChain.then(async () => {
+			const old = await this.#bans.get(record.key);
+			if (old && old.ts >= record.ts) return false;
+			try {
+				await this.#bans.put(record.key, record, { sync: true } as object);
+			} catch (error) {
+				throw new StorageError('the disk refused the ban', { cause: error });
+			}
+			return true;
+		});
+		this.#banChain = next.catch(() => undefined);
+		return next;
+	}
+
+	async listBans(): Promise<BanRecord[]> {
+		return (await this.#bans.values().all()).sort((a, b) => a.ts - b.ts);
 	}
 
 	async secret(name: string): Promise<Uint8Array> {

@@ -9,6 +9,7 @@
  *   x:{group}      hash: op hash → 1-based position (the `seen` index of §3.5)
  *   groups         sorted set of group ids (score 0, read by lex order), for the sweeper
  *   r:{target}     sorted set: reports scored by their number; rn:{target} the last number
+ *   bans           hash: per-group identity key → {key, banned, ts} (§9.8b)
  *   secret:{name}  a 32-byte secret (base64), set once with NX
  *   feed           pub/sub channel: every committed entry, in commit order (§14.3)
  *
@@ -28,6 +29,7 @@ import {
 	StorageUnavailableError,
 	StoreConflict,
 	type AppendRecord,
+	type BanRecord,
 	type EntryFeed,
 	type EntryRecord,
 	type FedEntry,
@@ -72,6 +74,14 @@ local rec = cjson.decode(ARGV[1])
 rec.seq = n
 redis.call('ZADD', KEYS[2], n, cjson.encode(rec))
 return n
+`;
+
+/** Compare-and-set of one key's ban row: stored only when its ts is newer (replay protection, §9.8b). */
+const BAN = `
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old and cjson.decode(old).ts >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
 `;
 
 const ERASE = `
@@ -315,6 +325,21 @@ export class RedisStore implements RelayStore {
 	async listReports(target: string, after: number, limit: number): Promise<ReportRecord[]> {
 		const raw = await this.#run<string[]>(['ZRANGE', this.#k('r', target), `(${after}`, '+inf', 'BYSCORE', 'LIMIT', '0', String(limit)]);
 		return raw.map((r) => JSON.parse(r) as ReportRecord);
+	}
+
+	async putBan(record: BanRecord): Promise<boolean> {
+		try {
+			const stored = await this.#script<number>(BAN, [this.#k('bans')], [record.key, String(record.ts), JSON.stringify(record)]);
+			return stored === 1;
+		} catch (error) {
+			if (error instanceof StorageError) throw error;
+			throw new StorageError('Redis refused the ban', { cause: error });
+		}
+	}
+
+	async listBans(): Promise<BanRecord[]> {
+		const raw = await this.#run<string[]>(['HVALS', this.#k('bans')]);
+		return raw.map((r) => JSON.parse(r) as BanRecord).sort((a, b) => a.ts - b.ts);
 	}
 
 	async secret(name: string): Promise<Uint8Array> {

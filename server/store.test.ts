@@ -123,6 +123,28 @@ describe.each(backends)('RelayStore contract: $name', (backend) => {
 		expect(await store.putReport('other', { ts: 1, sealed })).toBe(1);
 		expect((await store.listReports('g', 7, 100)).map((r) => r.seq)).toEqual([8, 9, 10]);
 	});
+
+	test('service bans (§9.8b): stored only when newer than the key\'s last one (a replay is refused, even concurrently), unbans kept, durable across a reopen', async () => {
+		expect(await store.putBan({ key: 'k1', banned: true, ts: 100 })).toBe(true);
+		// The same request again, or an older one, is not stored.
+		expect(await store.putBan({ key: 'k1', banned: true, ts: 100 })).toBe(false);
+		expect(await store.putBan({ key: 'k1', banned: false, ts: 99 })).toBe(false);
+		expect(await store.putBan({ key: 'k2', banned: true, ts: 50 })).toBe(true);
+		// Two requests with the same time at once: exactly one is stored.
+		const both = await Promise.all([store.putBan({ key: 'k3', banned: true, ts: 7 }), store.putBan({ key: 'k3', banned: false, ts: 7 })]);
+		expect(both.filter(Boolean)).toHaveLength(1);
+		expect(await store.putBan({ key: 'k1', banned: false, ts: 101 })).toBe(true);
+		await store.close();
+		store = backend.open(dir);
+		await store.open();
+		const bans = await store.listBans();
+		expect(bans.filter((b) => b.key !== 'k3')).toEqual([
+			{ key: 'k2', banned: true, ts: 50 },
+			{ key: 'k1', banned: false, ts: 101 }
+		]);
+		// The unban's row keeps the order: the old ban replayed after it is still refused.
+		expect(await store.putBan({ key: 'k1', banned: true, ts: 100 })).toBe(false);
+	});
 });
 
 describe('LevelStore durability: fsync before the ack (P11)', () => {

@@ -56,6 +56,14 @@ export interface ReportRecord {
 	sealed: { to: string; box: string }[];
 }
 
+/** The deployment moderator's last ban or unban of a per-group identity key (§9.8b). */
+export interface BanRecord {
+	key: string;
+	banned: boolean;
+	/** The signed time of the request; a later request for the key must carry a larger one. */
+	ts: number;
+}
+
 /** Reports addressed to the deployment moderator are stored under this target. */
 export const DEPLOYMENT_TARGET = '~deployment';
 
@@ -87,6 +95,14 @@ export interface RelayStore {
 	compact(): Promise<void>;
 	putReport(target: string, report: Omit<ReportRecord, 'seq'>): Promise<number>;
 	listReports(target: string, after: number, limit: number): Promise<ReportRecord[]>;
+	/**
+	 * Stores `record` (fsync'd) unless a ban or unban of the same key with `ts >= record.ts` is
+	 * stored: the check and the write are one atomic step (replay protection, §9.8b). Returns
+	 * whether it was stored.
+	 */
+	putBan(record: BanRecord): Promise<boolean>;
+	/** Every stored ban and unban, oldest `ts` first. */
+	listBans(): Promise<BanRecord[]>;
 	/** A named 32-byte secret, created randomly (and durably) on first use. */
 	secret(name: string): Promise<Uint8Array>;
 	/**

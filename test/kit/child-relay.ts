@@ -17,6 +17,8 @@ const server = await startServer({
 	app: false,
 	dataDir,
 	redisUrl: process.env.REDIS_URL || null,
+	// The deployment moderator, when the test gives one (moderator-bans.test.ts).
+	moderator: process.env.MODERATOR_SIGN_KEY && process.env.MODERATOR_BOX_KEY ? { sign: process.env.MODERATOR_SIGN_KEY, box: process.env.MODERATOR_BOX_KEY } : null,
 	connectionRate: unlimited,
 	keyRate: unlimited,
 	log: () => undefined

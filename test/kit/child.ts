@@ -47,8 +47,8 @@ export async function spawnChild(script: string, args: string[] = [], nodeArgs: 
 }
 
 /** The relay (child-relay.ts) over the LevelDB in `dataDir`, in its own process. */
-export function spawnRelay(dataDir: string, nodeArgs: string[] = []): Promise<ChildServer> {
-	return spawnChild(join(import.meta.dirname, 'child-relay.ts'), [dataDir], nodeArgs, { REDIS_URL: '' });
+export function spawnRelay(dataDir: string, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<ChildServer> {
+	return spawnChild(join(import.meta.dirname, 'child-relay.ts'), [dataDir], nodeArgs, { REDIS_URL: '', ...env });
 }
 
 /** A relay process storing in the Redis at `redisUrl` (several may share it, PROTOCOL §14). */

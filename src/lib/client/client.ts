@@ -33,6 +33,7 @@ import { inviteLink, newInvite } from '../crypto/invite.ts';
 import { sodiumPrimitives } from '../crypto/primitives.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
 import type { Kv } from '../storage/kv.ts';
+import { keyBanned, serviceRemovals, type ServiceRemovals } from './service-bans.ts';
 
 export { DEFAULT_ROTATE_SECONDS } from './joining.ts';
 
@@ -64,6 +65,7 @@ export class UnseenClient implements UnseenClientApi {
 		// Epoch ages are in relay time (§3.5): correct our clock by the offset seen in the hello.
 		this.#core = new ClientCore(conn, options.store, options.origin, () => clock() + conn.clockOffset, clock);
 		this.#moderator = new ModeratorPin(this.#core);
+		conn.onKeyBanned = (key) => keyBanned(this.#core, key);
 		conn.onState((state) => this.#core.emit({ type: 'connection', state }));
 		conn.onOnline((key) => {
 			// Every connection gets the same relay's hello: check the moderator key on each.
@@ -382,6 +384,10 @@ export class UnseenClient implements UnseenClientApi {
 	/** Moderator inbox: the group's reports addressed to me, each message verified (P8). */
 	async reports(group: string): Promise<ReportView[]> {
 		return fetchReports(this.#core.conn, this.#core.group(group));
+	}
+
+	serviceRemovals(group: string): ServiceRemovals {
+		return serviceRemovals(this.#core, group);
 	}
 
 	serviceModerator(): ServiceModeratorView | null {

@@ -70,6 +70,8 @@ export interface Subscription {
 	onProgress?(progress: { head: number; live: boolean }): void;
 	/** The relay refused the subscription for good (e.g. RELAY_FORBIDDEN after removal); it is dropped. */
 	onRefused?(error: RelayError): void;
+	/** The relay says the deployment moderator banned these members of the group (§9.8b). */
+	onBanned?(keys: string[]): void;
 }
 
 export type Signer = (message: Uint8Array) => Uint8Array;
@@ -89,6 +91,8 @@ export type Request = DistributiveOmit<ClientFrame, 'id'>;
 export class Connection {
 	state: ConnectionState = 'offline';
 	hello: HelloFrame | null = null;
+	/** The relay refused a key's login because the deployment moderator banned it (§9.8b). */
+	onKeyBanned: ((key: string) => void) | null = null;
 	/** Relay clock minus ours (ms), from the last hello: rules that use relay time use it. */
 	clockOffset = 0;
 	/** Reconnect attempts since the last successful hello (0 when online). */
@@ -147,7 +151,12 @@ export class Connection {
 	/** Adds a key to log in with, now if online and after every reconnect. */
 	async addKey(key: string, sign: Signer): Promise<void> {
 		this.keys.set(key, sign);
-		if (this.state === 'online' && !this.authed.has(key)) await this.auth(key);
+		if (this.state === 'online' && !this.authed.has(key)) {
+			await this.auth(key).catch((error: unknown) => {
+				if (error instanceof RelayError && error.code === 'RELAY_BANNED') this.onKeyBanned?.(key);
+				throw error;
+			});
+		}
 	}
 
 	hasKey(key: string): boolean {
@@ -278,6 +287,10 @@ export class Connection {
 				this.subs.get(frame.group)?.onProgress?.({ head: frame.seq, live: true });
 				return;
 			}
+			case 'banned': {
+				this.subs.get(frame.group)?.onBanned?.(frame.keys);
+				return;
+			}
 		}
 	}
 
@@ -285,7 +298,14 @@ export class Connection {
 	private async resume(): Promise<void> {
 		const socket = this.socket;
 		try {
-			for (const key of [...this.keys.keys()]) await this.auth(key).catch((error) => this.refused(error, () => this.keys.delete(key)));
+			for (const key of [...this.keys.keys()]) {
+				await this.auth(key).catch((error) =>
+					this.refused(error, () => {
+						this.keys.delete(key);
+						if (error instanceof RelayError && error.code === 'RELAY_BANNED') this.onKeyBanned?.(key);
+					})
+				);
+			}
 			for (const sub of [...this.subs.values()]) {
 				await this.sendSub(sub).catch((error) =>
 					this.refused(error, () => {
@@ -317,6 +337,7 @@ export class Connection {
 		// The backlog starts at once after the `ok`: announce it before its first entry is handled.
 		await this.request({ t: 'sub', group: sub.group, as: sub.as, after: sub.cursor }, (ok) => {
 			if (ok.head !== undefined) sub.onProgress?.({ head: ok.head, live: false });
+			if (ok.banned?.length) sub.onBanned?.(ok.banned);
 		});
 	}
 

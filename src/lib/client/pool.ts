@@ -27,6 +27,8 @@ export class ConnectionPool {
 	readonly #offline: Connection;
 	readonly #stateListeners = new Set<(state: ConnectionState) => void>();
 	readonly #onlineListeners = new Set<(key: string | null) => void>();
+	/** Called when the relay refuses a key's login because the service banned it (§9.8b). */
+	onKeyBanned: ((key: string) => void) | null = null;
 	#running = false;
 	#state: ConnectionState = 'offline';
 
@@ -135,6 +137,7 @@ export class ConnectionPool {
 
 	#make(key: string | null): Connection {
 		const conn = new Connection(this.#options);
+		conn.onKeyBanned = (banned) => this.onKeyBanned?.(banned);
 		conn.onState(() => this.#update());
 		conn.onOnline(() => {
 			for (const listener of this.#onlineListeners) listener(key);

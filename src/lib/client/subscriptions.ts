@@ -14,6 +14,7 @@ import type { RelayEntry } from '../protocol/session/types.ts';
 import { jsonPut, keys, prefixDeletes } from './store.ts';
 import { del, type KvOp } from '../storage/kv.ts';
 import { REMOVED_NOTICE } from '../words/notices.ts';
+import { membersBanned } from './service-bans.ts';
 
 /** Backlog entries are verified in runs of at most this many (one relay page). */
 const BACKLOG_BATCH = 256;
@@ -62,7 +63,8 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 				core.emit({ type: 'groups' });
 				if (live) void runDue(core, g);
 			},
-			onRefused: (error) => refused?.(error)
+			onRefused: (error) => refused?.(error),
+			onBanned: (banned) => membersBanned(core, g, banned)
 		})
 		.catch((error: unknown) => {
 			if (error instanceof RelayError && !error.transient) refused?.(error);

@@ -10,6 +10,8 @@ export const LABEL = {
 	inviteFetch: 'unseen/v1/invite-fetch',
 	/** A sender's request to erase its deleted message, kept in the tombstone (§9.8a). */
 	erase: 'unseen/v1/erase',
+	/** The deployment moderator's ban or unban of a key on the relay (§9.8b). */
+	serviceBan: 'unseen/v1/service-ban',
 	msgSig: 'unseen/v1/msg-sig',
 	// hashes
 	opHash: 'unseen/v1/op-hash',

@@ -34,7 +34,10 @@ export const clientFrameSchema = v.variant('t', [
 	v.strictObject({ t: v.literal('report'), id: requestId, group: v.optional(key32), sealed: sealedFor }),
 	v.strictObject({ t: v.literal('reports'), id: requestId, as: key32, group: v.optional(key32), after: uint }),
 	// The sender of a message it deleted asks the relay to erase the stored bytes (§9.8a).
-	v.strictObject({ t: v.literal('erase'), id: requestId, group: key32, seq: v.pipe(uint, v.minValue(1)), by: v.pipe(uint, v.minValue(2)), sig: sig64 })
+	v.strictObject({ t: v.literal('erase'), id: requestId, group: key32, seq: v.pipe(uint, v.minValue(1)), by: v.pipe(uint, v.minValue(2)), sig: sig64 }),
+	// The deployment moderator bans or unbans a per-group identity key on this relay (§9.8b).
+	v.strictObject({ t: v.literal('ban'), id: requestId, key: key32, banned: v.boolean(), ts: uint, sig: sig64 }),
+	v.strictObject({ t: v.literal('bans'), id: requestId, as: key32 })
 ]);
 export type ClientFrame = v.InferOutput<typeof clientFrameSchema>;
 export type ClientFrameType = ClientFrame['t'];
@@ -47,7 +50,9 @@ export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = [
 	'verify',
 	'report',
 	'reports',
-	'erase'
+	'erase',
+	'ban',
+	'bans'
 ];
 
 export const relayErrorCodes = [
@@ -67,6 +72,7 @@ export const relayErrorCodes = [
 	'RELAY_OP_LIMIT',
 	'RELAY_STORAGE_FULL',
 	'RELAY_STORAGE_UNAVAILABLE',
+	'RELAY_BANNED',
 	'RELAY_SHUTTING_DOWN',
 	'RELAY_INTERNAL'
 ] as const;
@@ -94,7 +100,11 @@ export const relayFrameSchema = v.variant('t', [
 		ops: v.optional(v.array(storedOp)),
 		more: v.optional(v.boolean()),
 		valid: v.optional(v.boolean()),
-		reports: v.optional(v.array(storedReport))
+		reports: v.optional(v.array(storedReport)),
+		/** `sub` answer: banned keys that are members of the group (§9.8b). */
+		banned: v.optional(v.pipe(v.array(key32), v.maxLength(10_000))),
+		/** `bans` answer: the keys banned now (§9.8b). */
+		bans: v.optional(v.array(v.strictObject({ key: key32, ts: uint })))
 	}),
 	v.strictObject({
 		t: v.literal('err'),
@@ -111,7 +121,9 @@ export const relayFrameSchema = v.variant('t', [
 		entry: storedEntrySchema,
 		stamp: v.optional(key32)
 	}),
-	v.strictObject({ t: v.literal('live'), group: key32, seq: uint })
+	v.strictObject({ t: v.literal('live'), group: key32, seq: uint }),
+	/** Pushed to a group's subscribers when the deployment moderator bans one of its members (§9.8b). */
+	v.strictObject({ t: v.literal('banned'), group: key32, keys: v.pipe(v.array(key32), v.minLength(1), v.maxLength(10_000)) })
 ]);
 export type RelayFrame = v.InferOutput<typeof relayFrameSchema>;
 

@@ -25,6 +25,7 @@ export class GroupView {
 	readonly #members: Lazy<MemberView[]>;
 	readonly #warnings: Lazy<Warning[]>;
 	readonly #invites: Lazy<InviteView[]>;
+	readonly #serviceRemovals: Lazy<ReturnType<UnseenClientApi['serviceRemovals']>>;
 
 	constructor(client: UnseenClientApi, id: string) {
 		this.id = id;
@@ -33,6 +34,12 @@ export class GroupView {
 		this.#members = new Lazy(() => client.members(id));
 		this.#warnings = new Lazy(() => client.warnings(id));
 		this.#invites = new Lazy(() => client.invites(id));
+		this.#serviceRemovals = new Lazy(() => client.serviceRemovals?.(id) ?? { me: false, others: [] });
+	}
+
+	/** Service bans heard of this session (§9.8b): me, and members the service removed. */
+	get serviceRemovals(): ReturnType<UnseenClientApi['serviceRemovals']> {
+		return this.#serviceRemovals.current;
 	}
 
 	/** The transcript in relay order (the client's `messages`). */
@@ -70,6 +77,7 @@ export class GroupView {
 		// A member's new name shows in the transcript too; an op changes members and invites.
 		if (event === 'members' || event === 'removed') {
 			this.#members.invalidate();
+			this.#serviceRemovals.invalidate();
 			this.#invites.invalidate();
 			this.#messages.invalidate();
 		}
