@@ -107,7 +107,9 @@ describe('concurrency and rotation', () => {
 		const key = (c: TestClient) => c.client.members(id).find((m) => m.self)!.sign;
 		await ash.client.setRole(id, key(bo), 'admin');
 		await until(() => bo.client.groups()[0]!.role === 'admin');
-		// Both admins start from the same head, so their ops name the same parent.
+		// The receive keys every join called for (§4.4) have landed, so no `key` op comes in between;
+		// both admins start from the same head, so their ops name the same parent.
+		await until(() => all.every((c) => Object.values(c.client.state(id)!.members).every((m) => m.rkAt === c.client.state(id)!.epoch)));
 		await until(() => all.every((c) => c.client.state(id)!.head === ash.client.state(id)!.head));
 		const before = ash.client.state(id)!.head;
 
