@@ -43,7 +43,9 @@ test('P10: page addresses carry this device\'s alias of a group: history, addres
 	await host.page.getByRole('button', { name: 'Create group' }).click();
 	await expect(host.page).toHaveURL(/\/g\/[^/]+\/invite$/, { timeout: 20_000 });
 	await host.page.getByRole('button', { name: 'Create invite link' }).click();
-	const link = await host.page.getByTestId('invite-link').last().inputValue();
+	await expect(host.page.getByTestId('invite-link')).toHaveCount(1, { timeout: 20_000 });
+	await expect(host.page.getByTestId('invite-link')).toHaveValue(/#/, { timeout: 20_000 });
+	const link = await host.page.getByTestId('invite-link').inputValue();
 	const groupId = groupIdOfLink(link);
 	const hostAlias = aliasInUrl(host.page);
 
