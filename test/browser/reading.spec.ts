@@ -109,15 +109,30 @@ test('Arabic and Hebrew messages and names lay out right to left, and names neve
 		const listed = p.getByRole('complementary', { name: 'Groups' }).getByTestId('group-name');
 		await expect(listed).toHaveText(arabicGroup);
 		expect(await listed.evaluate((el) => [el.getAttribute('dir'), getComputedStyle(el).unicodeBidi, getComputedStyle(el).direction])).toEqual(['auto', 'isolate', 'rtl']);
-		const title = p.getByTestId('group-title');
-		expect(await title.evaluate((el) => [el.getAttribute('dir'), getComputedStyle(el).direction])).toEqual(['auto', 'rtl']);
+		// Isolated in its own line, starting where the header's other words start.
+		const title = p.getByTestId('group-title').locator('span[dir="auto"]');
+		expect(await title.evaluate((el) => [getComputedStyle(el).unicodeBidi, getComputedStyle(el).direction])).toEqual(['isolate', 'rtl']);
+		const titleBox = (await title.boundingBox())!;
+		const countBox = (await p.getByTestId('group-title').locator('xpath=following-sibling::p[1]').boundingBox())!;
+		expect(Math.abs(titleBox.x - countBox.x)).toBeLessThan(4);
 	}
 	await noor.page.goto('/');
 	const pseudonym = noor.page.getByTestId('pseudonym');
 	await expect(pseudonym).toHaveText('نور');
 	expect(await pseudonym.evaluate((el) => getComputedStyle(el).unicodeBidi)).toBe('isolate');
 	// The words around the name stay in their order: "… · you are نور · Member".
-	await expect(pseudonym.locator('..')).toHaveText(/people · you are نور · Member$/);
+	await expect(pseudonym.locator('..')).toHaveText(/^2 people · you are نور · Facilitator$/);
+	// … and on screen: "you are" left of the name, the role right of it.
+	const [before, name, after] = await pseudonym.evaluate((el) => {
+		const rect = (node: Node) => {
+			const range = document.createRange();
+			range.selectNodeContents(node);
+			return range.getBoundingClientRect();
+		};
+		return [rect(el.previousSibling!).right, [rect(el).left, rect(el).right], rect(el.nextSibling!).left];
+	});
+	expect(before).toBeLessThanOrEqual(name[0]! + 1);
+	expect(after).toBeGreaterThanOrEqual(name[1]! - 1);
 	await noor.page.screenshot({ path: 'test-results/screenshots/reading-rtl-group-list.png' });
 
 	for (const [size, viewport] of SIZES) {
