@@ -10,7 +10,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect as baseExpect, test, type Page } from '@playwright/test';
-import { askSponsor, createGroup, createInvite, groupPath, joinByLink, newPerson, offerToSponsor } from './helpers.ts';
+import { askSponsor, createGroup, createInvite, groupPath, joinByLink, messageAction, newPerson, offerToSponsor } from './helpers.ts';
 
 // The machine is shared by many runs: generous waits, never timed assertions.
 const expect = baseExpect.configure({ timeout: 30_000 });
@@ -51,7 +51,7 @@ async function dayBefore(page: Page, days: number): Promise<string> {
 }
 
 test('a mentee shares progress with the sponsor from the pair, the sponsor sees the chart, the mentee stops; reload keeps it; nothing readable at the relay', async ({ browser }) => {
-	test.setTimeout(600_000);
+	test.setTimeout(1_200_000);
 	const secrets = {
 		group: 'Wednesday Harrowgate circle',
 		intro: 'Nine years Elderbrook sober, happy to listen',
@@ -99,6 +99,7 @@ test('a mentee shares progress with the sponsor from the pair, the sponsor sees 
 	// Nina, in the pair: a clear control, off until she chooses; notes not ticked.
 	await nina.page.goto('/');
 	await nina.page.getByText('Sponsor: Ashbury Fenwick').click({ timeout: 20_000 });
+	await checkScreen(nina.page, 'pair-chat-share-link');
 	await nina.page.getByRole('link', { name: 'Share my progress with Ashbury Fenwick' }).click();
 	const share = nina.page.getByTestId('pair-share');
 	await expect(share.getByRole('heading', { name: 'Share my progress with Ashbury Fenwick' })).toBeVisible();
@@ -153,6 +154,22 @@ test('a mentee shares progress with the sponsor from the pair, the sponsor sees 
 	await expect(nina.page.getByTestId('pair-sharing-off')).toBeVisible();
 	await nina.page.reload();
 	await expect(nina.page.getByTestId('pair-sharing-off')).toBeVisible();
+
+	// Reporting from the pair: the form says plainly where it can go (the service; the met group's
+	// moderators not yet, PROTOCOL §6.3 "Reports from a pair") and sends it there.
+	await ash.page.getByRole('link', { name: 'Back to the conversation' }).click();
+	await ash.page.getByLabel('Write a message').fill('A pair message to be looked at');
+	await ash.page.getByRole('button', { name: 'Send' }).click();
+	await nina.page.getByRole('link', { name: 'Back to the conversation' }).click();
+	const reported = nina.page.getByTestId('message').filter({ hasText: 'A pair message to be looked at' });
+	await expect(reported).toBeVisible();
+	await messageAction(reported, 'Report');
+	await expect(nina.page.getByTestId('pair-report-note')).toHaveText(`The moderators of ${secrets.group} cannot receive reports from a one-to-one conversation yet. Reports from here go to the service’s moderators.`);
+	await expect(nina.page.getByRole('radio', { name: "This group's moderators" })).toHaveCount(0);
+	await expect(nina.page.getByRole('radio', { name: "The service's moderators" })).toBeChecked();
+	await checkScreen(nina.page, 'pair-report');
+	await nina.page.getByRole('button', { name: 'Send report' }).click();
+	await expect(nina.page.getByText('Your report was sent')).toBeVisible();
 
 	for (const p of [ash, nina]) await p.context.close();
 
