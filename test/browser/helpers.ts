@@ -36,7 +36,7 @@ export function rememberGroup(page: Page, ...names: string[]): void {
 }
 
 /** This person's address of group `group` (a handle or an id), with an optional section. */
-export function groupPath(page: Page, group: string, section?: 'people' | 'invite' | 'reports' | 'sponsors'): string {
+export function groupPath(page: Page, group: string, section?: 'people' | 'invite' | 'reports' | 'sponsors' | 'progress'): string {
 	const alias = aliases.get(page.context())?.get(group);
 	if (alias === undefined) throw new Error(`this person has not reached group ${group} through the helpers (rememberGroup)`);
 	return `/g/${alias}${section ? `/${section}` : ''}`;
@@ -151,4 +151,28 @@ export async function expectMessage(page: Page, text: string, timeout = 20_000):
 export async function messageAction(message: Locator, name: string): Promise<void> {
 	await message.getByTestId('message-actions').click();
 	await message.getByRole('menuitem', { name, exact: true }).click();
+}
+
+/** Offers to sponsor in `group` (§11) with an intro, a number of places and optional quiet hours. */
+export async function offerToSponsor(page: Page, group: string, intro: string, places: number, quiet?: { from: string; to: string }): Promise<void> {
+	await page.goto(groupPath(page, group, 'sponsors'));
+	await page.getByLabel('A few words about you').fill(intro);
+	await page.getByLabel('How many people you can sponsor').fill(String(places));
+	if (quiet) {
+		await page.getByLabel('Quiet hours from').fill(quiet.from);
+		await page.getByLabel('until').fill(quiet.to);
+	} else {
+		await page.getByRole('checkbox', { name: /Quiet hours/ }).uncheck();
+	}
+	await page.getByRole('button', { name: 'Offer to sponsor' }).click();
+	await expect(page.getByTestId('my-offer')).toContainText(intro, { timeout: 20_000 });
+}
+
+/** Asks `sponsor` in `group` with a short note; waits until the request is shown as waiting. */
+export async function askSponsor(page: Page, group: string, sponsor: string, note: string): Promise<void> {
+	if (!page.url().endsWith(groupPath(page, group, 'sponsors'))) await page.goto(groupPath(page, group, 'sponsors'));
+	await page.getByRole('button', { name: `Ask ${sponsor}` }).click({ timeout: 20_000 });
+	await page.getByLabel('A short note (optional)').fill(note);
+	await page.getByRole('button', { name: 'Send request' }).click();
+	await expect(page.getByTestId('my-request').filter({ hasText: `Waiting for ${sponsor}` })).toBeVisible({ timeout: 20_000 });
 }

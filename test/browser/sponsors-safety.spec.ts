@@ -42,8 +42,8 @@ test('full sponsor shows as full; report from the pair to the service; block end
 
 	// The sponsor sees every mentee in one list; then blocks Nina: the pair ends for both.
 	await ash.page.goto(groupPath(ash.page, group, 'sponsors'));
-	await expect(ash.page.getByTestId('my-offer').getByRole('link', { name: 'Nina Vale' })).toBeVisible({ timeout: 20_000 });
-	await ash.page.getByTestId('my-offer').getByRole('link', { name: 'Nina Vale' }).click();
+	await expect(ash.page.getByTestId('my-offer').getByRole('link', { name: 'Nina Vale', exact: true })).toBeVisible({ timeout: 20_000 });
+	await ash.page.getByTestId('my-offer').getByRole('link', { name: 'Nina Vale', exact: true }).click();
 	await ash.page.getByRole('button', { name: 'Block' }).click();
 	await ash.page.getByRole('button', { name: 'Block and end' }).click();
 	await expect(ash.page.getByTestId('pair-ended')).toContainText('You blocked this person', { timeout: 20_000 });

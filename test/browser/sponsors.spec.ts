@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, send, groupPath } from './helpers.ts';
+import { askSponsor, createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, offerToSponsor, send, groupPath } from './helpers.ts';
 
 const SIZES = [
 	{ name: 'phone', width: 390, height: 844 },
@@ -46,27 +46,8 @@ async function quietAroundNow(page: Page): Promise<{ from: string; to: string }>
 	});
 }
 
-async function offer(page: Page, group: string, intro: string, places: number, quiet?: { from: string; to: string }): Promise<void> {
-	await page.goto(groupPath(page, group, 'sponsors'));
-	await page.getByLabel('A few words about you').fill(intro);
-	await page.getByLabel('How many people you can sponsor').fill(String(places));
-	if (quiet) {
-		await page.getByLabel('Quiet hours from').fill(quiet.from);
-		await page.getByLabel('until').fill(quiet.to);
-	} else {
-		await page.getByRole('checkbox', { name: /Quiet hours/ }).uncheck();
-	}
-	await page.getByRole('button', { name: 'Offer to sponsor' }).click();
-	await expect(page.getByTestId('my-offer')).toContainText(intro, { timeout: 20_000 });
-}
-
-async function ask(page: Page, group: string, sponsor: string, note: string): Promise<void> {
-	if (!page.url().endsWith(groupPath(page, group, 'sponsors'))) await page.goto(groupPath(page, group, 'sponsors'));
-	await page.getByRole('button', { name: `Ask ${sponsor}` }).click({ timeout: 20_000 });
-	await page.getByLabel('A short note (optional)').fill(note);
-	await page.getByRole('button', { name: 'Send request' }).click();
-	await expect(page.getByTestId('my-request').filter({ hasText: `Waiting for ${sponsor}` })).toBeVisible({ timeout: 20_000 });
-}
+const offer = offerToSponsor;
+const ask = askSponsor;
 
 test('offer, find, ask, decline kindly (nobody else learns of it), ask again, accept, talk, quiet hours, end from each side, re-pair, reload; nothing readable at the relay', async ({ browser }) => {
 	test.setTimeout(900_000);

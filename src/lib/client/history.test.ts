@@ -30,3 +30,25 @@ describe('History', () => {
 		]);
 	});
 });
+
+describe('shared progress and retention (§12)', () => {
+	test('shared check-ins and counters go with the conversation retention, like any message, and the sponsor chart no longer shows them', async () => {
+		const { foldShared } = await import('./progress.ts');
+		const history = new History('pair');
+		const DAY = 86_400_000;
+		const now = Date.UTC(2026, 2, 10, 12);
+		history.apply({ address: at(1), content: { t: 'progress', item: { k: 'checkin', day: '2026-03-01', mood: 2, craving: 6 } }, seq: 1, ts: now - 9 * DAY, self: false }, 'Sky');
+		history.apply({ address: at(2), content: { t: 'progress', item: { k: 'counter', id: 'c1', name: 'Alcohol', start: '2026-02-01' } }, seq: 2, ts: now - 9 * DAY, self: false }, 'Sky');
+		history.apply({ address: at(3), content: { t: 'progress', item: { k: 'checkin', day: '2026-03-09', mood: 4, craving: 2 } }, seq: 3, ts: now - DAY, self: false }, 'Sky');
+		expect(foldShared(history.list())[0]!.checkins.map((k) => k.day)).toEqual(['2026-03-01', '2026-03-09']);
+		// Retention 0 keeps everything (the default of a pair, §3.3).
+		history.expire(0, now);
+		expect(history.list()).toHaveLength(3);
+		// A week's retention: the items older than a week are gone from the device, and from the chart.
+		history.expire(7 * 86_400, now);
+		const [view] = foldShared(history.list());
+		expect(view!.checkins.map((k) => k.day)).toEqual(['2026-03-09']);
+		expect(view!.counters).toEqual([]);
+		expect(history.takeGone()).toEqual(expect.arrayContaining([`${sender}:0:1`, `${sender}:0:2`]));
+	});
+});
