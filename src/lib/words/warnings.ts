@@ -59,6 +59,8 @@ const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
 	frozen: (f) => `This group's history failed verification (${String(f.detail.message)}). It is read-only until this is resolved: the relay may be tampering with it.`,
 	// The name the author went by when its update came, which the core passes on. Keys lost here
 	// (an older backup) are nobody's doing: one calm line that names nobody.
+	'own-key-dropped': () =>
+		"A key change you sent reached the group in a copy this device had already set aside after the relay refused it several times, so some messages can't be read here. The relay may be tampering. New keys have been requested, and messages should appear again once they are in place.",
 	'unreadable-epoch': (f) =>
 		f.detail.lost === true
 			? f.detail.restored === true

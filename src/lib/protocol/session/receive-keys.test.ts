@@ -224,4 +224,31 @@ describe('P4 forward secrecy: receive keys', () => {
 		keyStep(bo, w.clock.now);
 		expect(keyStalled(bo)).toHaveLength(1);
 	});
+
+	test('P4 forward secrecy: an epoch op built again after more refusals than keys are held publishes the same receive key, so the first version, stored late, still opens for its author', () => {
+		const w = world(['ash', 'bo']);
+		const [ash, bo] = w.sessions as [NonNullable<(typeof w.sessions)[0]>, NonNullable<(typeof w.sessions)[1]>];
+		w.sync(ash);
+		w.sync(bo);
+		const first = buildAction(bo, { kind: 'rekey' }, w.clock.now);
+		// The relay answers RELAY_CONFLICT each time: Bo builds the rekey again, and again.
+		for (let i = 0; i < MAX_RECEIVE_KEYS + 1; i++) buildAction(bo, { kind: 'rekey' }, w.clock.now);
+		w.append({ op: first });
+		const events = w.sync(bo);
+		expect(events.filter((e) => e.type === 'warning')).toEqual([]);
+		expect(bo.data.epochs[String(bo.data.log!.epoch)]?.unreadable).toBeUndefined();
+	});
+
+	test('P4 forward secrecy: my own epoch op stored with a receive key this device no longer holds, outside a restore, names the relay instead of saying nobody is at fault', () => {
+		const w = world(['ash', 'bo']);
+		const [ash, bo] = w.sessions as [NonNullable<(typeof w.sessions)[0]>, NonNullable<(typeof w.sessions)[1]>];
+		w.sync(ash);
+		w.sync(bo);
+		const op = buildAction(bo, { kind: 'rekey' }, w.clock.now);
+		// The key the op names is gone from the device (pushed out of those held).
+		bo.data.receiveKeys = bo.data.receiveKeys!.filter((k) => op.kind !== 'rekey' || k.pk !== op.rk);
+		w.append({ op });
+		const told = w.sync(bo).filter((e) => e.type === 'warning');
+		expect(told.map((e) => e.type === 'warning' && [e.kind, e.about])).toEqual([['tampered-log', 'own-key-dropped']]);
+	});
 });

@@ -66,16 +66,16 @@ export function buildAction(session: GroupSession, action: Action, now: number):
 			op = build.buildRevoke(log, signer, action.key);
 			break;
 		case 'remove':
-			({ op, secret } = build.buildRemove(log, signer, action.target, { rk: makeReceiveKey(session.data) }));
+			({ op, secret } = build.buildRemove(log, signer, action.target, { rk: pendingReceiveKey(session.data) }));
 			break;
 		case 'add':
-			({ op, secret } = build.buildAdd(log, signer, action.member, { rk: makeReceiveKey(session.data) }));
+			({ op, secret } = build.buildAdd(log, signer, action.member, { rk: pendingReceiveKey(session.data) }));
 			break;
 		case 'leave':
 			op = build.buildLeave(log, signer);
 			break;
 		case 'rekey':
-			({ op, secret } = build.buildRekey(log, signer, { rk: makeReceiveKey(session.data) }));
+			({ op, secret } = build.buildRekey(log, signer, { rk: pendingReceiveKey(session.data) }));
 			break;
 		case 'role':
 			op = build.buildRole(log, signer, action.target, action.role);
@@ -97,6 +97,8 @@ export function buildAction(session: GroupSession, action: Action, now: number):
 			op = build.buildEnd(log, signer);
 			break;
 	}
+	// `rk`: the newest key of mine the log does not record yet, else a fresh one: an epoch op built
+	// again after a refusal publishes the same key, so refusals cannot push it out of those held (§4.4).
 	// The author reads its own epoch secret back from the log like everyone else (§4.2).
 	if (secret) sodium().memzero(secret);
 	applyOp(log, op, { now, primitives: session.primitives });
