@@ -38,6 +38,7 @@ const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
 	gap: (f) => `${f.count === 1 ? 'A message' : `${f.count} messages`} from ${f.who} did not arrive. The relay may have dropped or delayed them.`,
 	'tail-gap': (f) => `${f.count === 1 ? 'The last message' : `The last ${f.count} messages`} from ${f.who} before the keys changed did not arrive. The relay may have dropped them.`,
 	'bad-erase': (f) => `The relay says a message from ${f.who} was erased by its sender, but ${f.who} never asked for that. The message is missing: the relay may have dropped it.`,
+	'erase-delete-missing': (f) => `${f.who} deleted a message for everyone, but the note saying so did not arrive, so it is not shown here. The relay may have dropped that note.`,
 	'erased-without-delete': (f) => `${f.who} removed a message from the server without deleting it for everyone, so it cannot be shown here.`,
 	'key-stalled': () =>
 		"This device's new key for this group has not reached the server after several tries, though messages still arrive. Nothing is lost, and it keeps trying. Until it gets through, someone who later got hold of this device could read a little more of this group's past than usual.",
