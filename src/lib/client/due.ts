@@ -47,21 +47,22 @@ async function sendDue(core: ClientCore, g: GroupHandle): Promise<void> {
 	// the session before anything leaves.
 	g.markDirty();
 	await g.save();
+	const sent: SendStep = step;
 	const entry = step.kind === 'op' ? { op: step.op } : { msg: step.envelope };
 	// A refusal (RELAY_CONFLICT, RELAY_STALE_EPOCH: the log moved on) or a drop throws: the state
 	// stays due, and the next live entry or reconnect tries again against the newer head. A key
-	// op's failure is counted toward the key-stalled warning unless the log moved (§4.4).
-	let ok;
-	try {
-		ok = await core.conn.of(g.session.me).request({ t: 'append', group: g.id, mid: step.mid, entry });
-	} catch (error) {
-		if (step.kind === 'op' && step.op.kind === 'key') {
-			keyFailed(g.session, step.op.rk, step.op.parent, error instanceof RelayError ? error.code : 'CLIENT_TIMEOUT', error instanceof RelayError ? error.head : undefined);
-			g.markDirty();
-			core.scheduleSave(g);
-		}
-		throw error;
-	}
+	// op's failure counts toward the key-stalled warning unless another entry won the race (§4.4).
+	const ok = await core.conn
+		.of(g.session.me)
+		.request({ t: 'append', group: g.id, mid: step.mid, entry })
+		.catch((error: unknown) => {
+			if (sent.kind === 'op' && sent.op.kind === 'key') {
+				keyFailed(g.session, sent.op.rk, sent.op.parent, error instanceof RelayError ? error.code : 'CLIENT_TIMEOUT', error instanceof RelayError ? error.head : undefined);
+				g.markDirty();
+				core.scheduleSave(g);
+			}
+			throw error;
+		});
 	if (step.kind === 'op') {
 		await g.waitFor(ok.seq ?? 0);
 	} else if (step.kind === 'hello') {
