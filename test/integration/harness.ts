@@ -54,8 +54,8 @@ export interface TestClient {
 	events: ClientEvent[];
 }
 
-export async function startClient(relayUrl: string, store: Kv = memoryKv()): Promise<TestClient> {
-	const client = createClient({ relayUrl, store, origin: 'https://unseen.test', backoff: { initialMs: 50, maxMs: 400 } });
+export async function startClient(relayUrl: string, store: Kv = memoryKv(), extra: { keyPause?: () => Promise<void> } = {}): Promise<TestClient> {
+	const client = createClient({ relayUrl, store, origin: 'https://unseen.test', backoff: { initialMs: 50, maxMs: 400 }, ...extra });
 	const events: ClientEvent[] = [];
 	client.on((e) => events.push(e));
 	await client.start();

@@ -82,3 +82,33 @@ test('P6 transcript integrity: a relay that drops a message and serves a tombsto
 	expect(warnings.find((w) => w.kind === 'tampered-log')!.text).toMatch(/never asked for that/);
 	expect(warningKinds(cy, group)).toContain('gap');
 }, 40_000);
+
+test('P6 transcript integrity: a relay that keeps a sender\'s genuine erase but drops the sender\'s delete is named, and the sender is not said to have erased without deleting for everyone', async () => {
+	const { group, ash, bo, back } = await cyAway();
+	await bo.client.send(group, { text: 'I should not have said this' });
+	await until(() => bo.client.messages(group).find((m) => m.text === 'I should not have said this')?.status === 'sent');
+	const regret = bo.client.messages(group).find((m) => m.text === 'I should not have said this')!;
+	await bo.client.deleteMessage(group, regret.id);
+	await until(() => !texts(ash, group).includes('I should not have said this'));
+	// Bo's erase of the relay's copy follows its delete (a moment later, in the background).
+	await new Promise((r) => setTimeout(r, 1_000));
+	await bo.client.send(group, { text: 'bo later' });
+	await ash.client.send(group, { text: 'thank you, Bo' });
+
+	// The relay serves Bo's signed tombstone, and drops the entry at its `by`: Bo's delete.
+	const tamper = new Tamperer();
+	let by = -1;
+	tamper.rule = (f) => {
+		const erased = (f.entry as { erased?: { by: number } }).erased;
+		if (erased) by = erased.by;
+		if (f.seq === by) return [];
+		return undefined;
+	};
+	const cy = await back(tamper);
+	await until(() => texts(cy, group).includes('thank you, Bo'), 10_000, 'cy caught up');
+	expect(by).toBeGreaterThan(0);
+	expect(texts(cy, group)).not.toContain('I should not have said this');
+	await until(() => cy.client.warnings(group).some((w) => /relay may have dropped that note/.test(w.text)), 10_000, 'the relay named');
+	const said = cy.client.warnings(group).map((w) => w.text);
+	expect(said.filter((t) => /without deleting it for everyone/.test(t))).toEqual([]);
+}, 40_000);

@@ -43,6 +43,8 @@ export interface ClientOptions {
 	origin: string;
 	WebSocket?: typeof WebSocket;
 	backoff?: Partial<Backoff>;
+	/** The random pause before a `key` op (§4.4); tests pass a seeded or zero one. */
+	keyPause?: () => Promise<void>;
 	/** Clock (ms); tests may move it. */
 	now?: () => number;
 	/**
@@ -64,6 +66,7 @@ export class UnseenClient implements UnseenClientApi {
 		const conn = new ConnectionPool({ url: options.relayUrl, WebSocket: options.WebSocket, backoff: options.backoff });
 		// Epoch ages are in relay time (§3.5): correct our clock by the offset seen in the hello.
 		this.#core = new ClientCore(conn, options.store, options.origin, () => clock() + conn.clockOffset, clock);
+		if (options.keyPause) this.#core.keyPause = options.keyPause;
 		this.#moderator = new ModeratorPin(this.#core);
 		conn.onKeyBanned = (key) => keyBanned(this.#core, key);
 		conn.onState((state) => this.#core.emit({ type: 'connection', state }));

@@ -12,6 +12,7 @@ import type { Primitives } from '../protocol/group/types.ts';
 import type { DeviceState } from '../protocol/session/device.ts';
 import type { SessionOptions } from '../protocol/session/session.ts';
 import { sodium } from '../crypto/sodium.ts';
+import { KEY_OP_JITTER_MS } from '../protocol/session/send.ts';
 import type { Kv } from '../storage/kv.ts';
 
 /** Saves are coalesced: a burst of entries writes once, this long after the first. */
@@ -38,6 +39,11 @@ export class ClientCore {
 	readonly dueRuns = new Map<string, Promise<void>>();
 	readonly saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
 	device: DeviceState | null = null;
+	/**
+	 * The random pause (0 to KEY_OP_JITTER_MS) before a `key` op is built (§4.4). Tests replace
+	 * it with a seeded one; nothing asserts on its length.
+	 */
+	keyPause: () => Promise<void> = () => new Promise((resolve) => setTimeout(resolve, sodium().randombytes_uniform(KEY_OP_JITTER_MS + 1)));
 	primitives: Primitives | null = null;
 	/** Set by lock(): every later call is refused with PROTOCOL_LOCKED. */
 	locked = false;

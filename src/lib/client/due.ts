@@ -8,7 +8,8 @@
  */
 import type { ClientCore } from './core.ts';
 import type { GroupHandle } from './group.ts';
-import { helloAcked, helloStep, keyStalled, keyStep, recoveryStep, restoreStep } from '../protocol/session/send.ts';
+import { helloAcked, helloStep, keyFailed, keyStalled, keyStep, recoveryStep, restoreStep } from '../protocol/session/send.ts';
+import { RelayError } from './connection.ts';
 import { keyDue } from '../protocol/group/may.ts';
 import type { SendStep } from '../protocol/session/types.ts';
 
@@ -33,16 +34,35 @@ async function sendDue(core: ClientCore, g: GroupHandle): Promise<void> {
 	// My key op was tried several times (or for a while) and never landed: say so, once (§4.4).
 	const stalled = keyStalled(g.session);
 	if (stalled.length) g.raise(stalled, { messages: () => undefined, members: () => undefined, removed: () => undefined, warning: (warning) => core.emit({ type: 'warning', group: g.id, warning }) });
-	const step: SendStep | null = recoveryStep(g.session, now) ?? restoreStep(g.session, now) ?? keyStep(g.session, now) ?? helloStep(g.session, now);
+	let step: SendStep | null = recoveryStep(g.session, now) ?? restoreStep(g.session, now);
+	if (!step && keyDue(data.log, data.me)) {
+		// Every member publishes a key after an epoch change, all naming the same parent: a short
+		// random pause spreads the race (§4.4). Then check again that this is still worth doing.
+		await core.keyPause();
+		if (core.locked || g.sync || core.conn.of(g.session.me).state !== 'online' || core.groups.get(g.id) !== g || data.removed || data.frozen) return;
+	}
+	step ??= keyStep(g.session, core.now()) ?? helloStep(g.session, core.now());
 	if (!step) return;
 	// Building the hello moved my send chain, an epoch op or key op made a receive key: persist
 	// the session before anything leaves.
 	g.markDirty();
 	await g.save();
+	const sent: SendStep = step;
 	const entry = step.kind === 'op' ? { op: step.op } : { msg: step.envelope };
 	// A refusal (RELAY_CONFLICT, RELAY_STALE_EPOCH: the log moved on) or a drop throws: the state
-	// stays due, and the next live entry or reconnect tries again against the newer head.
-	const ok = await core.conn.of(g.session.me).request({ t: 'append', group: g.id, mid: step.mid, entry });
+	// stays due, and the next live entry or reconnect tries again against the newer head. A key
+	// op's failure counts toward the key-stalled warning unless another entry won the race (§4.4).
+	const ok = await core.conn
+		.of(g.session.me)
+		.request({ t: 'append', group: g.id, mid: step.mid, entry })
+		.catch((error: unknown) => {
+			if (sent.kind === 'op' && sent.op.kind === 'key') {
+				keyFailed(g.session, sent.op.rk, sent.op.parent, error instanceof RelayError ? error.code : 'CLIENT_TIMEOUT', error instanceof RelayError ? error.head : undefined);
+				g.markDirty();
+				core.scheduleSave(g);
+			}
+			throw error;
+		});
 	if (step.kind === 'op') {
 		await g.waitFor(ok.seq ?? 0);
 	} else if (step.kind === 'hello') {

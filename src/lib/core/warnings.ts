@@ -36,7 +36,11 @@ export type WarningAbout =
 	| 'bad-erase'
 	/** A sender erased a message from the relay without deleting it for everyone (detail: sender, from, to). */
 	| 'erased-without-delete'
-	/** My new receive key has not reached the relay after several attempts (detail: attempts, since). */
+	/** A valid tombstone whose sender's `delete` (at `by`) never arrived: the relay dropped it (detail: sender, from, to). */
+	| 'erase-delete-missing'
+	/** My own epoch op was appended with a receive key this device no longer holds, outside a restore (detail: epoch). */
+	| 'own-key-dropped'
+	/** My new receive key has not reached the relay after several attempts (detail: attempts, online). */
 	| 'key-stalled'
 	/** A delayed message put back in its place. */
 	| 'late'

@@ -38,6 +38,7 @@ const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
 	gap: (f) => `${f.count === 1 ? 'A message' : `${f.count} messages`} from ${f.who} did not arrive. The relay may have dropped or delayed them.`,
 	'tail-gap': (f) => `${f.count === 1 ? 'The last message' : `The last ${f.count} messages`} from ${f.who} before the keys changed did not arrive. The relay may have dropped them.`,
 	'bad-erase': (f) => `The relay says a message from ${f.who} was erased by its sender, but ${f.who} never asked for that. The message is missing: the relay may have dropped it.`,
+	'erase-delete-missing': (f) => `${f.who} deleted a message for everyone, but the note saying so did not arrive, so it is not shown here. The relay may have dropped that note.`,
 	'erased-without-delete': (f) => `${f.who} removed a message from the server without deleting it for everyone, so it cannot be shown here.`,
 	'key-stalled': () =>
 		"This device's new key for this group has not reached the server after several tries, though messages still arrive. Nothing is lost, and it keeps trying. Until it gets through, someone who later got hold of this device could read a little more of this group's past than usual.",
@@ -59,6 +60,8 @@ const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
 	frozen: (f) => `This group's history failed verification (${String(f.detail.message)}). It is read-only until this is resolved: the relay may be tampering with it.`,
 	// The name the author went by when its update came, which the core passes on. Keys lost here
 	// (an older backup) are nobody's doing: one calm line that names nobody.
+	'own-key-dropped': () =>
+		"A key change you sent reached the group in a copy this device had already set aside after the relay refused it several times, so some messages can't be read here. The relay may be tampering. New keys have been requested, and messages should appear again once they are in place.",
 	'unreadable-epoch': (f) =>
 		f.detail.lost === true
 			? f.detail.restored === true

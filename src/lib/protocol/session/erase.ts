@@ -55,9 +55,9 @@ export function receiveErased(data: SessionData, primitives: Primitives, item: R
 
 /**
  * After the entry `item` was processed into `events`: a tombstone expecting its `delete` at this
- * seq is settled. The sender's message there must delete the erased one; anything else opened
- * there, or an entry past `by` without it, means the sender erased a message it never deleted
- * for everyone. A message held for its sender's hello cannot be judged: nothing is said.
+ * seq is settled. The sender's message there must delete the erased one; another message of the
+ * sender's opened there means the sender erased a message it never deleted for everyone; nothing
+ * of the sender's opened there (an entry past `by` without it) means the relay dropped the delete. A message held for its sender's hello cannot be judged: nothing is said.
  */
 export function settleErasures(data: SessionData, item: RelayEntry, events: SessionEvent[]): SessionEvent[] {
 	const pending = data.erasures;
@@ -69,7 +69,12 @@ export function settleErasures(data: SessionData, item: RelayEntry, events: Sess
 		const deleted =
 			p.by === item.seq &&
 			events.some((e) => e.type === 'message' && e.address.sender === p.sender && e.content.t === 'delete' && e.content.to.sender === p.sender && e.content.to.epoch === p.epoch && e.content.to.ctr === p.ctr);
-		if (!held && !deleted) out.push(warning('gap', 'PROTOCOL_GAP', 'erased-without-delete', item.ts, { sender: p.sender, epoch: p.epoch, from: p.ctr, to: p.ctr }));
+		if (held || deleted) return false;
+		// Only a message of the sender's, opened at `by`, that is not the delete is the sender's doing;
+		// nothing opened there (a gap, an entry that is not the sender's message) is the relay's (§9.8a).
+		const opened = p.by === item.seq && events.some((e) => e.type === 'message' && e.address.sender === p.sender);
+		if (opened) out.push(warning('gap', 'PROTOCOL_GAP', 'erased-without-delete', item.ts, { sender: p.sender, epoch: p.epoch, from: p.ctr, to: p.ctr }));
+		else out.push(warning('gap', 'PROTOCOL_GAP', 'erase-delete-missing', item.ts, { sender: p.sender, epoch: p.epoch, from: p.ctr, to: p.ctr }));
 		return false;
 	});
 	if (left.length) data.erasures = left;

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { fromB64 } from '../../core/bytes.ts';
 import type { Op } from '../../core/schema.ts';
 import { ready, sodium } from '../../crypto/sodium.ts';
-import { KEY_OP_ATTEMPTS, KEY_OP_WAIT_MS, keyStalled, keyStep, buildAction } from './send.ts';
+import { KEY_OP_ATTEMPTS, KEY_OP_TICK_MS, KEY_OP_WAIT_MS, keyFailed, keyStalled, keyStep, buildAction } from './send.ts';
 import { texts, world } from './world.fixture.ts';
 import { buildPair } from '../group/build.ts';
 import { MAX_RECEIVE_KEYS, holdReceiveKey, makeReceiveKey, newReceiveKeyPair } from './receive-keys.ts';
@@ -176,30 +176,79 @@ describe('P4 forward secrecy: receive keys', () => {
 		expectCode(() => applyOp(null, forged, { now: w.clock.now, primitives: w.primitives }), 'PROTOCOL_BAD_FRAME');
 	});
 
-	test('P4 forward secrecy: a key op that has not landed warns once after KEY_OP_ATTEMPTS attempts, or after KEY_OP_WAIT_MS by the local clock, and the count ends when the key lands', () => {
+	test('P4 forward secrecy: a key op that has not landed warns once after KEY_OP_ATTEMPTS counted failures, or after KEY_OP_WAIT_MS online, and the count ends when the key lands', () => {
 		const w = world(['ash', 'bo']);
 		const [ash, bo] = w.sessions as [NonNullable<(typeof w.sessions)[0]>, NonNullable<(typeof w.sessions)[1]>];
 		w.sync(ash);
 		w.sync(bo);
-		// One attempt, dropped by the relay: nothing yet; ten minutes later, the warning, once.
-		keyStep(bo, w.clock.now);
+		// One attempt, never answered; the device then sleeps ten minutes: that time is not waiting.
+		let step = keyStep(bo, w.clock.now)!;
+		const op = step.kind === 'op' ? step.op : null;
+		if (op?.kind !== 'key') throw new Error('expected a key op');
 		expect(keyStalled(bo)).toEqual([]);
+		keyFailed(bo, op.rk, op.parent, 'CLIENT_TIMEOUT');
 		w.clock.now += KEY_OP_WAIT_MS;
-		expect(keyStalled(bo).map((e) => e.type === 'warning' && e.about)).toEqual(['key-stalled']);
+		expect(keyStalled(bo)).toEqual([]);
+		// Ten minutes online and caught up (checked every minute): the warning, once.
+		let told = 0;
+		for (let t = 0; t < KEY_OP_WAIT_MS; t += KEY_OP_TICK_MS) {
+			w.clock.now += KEY_OP_TICK_MS;
+			told += keyStalled(bo).length;
+		}
+		expect(told).toBe(1);
 		expect(keyStalled(bo)).toEqual([]);
 		// It lands: the attempts are forgotten.
 		w.put(bo, keyStep(bo, w.clock.now)!);
 		w.sync(bo);
 		expect(bo.data.keyAttempts).toBeUndefined();
-		// A new epoch, and attempts that keep failing: the warning comes after KEY_OP_ATTEMPTS, by count alone.
+		// A new epoch; attempts lost to other members' entries (RELAY_CONFLICT, the log moved) never count.
 		w.sync(ash);
 		w.append({ op: buildAction(ash, { kind: 'rekey' }, w.clock.now) });
 		w.sync(bo);
-		for (let i = 1; i < KEY_OP_ATTEMPTS; i++) {
-			keyStep(bo, w.clock.now);
+		for (let i = 0; i < KEY_OP_ATTEMPTS + 2; i++) {
+			step = keyStep(bo, w.clock.now)!;
+			const lost = step.kind === 'op' && step.op.kind === 'key' ? step.op : null;
+			keyFailed(bo, lost!.rk, lost!.parent, 'RELAY_CONFLICT', 'another head');
+			w.sync(ash);
+			w.append({ op: buildAction(ash, { kind: 'rekey' }, w.clock.now) });
+			w.sync(bo);
 			expect(keyStalled(bo)).toEqual([]);
+		}
+		// A conflict naming my own parent as the head (a relay inventing it) counts, as does any other refusal.
+		for (let i = 0; i < KEY_OP_ATTEMPTS; i++) {
+			step = keyStep(bo, w.clock.now)!;
+			const refused = step.kind === 'op' && step.op.kind === 'key' ? step.op : null;
+			expect(keyStalled(bo)).toEqual([]);
+			keyFailed(bo, refused!.rk, refused!.parent, i % 2 ? 'RELAY_INTERNAL' : 'RELAY_CONFLICT', refused!.parent);
 		}
 		keyStep(bo, w.clock.now);
 		expect(keyStalled(bo)).toHaveLength(1);
+	});
+
+	test('P4 forward secrecy: an epoch op built again after more refusals than keys are held publishes the same receive key, so the first version, stored late, still opens for its author', () => {
+		const w = world(['ash', 'bo']);
+		const [ash, bo] = w.sessions as [NonNullable<(typeof w.sessions)[0]>, NonNullable<(typeof w.sessions)[1]>];
+		w.sync(ash);
+		w.sync(bo);
+		const first = buildAction(bo, { kind: 'rekey' }, w.clock.now);
+		// The relay answers RELAY_CONFLICT each time: Bo builds the rekey again, and again.
+		for (let i = 0; i < MAX_RECEIVE_KEYS + 1; i++) buildAction(bo, { kind: 'rekey' }, w.clock.now);
+		w.append({ op: first });
+		const events = w.sync(bo);
+		expect(events.filter((e) => e.type === 'warning')).toEqual([]);
+		expect(bo.data.epochs[String(bo.data.log!.epoch)]?.unreadable).toBeUndefined();
+	});
+
+	test('P4 forward secrecy: my own epoch op stored with a receive key this device no longer holds, outside a restore, names the relay instead of saying nobody is at fault', () => {
+		const w = world(['ash', 'bo']);
+		const [ash, bo] = w.sessions as [NonNullable<(typeof w.sessions)[0]>, NonNullable<(typeof w.sessions)[1]>];
+		w.sync(ash);
+		w.sync(bo);
+		const op = buildAction(bo, { kind: 'rekey' }, w.clock.now);
+		// The key the op names is gone from the device (pushed out of those held).
+		bo.data.receiveKeys = bo.data.receiveKeys!.filter((k) => op.kind !== 'rekey' || k.pk !== op.rk);
+		w.append({ op });
+		const told = w.sync(bo).filter((e) => e.type === 'warning');
+		expect(told.map((e) => e.type === 'warning' && [e.kind, e.about])).toEqual([['tampered-log', 'own-key-dropped']]);
 	});
 });

@@ -66,16 +66,16 @@ export function buildAction(session: GroupSession, action: Action, now: number):
 			op = build.buildRevoke(log, signer, action.key);
 			break;
 		case 'remove':
-			({ op, secret } = build.buildRemove(log, signer, action.target, { rk: makeReceiveKey(session.data) }));
+			({ op, secret } = build.buildRemove(log, signer, action.target, { rk: pendingReceiveKey(session.data) }));
 			break;
 		case 'add':
-			({ op, secret } = build.buildAdd(log, signer, action.member, { rk: makeReceiveKey(session.data) }));
+			({ op, secret } = build.buildAdd(log, signer, action.member, { rk: pendingReceiveKey(session.data) }));
 			break;
 		case 'leave':
 			op = build.buildLeave(log, signer);
 			break;
 		case 'rekey':
-			({ op, secret } = build.buildRekey(log, signer, { rk: makeReceiveKey(session.data) }));
+			({ op, secret } = build.buildRekey(log, signer, { rk: pendingReceiveKey(session.data) }));
 			break;
 		case 'role':
 			op = build.buildRole(log, signer, action.target, action.role);
@@ -97,6 +97,8 @@ export function buildAction(session: GroupSession, action: Action, now: number):
 			op = build.buildEnd(log, signer);
 			break;
 	}
+	// `rk`: the newest key of mine the log does not record yet, else a fresh one: an epoch op built
+	// again after a refusal publishes the same key, so refusals cannot push it out of those held (§4.4).
 	// The author reads its own epoch secret back from the log like everyone else (§4.2).
 	if (secret) sodium().memzero(secret);
 	applyOp(log, op, { now, primitives: session.primitives });
@@ -205,28 +207,47 @@ export function keyStep(session: GroupSession, now: number): SendStep | null {
 	const log = data.log!;
 	const op = build.buildKey(log, { signPk: session.id.signPk, signSk: session.id.signSk }, pendingReceiveKey(data));
 	applyOp(log, op, { now, primitives: session.primitives });
-	const tries = data.keyAttempts;
-	const local = session.clock();
-	data.keyAttempts = tries?.pk === op.rk ? { ...tries, n: tries.n + 1 } : { pk: op.rk, since: local, n: 1 };
+	if (data.keyAttempts?.pk !== op.rk) data.keyAttempts = { pk: op.rk, n: 0, online: 0 };
 	return { kind: 'op', op, mid: newMid() };
 }
 
-/** Attempts at one receive key after which, or time since the first after which, the member is told (§4.4). */
+/** Failed attempts at one receive key after which, or online time since the first attempt after which, the member is told (§4.4). */
 export const KEY_OP_ATTEMPTS = 3;
 export const KEY_OP_WAIT_MS = 10 * 60 * 1000;
+/** The most one check adds to the online time: a longer gap is sleep or time offline, not waiting (§4.4). */
+export const KEY_OP_TICK_MS = 60 * 1000;
+/** The largest random pause before a `key` op is built, spreading the members' race after an epoch change (§4.4). */
+export const KEY_OP_JITTER_MS = 2000;
 
 /**
- * Before another attempt at my pending `key` op: one warning when the attempts so far (at least
- * KEY_OP_ATTEMPTS, or for KEY_OP_WAIT_MS by this device's clock) never landed (§4.4).
+ * The relay refused or never answered my `key` op built on `parent` (§4.4). RELAY_CONFLICT and
+ * RELAY_STALE_EPOCH naming a head other than `parent` mean another entry won the race: not
+ * counted. Anything else (no answer, any other refusal, a conflict that names my own parent as
+ * the head) counts.
+ */
+export function keyFailed(session: GroupSession, pk: string, parent: string, code: string, head?: string): void {
+	const tries = session.data.keyAttempts;
+	if (!tries || tries.pk !== pk) return;
+	if ((code === 'RELAY_CONFLICT' || code === 'RELAY_STALE_EPOCH') && head !== undefined && head !== parent) return;
+	tries.n++;
+}
+
+/**
+ * Called only while online and caught up, before another attempt at my pending `key` op: adds
+ * the time since the last check (at most KEY_OP_TICK_MS) to the online time, and raises one
+ * warning when KEY_OP_ATTEMPTS attempts failed, or KEY_OP_WAIT_MS of online time passed
+ * without the key landing, whatever the relay answered (§4.4).
  */
 export function keyStalled(session: GroupSession): SessionEvent[] {
 	const { data } = session;
 	const tries = data.keyAttempts;
 	if (!tries || tries.warned || !may.keyDue(data.log, data.me, standingOf(session))) return [];
 	const local = session.clock();
-	if (tries.n < KEY_OP_ATTEMPTS && local - tries.since < KEY_OP_WAIT_MS) return [];
+	if (tries.at !== undefined) tries.online = (tries.online ?? 0) + Math.max(0, Math.min(local - tries.at, KEY_OP_TICK_MS));
+	tries.at = local;
+	if (tries.n < KEY_OP_ATTEMPTS && tries.online < KEY_OP_WAIT_MS) return [];
 	tries.warned = true;
-	return [warning('tampered-log', WARNING_CODE.keyStalled, 'key-stalled', local, { attempts: tries.n, since: tries.since })];
+	return [warning('tampered-log', WARNING_CODE.keyStalled, 'key-stalled', local, { attempts: tries.n, online: tries.online })];
 }
 
 /**

@@ -267,11 +267,19 @@ export class GroupSession {
 	 */
 	private unreadableEpoch(op: Extract<Op, { commit: string }>, next: GroupState, now: number, ts: number, lost: boolean): SessionEvent[] {
 		const data = this.data;
+		const own = lost && op.author === data.me && op.rk !== undefined && !data.restored;
 		const told = lost && data.keysLostTold === true;
-		if (lost) data.keysLostTold = true;
+		if (lost && !own) data.keysLostTold = true;
 		data.epochs[String(op.epoch)] = { startedAt: now, relayStart: ts, meta: '', chains: {}, esk: {}, held: [], unreadable: { author: op.author, ...(lost ? { lost: true as const } : {}) } };
 		data.send = null;
 		data.recover = op.epoch;
+		// My own op, appended with a key I made and no longer hold, and no restore to explain it: a
+		// relay that refused the op until its key was pushed out, then stored that version (§4.4).
+		if (own) {
+			const events: SessionEvent[] = [warning('tampered-log', 'PROTOCOL_BAD_KEYS', 'own-key-dropped', ts, { epoch: op.epoch })];
+			if (may.post(next, data.me).ok) events.push({ type: 'rekey-due' });
+			return events;
+		}
 		if (lost) {
 			const events: SessionEvent[] = told ? [] : [warning('decrypt-failed', 'PROTOCOL_BAD_KEYS', 'unreadable-epoch', ts, { epoch: op.epoch, lost: true, ...(data.restored ? { restored: true } : {}) })];
 			if (may.post(next, data.me).ok) events.push({ type: 'rekey-due' });

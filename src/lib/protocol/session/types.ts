@@ -126,11 +126,13 @@ export interface SessionData {
 	/** Tombstones (§9.8a) whose sender's `delete` message, at seq `by`, is still to come. */
 	erasures?: { by: number; sender: string; epoch: number; ctr: number }[];
 	/**
-	 * Attempts at publishing my pending receive key (§4.4): its public half, the local time of the
-	 * first attempt, how many `key` ops were built for it, and whether the warning was raised.
-	 * Cleared when the log records the key.
+	 * Attempts at publishing my pending receive key (§4.4): its public half, how many attempts
+	 * failed in a way that counts (no answer, or a refusal other than RELAY_CONFLICT /
+	 * RELAY_STALE_EPOCH naming another head), the time spent online and caught up since the
+	 * first attempt (`online`, ms, by this device's clock, `at` the last check), and whether the
+	 * warning was raised. Cleared when the log records the key.
 	 */
-	keyAttempts?: { pk: string; since: number; n: number; warned?: boolean };
+	keyAttempts?: { pk: string; n: number; online: number; at?: number; warned?: boolean };
 	/** Epochs sealed to a receive key no longer held here were met and said once; cleared by the next readable epoch. */
 	keysLostTold?: true;
 }
