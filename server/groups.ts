@@ -39,6 +39,8 @@ interface GroupMem {
 	seen: Map<string, number>;
 	/** Ops stored per author in the current clock hour of relay time (`hour`), for RELAY_OP_LIMIT. */
 	opsThisHour: Map<string, number>;
+	/** `rekey` ops stored per author in the same hour: each calls for a `key` op from every other member. */
+	rekeysThisHour: Map<string, number>;
 	hour: number;
 	subs: Set<Subscription>;
 	/** The last seq handed to the subscribers (fan-out), which is where a new subscription goes live. */
@@ -75,6 +77,12 @@ const RECENT_HASHES = 1024;
 const CONFLICT_RETRIES = 50;
 /** Default cap on the ops one member appends to one group per hour (§9.9). */
 export const OPS_PER_HOUR = 300;
+/**
+ * `rekey` ops one member may append to one group per hour (§9.9). A rekey calls for a `key` op
+ * from every other member, which no budget counts, so a member's rekeys are capped on their own,
+ * far below OPS_PER_HOUR: legitimate rekeys (rotation, a restore, healing) are rare.
+ */
+export const REKEYS_PER_HOUR = 12;
 const HOUR_MS = 3_600_000;
 
 export class GroupLog {
@@ -232,6 +240,7 @@ export class GroupLog {
 		if (state) {
 			const { author, kind: opKind } = (req.entry as { op: Op }).op;
 			if (opKind !== 'key') g.opsThisHour.set(author, (g.opsThisHour.get(author) ?? 0) + 1);
+			if (opKind === 'rekey') g.rekeysThisHour.set(author, (g.rekeysThisHour.get(author) ?? 0) + 1);
 			g.state = state;
 			g.seen.set(state.head, state.length);
 			if (g.seen.size > RECENT_HASHES) g.seen.delete(g.seen.keys().next().value!);
@@ -388,6 +397,7 @@ export class GroupLog {
 			recent: new Map(),
 			seen,
 			opsThisHour: new Map(),
+			rekeysThisHour: new Map(),
 			hour: 0,
 			subs: new Set(),
 			fanned: head.seq,
@@ -419,7 +429,7 @@ export class GroupLog {
 		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
 		// Key ops are bounded by one per member per epoch (§3.3); counting them would let another
 		// member's rekeys use up this member's budget (§9.9).
-		if (op.kind !== 'key') this.#withinOpLimit(mem, op.author, ts);
+		if (op.kind !== 'key') this.#withinOpLimit(mem, op.author, ts, op.kind === 'rekey');
 		return applyOp(mem.state, op, ctx);
 	}
 
@@ -429,11 +439,15 @@ export class GroupLog {
 	 * counted in memory from the ops stored since the group was loaded, so a restart or an
 	 * eviction starts the hour's count again.
 	 */
-	#withinOpLimit(mem: GroupMem, author: string, ts: number): void {
+	#withinOpLimit(mem: GroupMem, author: string, ts: number, rekey: boolean): void {
 		const hour = Math.floor(ts / HOUR_MS);
 		if (hour !== mem.hour) {
 			mem.hour = hour;
 			mem.opsThisHour.clear();
+			mem.rekeysThisHour.clear();
+		}
+		if (rekey && (mem.rekeysThisHour.get(author) ?? 0) >= REKEYS_PER_HOUR) {
+			throw new RelayError('RELAY_OP_LIMIT', `at most ${REKEYS_PER_HOUR} rekeys per member and group per hour`);
 		}
 		if ((mem.opsThisHour.get(author) ?? 0) >= this.#opsPerHour) {
 			throw new RelayError('RELAY_OP_LIMIT', `at most ${this.#opsPerHour} changes per member and group per hour`);

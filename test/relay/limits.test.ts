@@ -8,6 +8,7 @@ import { chained, epochFields, message, mid } from './fixtures/ops.ts';
 import { identity } from '../kit/identities.ts';
 import { TestClient } from './fixtures/relay.ts';
 import { startRelay, type TestRelay } from '../kit/relay.ts';
+import { REKEYS_PER_HOUR } from '../../server/groups.ts';
 import { fakeClock } from '../kit/clock.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
@@ -68,6 +69,20 @@ describe('P11 relay robustness: rate limits and slow readers', () => {
 		expect((await appendOp(client, g, chained(g.at, other, 'key', { epoch: g.epoch, rk: freshKey() }))).t).toBe('ok');
 		// The admin's three key ops did not count: it removes Other.
 		expect((await appendOp(client, g, chained(g.at, g.admin, 'remove', { target: other.sign, ...epochFields(g.epoch + 1, [g.admin.sign]) }))).t).toBe('ok');
+		client.close();
+	});
+
+	test('P11 a member\'s rekeys are capped on their own (each calls for a key op from every other member), while its other changes and the others\' rekeys go on', async () => {
+		relay = await startRelay();
+		const client = await TestClient.connect(relay.wsUrl);
+		const other = identity();
+		const g = await createGroup(client, {}, identity(), [{ who: other, role: 'member' }]);
+		await client.auth(other);
+		const members = [g.admin.sign, other.sign].sort();
+		for (let i = 1; i <= REKEYS_PER_HOUR; i++) expect((await appendOp(client, g, chained(g.at, other, 'rekey', epochFields(g.epoch + 1, members)))).t).toBe('ok');
+		expect(await appendOp(client, g, chained(g.at, other, 'rekey', epochFields(g.epoch + 1, members)))).toMatchObject({ t: 'err', code: 'RELAY_OP_LIMIT' });
+		// The admin's rekeys have their own count.
+		expect((await appendOp(client, g, chained(g.at, g.admin, 'rekey', epochFields(g.epoch + 1, members)))).t).toBe('ok');
 		client.close();
 	});
 
