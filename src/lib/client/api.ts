@@ -391,6 +391,8 @@ export interface UnseenClientApi {
 	resolveReport(group: string, id: string, outcome: 'none' | 'hidden' | 'warned' | 'muted' | 'removed'): Promise<void>;
 	/** A short note on a report, for the other moderators only. */
 	noteReport(group: string, id: string, text: string): Promise<void>;
+	/** A report's shared state as this device knows it now (§13.5); null when unknown. */
+	reportCase(group: string, caseId: string): CaseView | null;
 	/** My reports in this group that I have not dismissed, with what the moderators told me. */
 	myReports(group: string): MyReportView[];
 	/** Hides one of my reports' status from my screen. */

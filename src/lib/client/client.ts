@@ -4,7 +4,7 @@
  * joining.ts (create, join), subscriptions.ts (entries, removal, forgetting), actions.ts
  * (member actions, outbox pump), reports.ts, moderator.ts (pinned service moderator), views.ts.
  */
-import type { QuietHours, ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, MyReportView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
+import type { QuietHours, ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, CaseView, MyReportView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
 import { act, enqueueContent, pump } from './actions.ts';
 import type { Backoff } from './connection.ts';
 import { ConnectionPool } from './pool.ts';
@@ -16,7 +16,7 @@ import { createGroup, joinWithInvite } from './joining.ts';
 import { acceptPair, createPair, offerPair } from './pairs.ts';
 import { lockClient } from './lock.ts';
 import { ModeratorPin } from './moderator.ts';
-import { fetchReports, reportReaders, sendReport } from './reports.ts';
+import { caseView, fetchReports, reportReaders, sendReport } from './reports.ts';
 import { noteCase, recordOutcome, takeCase } from './case-actions.ts';
 import type { Outcome } from '../crypto/report-case.ts';
 import { getJson, keys, putJson } from './store.ts';
@@ -389,6 +389,12 @@ export class UnseenClient implements UnseenClientApi {
 
 	async noteReport(group: string, id: string, text: string): Promise<void> {
 		await noteCase(this.#core, group, id, text);
+	}
+
+	reportCase(group: string, caseId: string): CaseView | null {
+		const g = this.#core.groups.get(group);
+		if (!g || this.#core.locked || !g.cases.data.cases[caseId]) return null;
+		return caseView(g, caseId);
 	}
 
 	myReports(group: string): MyReportView[] {

@@ -7,7 +7,7 @@
  * the list are left alone.
  */
 import { SvelteMap } from 'svelte/reactivity';
-import type { ChatMessage, ClientEvent, GroupSummary, InviteView, MemberView, UnseenClientApi, Warning } from '../client/api.ts';
+import type { ChatMessage, ClientEvent, GroupSummary, InviteView, MemberView, MyReportView, UnseenClientApi, Warning } from '../client/api.ts';
 import { Lazy } from './lazy.svelte.ts';
 
 /** Summaries are small plain data: equal JSON means nothing on screen would change. */
@@ -25,6 +25,7 @@ export class GroupView {
 	readonly #members: Lazy<MemberView[]>;
 	readonly #warnings: Lazy<Warning[]>;
 	readonly #invites: Lazy<InviteView[]>;
+	readonly #myReports: Lazy<MyReportView[]>;
 
 	constructor(client: UnseenClientApi, id: string) {
 		this.id = id;
@@ -33,6 +34,12 @@ export class GroupView {
 		this.#members = new Lazy(() => client.members(id));
 		this.#warnings = new Lazy(() => client.warnings(id));
 		this.#invites = new Lazy(() => client.invites(id));
+		this.#myReports = new Lazy(() => client.myReports(id));
+	}
+
+	/** My reports here with what the moderators told me (§13.5). */
+	get myReports(): MyReportView[] {
+		return this.#myReports.current;
 	}
 
 	/** The transcript in relay order (the client's `messages`). */
@@ -67,6 +74,8 @@ export class GroupView {
 	/** Marks what one of this group's client events changed. */
 	changed(event: Extract<ClientEvent, { group: string }>['type']): void {
 		if (event === 'messages' || event === 'removed') this.#messages.invalidate();
+		// A case note or my report's feedback arrives as a message; sending or dismissing one is 'members'.
+		if (event === 'messages' || event === 'members' || event === 'removed') this.#myReports.invalidate();
 		// A member's new name shows in the transcript too; an op changes members and invites.
 		if (event === 'members' || event === 'removed') {
 			this.#members.invalidate();
