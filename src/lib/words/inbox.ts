@@ -3,9 +3,18 @@
  * outcomes, the actions from a report, and what the reporter reads about their own report
  * (never the action, never who).
  */
-import type { CaseView, MyReportView } from '../client/api.ts';
-
-type Outcome = NonNullable<CaseView['outcome']>;
+// The shapes these words read (client/api.ts `CaseView`, `MyReportView`); words sit below the client.
+type Outcome = 'none' | 'hidden' | 'warned' | 'muted' | 'removed';
+interface CaseView {
+	state: 'new' | 'review' | 'resolved';
+	by?: { name: string | null; me: boolean };
+	outcome?: Outcome;
+	also?: { name: string | null; outcome: Outcome }[];
+	notes: { name: string | null; me: boolean }[];
+}
+interface MyReportView {
+	status: 'sent' | 'received' | 'acted' | 'reviewed';
+}
 
 export const OUTCOME_WORDS: Record<Outcome, string> = {
 	none: 'no action needed',
