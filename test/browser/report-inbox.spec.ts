@@ -58,6 +58,12 @@ test('report inbox: report → in review (the other moderator sees who took it) 
 	await expect(bo.page.getByTestId('open-reports')).toHaveCount(0);
 	await expect(bo.page.getByTestId('open-reports-badge')).toHaveCount(0);
 	await checkScreen(ash.page, 'report-inbox-new');
+	// The group list beside the chat counts it too (desktop layout).
+	await expect(ash.page.getByTestId('open-reports-badge')).toHaveText('1 open report');
+	await ash.page.setViewportSize({ width: 390, height: 844 });
+	const take = ash.page.getByRole('button', { name: 'Take this report' });
+	expect((await take.boundingBox())!.height, 'a 44 px target on a phone').toBeGreaterThanOrEqual(44);
+	await ash.page.setViewportSize({ width: 1280, height: 800 });
 
 	await ash.page.getByRole('button', { name: 'Take this report' }).click();
 	await expect(state).toHaveText('In review by you', { timeout: 20_000 });
@@ -74,6 +80,7 @@ test('report inbox: report → in review (the other moderator sees who took it) 
 	await ash.page.getByRole('button', { name: 'Hide for everyone' }).click();
 	await expect(state).toHaveText('Resolved by you: message hidden', { timeout: 20_000 });
 	await expect(ash.page.getByTestId('open-reports')).toHaveCount(0);
+	await expect(ash.page.getByTestId('open-reports-badge')).toHaveCount(0);
 	await expect(dee.page.getByTestId('report-state')).toHaveText('Resolved by Ash Vale: message hidden', { timeout: 20_000 });
 	// Resolved by another moderator: shown, with no action left to repeat.
 	await expect(dee.page.getByRole('button', { name: 'Hide for everyone' })).toHaveCount(0);
