@@ -36,6 +36,8 @@ export interface GroupSummary {
 	 * Kept after it passes (until a moderator lifts it or sets another), so compare with the clock.
 	 */
 	mutedUntil?: number;
+	/** For moderators and admins: open reports (new or in review) this device knows of (§13.5). */
+	openReports?: number;
 	/** Backlog sync progress while catching up; undefined when live. */
 	sync?: { done: number; total: number };
 	/** What I may do in this group now, as the group's rules say (protocol/group/may.ts). */
@@ -258,6 +260,28 @@ export interface ReportView {
 	ts: number;
 	note: string;
 	messages: ReportedMessageView[];
+	/** The shared case (§13.5): absent for a report from an older version (it has no shared state). */
+	case?: CaseView;
+}
+
+/** A report's shared state as the moderators see it (§13.5). */
+export interface CaseView {
+	id: string;
+	state: 'new' | 'review' | 'resolved';
+	/** Who took it or resolved it; `byMe` when that is me. */
+	by?: { key: string; name: string | null; me: boolean };
+	outcome?: 'none' | 'hidden' | 'warned' | 'muted' | 'removed';
+	/** Later resolutions by others at the same moment: shown, never applied. */
+	also?: { key: string; name: string | null; outcome: 'none' | 'hidden' | 'warned' | 'muted' | 'removed' }[];
+	notes: { key: string; name: string | null; me: boolean; text: string; ts: number }[];
+}
+
+/** One of my reports, as I (the reporter) see its progress (§13.5): never the action, never who. */
+export interface MyReportView {
+	id: string;
+	status: 'sent' | 'received' | 'acted' | 'reviewed';
+	ts: number;
+	messages: string[];
 }
 
 export interface CreateGroupOptions {
@@ -361,6 +385,18 @@ export interface UnseenClientApi {
 	hide(group: string, messageId: string): Promise<void>;
 	/** Moderator inbox: reports addressed to me in this group, each message verified. */
 	reports(group: string): Promise<ReportView[]>;
+	/** Report inbox (§13.5): take a report (in review by me); the reporter hears it was received. */
+	takeReport(group: string, id: string): Promise<void>;
+	/** Resolve a report with its outcome; refused (PROTOCOL_NOT_ALLOWED) when already resolved. */
+	resolveReport(group: string, id: string, outcome: 'none' | 'hidden' | 'warned' | 'muted' | 'removed'): Promise<void>;
+	/** A short note on a report, for the other moderators only. */
+	noteReport(group: string, id: string, text: string): Promise<void>;
+	/** A report's shared state as this device knows it now (§13.5); null when unknown. */
+	reportCase(group: string, caseId: string): CaseView | null;
+	/** My reports in this group that I have not dismissed, with what the moderators told me. */
+	myReports(group: string): MyReportView[];
+	/** Hides one of my reports' status from my screen. */
+	dismissMyReport(group: string, id: string): Promise<void>;
 
 	/**
 	 * Service bans learnt this session (§9.8b): whether the service removed me from this group,

@@ -4,7 +4,7 @@
  * joining.ts (create, join), subscriptions.ts (entries, removal, forgetting), actions.ts
  * (member actions, outbox pump), reports.ts, moderator.ts (pinned service moderator), views.ts.
  */
-import type { QuietHours, ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
+import type { QuietHours, ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, CaseView, MyReportView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
 import { act, enqueueContent, pump } from './actions.ts';
 import type { Backoff } from './connection.ts';
 import { ConnectionPool } from './pool.ts';
@@ -16,7 +16,9 @@ import { createGroup, joinWithInvite } from './joining.ts';
 import { acceptPair, createPair, offerPair } from './pairs.ts';
 import { lockClient } from './lock.ts';
 import { ModeratorPin } from './moderator.ts';
-import { fetchReports, reportReaders, sendReport } from './reports.ts';
+import { caseView, fetchReports, reportReaders, sendReport } from './reports.ts';
+import { noteCase, recordOutcome, takeCase } from './case-actions.ts';
+import type { Outcome } from '../crypto/report-case.ts';
 import { getJson, keys, putJson } from './store.ts';
 import { attach, forget } from './subscriptions.ts';
 import { runDue } from './due.ts';
@@ -377,7 +379,46 @@ export class UnseenClient implements UnseenClientApi {
 	}
 
 	async report(group: string, messageIds: string[], note: string, service: boolean): Promise<void> {
-		await sendReport(this.#core.conn, this.#core.group(group), messageIds, note, service, () => this.#moderator.recipient());
+		const g = this.#core.group(group);
+		await sendReport(this.#core.conn, g, messageIds, note, service, () => this.#moderator.recipient(), () => this.#core.now());
+		if (!service) this.#core.emit({ type: 'members', group });
+	}
+
+	async takeReport(group: string, id: string): Promise<void> {
+		await takeCase(this.#core, group, id);
+	}
+
+	async resolveReport(group: string, id: string, outcome: Outcome): Promise<void> {
+		await recordOutcome(this.#core, group, id, outcome);
+	}
+
+	async noteReport(group: string, id: string, text: string): Promise<void> {
+		await noteCase(this.#core, group, id, text);
+	}
+
+	reportCase(group: string, caseId: string): CaseView | null {
+		const g = this.#core.groups.get(group);
+		if (!g || this.#core.locked || !g.cases.data.cases[caseId]) return null;
+		return caseView(g, caseId);
+	}
+
+	myReports(group: string): MyReportView[] {
+		const g = this.#core.groups.get(group);
+		if (!g || this.#core.locked) return [];
+		return Object.entries(g.cases.data.mine)
+			.filter(([, m]) => !m.dismissed)
+			.map(([id, m]) => ({ id, status: m.status, ts: m.ts, messages: [...m.messages] }))
+			.sort((a, b) => a.ts - b.ts);
+	}
+
+	async dismissMyReport(group: string, id: string): Promise<void> {
+		const g = this.#core.group(group);
+		const mine = g.cases.data.mine[id];
+		if (!mine) return;
+		mine.dismissed = true;
+		g.cases.touch();
+		await g.save();
+		this.#core.emit({ type: 'members', group });
 	}
 
 	reportReaders(group: string, messageIds: string[]): ReportReadersView {
@@ -386,7 +427,9 @@ export class UnseenClient implements UnseenClientApi {
 
 	/** Moderator inbox: the group's reports addressed to me, each message verified (P8). */
 	async reports(group: string): Promise<ReportView[]> {
-		return fetchReports(this.#core.conn, this.#core.group(group));
+		const views = await fetchReports(this.#core.conn, this.#core.group(group));
+		this.#core.emit({ type: 'groups' });
+		return views;
 	}
 
 	serviceRemovals(group: string): ServiceRemovals {

@@ -19,6 +19,7 @@ import { InviteLinks } from './invite-links.ts';
 import { Verifications } from './verifications.ts';
 import { Sponsorship, SPONSOR_TYPES } from './sponsorship.ts';
 import { Blocks } from './blocks.ts';
+import { Cases, CASE_TYPES } from './cases.ts';
 import { GroupSession, type SessionOptions } from '../protocol/session/session.ts';
 import { receiveBacklog } from '../protocol/session/backlog.ts';
 import type { RelayEntry, SessionEvent } from '../protocol/session/types.ts';
@@ -62,13 +63,14 @@ export class GroupHandle {
 	readonly sponsorship: Sponsorship;
 	pairMeta: PairMeta | null = null;
 	readonly blocks: Blocks;
+	readonly cases: Cases;
 	sync: { start: number; head: number } | null = null;
 	readonly #store: Kv;
 	#waiters: { seq: number; resolve(): void }[] = [];
 	#saving: Promise<void> = Promise.resolve();
 	#sessionDirty = false;
 
-	private constructor(store: Kv, session: GroupSession, parts: { transcript: Transcript; outbox: OutboxQueue; franking: FrankingStore; invites: InviteLinks; verifications: Verifications; sponsorship: Sponsorship; blocks: Blocks }) {
+	private constructor(store: Kv, session: GroupSession, parts: { transcript: Transcript; outbox: OutboxQueue; franking: FrankingStore; invites: InviteLinks; verifications: Verifications; sponsorship: Sponsorship; blocks: Blocks; cases: Cases }) {
 		this.#store = store;
 		this.id = session.data.group;
 		this.session = session;
@@ -79,13 +81,14 @@ export class GroupHandle {
 		this.verifications = parts.verifications;
 		this.sponsorship = parts.sponsorship;
 		this.blocks = parts.blocks;
+		this.cases = parts.cases;
 	}
 
 	static fresh(store: Kv, session: GroupSession): GroupHandle {
 		const group = session.data.group;
 		const transcript = new Transcript(group);
 		const franking = new FrankingStore(store, group, transcript);
-		return new GroupHandle(store, session, { transcript, outbox: new OutboxQueue(group), franking, invites: new InviteLinks(group), verifications: new Verifications(group), sponsorship: new Sponsorship(group), blocks: new Blocks(group) });
+		return new GroupHandle(store, session, { transcript, outbox: new OutboxQueue(group), franking, invites: new InviteLinks(group), verifications: new Verifications(group), sponsorship: new Sponsorship(group), blocks: new Blocks(group), cases: new Cases(group) });
 	}
 
 	static async load(store: Kv, group: string, id: Identity, primitives: Primitives, options: SessionOptions = {}): Promise<GroupHandle | null> {
@@ -100,7 +103,8 @@ export class GroupHandle {
 			invites: await InviteLinks.load(store, group),
 			verifications: await Verifications.load(store, group),
 			sponsorship: await Sponsorship.load(store, group),
-			blocks: await Blocks.load(store, group)
+			blocks: await Blocks.load(store, group),
+			cases: await Cases.load(store, group)
 		});
 		g.pairMeta = (await getJson<PairMeta>(store, keys.pairMeta(group))) ?? null;
 		return g;
@@ -204,6 +208,10 @@ export class GroupHandle {
 			const me = { ...this.session.id, sign: this.session.me };
 			return this.sponsorship.apply(event.address.sender, event.content, event.ts, this.session.state, me);
 		}
+		if (CASE_TYPES.has(event.content.t)) {
+			const me = { ...this.session.id, sign: this.session.me };
+			return this.cases.apply(event.address.sender, event.content, event.ts, this.session.state, me);
+		}
 		const name = this.session.data.profiles[event.address.sender] ?? null;
 		const changed = this.history.apply(
 			{ address: event.address, content: event.content as MessageContent, seq: event.seq, ts: event.ts, self: false },
@@ -265,7 +273,7 @@ export class GroupHandle {
 		const session = this.#sessionDirty;
 		this.#sessionDirty = false;
 		if (session) ops.push(jsonPut(keys.session(this.id), this.session.toJSON()));
-		const undo = [this.transcript, this.franking, this.outbox, this.invites, this.verifications, this.sponsorship, this.blocks].map((part) => part.stage(ops));
+		const undo = [this.transcript, this.franking, this.outbox, this.invites, this.verifications, this.sponsorship, this.blocks, this.cases].map((part) => part.stage(ops));
 		ops.push(...extra);
 		if (ops.length === 0) return;
 		try {

@@ -4,7 +4,9 @@
  * and admins, or to the deployment moderator; a moderator opens the reports addressed to it and
  * verifies each message: the commitment locally, the stamp by asking the relay.
  */
-import type { ReportedMessageView, ReportReadersView, ReportView } from './api.ts';
+import type { CaseView, ReportedMessageView, ReportReadersView, ReportView } from './api.ts';
+import type { Cases } from './cases.ts';
+import { newCaseId, newReplyKey } from '../crypto/report-case.ts';
 import { messageId, parseMessageId, type History } from './history.ts';
 import { RelayError, type Connection } from './connection.ts';
 import type { ConnectionPool } from './pool.ts';
@@ -66,11 +68,12 @@ export function reportReaders(g: Pick<GroupHandle, 'session'>, messageIds: reado
 
 export async function sendReport(
 	pool: Pick<ConnectionPool, 'once'>,
-	g: Pick<GroupHandle, 'id' | 'session' | 'transcript' | 'franking'>,
+	g: Pick<GroupHandle, 'id' | 'session' | 'transcript' | 'franking'> & { cases?: Cases; save?: () => Promise<void> },
 	messageIds: string[],
 	note: string,
 	service: boolean,
-	serviceModerator?: () => Promise<string>
+	serviceModerator?: () => Promise<string>,
+	now: () => number = Date.now
 ): Promise<void> {
 	let recipients: string[];
 	if (service) {
@@ -93,9 +96,12 @@ export async function sendReport(
 		const envelope = { ...record.header, n: record.n, ct: '' } as Envelope;
 		inputs.push({ envelope, seq: record.seq, ts: record.ts, stamp: record.stamp, frankingKey: fromB64(record.fk), contentBytes: fromB64(record.body) });
 	}
+	// A group report carries its case (§13.5): an id and a one-time reply key for the feedback.
+	const reply = !service && g.cases ? newReplyKey() : null;
+	const caseId = reply ? newCaseId() : null;
 	let report;
 	try {
-		report = buildReport(g.id, inputs, note);
+		report = buildReport(g.id, inputs, note, reply && caseId ? { id: caseId, reply: reply.pk } : undefined);
 	} catch (error) {
 		for (const input of inputs) input.frankingKey.fill(0);
 		throw error;
@@ -112,9 +118,39 @@ export async function sendReport(
 	}
 	// A fresh connection with no key: the relay learns a report arrived, not which pseudonym filed it (P9).
 	// One frame per recipient (§9.8): a box may be 128 KiB, so the frame must not grow with the moderators.
-	await pool.once(async (conn) => {
-		for (const box of sealed) await conn.request(service ? { t: 'report', sealed: [box] } : { t: 'report', group: g.id, sealed: [box] });
-	});
+	// The reply key is kept before the report leaves, so no feedback can arrive for a key not yet saved.
+	if (reply && caseId && g.cases) {
+		g.cases.data.mine[caseId] = { pk: reply.pk, sk: reply.sk, status: 'sent', ts: now(), messages: [...messageIds] };
+		g.cases.touch();
+		await g.save?.();
+	}
+	try {
+		await pool.once(async (conn) => {
+			for (const box of sealed) await conn.request(service ? { t: 'report', sealed: [box] } : { t: 'report', group: g.id, sealed: [box] });
+		});
+	} catch (error) {
+		if (caseId && g.cases) {
+			delete g.cases.data.mine[caseId];
+			g.cases.touch();
+			await g.save?.().catch(() => undefined);
+		}
+		throw error;
+	}
+}
+
+/** A case as the moderators see it (§13.5), with the names this device knows. */
+export function caseView(g: Pick<GroupHandle, 'session'> & { cases: Cases }, id: string): CaseView {
+	const c = g.cases.case(id);
+	const me = g.session.me;
+	const name = (key: string) => g.session.data.profiles[key] ?? null;
+	return {
+		id,
+		state: c.state,
+		...(c.by ? { by: { key: c.by, name: name(c.by), me: c.by === me } } : {}),
+		...(c.outcome ? { outcome: c.outcome } : {}),
+		...(c.also?.length ? { also: c.also.map((a) => ({ key: a.by, name: name(a.by), outcome: a.outcome })) } : {}),
+		notes: c.notes.map((n) => ({ key: n.by, name: name(n.by), me: n.by === me, text: n.text, ts: n.ts }))
+	};
 }
 
 /**
@@ -160,7 +196,7 @@ export function reportViews(verdicts: readonly Verdict[], nameOf: (sender: strin
 	}));
 }
 
-export async function fetchReports(pool: Pick<ConnectionPool, 'of' | 'once'>, g: Pick<GroupHandle, 'id' | 'session'>): Promise<ReportView[]> {
+export async function fetchReports(pool: Pick<ConnectionPool, 'of' | 'once'>, g: Pick<GroupHandle, 'id' | 'session'> & { cases?: Cases; save?: () => Promise<void> }): Promise<ReportView[]> {
 	const me = g.session.me;
 	const myBox = toB64(g.session.id.boxPk);
 	const inbox = pool.of(me);
@@ -175,12 +211,14 @@ export async function fetchReports(pool: Pick<ConnectionPool, 'of' | 'once'>, g:
 	if (stored.length === 0) return [];
 	// Stamp checks go on a fresh connection logged in as my key of this group alone (P9).
 	const signSk = g.session.id.signSk;
-	return pool.once((conn) => openReports(conn, g, stored, myBox), { key: me, sign: (m) => sodium().crypto_sign_detached(m, signSk) });
+	const views = await pool.once((conn) => openReports(conn, g, stored, myBox), { key: me, sign: (m) => sodium().crypto_sign_detached(m, signSk) });
+	if (g.cases) await g.save?.();
+	return views;
 }
 
 type StoredReport = NonNullable<Awaited<ReturnType<Connection['request']>>['reports']>[number];
 
-async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'>, reports: StoredReport[], myBox: string): Promise<ReportView[]> {
+async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'> & { cases?: Cases }, reports: StoredReport[], myBox: string): Promise<ReportView[]> {
 	const me = g.session.me;
 	const out: ReportView[] = [];
 	for (const stored of reports) {
@@ -195,7 +233,19 @@ async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'sessio
 		}
 		if (report.group !== g.id) continue;
 		const verdicts = await verifyReport(report, relayStampCheck(conn, me));
-		out.push({ seq: stored.seq, ts: stored.ts, note: report.note, messages: reportViews(verdicts, (sender) => g.session.data.profiles[sender] ?? null) });
+		const view: ReportView = { seq: stored.seq, ts: stored.ts, note: report.note, messages: reportViews(verdicts, (sender) => g.session.data.profiles[sender] ?? null) };
+		if (report.case && g.cases) {
+			// Remember what the case needs: its reply key and whom it is about (its readers, §13.5).
+			const c = g.cases.case(report.case.id);
+			if (!c.fetched || c.reply !== report.case.reply) {
+				c.fetched = true;
+				c.reply = report.case.reply;
+				c.about = [...new Set(report.messages.map((m) => m.header.sender))];
+				g.cases.touch();
+			}
+			view.case = caseView({ session: g.session, cases: g.cases }, report.case.id);
+		}
+		out.push(view);
 	}
 	return out;
 }

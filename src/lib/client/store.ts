@@ -13,6 +13,7 @@
  *   g/<group>/b              members I blocked (on this device only)
  *   g/<group>/p              hello id of each member's shown display name (reportable)
  *   g/<group>/s              sponsorship in this group (§11)
+ *   g/<group>/k              report cases: their states and my reports' reply keys (§13.5)
  *   g/<pair>/pm              where a pair came from and who the other is (§11.3)
  */
 import { del, put, type Kv, type KvOp } from '../storage/kv.ts';
@@ -76,6 +77,7 @@ export const keys = {
 	blocked: (g: string) => `g/${g}/b`,
 	profileIds: (g: string) => `g/${g}/p`,
 	sponsorship: (g: string) => `g/${g}/s`,
+	cases: (g: string) => `g/${g}/k`,
 	pairMeta: (g: string) => `g/${g}/pm`,
 	group: (g: string) => `g/${g}/`
 };

@@ -61,7 +61,7 @@ function memberCan(log: GroupState, me: string, target: string): MemberPermissio
 	return { remove: may.remove(log, me, target).ok, mute: may.mute(log, me, target).ok, setRole };
 }
 
-export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor'>): GroupSummary | null {
+export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor'> & { cases?: GroupHandle['cases'] }): GroupSummary | null {
 	const data = g.session.data;
 	const log = data.log;
 	if (!log) return null;
@@ -88,6 +88,8 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 	if (data.frozen) out.frozen = { ...data.frozen };
 	const mutedUntil = log.muted?.[data.me];
 	if (mutedUntil !== undefined) out.mutedUntil = mutedUntil;
+	// Open reports, for moderators only (§13.5): a member's device has no cases to count.
+	if (g.cases && !data.removed && may.moderate(log, data.me).ok) out.openReports = g.cases.openCount();
 	if (g.sync && g.sync.head > g.cursor) out.sync = { done: Math.max(0, g.cursor - g.sync.start), total: Math.max(1, g.sync.head - g.sync.start) };
 	return out;
 }

@@ -50,6 +50,10 @@ export const LABEL = {
 	reportAd: 'unseen/v1/report',
 	/** Prefix of a sealed sponsorship note's plaintext (§11.2). */
 	sponsorNote: 'unseen/v1/sponsor-note',
+	/** Prefix of a sealed report-case note to a moderator (§13.5). */
+	reportCase: 'unseen/v1/report-case',
+	/** Prefix of a sealed feedback to a reporter's one-time key (§13.5). */
+	reportFeedback: 'unseen/v1/report-feedback',
 	// MACs
 	/** MAC of the hello binding `{group, epoch, sender, esk}` (§5.1); the key comes from `pairMacKey`. */
 	pairMac: 'unseen/v1/pair-mac',

@@ -38,7 +38,9 @@ export const reportSchema = v.strictObject({
 	v: v.literal(1),
 	group: key32,
 	note: v.pipe(v.string(), v.maxLength(MAX_NOTE)),
-	messages: v.pipe(v.array(reportedSchema), v.minLength(1), v.maxLength(MAX_REPORT_MESSAGES))
+	messages: v.pipe(v.array(reportedSchema), v.minLength(1), v.maxLength(MAX_REPORT_MESSAGES)),
+	/** The shared case (§13.5): its id and the reporter's one-time reply key. Optional. */
+	case: v.optional(v.strictObject({ id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/)), reply: key32 }))
 });
 export type Report = v.InferOutput<typeof reportSchema>;
 
@@ -53,11 +55,12 @@ export interface ReportInput {
 }
 
 /** Builds a report of the chosen messages. PROTOCOL_BAD_REPORT if it is empty, mixed or too large. */
-export function buildReport(group: string, messages: ReportInput[], note: string): Report {
+export function buildReport(group: string, messages: ReportInput[], note: string, reportCase?: { id: string; reply: string }): Report {
 	const report = {
 		v: 1 as const,
 		group,
 		note,
+		...(reportCase ? { case: reportCase } : {}),
 		messages: messages.map((m) => ({
 			header: { v: m.envelope.v, group: m.envelope.group, epoch: m.envelope.epoch, sender: m.envelope.sender, ctr: m.envelope.ctr, state: m.envelope.state, c: m.envelope.c },
 			n: m.envelope.n,

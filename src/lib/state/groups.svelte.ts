@@ -7,7 +7,7 @@
  * the list are left alone.
  */
 import { SvelteMap } from 'svelte/reactivity';
-import type { ChatMessage, ClientEvent, GroupSummary, InviteView, MemberView, UnseenClientApi, Warning } from '../client/api.ts';
+import type { ChatMessage, ClientEvent, GroupSummary, InviteView, MemberView, MyReportView, UnseenClientApi, Warning } from '../client/api.ts';
 import { Lazy } from './lazy.svelte.ts';
 
 /** Summaries are small plain data: equal JSON means nothing on screen would change. */
@@ -26,6 +26,7 @@ export class GroupView {
 	readonly #warnings: Lazy<Warning[]>;
 	readonly #invites: Lazy<InviteView[]>;
 	readonly #serviceRemovals: Lazy<ReturnType<UnseenClientApi['serviceRemovals']>>;
+	readonly #myReports: Lazy<MyReportView[]>;
 
 	constructor(client: UnseenClientApi, id: string) {
 		this.id = id;
@@ -35,11 +36,17 @@ export class GroupView {
 		this.#warnings = new Lazy(() => client.warnings(id));
 		this.#invites = new Lazy(() => client.invites(id));
 		this.#serviceRemovals = new Lazy(() => client.serviceRemovals?.(id) ?? { me: false, others: [] });
+		this.#myReports = new Lazy(() => client.myReports(id));
 	}
 
 	/** Service bans heard of this session (§9.8b): me, and members the service removed. */
 	get serviceRemovals(): ReturnType<UnseenClientApi['serviceRemovals']> {
 		return this.#serviceRemovals.current;
+	}
+
+	/** My reports here with what the moderators told me (§13.5). */
+	get myReports(): MyReportView[] {
+		return this.#myReports.current;
 	}
 
 	/** The transcript in relay order (the client's `messages`). */
@@ -74,6 +81,8 @@ export class GroupView {
 	/** Marks what one of this group's client events changed. */
 	changed(event: Extract<ClientEvent, { group: string }>['type']): void {
 		if (event === 'messages' || event === 'removed') this.#messages.invalidate();
+		// A case note or my report's feedback arrives as a message; sending or dismissing one is 'members'.
+		if (event === 'messages' || event === 'members' || event === 'removed') this.#myReports.invalidate();
 		// A member's new name shows in the transcript too; an op changes members and invites.
 		if (event === 'members' || event === 'removed') {
 			this.#members.invalidate();
