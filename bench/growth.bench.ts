@@ -90,7 +90,7 @@ function applyCost(g: Group): number {
 }
 
 async function loadCost(store: LevelStore, group: string): Promise<number> {
-	const fresh = new GroupLog(store, new GroupCommit(store), new Uint8Array(32));
+	const fresh = new GroupLog(store, new GroupCommit(store), new Uint8Array(32), Date.now, undefined, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 	const started = performance.now();
 	await fresh.get(group);
 	return performance.now() - started;
@@ -101,14 +101,14 @@ export async function run(): Promise<{ growth: Record<string, number> }> {
 	const store = new LevelStore(dir);
 	await store.open();
 	try {
-		const log = new GroupLog(store, new GroupCommit(store), new Uint8Array(32), Date.now, undefined, Number.MAX_SAFE_INTEGER);
+		const log = new GroupLog(store, new GroupCommit(store), new Uint8Array(32), Date.now, undefined, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 		const small = await create(log);
 		const big = await create(log);
 		const started = performance.now();
 		await grow(store, big, BIG);
 		const buildS = (performance.now() - started) / 1000;
 		// Reload the big group from disk, as after a restart.
-		const relay = new GroupLog(store, new GroupCommit(store), new Uint8Array(32), Date.now, undefined, Number.MAX_SAFE_INTEGER);
+		const relay = new GroupLog(store, new GroupCommit(store), new Uint8Array(32), Date.now, undefined, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 		await appendCost(relay, small); // warm-up: the first appends of a run pay for JIT and caches
 		const append0 = await appendCost(relay, small);
 		const append100k = await appendCost(relay, big);

@@ -35,6 +35,8 @@ export interface ServerConfig {
 	retentionSweepMs: number;
 	/** Ops one member may append to one group per hour of relay time (RELAY_OP_LIMIT beyond). */
 	opsPerHour: number;
+	/** `rekey` ops one member may append to one group per hour (RELAY_OP_LIMIT beyond, §9.9). */
+	rekeysPerHour: number;
 	/** Entries per backlog page; the next page waits until the previous one left the socket. */
 	pageSize: number;
 	/**
@@ -75,6 +77,7 @@ export const DEFAULTS: ServerConfig = {
 	retentionSweepMs: 60_000,
 	pageSize: 256,
 	opsPerHour: 300,
+	rekeysPerHour: 12,
 	quickExitUrl: null,
 	app: true,
 	log: (line) => console.log(line),
@@ -165,6 +168,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Partial<
 	if (has('HEARTBEAT_MS')) out.heartbeatMs = int('HEARTBEAT_MS', env.HEARTBEAT_MS!, 100, 3_600_000);
 	if (has('AUTH_TIMEOUT_MS')) out.authTimeoutMs = int('AUTH_TIMEOUT_MS', env.AUTH_TIMEOUT_MS!, 100, 3_600_000);
 	if (has('OPS_PER_HOUR')) out.opsPerHour = int('OPS_PER_HOUR', env.OPS_PER_HOUR!, 1, 1_000_000);
+	if (has('REKEYS_PER_HOUR')) out.rekeysPerHour = int('REKEYS_PER_HOUR', env.REKEYS_PER_HOUR!, 1, 1_000_000);
 	if (has('QUICK_EXIT_URL')) out.quickExitUrl = quickExitUrl(env.QUICK_EXIT_URL!);
 	if (has('RETENTION_SWEEP_MS')) out.retentionSweepMs = int('RETENTION_SWEEP_MS', env.RETENTION_SWEEP_MS!, 100, 86_400_000);
 	const sign = env.MODERATOR_SIGN_KEY;
@@ -189,6 +193,7 @@ export function resolveConfig(partial: Partial<ServerConfig>): ServerConfig {
 	whole('retentionSweepMs', config.retentionSweepMs, 10);
 	whole('pageSize', config.pageSize, 1);
 	whole('opsPerHour', config.opsPerHour, 1);
+	whole('rekeysPerHour', config.rekeysPerHour, 1);
 	for (const [name, r] of [['connectionRate', config.connectionRate], ['keyRate', config.keyRate]] as const) {
 		if (!(r.perSecond > 0) || !(r.burst >= 1)) throw new ConfigError(`${name} needs perSecond > 0 and burst ≥ 1`);
 	}

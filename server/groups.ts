@@ -96,14 +96,16 @@ export class GroupLog {
 	readonly #turns = new Map<string, Promise<void>>();
 	readonly #maxCached: number;
 	readonly #opsPerHour: number;
+	readonly #rekeysPerHour: number;
 
-	constructor(store: RelayStore, writer: GroupCommit, stampSecret: Uint8Array, now: () => number = Date.now, maxCached = MAX_CACHED_GROUPS, opsPerHour = OPS_PER_HOUR) {
+	constructor(store: RelayStore, writer: GroupCommit, stampSecret: Uint8Array, now: () => number = Date.now, maxCached = MAX_CACHED_GROUPS, opsPerHour = OPS_PER_HOUR, rekeysPerHour = REKEYS_PER_HOUR) {
 		this.#store = store;
 		this.#writer = writer;
 		this.#stampSecret = stampSecret;
 		this.#now = now;
 		this.#maxCached = maxCached;
 		this.#opsPerHour = opsPerHour;
+		this.#rekeysPerHour = rekeysPerHour;
 	}
 
 	/** Groups currently held in memory. */
@@ -446,8 +448,8 @@ export class GroupLog {
 			mem.opsThisHour.clear();
 			mem.rekeysThisHour.clear();
 		}
-		if (rekey && (mem.rekeysThisHour.get(author) ?? 0) >= REKEYS_PER_HOUR) {
-			throw new RelayError('RELAY_OP_LIMIT', `at most ${REKEYS_PER_HOUR} rekeys per member and group per hour`);
+		if (rekey && (mem.rekeysThisHour.get(author) ?? 0) >= this.#rekeysPerHour) {
+			throw new RelayError('RELAY_OP_LIMIT', `at most ${this.#rekeysPerHour} rekeys per member and group per hour`);
 		}
 		if ((mem.opsThisHour.get(author) ?? 0) >= this.#opsPerHour) {
 			throw new RelayError('RELAY_OP_LIMIT', `at most ${this.#opsPerHour} changes per member and group per hour`);

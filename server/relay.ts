@@ -68,7 +68,7 @@ export class Relay {
 
 	async start(): Promise<void> {
 		const stampSecret = await this.store.secret('stamp');
-		this.groups = new GroupLog(this.store, this.writer, stampSecret, this.config.now, undefined, this.config.opsPerHour);
+		this.groups = new GroupLog(this.store, this.writer, stampSecret, this.config.now, undefined, this.config.opsPerHour, this.config.rekeysPerHour);
 		this.#ctx = {
 			config: this.config,
 			store: this.store,

@@ -26,14 +26,14 @@ async function readAll(url: string, group: string, as: Parameters<TestClient['au
 describe('P11 relay robustness: durability of acknowledged entries', () => {
 	test('P11 restart keeps every acknowledged message and the sequence continues after it', async () => {
 		const dataDir = tempDir();
-		const first = await startRelay({ dataDir, keyRate: unlimited, connectionRate: unlimited }, true);
+		const first = await startRelay({ dataDir, keyRate: unlimited, connectionRate: unlimited, rekeysPerHour: 1000 }, true);
 		const client = await TestClient.connect(first.wsUrl);
 		const g = await createGroup(client);
 		const acks = await Promise.all(Array.from({ length: 50 }, (_, i) => sendMessage(client, g, g.admin, i)));
 		client.close();
 		await first.stop();
 
-		const second = await startRelay({ dataDir, keyRate: unlimited, connectionRate: unlimited });
+		const second = await startRelay({ dataDir, keyRate: unlimited, connectionRate: unlimited, rekeysPerHour: 1000 });
 		const entries = await readAll(second.wsUrl, g.group, g.admin);
 		expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
 		for (const ack of acks) expect(entries.find((e) => e.seq === ack.seq)!.stamp).toBe(ack.stamp);
@@ -46,7 +46,7 @@ describe('P11 relay robustness: durability of acknowledged entries', () => {
 
 	test('P11 a group with many ops reloads after a restart: a replay of any earlier op is still refused as one, and the log extends', async () => {
 		const dataDir = tempDir();
-		const first = await startRelay({ dataDir, keyRate: unlimited, connectionRate: unlimited, opsPerHour: 10_000 }, true);
+		const first = await startRelay({ dataDir, keyRate: unlimited, connectionRate: unlimited, opsPerHour: 10_000, rekeysPerHour: 10_000 }, true);
 		const client = await TestClient.connect(first.wsUrl);
 		const g = await createGroup(client);
 		const ops: Op[] = [];
@@ -58,7 +58,7 @@ describe('P11 relay robustness: durability of acknowledged entries', () => {
 		client.close();
 		await first.stop();
 
-		const second = await startRelay({ dataDir, keyRate: unlimited, connectionRate: unlimited, opsPerHour: 10_000 });
+		const second = await startRelay({ dataDir, keyRate: unlimited, connectionRate: unlimited, opsPerHour: 10_000, rekeysPerHour: 10_000 });
 		const again = await TestClient.connect(second.wsUrl);
 		for (const old of [ops[0]!, ops[150]!, ops[298]!]) {
 			const reply = await again.request({ t: 'append', group: g.group, mid: mid(), entry: { op: old } });

@@ -70,7 +70,7 @@ function relayConnection(challenge: string) {
 	const conn = { challenge, keys: new Set<string>(), send: (text: string) => void sent.push(text) } as unknown as RelayConnection;
 	return { conn, sent };
 }
-const relayCtx = { config: { maxKeys: 64 } } as unknown as RequestContext;
+const relayCtx = { config: { maxKeys: 64 }, banned: new Set<string>() } as unknown as RequestContext;
 const authFrame = (id: string): AuthFrame => ({ t: 'auth', id, key: vector.auth.key, sig: vector.auth.sig });
 
 beforeAll(async () => {
