@@ -172,6 +172,8 @@ export interface ChatMessage {
 	status: MessageStatus;
 	/** Set on messages whose sender could not be verified, or that are flagged by the core. */
 	warning?: string;
+	/** A system line that is a moderator's private note (§13.5), shown on this device only. */
+	note?: 'warn';
 }
 
 /** The session's warnings plus the ones the client itself raises. */
@@ -359,6 +361,14 @@ export interface UnseenClientApi {
 	mute(group: string, member: string, seconds: number): Promise<void>;
 	/** Moderators and admins: hides a message for everyone (a signed `hide` op). */
 	hide(group: string, messageId: string): Promise<void>;
+	/** Moderators and admins: shows a hidden message again for everyone (a signed `unhide` op, §13.4). */
+	unhide(group: string, messageId: string): Promise<void>;
+	/**
+	 * Moderators and admins: a private note to one member (a signed `warn` op sealed to them and
+	 * the moderators, §13.5). `text` is 1 to 1,000 characters; see words/warn.ts for the
+	 * prepared kinds.
+	 */
+	warn(group: string, member: string, text: string): Promise<void>;
 	/** Moderator inbox: reports addressed to me in this group, each message verified. */
 	reports(group: string): Promise<ReportView[]>;
 

@@ -48,6 +48,8 @@ export const LABEL = {
 	reportAd: 'unseen/v1/report',
 	/** Prefix of a sealed sponsorship note's plaintext (§11.2). */
 	sponsorNote: 'unseen/v1/sponsor-note',
+	/** AD of a moderator's warning note, the body of a `warn` op (§13.5). */
+	warn: 'unseen/v1/warn',
 	// MACs
 	/** MAC of the hello binding `{group, epoch, sender, esk}` (§5.1); the key comes from `pairMacKey`. */
 	pairMac: 'unseen/v1/pair-mac',
