@@ -27,23 +27,24 @@ const ad = (group: string, author: string) => labelled(LABEL.warn, { group, auth
 
 /**
  * The body of a `warn` op from `author` in `group`, sealed to `readers` (each `{box}` a per-group
- * box key: the target and every moderator and admin, §13.5), in a random order.
+ * box key: the target and every moderator and admin, §13.5), in a random order. `fixed` (vectors
+ * only) gives the note key and nonce and keeps the readers' order.
  */
-export function sealWarn(group: string, author: string, note: WarnNote, readers: readonly string[], nonce?: Uint8Array): string {
+export function sealWarn(group: string, author: string, note: WarnNote, readers: readonly string[], fixed?: { key: Uint8Array; nonce: Uint8Array }): string {
 	const parsed = v.safeParse(noteSchema, note);
 	if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a note needs 1 to 1,000 characters and a member');
 	const unique = [...new Set(readers)];
 	if (unique.length < 1 || unique.length > MAX_WARN_READERS) throw new ProtocolError('PROTOCOL_BAD_FRAME', `a note is sealed to 1 to ${MAX_WARN_READERS} readers`);
 	const s = sodium();
-	const k = s.randombytes_buf(32);
+	const k = fixed ? Uint8Array.from(fixed.key) : s.randombytes_buf(32);
 	try {
 		const wraps = unique.map((box) => sealTo(k, fromB64(box), 'note reader'));
 		// Fisher-Yates with libsodium's uniform random: the position says nothing about who.
-		for (let i = wraps.length - 1; i > 0; i--) {
+		for (let i = fixed ? 0 : wraps.length - 1; i > 0; i--) {
 			const j = s.randombytes_uniform(i + 1);
 			[wraps[i], wraps[j]] = [wraps[j]!, wraps[i]!];
 		}
-		const sealed = aeadSeal(k, utf8(canonicalJson(parsed.output)), ad(group, author), nonce);
+		const sealed = aeadSeal(k, utf8(canonicalJson(parsed.output)), ad(group, author), fixed?.nonce);
 		return toB64(concat(Uint8Array.of(wraps.length), ...wraps, sealed));
 	} finally {
 		s.memzero(k);

@@ -237,7 +237,8 @@ export function buildWarn(state: GroupState, author: Signer, target: string, tex
 	if (!member) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'that person is not in the group');
 	if (target === base.author) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'a moderator does not send a note to themself');
 	const readers = [member.box, ...Object.values(state.members).filter((m) => m.role === 'moderator' || m.role === 'admin').map((m) => m.box)];
-	const body = sealWarn(state.group, base.author, { target, text }, readers, opts.nonce);
+	const fixed = opts.secret && opts.nonce ? { key: opts.secret, nonce: opts.nonce } : undefined;
+	const body = sealWarn(state.group, base.author, { target, text }, readers, fixed);
 	return signOp<OpOf<'warn'>>({ ...base, body }, author);
 }
 
