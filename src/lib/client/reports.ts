@@ -27,7 +27,7 @@ function disclosedIds(history: History, messageIds: string[]): string[] {
 	const out: string[] = [];
 	for (const id of messageIds) {
 		const m = history.get(id);
-		if (m?.hidden) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message was hidden by a moderator; its words are no longer kept');
+		if (m?.hidden) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message is hidden by a moderator; it cannot be reported while hidden');
 		if (m && m.edited && !(m.edits && m.edits.length > 0)) {
 			throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this message was edited before this device kept edits, so what was shown cannot be verified');
 		}
