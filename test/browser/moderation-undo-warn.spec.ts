@@ -59,6 +59,7 @@ test('a moderator hides, undoes, hides again and shows the message again from it
 	await dialog.getByRole('button', { name: 'Send the note' }).click();
 	await expect(dialog.getByRole('alert')).toContainText('Please write a few words');
 	await dialog.getByLabel('Your note').fill('Please keep it kind here, thank you.');
+	await expect(dialog.getByRole('alert')).toHaveCount(0);
 	await noSeriousAxe(mod.page, 'the private note dialog at phone size');
 	await mod.page.screenshot({ path: 'test-results/screenshots/warn-dialog-phone.png' });
 	await dialog.getByRole('button', { name: 'Send the note' }).click();
