@@ -178,7 +178,7 @@ export class History {
 					record.replyTo = {
 						id: messageId(content.reply),
 						senderName: target?.senderName ?? null,
-						text: target && !target.deleted ? target.text.slice(0, 200) : ''
+						text: target && !target.deleted && !target.hidden ? target.text.slice(0, 200) : ''
 					};
 				}
 				if (input.warning) record.warning = input.warning;
