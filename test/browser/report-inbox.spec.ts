@@ -1,5 +1,5 @@
 /**
- * The report inbox (issue 12 items 1 and 5, PROTOCOL §13.5) with four people in four browser
+ * The report inbox (issue 12 items 1 and 5, PROTOCOL §13.6) with four people in four browser
  * contexts: Ash (facilitator) and Dee (moderator) handle a report Bo sends about Cy's message.
  * Report → in review (Dee sees that Ash took it) → hide → resolved → Bo reads that a moderator
  * acted, without the action or who. Open-report counts show to moderators only. Axe scans and

@@ -89,7 +89,7 @@ describe('franking records live only as long as their message is shown', () => {
 		expect((await frankingKeys(bo, id)).sort()).toEqual([keys.franking(id, msg.id), keys.franking(id, edit)].sort());
 	});
 
-	test('P10 data at rest: a moderator hide removes the hidden message\'s franking record', async () => {
+	test('§13.4 a moderator hide keeps the franking record (sealed at rest) so an undo can bring the message back; it is not reportable while hidden, and is again after the unhide', async () => {
 		const { ash, bo, cy, id } = await trio();
 		await cy.client.send(id, { text: 'to be hidden' });
 		await until(() => shown(bo, id, (t) => t === 'to be hidden') !== undefined);
@@ -99,8 +99,15 @@ describe('franking records live only as long as their message is shown', () => {
 		expect(await frankingKeys(bo, id)).toEqual([keys.franking(id, msg.id)]);
 		await ash.client.hide(id, msg.id);
 		await until(() => bo.client.messages(id).some((m) => m.id === msg.id && m.hidden));
+		await expect(bo.client.report(id, [msg.id], 'hurtful', false)).rejects.toMatchObject({ code: 'PROTOCOL_BAD_REPORT' });
 		await bo.client.stop();
-		expect(await frankingKeys(bo, id)).toEqual([]);
+		expect(await frankingKeys(bo, id)).toEqual([keys.franking(id, msg.id)]);
+		await bo.client.start();
+		await ash.client.unhide(id, msg.id);
+		await until(() => bo.client.messages(id).some((m) => m.id === msg.id && !m.hidden));
+		await bo.client.report(id, [msg.id], 'hurtful', false);
+		const [report] = await ash.client.reports(id);
+		expect(report!.messages).toEqual([expect.objectContaining({ id: msg.id, text: 'to be hidden', verified: true })]);
 	});
 
 	test('P10 data at rest: a message past the group\'s retention takes its franking record with it', async () => {

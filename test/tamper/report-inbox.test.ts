@@ -1,5 +1,5 @@
 /**
- * The report inbox (issue 12 items 1 and 5, PROTOCOL §13.5) between four real clients through
+ * The report inbox (issue 12 items 1 and 5, PROTOCOL §13.6) between four real clients through
  * the tampering relay: Ash (admin) and Dee (moderator) handle a report Bo filed about Cy's
  * message. States and notes reach the other moderator only; the reporter hears "received" and
  * "acted" / "reviewed" without the action or who; the relay can neither read nor forge a case.
@@ -50,7 +50,7 @@ async function eventually(check: () => Promise<boolean>, what = 'condition'): Pr
 const cases = async (c: TestClient, group: string) => (await getJson<CasesData>(c.store, keys.cases(group))) ?? { cases: {}, mine: {} };
 const firstCase = async (c: TestClient, group: string) => (await c.client.reports(group))[0]!.case!;
 
-describe('report inbox (§13.5)', () => {
+describe('report inbox (§13.6)', () => {
 	test('states and notes reach the other moderator, not the reporter or the reported; the reporter hears received, then acted, never the action', async () => {
 		const { group, ash, dee, bo, cy, message } = await setup();
 		expect(bo.client.myReports(group)).toEqual([expect.objectContaining({ status: 'sent', messages: [message.id] })]);

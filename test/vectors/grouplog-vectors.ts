@@ -41,6 +41,7 @@ export const GROUP_INPUTS = {
 	newSettings: { retention: 86400, rotate: 2592000, invite: 'members', listeners: true, listenersMaySpeak: false, pair: false },
 	settingsBody: { name: 'Tuesday evening circle', description: 'Still a quiet place' },
 	hide: { reason: 'shared someone else’s details' },
+	warn: { text: 'Please have another look at the group’s guidelines.' },
 	/** A pair's genesis: the settings `buildPair` writes, and its body. */
 	pairSettings: { retention: 0, rotate: 0, invite: 'admins', listeners: false, listenersMaySpeak: false, pair: true },
 	pairGenesis: { name: '', description: '', profile: { name: 'Sam' } }
@@ -55,6 +56,11 @@ export function storedSeals(value: unknown): string[] {
 	if (value === null || typeof value !== 'object') return [];
 	const o = value as Record<string, unknown>;
 	if (typeof o.to === 'string' && typeof o.box === 'string') return [o.box];
+	// A `warn` body (§13.5): n, then n sealed note keys of 80 bytes each.
+	if (o.kind === 'warn' && typeof o.body === 'string') {
+		const bytes = fromB64(o.body);
+		return Array.from({ length: bytes[0] ?? 0 }, (_, i) => toB64(bytes.subarray(1 + i * 80, 1 + (i + 1) * 80)));
+	}
 	return Object.values(o).flatMap(storedSeals);
 }
 
@@ -169,7 +175,11 @@ export async function groupLogVectors(previous: PreviousVectors = {}): Promise<R
 		s = log.push(b.buildRekey(s, sam, { at: T + 11_000, secret: fill(0xe4), rk: rk(7) }).op, T + 11_000, { secret: fill(0xe4) });
 		// Issue 12 (§13.3), appended last so the entries before it keep their hashes: sam mutes jo
 		// for an hour of relay time (muted[jo] = T + 12_000 + 3_600_000).
-		log.push(b.buildMute(s, sam, toB64(jo.signPk), 3600, { at: T + 12_000 }), T + 12_000);
+		s = log.push(b.buildMute(s, sam, toB64(jo.signPk), 3600, { at: T + 12_000 }), T + 12_000);
+		// Issue 12 (§13.4, §13.5): sam shows message 7 again, then sends jo a private note sealed to
+		// jo and sam (the note key is fill(0xe5), its nonce fill(0xb6, 24); readers in that order).
+		s = log.push(b.buildUnhide(s, sam, 7, { at: T + 13_000 }), T + 13_000);
+		log.push(b.buildWarn(s, sam, toB64(jo.signPk), GROUP_INPUTS.warn.text, { at: T + 14_000, secret: fill(0xe5), nonce: fill(0xb6, 24) }), T + 14_000, { bodyNonce: fill(0xb6, 24), content: { target: toB64(jo.signPk), text: GROUP_INPUTS.warn.text } });
 
 		// A one-to-one pair (the only place `end` is allowed): genesis (sam, alex) → end (alex).
 		const pairLog = new VectorLog();

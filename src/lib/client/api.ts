@@ -36,7 +36,7 @@ export interface GroupSummary {
 	 * Kept after it passes (until a moderator lifts it or sets another), so compare with the clock.
 	 */
 	mutedUntil?: number;
-	/** For moderators and admins: open reports (new or in review) this device knows of (§13.5). */
+	/** For moderators and admins: open reports (new or in review) this device knows of (§13.6). */
 	openReports?: number;
 	/** Backlog sync progress while catching up; undefined when live. */
 	sync?: { done: number; total: number };
@@ -174,6 +174,8 @@ export interface ChatMessage {
 	status: MessageStatus;
 	/** Set on messages whose sender could not be verified, or that are flagged by the core. */
 	warning?: string;
+	/** A system line that is a moderator's private note (§13.5), shown on this device only. */
+	note?: 'warn';
 }
 
 /** The session's warnings plus the ones the client itself raises. */
@@ -260,11 +262,11 @@ export interface ReportView {
 	ts: number;
 	note: string;
 	messages: ReportedMessageView[];
-	/** The shared case (§13.5): absent for a report from an older version (it has no shared state). */
+	/** The shared case (§13.6): absent for a report from an older version (it has no shared state). */
 	case?: CaseView;
 }
 
-/** A report's shared state as the moderators see it (§13.5). */
+/** A report's shared state as the moderators see it (§13.6). */
 export interface CaseView {
 	id: string;
 	state: 'new' | 'review' | 'resolved';
@@ -276,7 +278,7 @@ export interface CaseView {
 	notes: { key: string; name: string | null; me: boolean; text: string; ts: number }[];
 }
 
-/** One of my reports, as I (the reporter) see its progress (§13.5): never the action, never who. */
+/** One of my reports, as I (the reporter) see its progress (§13.6): never the action, never who. */
 export interface MyReportView {
 	id: string;
 	status: 'sent' | 'received' | 'acted' | 'reviewed';
@@ -383,15 +385,23 @@ export interface UnseenClientApi {
 	mute(group: string, member: string, seconds: number): Promise<void>;
 	/** Moderators and admins: hides a message for everyone (a signed `hide` op). */
 	hide(group: string, messageId: string): Promise<void>;
+	/** Moderators and admins: shows a hidden message again for everyone (a signed `unhide` op, §13.4). */
+	unhide(group: string, messageId: string): Promise<void>;
+	/**
+	 * Moderators and admins: a private note to one member (a signed `warn` op sealed to them and
+	 * the moderators, §13.5). `text` is 1 to 1,000 characters; see words/warn.ts for the
+	 * prepared kinds.
+	 */
+	warn(group: string, member: string, text: string): Promise<void>;
 	/** Moderator inbox: reports addressed to me in this group, each message verified. */
 	reports(group: string): Promise<ReportView[]>;
-	/** Report inbox (§13.5): take a report (in review by me); the reporter hears it was received. */
+	/** Report inbox (§13.6): take a report (in review by me); the reporter hears it was received. */
 	takeReport(group: string, id: string): Promise<void>;
 	/** Resolve a report with its outcome; refused (PROTOCOL_NOT_ALLOWED) when already resolved. */
 	resolveReport(group: string, id: string, outcome: 'none' | 'hidden' | 'warned' | 'muted' | 'removed'): Promise<void>;
 	/** A short note on a report, for the other moderators only. */
 	noteReport(group: string, id: string, text: string): Promise<void>;
-	/** A report's shared state as this device knows it now (§13.5); null when unknown. */
+	/** A report's shared state as this device knows it now (§13.6); null when unknown. */
 	reportCase(group: string, caseId: string): CaseView | null;
 	/** My reports in this group that I have not dismissed, with what the moderators told me. */
 	myReports(group: string): MyReportView[];

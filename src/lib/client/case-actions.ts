@@ -1,5 +1,5 @@
 /**
- * What moderators do in the report inbox (docs/PROTOCOL.md §13.5): take a report (in review),
+ * What moderators do in the report inbox (docs/PROTOCOL.md §13.6): take a report (in review),
  * resolve it with an outcome, leave a note for the other moderators; and the feedback the
  * reporter's one-time key receives. Everything leaves through the group's outbox as one `case`
  * message, so the relay sees an ordinary padded message.
@@ -12,7 +12,7 @@ import { ProtocolError } from '../core/errors.ts';
 import * as may from '../protocol/group/may.ts';
 import { sealCaseNote, sealFeedback, type CaseBody, type Feedback, type Outcome } from '../crypto/report-case.ts';
 
-/** The case's readers (§13.5): the group's moderators and admins, less me and less anyone the report is about. */
+/** The case's readers (§13.6): the group's moderators and admins, less me and less anyone the report is about. */
 export function caseReaders(g: GroupHandle, c: CaseRecord | undefined): { sign: string; box: string }[] {
 	const log = g.session.state;
 	if (!log) return [];
@@ -29,7 +29,7 @@ async function sendCase(core: ClientCore, g: GroupHandle, body: CaseBody, feedba
 	const c = g.cases.data.cases[body.id];
 	const boxes = caseReaders(g, c).map((to) => sealCaseNote(g.id, g.session.me, to, body));
 	if (feedback && c?.reply) boxes.push(sealFeedback(g.id, body.id, c.reply, feedback));
-	// Applied here at once: my own boxes are not sealed to me (§13.5).
+	// Applied here at once: my own boxes are not sealed to me (§13.6).
 	g.cases.fold(g.session.me, body, core.now());
 	if (boxes.length > 0) await enqueueContent(core, g, { t: 'case', boxes });
 	await g.save();
@@ -53,7 +53,7 @@ export async function takeCase(core: ClientCore, group: string, id: string): Pro
 }
 
 /**
- * Records the outcome of a report (§13.5): called by "No action" and by every action taken from
+ * Records the outcome of a report (§13.6): called by "No action" and by every action taken from
  * the report (hide, mute, remove; warn when it exists). A report already resolved is refused,
  * so an action is never recorded twice.
  */

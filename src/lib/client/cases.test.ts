@@ -1,5 +1,5 @@
 /**
- * Folding the report inbox's sealed boxes (PROTOCOL §13.5) on one device: only a moderator's
+ * Folding the report inbox's sealed boxes (PROTOCOL §13.6) on one device: only a moderator's
  * boxes count, a box names its group and sender, the first resolution wins, and a reporter's
  * status only moves forward and never holds the action.
  */
@@ -26,7 +26,7 @@ function logOf(group: string, people: [ReturnType<typeof person>, Role][]): Grou
 
 const me = (p: ReturnType<typeof person>): Identity & { sign: string } => ({ ...p.id, sign: p.sign });
 
-describe('report cases (§13.5)', () => {
+describe('report cases (§13.6)', () => {
 	test('a case note from a member who is not a moderator is ignored (a member cannot resolve a report)', () => {
 		const group = toB64(sodium().randombytes_buf(32));
 		const [ash, dee, bo] = [person(), person(), person()];
@@ -73,7 +73,7 @@ describe('report cases (§13.5)', () => {
 		const reply = newReplyKey();
 		const cases = new Cases(group);
 		cases.data.mine[id] = { pk: reply.pk, sk: reply.sk, status: 'sent', ts: 0, messages: [] };
-		// Sealed to Bo's per-group key instead of the report's key: not feedback (§13.5).
+		// Sealed to Bo's per-group key instead of the report's key: not feedback (§13.6).
 		expect(cases.apply(ash.sign, { t: 'case', boxes: [sealFeedback(group, id, bo.box, 'acted')] }, 1, log, me(bo))).toBe(false);
 		// From a member who is not a moderator: ignored.
 		expect(cases.apply(bo.sign, { t: 'case', boxes: [sealFeedback(group, id, reply.pk, 'acted')] }, 1, log, me(bo))).toBe(false);

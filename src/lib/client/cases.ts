@@ -1,5 +1,5 @@
 /**
- * The report inbox's shared state in one group (docs/PROTOCOL.md §13.5), on this device: for a
+ * The report inbox's shared state in one group (docs/PROTOCOL.md §13.6), on this device: for a
  * moderator, each case's state (new, in review by whom, resolved by whom and how) and the notes
  * between moderators; for a reporter, each of my reports' one-time reply key and what the
  * moderators told me (received, acted, reviewed). Folded from `case` contents in relay order.
@@ -88,7 +88,7 @@ export class Cases implements StagedPart {
 
 	/**
 	 * Folds one case body from `by` (already checked to be a moderator). True when something a
-	 * screen shows changed. The first resolve this device learns wins (§13.5).
+	 * screen shows changed. The first resolve this device learns wins (§13.6).
 	 */
 	fold(by: string, body: CaseBody, ts: number): boolean {
 		const c = this.case(body.id);
@@ -130,7 +130,7 @@ export class Cases implements StagedPart {
 	/** One verified `case` content from `sender` (not me). */
 	apply(sender: string, content: Content, ts: number, log: GroupState | null, me: Identity & { sign: string }): boolean {
 		if (content.t !== 'case') return false;
-		// Only a moderator's boxes count (§13.5): a member cannot resolve a case nor send feedback.
+		// Only a moderator's boxes count (§13.6): a member cannot resolve a case nor send feedback.
 		if (!log || !may.moderate(log, sender).ok) return false;
 		let changed = false;
 		const pending = Object.entries(this.data.mine).filter(([, m]) => m.sk);

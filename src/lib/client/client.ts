@@ -355,6 +355,21 @@ export class UnseenClient implements UnseenClientApi {
 		this.#core.emit({ type: 'messages', group });
 	}
 
+	async unhide(group: string, messageId: string): Promise<void> {
+		const g = this.#core.group(group);
+		const target = g.transcript.history.get(messageId);
+		if (!target || target.kind === 'system' || !target.seq) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'only a hidden message can be shown again');
+		const seq = target.seq;
+		await act(this.#core, g, () => ({ kind: 'unhide', seq }));
+		this.#core.emit({ type: 'messages', group });
+	}
+
+	async warn(group: string, member: string, text: string): Promise<void> {
+		const g = this.#core.group(group);
+		await act(this.#core, g, () => ({ kind: 'warn', target: member, text }));
+		this.#core.emit({ type: 'messages', group });
+	}
+
 	async mute(group: string, member: string, seconds: number): Promise<void> {
 		const g = this.#core.group(group);
 		await act(this.#core, g, () => ({ kind: 'mute', target: member, duration: seconds }));

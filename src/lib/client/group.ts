@@ -28,6 +28,7 @@ import type { Primitives } from '../protocol/group/types.ts';
 import type { Kv, KvOp } from '../storage/kv.ts';
 import { sameName } from './names.ts';
 import { opNotice } from '../words/notices.ts';
+import { warnedMember, warnedYou } from '../words/warn.ts';
 import { personLabel } from '../words/people.ts';
 import { warningSentence } from '../words/warnings.ts';
 
@@ -170,6 +171,15 @@ export class GroupHandle {
 				case 'hidden':
 					messages = this.history.hideSeq(event.seq) || messages;
 					break;
+				case 'unhidden':
+					messages = this.history.unhideSeq(event.seq) || messages;
+					break;
+				case 'warned': {
+					const mine = event.target === this.session.me;
+					const text = mine ? warnedYou(event.text) : warnedMember(this.namedText(event.author), this.namedText(event.target), event.text);
+					messages = this.history.addSystem(event.seq, event.ts, text, 'warn') || messages;
+					break;
+				}
 				case 'removed':
 					on.removed();
 					break;

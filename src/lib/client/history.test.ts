@@ -26,8 +26,25 @@ describe('History', () => {
 		expect(history.hideSeq(5)).toBe(true);
 		expect(history.list().map((m) => [m.text, m.hidden])).toEqual([
 			['Bo joined.', false],
-			['', true]
+			['hello', true]
 		]);
+	});
+
+	test('§13.4 a hide keeps the words (not shown, not reportable) and an unhide shows them again; an op notice is neither', () => {
+		const history = new History('g');
+		history.addSystem(4, 10, 'Bo joined.');
+		history.apply({ address: at(1), content: { t: 'text', text: 'hello' }, seq: 5, ts: 11, self: false }, 'Ash');
+		const id = history.list()[1]!.id;
+		history.takeGone();
+		expect(history.hideSeq(5)).toBe(true);
+		expect(history.shows(id)).toBe(false);
+		// The franking record stays (an undo makes it reportable again); retention takes it later.
+		expect(history.takeGone()).toEqual([]);
+		expect(history.unhideSeq(4)).toBe(false);
+		expect(history.unhideSeq(5)).toBe(true);
+		expect(history.unhideSeq(5)).toBe(false);
+		expect(history.shows(id)).toBe(true);
+		expect(history.get(id)).toMatchObject({ text: 'hello', hidden: false });
 	});
 });
 

@@ -119,10 +119,10 @@ export class History {
 	}
 
 	/** A line about the group itself (joins, removals), named after the op's relay seq. */
-	addSystem(seq: number, ts: number, text: string): boolean {
+	addSystem(seq: number, ts: number, text: string, note?: 'warn'): boolean {
 		const id = `op:${seq}`;
 		if (this.byId.has(id)) return false;
-		this.put({ id, group: this.group, sender: '', senderName: null, self: false, kind: 'system', text, reactions: {}, edited: false, deleted: false, hidden: false, ts, seq, status: 'sent' });
+		this.put({ id, group: this.group, sender: '', senderName: null, self: false, kind: 'system', text, reactions: {}, edited: false, deleted: false, hidden: false, ts, seq, status: 'sent', ...(note ? { note } : {}) });
 		return true;
 	}
 
@@ -178,7 +178,7 @@ export class History {
 					record.replyTo = {
 						id: messageId(content.reply),
 						senderName: target?.senderName ?? null,
-						text: target && !target.deleted ? target.text.slice(0, 200) : ''
+						text: target && !target.deleted && !target.hidden ? target.text.slice(0, 200) : ''
 					};
 				}
 				if (input.warning) record.warning = input.warning;
@@ -261,10 +261,22 @@ export class History {
 	 * group are not a moderator's to erase.
 	 */
 	hideSeq(seq: number): boolean {
+		return this.setHidden(seq, true);
+	}
+
+	/**
+	 * A moderator's `unhide` (§13.4): the message, its edits and reactions show again. A hide kept
+	 * them all on this device (sealed at rest, not shown), franking records included, until the
+	 * group's retention.
+	 */
+	unhideSeq(seq: number): boolean {
+		return this.setHidden(seq, false);
+	}
+
+	private setHidden(seq: number, hidden: boolean): boolean {
 		for (const m of this.byId.values()) {
-			if (m.seq === seq && m.kind !== 'system' && !m.hidden) {
-				for (const gone of this.contentIds(m)) this.gone.add(gone);
-				this.put({ ...m, hidden: true, text: '', reactions: {}, reactionIds: {}, edits: [] });
+			if (m.seq === seq && m.kind !== 'system' && m.hidden !== hidden) {
+				this.put({ ...m, hidden });
 				return true;
 			}
 		}

@@ -48,7 +48,7 @@ export async function enqueue(g: Pick<GroupHandle, 'id' | 'session' | 'outbox' |
 			kind: 'text',
 			text: content.text,
 			...(content.cw ? { cw: content.cw } : {}),
-			...(reply ? { replyTo: { id: reply, senderName: target?.senderName ?? null, text: target && !target.deleted ? target.text.slice(0, 200) : '' } } : {}),
+			...(reply ? { replyTo: { id: reply, senderName: target?.senderName ?? null, text: target && !target.deleted && !target.hidden ? target.text.slice(0, 200) : '' } } : {}),
 			reactions: {},
 			edited: false,
 			deleted: false,

@@ -29,7 +29,7 @@ function disclosedIds(history: History, messageIds: string[]): string[] {
 	const out: string[] = [];
 	for (const id of messageIds) {
 		const m = history.get(id);
-		if (m?.hidden) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message was hidden by a moderator; its words are no longer kept');
+		if (m?.hidden) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message is hidden by a moderator; it cannot be reported while hidden');
 		if (m && m.edited && !(m.edits && m.edits.length > 0)) {
 			throw new ProtocolError('PROTOCOL_BAD_REPORT', 'this message was edited before this device kept edits, so what was shown cannot be verified');
 		}
@@ -96,7 +96,7 @@ export async function sendReport(
 		const envelope = { ...record.header, n: record.n, ct: '' } as Envelope;
 		inputs.push({ envelope, seq: record.seq, ts: record.ts, stamp: record.stamp, frankingKey: fromB64(record.fk), contentBytes: fromB64(record.body) });
 	}
-	// A group report carries its case (§13.5): an id and a one-time reply key for the feedback.
+	// A group report carries its case (§13.6): an id and a one-time reply key for the feedback.
 	const reply = !service && g.cases ? newReplyKey() : null;
 	const caseId = reply ? newCaseId() : null;
 	let report;
@@ -138,7 +138,7 @@ export async function sendReport(
 	}
 }
 
-/** A case as the moderators see it (§13.5), with the names this device knows. */
+/** A case as the moderators see it (§13.6), with the names this device knows. */
 export function caseView(g: Pick<GroupHandle, 'session'> & { cases: Cases }, id: string): CaseView {
 	const c = g.cases.case(id);
 	const me = g.session.me;
@@ -235,7 +235,7 @@ async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'sessio
 		const verdicts = await verifyReport(report, relayStampCheck(conn, me));
 		const view: ReportView = { seq: stored.seq, ts: stored.ts, note: report.note, messages: reportViews(verdicts, (sender) => g.session.data.profiles[sender] ?? null) };
 		if (report.case && g.cases) {
-			// Remember what the case needs: its reply key and whom it is about (its readers, §13.5).
+			// Remember what the case needs: its reply key and whom it is about (its readers, §13.6).
 			const c = g.cases.case(report.case.id);
 			if (!c.fetched || c.reply !== report.case.reply) {
 				c.fetched = true;

@@ -13,7 +13,7 @@
  *   g/<group>/b              members I blocked (on this device only)
  *   g/<group>/p              hello id of each member's shown display name (reportable)
  *   g/<group>/s              sponsorship in this group (§11)
- *   g/<group>/k              report cases: their states and my reports' reply keys (§13.5)
+ *   g/<group>/k              report cases: their states and my reports' reply keys (§13.6)
  *   g/<pair>/pm              where a pair came from and who the other is (§11.3)
  */
 import { del, put, type Kv, type KvOp } from '../storage/kv.ts';

@@ -88,7 +88,7 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 	if (data.frozen) out.frozen = { ...data.frozen };
 	const mutedUntil = log.muted?.[data.me];
 	if (mutedUntil !== undefined) out.mutedUntil = mutedUntil;
-	// Open reports, for moderators only (§13.5): a member's device has no cases to count.
+	// Open reports, for moderators only (§13.6): a member's device has no cases to count.
 	if (g.cases && !data.removed && may.moderate(log, data.me).ok) out.openReports = g.cases.openCount();
 	if (g.sync && g.sync.head > g.cursor) out.sync = { done: Math.max(0, g.cursor - g.sync.start), total: Math.max(1, g.sync.head - g.sync.start) };
 	return out;

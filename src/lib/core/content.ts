@@ -64,7 +64,7 @@ export type HelloContent = v.InferOutput<typeof helloContentSchema>;
 export const MAX_INTRO = 500;
 export const MAX_PLACES = 20;
 export const MAX_NOTE_BOX = 4096;
-/** Report inbox (§13.5): boxes per `case` content and the size of each. */
+/** Report inbox (§13.6): boxes per `case` content and the size of each. */
 export const MAX_CASE_BOXES = 32;
 export const MAX_CASE_BOX = 2048;
 const minuteOfDay = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(1439));
@@ -105,7 +105,7 @@ export const contentSchema = v.variant('t', [
 	v.strictObject({ t: v.literal('sponsor-off') }),
 	v.strictObject({ t: v.literal('sponsoring'), on: v.boolean() }),
 	v.strictObject({ t: v.literal('note'), box: b64([48 + 1, MAX_NOTE_BOX]) }),
-	/** Report inbox (§13.5): sealed case notes to the moderators and feedback to a reporter. */
+	/** Report inbox (§13.6): sealed case notes to the moderators and feedback to a reporter. */
 	v.strictObject({ t: v.literal('case'), boxes: v.pipe(v.array(b64([48 + 1, MAX_CASE_BOX])), v.minLength(1), v.maxLength(MAX_CASE_BOXES)) })
 	// No `system` type: notices ("X was removed", "keys changed") are made only by the local client,
 	// so no member can forge one (review finding 4). A remote `{t: "system"}` is PROTOCOL_BAD_FRAME.

@@ -50,10 +50,12 @@ export const LABEL = {
 	reportAd: 'unseen/v1/report',
 	/** Prefix of a sealed sponsorship note's plaintext (§11.2). */
 	sponsorNote: 'unseen/v1/sponsor-note',
-	/** Prefix of a sealed report-case note to a moderator (§13.5). */
+	/** Prefix of a sealed report-case note to a moderator (§13.6). */
 	reportCase: 'unseen/v1/report-case',
-	/** Prefix of a sealed feedback to a reporter's one-time key (§13.5). */
+	/** Prefix of a sealed feedback to a reporter's one-time key (§13.6). */
 	reportFeedback: 'unseen/v1/report-feedback',
+	/** AD of a moderator's warning note, the body of a `warn` op (§13.5). */
+	warn: 'unseen/v1/warn',
 	// MACs
 	/** MAC of the hello binding `{group, epoch, sender, esk}` (§5.1); the key comes from `pairMacKey`. */
 	pairMac: 'unseen/v1/pair-mac',

@@ -136,6 +136,10 @@ export const opSchema = v.variant('kind', [
 	v.strictObject({ kind: v.literal('hide'), ...chained, target: v.pipe(uint, v.minValue(1)), body: v.optional(body) }),
 	// A moderator mutes a member for `duration` seconds of relay time (§13.3); 0 lifts it.
 	v.strictObject({ kind: v.literal('mute'), ...chained, target: key32, duration: v.pipe(uint, v.maxValue(MAX_MUTE_SECONDS)) }),
+	// A moderator shows a hidden message again (§13.4).
+	v.strictObject({ kind: v.literal('unhide'), ...chained, target: v.pipe(uint, v.minValue(1)) }),
+	// A moderator's note to one member, sealed to them and the moderators (§13.5).
+	v.strictObject({ kind: v.literal('warn'), ...chained, body }),
 	v.strictObject({ kind: v.literal('end'), ...chained }),
 	// A listener asks to speak (§3.3): recorded in the state until their role changes.
 	v.strictObject({ kind: v.literal('ask'), ...chained }),

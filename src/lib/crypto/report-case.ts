@@ -1,5 +1,5 @@
 /**
- * The report inbox's sealed boxes (docs/PROTOCOL.md §13.5): a case note from one moderator to
+ * The report inbox's sealed boxes (docs/PROTOCOL.md §13.6): a case note from one moderator to
  * another (take, resolve with an outcome, a short note), sealed to the reader's per-group box
  * key, and a feedback to the reporter, sealed to the one-time reply key the report carried.
  * Both travel inside an ordinary group message (`{t: "case", boxes}`); only their readers can
@@ -36,7 +36,7 @@ export function newCaseId(): string {
 	return toB64(sodium().randombytes_buf(16));
 }
 
-/** A fresh one-time reply key pair for one report (§13.5). */
+/** A fresh one-time reply key pair for one report (§13.6). */
 export function newReplyKey(): { pk: string; sk: string } {
 	const kp = sodium().crypto_box_keypair();
 	return { pk: toB64(kp.publicKey), sk: toB64(kp.privateKey) };
@@ -92,7 +92,7 @@ function open<T>(box: string, pk: Uint8Array, sk: Uint8Array, label: string, sch
 	return parsed.output;
 }
 
-/** A case note for `me` in `group` from the envelope's sender `from`; null when not one (§13.5). */
+/** A case note for `me` in `group` from the envelope's sender `from`; null when not one (§13.6). */
 export function openCaseNote(group: string, from: string, me: { sign: string; boxPk: Uint8Array; boxSk: Uint8Array }, box: string): CaseBody | null {
 	const plain = open(box, me.boxPk, me.boxSk, LABEL.reportCase, modPlain);
 	if (!plain || plain.group !== group || plain.from !== from || plain.to !== me.sign) return null;

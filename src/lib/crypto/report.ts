@@ -39,7 +39,7 @@ export const reportSchema = v.strictObject({
 	group: key32,
 	note: v.pipe(v.string(), v.maxLength(MAX_NOTE)),
 	messages: v.pipe(v.array(reportedSchema), v.minLength(1), v.maxLength(MAX_REPORT_MESSAGES)),
-	/** The shared case (§13.5): its id and the reporter's one-time reply key. Optional. */
+	/** The shared case (§13.6): its id and the reporter's one-time reply key. Optional. */
 	case: v.optional(v.strictObject({ id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/)), reply: key32 }))
 });
 export type Report = v.InferOutput<typeof reportSchema>;

@@ -44,7 +44,7 @@ export class GroupView {
 		return this.#serviceRemovals.current;
 	}
 
-	/** My reports here with what the moderators told me (§13.5). */
+	/** My reports here with what the moderators told me (§13.6). */
 	get myReports(): MyReportView[] {
 		return this.#myReports.current;
 	}

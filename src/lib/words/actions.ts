@@ -59,7 +59,7 @@ export const HELP_NOTE = 'I would like a moderator to help with this.';
 /** The confirmation before a moderator hides a message for everyone from its menu (§3.3 `hide`). */
 export const HIDE_CONFIRM = {
 	title: 'Hide this message for everyone?',
-	text: 'Its words are removed from every device in the group, yours too, and cannot be brought back. If it should be looked at later, report it first.',
+	text: 'It stops showing for everyone in the group, you included, and cannot be reported while hidden. You or another moderator can show it again.',
 	confirm: 'Hide for everyone',
 	cancel: 'Cancel'
 } as const;

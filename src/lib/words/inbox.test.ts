@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { caseStateText, myReportText } from './inbox.ts';
 
-describe('report inbox words (§13.5)', () => {
+describe('report inbox words (§13.6)', () => {
 	test('the reporter reads received, acted or reviewed, never the action nor who', () => {
 		const texts = (['sent', 'received', 'acted', 'reviewed'] as const).map((status) => myReportText({ status }));
 		expect(texts[2]).toBe('A moderator acted on your report. Thank you for speaking up.');

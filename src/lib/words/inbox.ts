@@ -1,5 +1,5 @@
 /**
- * Words of the report inbox (PROTOCOL §13.5): a report's state as moderators read it, its
+ * Words of the report inbox (PROTOCOL §13.6): a report's state as moderators read it, its
  * outcomes, the actions from a report, and what the reporter reads about their own report
  * (never the action, never who).
  */

@@ -13,6 +13,7 @@ import { kdf } from '../../crypto/chain.ts';
 import { groupContext, newEpochSecret, sealEpochKeys } from '../../crypto/epoch.ts';
 import { inviteKeys, sealInviteBody, wipeInviteKeys, type InviteBody } from '../../crypto/invite.ts';
 import { sodium } from '../../crypto/sodium.ts';
+import { sealWarn } from '../../crypto/warn-note.ts';
 import { encryptOpBody, type OpBody } from './body.ts';
 import { opInviteSigningBytes, opSigningBytes } from './hash.ts';
 import type { GroupState } from './types.ts';
@@ -222,6 +223,23 @@ export function buildHide(
 		? encryptOpBody(reason.metaKey, { reason: reason.text }, { group: state.group, kind: 'hide', author: base.author, epoch: state.epoch }, opts.nonce)
 		: undefined;
 	return signOp<OpOf<'hide'>>({ ...base, target: seq, ...(body === undefined ? {} : { body }) }, author);
+}
+
+/** Shows message `seq` again for everyone (§13.4). */
+export function buildUnhide(state: GroupState, author: Signer, seq: number, opts: BuildOptions = {}): OpOf<'unhide'> {
+	return signOp<OpOf<'unhide'>>({ ...chained(state, 'unhide', author, opts), target: seq }, author);
+}
+
+/** A private note to one member, sealed to them and every moderator and admin (§13.5). */
+export function buildWarn(state: GroupState, author: Signer, target: string, text: string, opts: BuildOptions = {}): OpOf<'warn'> {
+	const base = chained(state, 'warn', author, opts);
+	const member = state.members[target];
+	if (!member) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'that person is not in the group');
+	if (target === base.author) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'a moderator does not send a note to themself');
+	const readers = [member.box, ...Object.values(state.members).filter((m) => m.role === 'moderator' || m.role === 'admin').map((m) => m.box)];
+	const fixed = opts.secret && opts.nonce ? { key: opts.secret, nonce: opts.nonce } : undefined;
+	const body = sealWarn(state.group, base.author, { target, text }, readers, fixed);
+	return signOp<OpOf<'warn'>>({ ...base, body }, author);
 }
 
 export function buildEnd(state: GroupState, author: Signer, opts: BuildOptions = {}): OpOf<'end'> {

@@ -228,6 +228,21 @@ export function hide(state: GroupState, author: string): Verdict {
 	return asMember(state, author, (me) => (RANK[me.role] >= RANK.moderator ? YES : notAllowed('only a moderator or an admin may hide a message')));
 }
 
+/** Whether `author` may show a hidden message again (§3.3, `unhide`; §13.4): the same people as `hide`. */
+export function unhide(state: GroupState, author: string): Verdict {
+	return asMember(state, author, (me) => (RANK[me.role] >= RANK.moderator ? YES : notAllowed('only a moderator or an admin may show a hidden message again')));
+}
+
+/** Whether `author` may send a member a private note (§3.3, `warn`; §13.5): a moderator or an admin, never in pairs. */
+export function warn(state: GroupState, author: string): Verdict {
+	return asMember(state, author, (me) =>
+		all(
+			() => notInPairs(state, 'warn'),
+			() => (RANK[me.role] >= RANK.moderator ? YES : notAllowed('only a moderator or an admin may send a member a note'))
+		)
+	);
+}
+
 /**
  * Whether `author` moderates the group: reads the reports sealed to its moderators (§6) and
  * hides messages. The same people as `hide`: moderators and admins.

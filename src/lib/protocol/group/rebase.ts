@@ -26,6 +26,8 @@ export type OpIntent =
 	| { kind: 'settings'; settings: Settings; content: OpBody<'settings'> }
 	| { kind: 'hide'; seq: number; reason?: string }
 	| { kind: 'mute'; target: string; duration: number }
+	| { kind: 'unhide'; seq: number }
+	| { kind: 'warn'; target: string; text: string }
 	| { kind: 'end' }
 	| { kind: 'ask' }
 	| { kind: 'key'; rk: Uint8Array };
@@ -73,6 +75,10 @@ export function buildFromIntent(state: GroupState, signer: build.Boxed, intent: 
 		}
 		case 'mute':
 			return { op: build.buildMute(state, signer, intent.target, intent.duration, opts) };
+		case 'unhide':
+			return { op: build.buildUnhide(state, signer, intent.seq, opts) };
+		case 'warn':
+			return { op: build.buildWarn(state, signer, intent.target, intent.text, opts) };
 		case 'end':
 			return { op: build.buildEnd(state, signer, opts) };
 		case 'ask':

@@ -167,6 +167,17 @@ export function applyHide(next: GroupState, op: OpOf<'hide'>): void {
 	if (!next.hidden.includes(op.target)) next.hidden = [...next.hidden, op.target];
 }
 
+/** §13.4: an un-hide of a message that is not hidden changes nothing (two undos may cross). */
+export function applyUnhide(next: GroupState, op: OpOf<'unhide'>): void {
+	may.enforce(may.unhide(next, op.author));
+	if (next.hidden.includes(op.target)) next.hidden = next.hidden.filter((seq) => seq !== op.target);
+}
+
+/** §13.5: the target is sealed inside the body; the state does not change. */
+export function applyWarn(next: GroupState, op: OpOf<'warn'>): void {
+	may.enforce(may.warn(next, op.author));
+}
+
 /** §13.3: the end of the mute is the op's relay time plus `duration`; 0 lifts it. */
 export function applyMute(next: GroupState, op: OpOf<'mute'>, now: number): void {
 	may.enforce(may.mute(next, op.author, op.target));

@@ -167,6 +167,12 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 		case 'mute':
 			rules.applyMute(next, op, ctx.now);
 			break;
+		case 'unhide':
+			rules.applyUnhide(next, op);
+			break;
+		case 'warn':
+			rules.applyWarn(next, op);
+			break;
 		case 'end':
 			rules.applyEnd(next, op);
 			break;

@@ -2,6 +2,7 @@
  * Recomputes every value in test/vectors/{identity,group,epoch,invite,safety}.json from its inputs.
  * group.json holds an op of every kind (checked); each is verified, not just replayed.
  */
+import { openWarn } from '../../crypto/warn-note.ts';
 import { beforeAll, describe, expect, test } from 'vitest';
 import identityJson from '../../../../test/vectors/identity.json' with { type: 'json' };
 import groupJson from '../../../../test/vectors/group.json' with { type: 'json' };
@@ -136,7 +137,13 @@ describe('known-answer vectors', () => {
 				const nonce = fromB64(entry.bodyNonce!);
 				const content = entry.content!;
 				let body: string;
-				if (op.kind === 'invite') {
+				if (op.kind === 'warn') {
+					// §13.5: the note opens for its target and each moderator and admin, with their box keys.
+					const note = content as { target: string };
+					const readers = [note.target, ...Object.values(state!.members).filter((m) => m.role === 'admin' || m.role === 'moderator').map((m) => m.sign)];
+					for (const reader of readers) expect(openWarn(group, op.author, byAuthor.get(reader)!, op.body), at).toEqual(content);
+					body = op.body;
+				} else if (op.kind === 'invite') {
 					const keys = inviteKeys(fromB64(entry.inviteSecret!), op.group);
 					expect(toB64(keys.signPk), at).toBe(op.invite.key);
 					body = sealInviteBody(keys, op.group, content as InviteBody, nonce);

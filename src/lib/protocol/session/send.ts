@@ -32,6 +32,8 @@ export type Action =
 	| { kind: 'settings'; settings: Settings; name: string; description: string }
 	| { kind: 'hide'; seq: number }
 	| { kind: 'mute'; target: string; duration: number }
+	| { kind: 'unhide'; seq: number }
+	| { kind: 'warn'; target: string; text: string }
 	| { kind: 'end' };
 
 export const newMid = (): string => toB64(sodium().randombytes_buf(16));
@@ -92,6 +94,12 @@ export function buildAction(session: GroupSession, action: Action, now: number):
 			break;
 		case 'mute':
 			op = build.buildMute(log, signer, action.target, action.duration);
+			break;
+		case 'unhide':
+			op = build.buildUnhide(log, signer, action.seq);
+			break;
+		case 'warn':
+			op = build.buildWarn(log, signer, action.target, action.text);
 			break;
 		case 'end':
 			op = build.buildEnd(log, signer);

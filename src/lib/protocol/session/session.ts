@@ -16,6 +16,7 @@ import { SenderChain } from '../../crypto/chain.ts';
 import { deriveEpochKeys, groupContext, openEpochSecret } from '../../crypto/epoch.ts';
 import type { Identity } from '../../crypto/identity.ts';
 import { sodium } from '../../crypto/sodium.ts';
+import { openWarn } from '../../crypto/warn-note.ts';
 import { closeEpochs, pruneKeys, wipeDeparted } from './keys.ts';
 import { dropAllReceiveKeys, dropReplacedKeys, openingKey, recordedKey } from './receive-keys.ts';
 import { receiveErased, settleErasures } from './erase.ts';
@@ -252,6 +253,8 @@ export class GroupSession {
 		// A key of mine newer than those held is in the log now: the older ones go (§4.4).
 		if (isMember) dropReplacedKeys(data);
 		if (op.kind === 'hide') events.push({ type: 'hidden', seq: op.target });
+		if (op.kind === 'unhide') events.push({ type: 'unhidden', seq: op.target });
+		if (op.kind === 'warn' && isMember) events.push(...this.readWarn(op, next, item));
 		// A pair that has ended takes no more messages: every key of it goes now (§3.3).
 		if (op.kind === 'end') events.push(...closeEpochs(data, item.ts));
 		events.push(...this.readBody(op, next));
@@ -344,6 +347,16 @@ export class GroupSession {
 			if (!isProtocolError(error)) throw error;
 		}
 		return [];
+	}
+
+	/**
+	 * A moderator's note (§13.5): shown to me if it opens with my box key and names a member
+	 * other than its author. Anything else is not for me, or the author's fault: nothing shown.
+	 */
+	private readWarn(op: Extract<Op, { kind: 'warn' }>, next: GroupState, item: RelayEntry): SessionEvent[] {
+		const note = openWarn(this.data.group, op.author, { boxPk: this.id.boxPk, boxSk: this.id.boxSk }, op.body);
+		if (!note || note.target === op.author || !Object.hasOwn(next.members, note.target)) return [];
+		return [{ type: 'warned', seq: item.seq, ts: item.ts, author: op.author, target: note.target, text: note.text }];
 	}
 
 	private readGenesisName(op: Op | undefined): void {

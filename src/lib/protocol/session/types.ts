@@ -184,6 +184,9 @@ export type SessionEvent =
 	| { type: 'own'; address: Address; seq: number; ts: number }
 	| { type: 'op'; op: Op; seq: number; ts: number; /** A `remove` revoked the invite its target joined with (§3.3). */ linkWithdrawn?: boolean }
 	| { type: 'hidden'; seq: number }
+	| { type: 'unhidden'; seq: number }
+	/** A moderator's note I could open (§13.5): to me, or (as a moderator) to `target`. */
+	| { type: 'warned'; seq: number; ts: number; author: string; target: string; text: string }
 	/**
 	 * A display name learned from a join op or a hello. From a hello it carries the hello's address
 	 * and franking data (null without a relay stamp), so an abusive name can be reported (§6.3).
