@@ -40,9 +40,8 @@ test('P6 catching up through a slow, lying relay: a progress bar, then a dropped
 	await send(ann.page, 'Welcome, Bo');
 	await expectMessage(bo.page, 'Welcome, Bo');
 
-	// Bo closes the app; Ann writes on. The relay numbers Ann's notes from one past the last
-	// entry Bo was sent (nothing else is appended meanwhile), which is how the tamperer picks them
-	// below, whatever Bo's saved cursor says.
+	// Bo closes the app; Ann writes on. Ann's notes are the messages after the last entry Bo was
+	// sent, which is how the tamperer picks them below, whatever Bo's saved cursor says.
 	await bo.page.close();
 	const base = Math.max(...proxy.seen('anon').flatMap((f) => (f.t === 'entry' && f.group === groupId ? [f.seq as number] : [])));
 	const total = 30;
@@ -50,11 +49,15 @@ test('P6 catching up through a slow, lying relay: a progress bar, then a dropped
 	await expect(ann.page.getByTestId('message').filter({ hasText: `Evening note ${total}` })).toHaveAttribute('data-status', 'sent', { timeout: 30_000 });
 
 	// When Bo comes back, the relay trickles the backlog, drops the 13th note and keeps a copy of the 5th.
+	// Ann's messages after `base` are her notes, in order; counted rather than numbered, since her
+	// receive-key op (§4.4, sent after a short random pause) may land among them.
 	let fifth: EntryFrame | null = null;
+	let notes = 0;
 	tamper.rule = (f) => {
-		if (f.group !== groupId || !f.entry.msg) return undefined;
-		if (f.seq === base + 5) fifth = f;
-		return f.seq === base + 13 ? [] : undefined;
+		if (f.group !== groupId || !f.entry.msg || f.seq <= base) return undefined;
+		notes += 1;
+		if (notes === 5) fifth = f;
+		return notes === 13 ? [] : undefined;
 	};
 	slow = true;
 	const page = await bo.context.newPage();
