@@ -64,6 +64,23 @@ export async function startClient(relayUrl: string, store: Kv = memoryKv(), extr
 }
 
 
+/**
+ * Waits until every client sees every member's receive key published at the current epoch:
+ * after joins and removals each member sends a `key` op after a random pause (§4.4), so a
+ * test that needs a head nobody is about to move waits for this first.
+ */
+export async function untilKeysSettled(clients: TestClient[], group: string, ms = 20_000): Promise<void> {
+	await until(() => {
+		const heads = new Set<string>();
+		for (const c of clients) {
+			const s = c.client.state(group);
+			if (!s || !Object.values(s.members).every((m) => m.rkAt === s.epoch)) return false;
+			heads.add(s.head);
+		}
+		return heads.size === 1;
+	}, ms, 'every receive key published at the current epoch');
+}
+
 /** Texts of a group's shown messages (not system lines), in order. */
 export function texts(c: TestClient, group: string): string[] {
 	return c.client

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Tamperer, isEntry, makeGroup, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
-import { texts, until, warningKinds } from '../integration/harness.ts';
+import { texts, until, untilKeysSettled, warningKinds } from '../integration/harness.ts';
 import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
 import { deriveIdentity, newIdentityNonce, newRoot } from '../../src/lib/crypto/identity.ts';
 import { inviteKeys } from '../../src/lib/crypto/invite.ts';
@@ -40,6 +40,8 @@ async function setup() {
 	const { ash, bo, cy } = world.clients as Record<'ash' | 'bo' | 'cy', (typeof world.clients)[string]>;
 	await ash!.client.send(group, { text: 'first' });
 	await until(() => texts(bo!, group).includes('first') && texts(cy!, group).includes('first'));
+	// The tests below act on a head they read; the members' own key ops must not move it.
+	await untilKeysSettled([ash!, bo!, cy!], group);
 	return { tamper, group, ash: ash!, bo: bo!, cy: cy! };
 }
 
