@@ -12,12 +12,16 @@ import { BUILD_HANDLER } from './http.ts';
 const root = join(import.meta.dirname, '..');
 
 if (!existsSync(BUILD_HANDLER)) {
-	console.log('unseen: no build/ yet, running vite build first');
+	// The same two steps as `npm run build`: the app, then its pinned manifest and fingerprint
+	// (§15), without which the service worker would refuse to install.
+	console.log('unseen: no build/ yet, building the app first (npm run build)');
 	const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-	const built = spawnSync(process.execPath, [vite, 'build'], { cwd: root, stdio: 'inherit' });
-	if (built.status !== 0) {
-		console.error('unseen: the build failed');
-		process.exit(1);
+	for (const step of [[vite, 'build'], [join(root, 'bin', 'pin-build.ts')]]) {
+		const built = spawnSync(process.execPath, step, { cwd: root, stdio: 'inherit' });
+		if (built.status !== 0) {
+			console.error('unseen: the build failed');
+			process.exit(1);
+		}
 	}
 }
 
