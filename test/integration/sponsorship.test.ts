@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaults, startClient, startRelay, stopAll, texts, until, type Relay, type TestClient } from './harness.ts';
+import { getJson, keys } from '../../src/lib/client/store.ts';
+import type { DeviceData } from '../../src/lib/protocol/session/device.ts';
 
 let relay: Relay | null = null;
 const clients: TestClient[] = [];
@@ -32,6 +34,20 @@ async function groupOfThree() {
 
 const view = (c: TestClient, group: string) => c.client.summary(group)!.sponsorship!;
 
+/** The pair-code keys (identity nonces and first receive keys, §7.1) the device keeps, as stored. */
+async function heldCodeKeys(c: TestClient): Promise<number> {
+	const device = await getJson<DeviceData>(c.store, keys.device);
+	return Object.keys(device?.offers ?? {}).length + Object.keys(device?.offerKeys ?? {}).length;
+}
+
+async function untilNoCodeKeys(c: TestClient): Promise<void> {
+	const end = Date.now() + 15_000;
+	while ((await heldCodeKeys(c)) > 0) {
+		if (Date.now() > end) throw new Error('the ended request\'s code keys are still on the device');
+		await new Promise((r) => setTimeout(r, 50));
+	}
+}
+
 describe('sponsorship', () => {
 	test('offer, ask, decline kindly (nobody else learns of it), ask again, accept: a pair both sides see apart from the group', async () => {
 		const { ash, nina, cal, group } = await groupOfThree();
@@ -47,6 +63,8 @@ describe('sponsorship', () => {
 		await ash.client.declineAsk(group, first!.id, 'I cannot take anyone on right now, but I am glad you asked.');
 		await until(() => view(nina, group).outgoing[0]?.state === 'declined', 15_000, 'nina sees the decline');
 		expect(view(nina, group).outgoing[0]!.reply).toBe('I cannot take anyone on right now, but I am glad you asked.');
+		// The declined request's pair code can never be used: its keys leave Nina's device (and her next backup).
+		await untilNoCodeKeys(nina);
 		// Cal saw sealed notes go by and can read none of them: no request, no decline, no message.
 		await ash.client.send(group, { text: 'marker' });
 		await until(() => texts(cal, group).includes('marker'));
@@ -80,7 +98,9 @@ describe('sponsorship', () => {
 		await until(() => view(nina, group).sponsors.length === 1);
 		await nina.client.askSponsor(group, ashKey, 'hello');
 		await until(() => view(ash, group).incoming.length === 1);
+		expect(await heldCodeKeys(nina)).toBe(2);
 		await nina.client.withdrawAsk(group, view(nina, group).outgoing[0]!.id);
+		expect(await heldCodeKeys(nina)).toBe(0);
 		await until(() => view(ash, group).incoming.length === 0, 15_000, 'withdrawn');
 		await nina.client.askSponsor(group, ashKey, 'hello again');
 		await ash.client.withdrawSponsor(group);

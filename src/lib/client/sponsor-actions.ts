@@ -8,7 +8,7 @@
 import type { ClientCore } from './core.ts';
 import { act, enqueueContent, pump } from './actions.ts';
 import type { GroupHandle, PairMeta } from './group.ts';
-import { acceptPair, createPair, offerPair } from './pairs.ts';
+import { acceptPair, createPair, offerPair, parsePairCode } from './pairs.ts';
 import { keys, putJson } from './store.ts';
 import { ASK_EXPIRES_MS, type AskRecord } from './sponsorship.ts';
 import type { Quiet } from '../core/content.ts';
@@ -105,6 +105,28 @@ export async function withdrawAsk(core: ClientCore, group: string, id: string): 
 	await sendNote(core, g, ask.other, { k: 'withdraw', id });
 	ask.state = 'withdrawn';
 	await saved(core, g);
+	await forgetCodeKeys(core, g, ask);
+}
+
+/** My request that can no longer become a pair, whose code's keys this device still holds. */
+const endedWithKeys = (a: AskRecord): boolean => a.dir === 'out' && (a.state === 'withdrawn' || a.state === 'declined') && !a.keysGone;
+
+/**
+ * Deletes the identity nonce and first receive key my request's pair code was made with (§7.1,
+ * §11.3) once the request is withdrawn or declined: an accept after a withdrawal is ignored, so
+ * nothing can need them, and a key that is gone is not in the next backup.
+ */
+async function forgetCodeKeys(core: ClientCore, g: GroupHandle, ask: AskRecord): Promise<void> {
+	if (!endedWithKeys(ask)) return;
+	const { device } = core.requireDevice();
+	const { sign } = parsePairCode(ask.code);
+	if (device.offers[sign] !== undefined || device.offerKeys[sign] !== undefined) {
+		delete device.offers[sign];
+		delete device.offerKeys[sign];
+		await putJson(core.store, keys.device, device.toJSON());
+	}
+	ask.keysGone = true;
+	await saved(core, g);
 }
 
 export async function declineAsk(core: ClientCore, group: string, id: string, note: string): Promise<void> {
@@ -161,7 +183,7 @@ export function sponsorStepsMayBeDue(g: GroupHandle): boolean {
 	if (g.pairMeta) return true;
 	const s = g.sponsorship.data;
 	if (s.offers[g.session.me] || (!s.on && s.switchEpoch !== undefined)) return true;
-	return Object.values(s.asks).some((a) => a.state === 'accepting' || (a.dir === 'out' && a.state === 'accepted' && !a.joined));
+	return Object.values(s.asks).some((a) => a.state === 'accepting' || (a.dir === 'out' && a.state === 'accepted' && !a.joined) || endedWithKeys(a));
 }
 
 const runs = new WeakMap<ClientCore, Promise<void>>();
@@ -182,7 +204,8 @@ async function sponsorDue(core: ClientCore): Promise<void> {
 		const online = core.conn.of(g.session.me).state === 'online';
 		const s = g.sponsorship.data;
 		for (const ask of Object.values(s.asks)) {
-			if (!online) break;
+			await forgetCodeKeys(core, g, ask);
+			if (!online) continue;
 			if (ask.dir === 'in' && ask.state === 'accepting') {
 				const pair = ask.pair ?? (await createPair(core, ask.code, myName(g)));
 				ask.pair = pair;

@@ -43,6 +43,8 @@ export interface AskRecord {
 	pair?: string;
 	/** `out` + accepted: I have joined the pair. */
 	joined?: boolean;
+	/** `out` + withdrawn or declined: the code's identity nonce and receive key are deleted. */
+	keysGone?: true;
 }
 
 export interface SponsorshipData {
