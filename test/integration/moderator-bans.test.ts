@@ -211,9 +211,10 @@ test('members see the service\'s removal: the admin\'s client removes the banned
 
 	// Ash (admin) takes Cy out with a normal remove op; everyone's copy of the group follows.
 	await until(() => ash.client.members(id).length === 2 && bo.client.members(id).length === 2, 15_000, 'Cy removed');
-	expect(ash.client.serviceRemovals(id)).toEqual({ me: false, others: [{ sign: cyKey, name: 'Cy' }] });
-	expect(bo.client.serviceRemovals(id).others).toEqual([{ sign: cyKey, name: 'Cy' }]);
-	expect(serviceRemovedNotice(bo.client.serviceRemovals(id).others[0]!.name)).toBe("Cy was removed by the service. An admin's app takes them out of the group and sends new keys to everyone else.");
+	expect(ash.client.serviceRemovals(id)).toEqual({ me: false, others: [{ sign: cyKey, name: 'Cy', gone: true }] });
+	expect(bo.client.serviceRemovals(id).others).toEqual([{ sign: cyKey, name: 'Cy', gone: true }]);
+	expect(serviceRemovedNotice('Cy')).toBe("Cy was removed by the service. An admin's app takes them out of the group and sends new keys to everyone else.");
+	expect(serviceRemovedNotice(bo.client.serviceRemovals(id).others[0]!.name, true)).toBe('Cy was removed by the service. They can no longer read or send anything in this group.');
 	// Cy's own client learns it when its login is refused.
 	await until(() => cy.client.serviceRemovals(id).me, 15_000, 'Cy told');
 	expect(SERVICE_REMOVED_ME.title).toBe('The service has removed you');

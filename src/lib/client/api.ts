@@ -412,7 +412,7 @@ export interface UnseenClientApi {
 	 * Service bans learnt this session (§9.8b): whether the service removed me from this group,
 	 * and which members it removed (words: words/service-bans.ts).
 	 */
-	serviceRemovals(group: string): { me: boolean; others: { sign: string; name: string | null }[] };
+	serviceRemovals(group: string): { me: boolean; others: { sign: string; name: string | null; gone: boolean }[] };
 	/** The deployment moderator as pinned on this device, or null if the service has none. */
 	serviceModerator(): ServiceModeratorView | null;
 	/** Trusts the relay's new moderator keys; `fingerprint` is the `offered` one the user saw. */

@@ -16,8 +16,11 @@ import type { GroupHandle } from './group.ts';
 export interface ServiceRemovals {
 	/** The service banned my key in this group. */
 	me: boolean;
-	/** Members the service banned, with the name I knew them by (null when none was received). */
-	others: { sign: string; name: string | null }[];
+	/**
+	 * Members the service banned, with the name I knew them by (null when none was received);
+	 * `gone` once they are no longer members (an admin's app removed them, §9.8b).
+	 */
+	others: { sign: string; name: string | null; gone: boolean }[];
 }
 
 const byCore = new WeakMap<ClientCore, Map<string, ServiceRemovals>>();
@@ -33,7 +36,9 @@ function entry(core: ClientCore, group: string): ServiceRemovals {
 /** What this device learnt this session about service removals in `group`. */
 export function serviceRemovals(core: ClientCore, group: string): ServiceRemovals {
 	const found = byCore.get(core)?.get(group);
-	return found ? { me: found.me, others: [...found.others] } : { me: false, others: [] };
+	if (!found) return { me: false, others: [] };
+	const members = core.groups.get(group)?.session.state?.members ?? {};
+	return { me: found.me, others: found.others.map((o) => ({ ...o, gone: !Object.hasOwn(members, o.sign) })) };
 }
 
 /** The relay refused my key's login: the service removed me from the group it belongs to. */
@@ -61,7 +66,7 @@ export function membersBanned(core: ClientCore, g: GroupHandle, banned: string[]
 		// Only members of my own copy of the log: the relay cannot name anyone else.
 		if (!Object.hasOwn(state.members, key)) continue;
 		if (!seen.others.some((o) => o.sign === key)) {
-			seen.others.push({ sign: key, name: g.session.data.profiles[key] ?? null });
+			seen.others.push({ sign: key, name: g.session.data.profiles[key] ?? null, gone: false });
 			changed = true;
 		}
 		if (may.remove(state, g.session.me, key).ok) {
