@@ -4,7 +4,6 @@
  * -- reports`, bans the sender's key with `ban`, and both members see it in the app; `bans` lists
  * it and `unban` lifts it. The tool talks to the same relay process the browsers use.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,8 @@ import { TEST_MODERATOR } from './moderator-keys.ts';
 import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 import { SERVICE_REMOVED_ME } from '../../src/lib/words/service-bans.ts';
+import { moderatorTool } from '../kit/moderator-tool.ts';
 
-const TOOL = join(import.meta.dirname, '..', '..', 'bin', 'moderator.ts');
 const RELAY = `${BASE_URL.replace(/^http/, 'ws')}/relay`;
 
 /** The key file `keygen` would have written for the test deployment (seeds 7×32 and 9×32, see moderator-keys.ts). */
@@ -31,17 +30,7 @@ function moderatorKeyFile(dir: string): string {
 	return path;
 }
 
-function tool(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [TOOL, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (d) => (stdout += d));
-		child.stderr.on('data', (d) => (stderr += d));
-		child.on('error', reject);
-		child.on('close', (code) => resolve({ code, stdout, stderr }));
-	});
-}
+const tool = moderatorTool;
 
 test('the operator reads a service report, bans the sender with npm run moderator, both members see it in the app, and unban lifts it', async ({ browser }) => {
 	test.setTimeout(150_000);

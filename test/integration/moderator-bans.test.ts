@@ -4,7 +4,6 @@
  * folder), the ban survives a restart, a forged or replayed request is refused, and the banned
  * key can neither log in nor append.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +20,8 @@ import { LABEL } from '../../src/lib/core/labels.ts';
 import { fromB64, toB64 } from '../../src/lib/core/bytes.ts';
 import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
 import { SERVICE_REMOVED_ME, serviceRemovedNotice } from '../../src/lib/words/service-bans.ts';
+import { moderatorTool } from '../kit/moderator-tool.ts';
 
-const TOOL = join(import.meta.dirname, '..', '..', 'bin', 'moderator.ts');
 
 beforeAll(() => ready());
 
@@ -37,17 +36,7 @@ afterEach(async () => {
 	dir = '';
 });
 
-function tool(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [TOOL, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (d) => (stdout += d));
-		child.stderr.on('data', (d) => (stderr += d));
-		child.on('error', reject);
-		child.on('close', (code) => resolve({ code, stdout, stderr }));
-	});
-}
+const tool = moderatorTool;
 
 /** A key file, and the relay (own process) configured with it over `dir/data`. */
 async function relayWithModerator() {

@@ -4,7 +4,6 @@
  * relay (LevelDB in a temporary folder, random port), real headless clients, and the tool run
  * as its own process, exactly as an operator runs it.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +15,8 @@ import type { FrankingRecord } from '../../src/lib/protocol/session/types.ts';
 import { fromB64, fromUtf8, toB64, utf8 } from '../../src/lib/core/bytes.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
 import { reportText, reportJson } from '../../bin/moderator-output.ts';
+import { moderatorTool } from '../kit/moderator-tool.ts';
 
-const TOOL = join(import.meta.dirname, '..', '..', 'bin', 'moderator.ts');
 const ABUSE = 'nobody here would miss you';
 
 beforeAll(() => ready());
@@ -32,24 +31,7 @@ afterEach(async () => {
 	dir = '';
 });
 
-interface Run {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-}
-
-/** Runs the tool as its own process (asynchronously: the relay answers from this one). */
-function tool(...args: string[]): Promise<Run> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [TOOL, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (d) => (stdout += d));
-		child.stderr.on('data', (d) => (stderr += d));
-		child.on('error', reject);
-		child.on('close', (code) => resolve({ code, stdout, stderr }));
-	});
-}
+const tool = moderatorTool;
 
 /** keygen into the test's folder; returns the file and the keys from the printed env lines. */
 async function keygen(name = 'moderator.json') {
