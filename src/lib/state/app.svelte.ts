@@ -34,6 +34,11 @@ export interface Notice {
 
 class AppState {
 	phase = $state<Phase>('loading');
+	/**
+	 * Ready, but the client is still loading the groups from this device: pages say "Opening…"
+	 * rather than "no groups" or "this group is not on this device" (slow on a busy phone).
+	 */
+	starting = $state(false);
 	connection = $state<ConnectionState>('connecting');
 	/** Heard when any group's messages change (the content-free notification, ui/notify.svelte.ts). */
 	onMessages: (() => void) | null = null;
@@ -315,10 +320,15 @@ class AppState {
 		this.#groups = new GroupViews(client);
 		this.#unsubscribe = client.on((event: ClientEvent) => this.#onEvent(event));
 		this.connection = client.connection;
+		this.starting = true;
 		this.phase = 'ready';
 		window.addEventListener('offline', this.#onBrowserOffline);
 		window.addEventListener('online', this.#onBrowserOnline);
-		await client.start();
+		try {
+			await client.start();
+		} finally {
+			this.starting = false;
+		}
 		if (!navigator.onLine) client.transport.stop();
 		this.#groups?.sync();
 		this.#serviceModerator.invalidate();
