@@ -3,60 +3,14 @@
  * passes the end (the op's relay time plus its duration); ops stay open to them (leaving is
  * never blocked); a mute from someone who may not mute, or a forged one, is refused.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { chained, genesis, message, mid, opHash } from '../test/relay/fixtures/ops.ts';
-import { identity } from '../test/kit/identities.ts';
-import { fakeClock, type FakeClock } from '../test/kit/clock.ts';
-import type { RelayError } from './errors.ts';
-import { GroupCommit } from './group-commit.ts';
-import { GroupLog } from './groups.ts';
-import type { MidRecord } from './store.ts';
-import { LevelStore } from './store-level.ts';
+import { describe, expect, test } from 'vitest';
+import { useGroupLog } from '../test/relay/fixtures/group-log.ts';
+import { chained, message } from '../test/relay/fixtures/ops.ts';
 
-let dir: string;
-let store: LevelStore;
-let log: GroupLog;
-let clock: FakeClock;
+const world = useGroupLog('mute');
+const { append } = world;
+const groupWithMod = () => world.groupWithMod();
 const HOUR = 3_600_000;
-
-beforeEach(async () => {
-	dir = mkdtempSync(join(tmpdir(), 'unseen-mute-'));
-	store = new LevelStore(dir);
-	await store.open();
-	clock = fakeClock(1_800_000_000_000);
-	log = new GroupLog(store, new GroupCommit(store), new Uint8Array(32), clock.now);
-});
-afterEach(async () => {
-	await store.close();
-	rmSync(dir, { recursive: true, force: true });
-});
-
-function append(group: string, entry: object, keys: string[] = []): Promise<MidRecord> {
-	return new Promise((resolve, reject) => {
-		void log.append({ group, mid: mid(), entry: entry as never, keys: new Set(keys) }, (error: RelayError | null, result?: MidRecord) => (error ? reject(error) : resolve(result!)));
-	});
-}
-
-async function groupWithMod() {
-	const admin = identity();
-	const mod = identity();
-	const member = identity();
-	const { op, group } = genesis(admin, {}, [
-		{ who: mod, role: 'moderator' },
-		{ who: member, role: 'member' }
-	]);
-	await append(group, { op });
-	let head = opHash(op);
-	const next = async (author: typeof admin, kind: 'mute' | 'leave', fields: Record<string, unknown> = {}) => {
-		const o = chained({ group, head }, author, kind, fields);
-		await append(group, { op: o }, [author.sign]);
-		head = opHash(o);
-	};
-	return { group, admin, mod, member, next, head: () => head };
-}
 
 describe('§13.3 mute at the relay', () => {
 	test('a muted member cannot post until the relay clock passes the end; lifting it reopens at once', async () => {
@@ -66,9 +20,9 @@ describe('§13.3 mute at the relay', () => {
 		await expect(append(group, { msg: message(group, member.sign, 0, 1) }, [member.sign])).rejects.toMatchObject({ code: 'RELAY_FORBIDDEN' });
 		// Everyone else still posts.
 		await append(group, { msg: message(group, mod.sign, 0, 0) }, [mod.sign]);
-		clock.advance(HOUR - 1);
+		world.clock.advance(HOUR - 1);
 		await expect(append(group, { msg: message(group, member.sign, 0, 1) }, [member.sign])).rejects.toMatchObject({ code: 'RELAY_FORBIDDEN' });
-		clock.advance(1);
+		world.clock.advance(1);
 		await append(group, { msg: message(group, member.sign, 0, 1) }, [member.sign]);
 
 		// Muted again for a week, then lifted (duration 0): posting works again straight away.

@@ -2,60 +2,13 @@
  * §13.4 and §13.5 at the relay: `unhide` and `warn` are moderators' ops, checked by the same
  * may.ts as every client; from a member, in a pair, or forged, the relay refuses them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { chained, genesis, message, mid, opHash } from '../test/relay/fixtures/ops.ts';
-import { identity } from '../test/kit/identities.ts';
-import { fakeClock, type FakeClock } from '../test/kit/clock.ts';
-import type { RelayError } from './errors.ts';
-import { GroupCommit } from './group-commit.ts';
-import { GroupLog } from './groups.ts';
-import type { MidRecord } from './store.ts';
-import { LevelStore } from './store-level.ts';
+import { describe, expect, test } from 'vitest';
+import { useGroupLog } from '../test/relay/fixtures/group-log.ts';
+import { chained, message } from '../test/relay/fixtures/ops.ts';
 
-let dir: string;
-let store: LevelStore;
-let log: GroupLog;
-let clock: FakeClock;
-const HOUR = 3_600_000;
-
-beforeEach(async () => {
-	dir = mkdtempSync(join(tmpdir(), 'unseen-unhide-warn-'));
-	store = new LevelStore(dir);
-	await store.open();
-	clock = fakeClock(1_800_000_000_000);
-	log = new GroupLog(store, new GroupCommit(store), new Uint8Array(32), clock.now);
-});
-afterEach(async () => {
-	await store.close();
-	rmSync(dir, { recursive: true, force: true });
-});
-
-function append(group: string, entry: object, keys: string[] = []): Promise<MidRecord> {
-	return new Promise((resolve, reject) => {
-		void log.append({ group, mid: mid(), entry: entry as never, keys: new Set(keys) }, (error: RelayError | null, result?: MidRecord) => (error ? reject(error) : resolve(result!)));
-	});
-}
-
-async function groupWithMod() {
-	const admin = identity();
-	const mod = identity();
-	const member = identity();
-	const { op, group } = genesis(admin, {}, [
-		{ who: mod, role: 'moderator' },
-		{ who: member, role: 'member' }
-	]);
-	await append(group, { op });
-	let head = opHash(op);
-	const next = async (author: typeof admin, kind: 'hide' | 'unhide' | 'warn', fields: Record<string, unknown> = {}) => {
-		const o = chained({ group, head }, author, kind, fields);
-		await append(group, { op: o }, [author.sign]);
-		head = opHash(o);
-	};
-	return { group, admin, mod, member, next, head: () => head, state: async () => (await store.loadGroup(group))!.state };
-}
+const world = useGroupLog('unhide-warn');
+const { append } = world;
+const groupWithMod = () => world.groupWithMod();
 
 // The relay cannot open a warn body; any sealed-looking bytes of the right size do here.
 const sealedBody = Buffer.alloc(1 + 2 * 80 + 24 + 40, 7).toString('base64url');
