@@ -1,17 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { createGroup, createInvite, expectMessage, groupIdOfLink, joinByLink, newPerson, openChat, send } from './helpers.ts';
-
-async function filesUnder(dir: string): Promise<string[]> {
-	const out: string[] = [];
-	for (const entry of await readdir(dir, { withFileTypes: true })) {
-		const path = join(dir, entry.name);
-		if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-		else out.push(path);
-	}
-	return out;
-}
+import { filesUnder } from './screen-check.ts';
 
 test('P1 confidentiality: the relay data folder holds none of the message texts, pseudonyms or group names used', async ({ browser }) => {
 	test.setTimeout(120_000);

@@ -6,11 +6,10 @@
  * stopping, bad input, export, reload, lock and unlock, axe scans; then the relay's files hold
  * none of the notes or tag words.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
+import { readFile } from 'node:fs/promises';
 import { expect as baseExpect, test, type Browser, type Page } from '@playwright/test';
 import { BASE_URL, createGroup, createInvite, openChat } from './helpers.ts';
+import { checkScreen as checkAllSizes, filesUnder } from './screen-check.ts';
 
 // The machine is shared by many runs: generous waits, never timed assertions.
 const expect = baseExpect.configure({ timeout: 30_000 });
@@ -38,34 +37,11 @@ const PASSPHRASE = 'a lantern by the harbour';
 const NOTES = ['Heronsbridge walk felt steady', 'Quillmoor evening was long', 'Larkspur morning coffee calm'];
 const TAG = 'tidewaterknot';
 
-const SIZES = [
-	{ name: 'phone', width: 390, height: 844 },
-	{ name: 'desktop', width: 1280, height: 800 }
-];
-
 async function checkScreen(page: Page, name: string): Promise<void> {
 	// The page clock is moved by days, so the app rightly says the relay's times are far from it: not this screen's subject.
 	const dismiss = page.getByRole('button', { name: 'Dismiss' });
 	for (let i = 0; i < 6 && (await dismiss.count()) > 0; i++) await dismiss.first().click({ timeout: 2_000 }).catch(() => undefined);
-	for (const size of SIZES) {
-		await page.setViewportSize({ width: size.width, height: size.height });
-		await page.waitForTimeout(300);
-		const results = await new AxeBuilder({ page }).analyze();
-		const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-		expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), `${name} at ${size.name} size`).toEqual([]);
-		await page.screenshot({ path: `test-results/screenshots/${name}-${size.name}.png`, fullPage: true });
-	}
-	await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-	const out: string[] = [];
-	for (const entry of await readdir(dir, { withFileTypes: true })) {
-		const path = join(dir, entry.name);
-		if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-		else out.push(path);
-	}
-	return out;
+	await checkAllSizes(page, name);
 }
 
 /**

@@ -5,26 +5,9 @@
  * acted, without the action or who. Open-report counts show to moderators only. Axe scans and
  * screenshots of the inbox at phone and desktop size.
  */
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { expectMessage, groupOfTwo, groupPath, joinByLink, messageAction, newPerson, openChat, send } from './helpers.ts';
-
-const SIZES = [
-	{ name: 'phone', width: 390, height: 844 },
-	{ name: 'desktop', width: 1280, height: 800 }
-];
-
-async function checkScreen(page: Page, name: string): Promise<void> {
-	for (const size of SIZES) {
-		await page.setViewportSize({ width: size.width, height: size.height });
-		await page.waitForTimeout(300);
-		const results = await new AxeBuilder({ page }).analyze();
-		const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-		expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), `${name} at ${size.name} size has no serious or critical accessibility problem`).toEqual([]);
-		await page.screenshot({ path: `test-results/screenshots/${name}-${size.name}.png`, fullPage: true });
-	}
-	await page.setViewportSize({ width: 1280, height: 800 });
-}
+import { checkScreen } from './screen-check.ts';
 
 test('report inbox: report → in review (the other moderator sees who took it) → hide → resolved → the reporter reads that a moderator acted', async ({ browser }) => {
 	test.setTimeout(240_000);

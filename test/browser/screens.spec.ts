@@ -1,24 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { BASE_URL, createGroup, createInvite, groupPath, joinByLink, messageAction, newPerson, openChat, send } from './helpers.ts';
-
-const SIZES = [
-	{ name: 'phone', width: 390, height: 844 },
-	{ name: 'desktop', width: 1280, height: 800 }
-];
-
-/** An axe-core scan and a screenshot at each size: a phone layout can hide or squeeze what a desktop one shows. */
-async function checkScreen(page: Page, name: string): Promise<void> {
-	for (const size of SIZES) {
-		await page.setViewportSize({ width: size.width, height: size.height });
-		await page.waitForTimeout(300);
-		const results = await new AxeBuilder({ page }).analyze();
-		const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-		expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), `${name} at ${size.name} size has no serious or critical accessibility problem`).toEqual([]);
-		await page.screenshot({ path: `test-results/screenshots/${name}-${size.name}.png` });
-	}
-	await page.setViewportSize({ width: 1280, height: 800 });
-}
+import { checkScreen } from './screen-check.ts';
 
 test('the screens before joining (welcome, help, unlock) pass an axe-core scan at phone and desktop size and are captured at both', async ({ browser }) => {
 	test.setTimeout(120_000);

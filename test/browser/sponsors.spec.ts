@@ -5,38 +5,10 @@
  * axe-core scan and a screenshot at phone and desktop size; afterwards the relay's data folder
  * holds none of the intros, notes or names.
  */
-import AxeBuilder from '@axe-core/playwright';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { askSponsor, createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, offerToSponsor, send, groupPath } from './helpers.ts';
-
-const SIZES = [
-	{ name: 'phone', width: 390, height: 844 },
-	{ name: 'desktop', width: 1280, height: 800 }
-];
-
-async function checkScreen(page: Page, name: string): Promise<void> {
-	for (const size of SIZES) {
-		await page.setViewportSize({ width: size.width, height: size.height });
-		await page.waitForTimeout(300);
-		const results = await new AxeBuilder({ page }).analyze();
-		const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-		expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), `${name} at ${size.name} size`).toEqual([]);
-		await page.screenshot({ path: `test-results/screenshots/${name}-${size.name}.png`, fullPage: true });
-	}
-	await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-	const out: string[] = [];
-	for (const entry of await readdir(dir, { withFileTypes: true })) {
-		const path = join(dir, entry.name);
-		if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-		else out.push(path);
-	}
-	return out;
-}
+import { checkScreen, filesUnder } from './screen-check.ts';
 
 /** Quiet hours around this moment, in the page's local time, so the quiet-hours notice shows. */
 async function quietAroundNow(page: Page): Promise<{ from: string; to: string }> {
