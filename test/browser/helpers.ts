@@ -176,3 +176,26 @@ export async function askSponsor(page: Page, group: string, sponsor: string, not
 	await page.getByRole('button', { name: 'Send request' }).click();
 	await expect(page.getByTestId('my-request').filter({ hasText: `Waiting for ${sponsor}` })).toBeVisible({ timeout: 20_000 });
 }
+
+/**
+ * Every message of the open chat as [id, text], in the order shown, read through the windowed
+ * list (issue 15 item 2): from the oldest (Home) down to the newest, a page at a time. A message
+ * is listed once however many windows it was in.
+ */
+export async function everyMessage(page: Page): Promise<[string, string][]> {
+	const scroller = page.getByTestId('message-list');
+	const list = scroller.locator('ol');
+	await page.getByTestId('message').first().focus();
+	await page.keyboard.press('Home');
+	await expect(list).toHaveAttribute('data-lo', '0');
+	const seen = new Map<string, string>();
+	for (let step = 0; step < 10_000; step++) {
+		const rows = await page.getByTestId('message').evaluateAll((els) => els.map((el) => [el.getAttribute('data-nav') ?? '', el.querySelector('[data-testid="message-text"]')?.textContent ?? '']));
+		for (const [id, text] of rows) if (!seen.has(id!)) seen.set(id!, text!);
+		const hi = await list.getAttribute('data-hi');
+		if (hi === (await list.getAttribute('data-total'))) break;
+		await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+		await expect(list).not.toHaveAttribute('data-hi', hi!);
+	}
+	return [...seen.entries()];
+}

@@ -16,7 +16,7 @@
  *   g/<group>/k              report cases: their states and my reports' reply keys (§13.6)
  *   g/<pair>/pm              where a pair came from and who the other is (§11.3)
  */
-import { del, put, type Kv, type KvOp } from '../storage/kv.ts';
+import { del, entriesOf, put, type Kv, type KvOp } from '../storage/kv.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -37,12 +37,8 @@ export function putJson(store: Kv, key: string, value: unknown): Promise<void> {
 }
 
 export async function listJson<T>(store: Kv, prefix: string): Promise<{ key: string; value: T }[]> {
-	const out: { key: string; value: T }[] = [];
-	for (const key of await store.keys(prefix)) {
-		const value = await getJson<T>(store, key);
-		if (value !== undefined) out.push({ key, value });
-	}
-	return out;
+	// One pass over the store (Kv.entries): each sealed record is read and opened once.
+	return (await entriesOf(store, prefix)).map(([key, bytes]) => ({ key, value: JSON.parse(decoder.decode(bytes)) as T }));
 }
 
 /**

@@ -20,6 +20,18 @@ function recordsKv(db: IDBPDatabase): Kv {
 			const range = IDBKeyRange.bound(prefix, prefix + '\uffff', false, false);
 			return (await db.getAllKeys(RECORDS, range)).map(String);
 		},
+		async entries(prefix) {
+			// Keys and values of one range in one read transaction: both lists come in key order.
+			const range = IDBKeyRange.bound(prefix, prefix + '\uffff', false, false);
+			const tx = db.transaction(RECORDS, 'readonly');
+			const [names, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range), tx.done]);
+			const out: [string, Uint8Array][] = [];
+			names.forEach((k, i) => {
+				const v: unknown = values[i];
+				if (v instanceof Uint8Array) out.push([String(k), v]);
+			});
+			return out;
+		},
 		async batch(ops) {
 			if (ops.length === 0) return;
 			// One readwrite transaction: IndexedDB commits all of it or, on any failure, none.

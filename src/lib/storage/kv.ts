@@ -12,6 +12,23 @@ export interface Kv {
 	keys(prefix: string): Promise<string[]>;
 	/** Applies every op in order, all or nothing (one IndexedDB transaction in the browser). */
 	batch(ops: readonly KvOp[]): Promise<void>;
+	/**
+	 * Every record under `prefix` with its value, sorted like `keys`, read in one pass (one
+	 * IndexedDB transaction, each sealed record opened once). Optional: `entriesOf` falls back to
+	 * `keys` then `get` for a Kv without it.
+	 */
+	entries?(prefix: string): Promise<[string, Uint8Array][]>;
+}
+
+/** Every record under `prefix`, in one pass when the Kv can (Kv.entries), else key by key. */
+export async function entriesOf(kv: Kv, prefix: string): Promise<[string, Uint8Array][]> {
+	if (kv.entries) return kv.entries(prefix);
+	const out: [string, Uint8Array][] = [];
+	for (const key of await kv.keys(prefix)) {
+		const value = await kv.get(key);
+		if (value !== undefined) out.push([key, value]);
+	}
+	return out;
 }
 
 export const put = (key: string, value: Uint8Array): KvOp => ({ type: 'put', key, value });
@@ -36,6 +53,9 @@ export function memoryKv(map = new Map<string, Uint8Array>()): Kv {
 		},
 		async keys(prefix) {
 			return [...map.keys()].filter((k) => k.startsWith(prefix)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+		},
+		async entries(prefix) {
+			return [...map.entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]): [string, Uint8Array] => [k, v.slice()]);
 		},
 		async batch(ops) {
 			// Copied before anything changes, then applied without an await: all or nothing.

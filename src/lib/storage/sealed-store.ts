@@ -10,7 +10,7 @@ import { toB64 } from '../core/bytes.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { sodium } from '../crypto/sodium.ts';
 import { NAMED_PREFIX, namingKey, openNamedRecord, openRecord, routeAlias, sealNamedRecord, storedName } from '../crypto/vault.ts';
-import { del, put, type Kv, type KvOp } from './kv.ts';
+import { del, entriesOf, put, type Kv, type KvOp } from './kv.ts';
 
 /** The store label of records written before names were hashed (§8); read once, to move them. */
 export const RECORD_STORE = 'records';
@@ -66,6 +66,16 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 				if (name.startsWith(prefix)) out.push(name);
 			}
 			return out.sort(byCodeUnit);
+		},
+		async entries(prefix) {
+			if (prefix !== '' && !prefix.endsWith('/')) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a listed prefix ends with "/"');
+			const out: [string, Uint8Array][] = [];
+			// Each sealed record is opened once, for its name and its value together.
+			for (const [stored, sealed] of await entriesOf(kv, storedName(live().name, prefix))) {
+				const record = open(stored, sealed);
+				if (record.name.startsWith(prefix)) out.push([record.name, record.value]);
+			}
+			return out.sort(([a], [b]) => byCodeUnit(a, b));
 		},
 		async batch(ops) {
 			const k = live();
