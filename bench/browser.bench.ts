@@ -224,6 +224,7 @@ async function onboard(page: Page, name: string): Promise<void> {
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
+const log = (line: string) => console.log(`bench: browser: ${line}`);
 
 export async function run(): Promise<{ browser: Record<string, unknown> }> {
 	if (!existsSync(join(root, 'build', 'handler.js'))) {
@@ -275,6 +276,7 @@ export async function run(): Promise<{ browser: Record<string, unknown> }> {
 		}, 30_000, 'every receive key published');
 
 		// Bo is away (the tab closed) while the backlog arrives.
+		log(`the group is ready; writing ${COUNT} messages while the member is away`);
 		await page.close();
 		const writeStarted = performance.now();
 		await Promise.all(
@@ -291,6 +293,7 @@ export async function run(): Promise<{ browser: Record<string, unknown> }> {
 		for (const w of writers.splice(0)) await w.stop();
 
 		// Backlog: Bo opens the group's address in a new tab.
+		log(`written in ${(writeMs / 1000).toFixed(1)} s; the member comes back`);
 		page = await context.newPage();
 		await page.goto(groupPath, { waitUntil: 'commit' });
 		await watch(page, newest);
@@ -299,6 +302,7 @@ export async function run(): Promise<{ browser: Record<string, unknown> }> {
 		const backlogStart = backlog.firstEntryAt ?? 0;
 
 		// Open: from the group list, a click on the group (in-app navigation).
+		log(`caught up in ${(backlogEnd - backlogStart).toFixed(0)} ms; opening from the group list`);
 		await page.goto('/');
 		await page.getByRole('heading', { name: 'Your groups' }).waitFor({ timeout: 60_000 });
 		await page.waitForTimeout(1_000);
@@ -311,6 +315,7 @@ export async function run(): Promise<{ browser: Record<string, unknown> }> {
 		const shownFromList = await page.evaluate(() => (window as unknown as { __bench: { shownAt: number } }).__bench.shownAt);
 
 		// Reload of the group's address: from the local store, no backlog.
+		log(`opened in ${(shownFromList - clickAt).toFixed(0)} ms; reloading`);
 		await page.goto(groupPath, { waitUntil: 'commit' });
 		await watch(page, newest);
 		const reload = await settled(page, 300_000, 0);
