@@ -45,12 +45,13 @@ test('a member of a 250-member group sees every member, opens a safety number an
 	// Bo joins early and watches the member list while the others join.
 	// The page's long main-thread tasks are recorded (reported, not asserted: speed is for benchmarks).
 	const bo = await newPerson(browser, 'Bo Willow', {
-		beforeFirstLoad: (page) =>
-			page.addInitScript(() => {
+		beforeFirstLoad: async (page) => {
+			await page.addInitScript(() => {
 				const tasks: number[] = [];
 				(window as unknown as { __longTasks: number[] }).__longTasks = tasks;
 				new PerformanceObserver((list) => list.getEntries().forEach((e) => tasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
-			})
+			});
+		}
 	});
 	await joinByLink(bo, invite.link);
 	await bo.page.goto(groupPath(bo.page, group, 'people'));
