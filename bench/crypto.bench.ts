@@ -3,10 +3,11 @@
  *   node bench/crypto.bench.ts
  * Figures: encrypt and decrypt per message (µs), decrypt + verify a 10,000-message history
  * (target ≤ 1 s) both one signature per message (live path) and with linked verification
- * (backlog path, history.ts), rekey of a 50-member group (target ≤ 50 ms) and processing a join. Each
+ * (backlog path, history.ts), rekey of a 50- and a 250-member group (target ≤ 50 ms) and processing a join. Each
  * figure is the median of several runs after a warm-up.
  */
 import { SenderChain } from '../src/lib/crypto/chain.ts';
+import { sealTo, sealToMany } from '../src/lib/crypto/box-key.ts';
 import { deriveEpochKeys, openEpochSecret, wipeEpochKeys } from '../src/lib/crypto/epoch.ts';
 import { deriveIdentity, identityMember, type Identity } from '../src/lib/crypto/identity.ts';
 import { buildHello, decryptMessage, encryptMessage, messageLink, newEpochSigningKey, openMessage, verifyHello, type Decrypted, type HelloContent } from '../src/lib/crypto/message.ts';
@@ -24,6 +25,7 @@ import { world } from '../src/lib/protocol/session/world.fixture.ts';
 
 const HISTORY = 10_000;
 const GROUP_SIZE = 50;
+const BIG_GROUP = 250;
 const T0 = 1_700_000_000_000;
 
 function median(values: number[]): number {
@@ -94,7 +96,8 @@ function readHistory(envelopes: Envelope[], seed: Uint8Array, group: string, sen
 	return read;
 }
 
-function fiftyMemberGroup(people: Identity[]): GroupState {
+/** A group of `people.length` members (the first is the admin), all at epoch 0. */
+function groupOf(people: Identity[]): GroupState {
 	const [admin, ...others] = people;
 	const settings = { retention: 0, rotate: 0, invite: 'admins' as const, listeners: true, listenersMaySpeak: true, pair: false };
 	const genesis = buildGenesis(admin!, { settings, others: others.map((p) => identityMember(p, 'member')), content: { name: 'Bench', description: '', profile: { name: 'A' } } }, { at: T0 });
@@ -161,7 +164,7 @@ export async function run(): Promise<{ crypto: Record<string, number> }> {
 	const sessionPerEntryMs = median([0, 1, 2].map(() => sessionRun.read(false)));
 
 	// Rekey: the author builds (50 sealed boxes + signature); each member processes it.
-	let state = fiftyMemberGroup(people.slice(0, GROUP_SIZE));
+	let state = groupOf(people.slice(0, GROUP_SIZE));
 	const buildRuns: number[] = [];
 	const processRuns: number[] = [];
 	for (let i = 0; i < 7; i++) {
@@ -171,6 +174,32 @@ export async function run(): Promise<{ crypto: Record<string, number> }> {
 		let next!: GroupState;
 		processRuns.push(timed(() => (next = processEpochOp(state, built.op, bob, T0 + i))));
 		state = next;
+	}
+
+	// The same for a 250-member group (issue 15 item 5): 250 sealed boxes to build, 250 chains to derive.
+	const big = Array.from({ length: BIG_GROUP }, (_, i) => (i < people.length ? people[i]! : identity(i + 1)));
+	let bigState = groupOf(big);
+	const bigBuildRuns: number[] = [];
+	const bigProcessRuns: number[] = [];
+	for (let i = 0; i < 7; i++) {
+		let built!: ReturnType<typeof buildRekey>;
+		bigBuildRuns.push(timed(() => (built = buildRekey(bigState, alice, { at: T0 + i }))));
+		built.secret.fill(0);
+		let next!: GroupState;
+		bigProcessRuns.push(timed(() => (next = processEpochOp(bigState, built.op, bob, T0 + i))));
+		bigState = next;
+	}
+
+	// The sealing alone, in the same run: one crypto_box_seal per member (before issue 15) against
+	// sealToMany (one random seed for every ephemeral key, PROTOCOL §4.2).
+	const secret250 = new Uint8Array(32).fill(0x5e);
+	const boxKeys = big.map((p) => p.boxPk);
+	const names = big.map((p) => toB64(p.signPk));
+	const sealEachRuns: number[] = [];
+	const sealManyRuns: number[] = [];
+	for (let i = 0; i < 7; i++) {
+		sealEachRuns.push(timed(() => boxKeys.forEach((pk, k) => sealTo(secret250, pk, names[k]!))));
+		sealManyRuns.push(timed(() => sealToMany(secret250, boxKeys, names)));
 	}
 
 	// Join: the newcomer builds the join (51 boxes, two signatures); a member processes it.
@@ -196,6 +225,10 @@ export async function run(): Promise<{ crypto: Record<string, number> }> {
 			session10kPerEntryMs: round(sessionPerEntryMs),
 			rekey50BuildMs: round(median(buildRuns), 2),
 			rekey50ProcessMs: round(median(processRuns), 2),
+			rekey250BuildMs: round(median(bigBuildRuns), 2),
+			rekey250ProcessMs: round(median(bigProcessRuns), 2),
+			rekey250SealEachMs: round(median(sealEachRuns), 2),
+			rekey250SealManyMs: round(median(sealManyRuns), 2),
 			join50BuildMs: round(median(joinBuildRuns), 2),
 			join50ProcessMs: round(median(joinProcessRuns), 2)
 		}

@@ -88,8 +88,9 @@ describe('chat features between two clients', () => {
 		const ashSeenByBo = bo.client.members(id).find((m) => !m.self)!;
 		expect(boSeenByAsh).toMatchObject({ name: 'Bo', role: 'member', verified: false, keyChanged: false });
 		expect(ashSeenByBo).toMatchObject({ name: 'Ash', role: 'admin' });
-		expect(boSeenByAsh.safety.digits).toBe(ashSeenByBo.safety.digits);
-		expect(boSeenByAsh.safety.digits).toMatch(/^(\d{5} ){11}\d{5}$/);
+		expect(ash.client.safetyNumber(id, boSeenByAsh.sign)!.digits).toBe(bo.client.safetyNumber(id, ashSeenByBo.sign)!.digits);
+		expect(ash.client.safetyNumber(id, boSeenByAsh.sign)!.digits).toMatch(/^(\d{5} ){11}\d{5}$/);
+		expect(ash.client.safetyNumber(id, ashSeenByBo.sign)).toBeNull();
 		await ash.client.markVerified(id, boSeenByAsh.sign, true);
 		expect(ash.client.members(id).find((m) => !m.self)!.verified).toBe(true);
 		await ash.client.setRole(id, boSeenByAsh.sign, 'moderator');

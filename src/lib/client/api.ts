@@ -123,7 +123,6 @@ export interface MemberView {
 	profileId?: string;
 	role: Role;
 	self: boolean;
-	safety: { digits: string; emoji: string };
 	verified: boolean;
 	/** I blocked this member on this device: their messages collapse in my chat (§13.1). */
 	blocked: boolean;
@@ -328,6 +327,12 @@ export interface UnseenClientApi {
 	/** One group's summary; null when the group is not on this device or its log is not known yet. */
 	summary(group: string): GroupSummary | null;
 	members(group: string): MemberView[];
+	/**
+	 * My safety number with `member` (§2.3), computed when asked (a screen shows one at a time;
+	 * a group of hundreds would otherwise compute them all for every member list). Null for
+	 * myself, a non-member or an unknown group.
+	 */
+	safetyNumber(group: string, member: string): { digits: string; emoji: string } | null;
 	messages(group: string): ChatMessage[];
 	warnings(group: string): Warning[];
 	invites(group: string): InviteView[];

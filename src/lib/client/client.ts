@@ -164,7 +164,12 @@ export class UnseenClient implements UnseenClientApi {
 
 	members(group: string): MemberView[] {
 		const g = this.#core.groups.get(group);
-		return g ? views.members(g, this.#safety) : [];
+		return g ? views.members(g) : [];
+	}
+
+	safetyNumber(group: string, member: string): { digits: string; emoji: string } | null {
+		const g = this.#core.groups.get(group);
+		return g ? views.safetyWith(g, member, this.#safety) : null;
 	}
 
 	messages(group: string): ChatMessage[] {

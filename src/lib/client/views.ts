@@ -17,27 +17,35 @@ import { sameName } from './names.ts';
 type Safety = { digits: string; emoji: string };
 
 /**
- * Safety numbers by the two members' keys (§2.3). They change only when a member's keys do, so
- * a member list rebuilt after each message reuses them; one map per group keeps only the
- * numbers of its current members.
+ * Safety numbers by the two members' keys (§2.3), computed one at a time when a screen asks for
+ * one (each costs two SHA-256 and a canonical JSON; a member list of a group of hundreds
+ * computed them all, issue 15 item 5). They change only when a member's keys do, so each is
+ * kept by both members' keys; at most LIMIT are kept, the oldest dropped first.
  */
 export class SafetyNumbers {
-	readonly #byGroup = new Map<string, Map<string, Safety>>();
+	static readonly LIMIT = 2_000;
+	readonly #kept = new Map<string, Safety>();
 
-	/** The numbers of `me` with each of `others` by their sign key, computing only those not seen last time. */
-	of(group: string, me: MemberKeys, others: MemberKeys[]): Map<string, Safety> {
-		const before = this.#byGroup.get(group);
-		const now = new Map<string, Safety>();
-		const bySign = new Map<string, Safety>();
-		for (const other of others) {
-			const key = `${me.sign}.${me.box}.${other.sign}.${other.box}`;
-			const number = before?.get(key) ?? pick(safetyNumber(group, me, other));
-			now.set(key, number);
-			bySign.set(other.sign, number);
+	of(group: string, me: MemberKeys, other: MemberKeys): Safety {
+		const key = `${group}.${me.sign}.${me.box}.${other.sign}.${other.box}`;
+		let number = this.#kept.get(key);
+		if (!number) {
+			number = pick(safetyNumber(group, me, other));
+			if (this.#kept.size >= SafetyNumbers.LIMIT) this.#kept.delete(this.#kept.keys().next().value!);
+			this.#kept.set(key, number);
 		}
-		this.#byGroup.set(group, now);
-		return bySign;
+		return number;
 	}
+}
+
+/** My safety number with `member` in this group, or null (myself, not a member, no log). */
+export function safetyWith(g: Pick<GroupHandle, 'id' | 'session'>, member: string, safety: SafetyNumbers): Safety | null {
+	const data = g.session.data;
+	const log = data.log;
+	if (!log || member === data.me) return null;
+	const has = (sign: string) => Object.prototype.hasOwnProperty.call(log.members, sign);
+	if (!has(data.me) || !has(member)) return null;
+	return safety.of(g.id, log.members[data.me]!, log.members[member]!);
 }
 
 const pick = ({ digits, emoji }: Safety): Safety => ({ digits, emoji });
@@ -94,7 +102,7 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 	return out;
 }
 
-export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' | 'blocks' | 'franking'>, safety: SafetyNumbers): MemberView[] {
+export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' | 'blocks' | 'franking'>): MemberView[] {
 	const data = g.session.data;
 	const log = data.log;
 	if (!log) return [];
@@ -106,9 +114,6 @@ export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' 
 		const now = data.profiles[sign];
 		if (now) verifiedNames.set(sameName(now), sign);
 	}
-	const mine = log.members[data.me];
-	const numbers = mine ? safety.of(g.id, mine, Object.values(log.members).filter((m) => m.sign !== data.me)) : new Map<string, Safety>();
-	const none: Safety = { digits: '', emoji: '' };
 	return Object.values(log.members)
 		.map((m) => {
 			const name = data.profiles[m.sign] ?? null;
@@ -116,15 +121,13 @@ export function members(g: Pick<GroupHandle, 'id' | 'session' | 'verifications' 
 			// Someone now using the name of a member I verified, with another key.
 			const previous = name ? verifiedNames.get(sameName(name)) : undefined;
 			const keyChanged = m.sign !== data.me && !verified && previous !== undefined && previous !== m.sign;
-			// Both keys of both members (§2.3): a box key an admin chose for someone else shows up.
-			const number = numbers.get(m.sign) ?? none;
 			const can = memberCan(log, data.me, m.sign);
 			// Pending asks to speak are for those who may answer them (admins), and for the asker to see.
 			const askedToSpeak = (log.asks ?? []).includes(m.sign) && (can.setRole.member || m.sign === data.me);
 			const profileId = m.sign === data.me ? undefined : g.franking.profileIds[m.sign];
 			const joinedWithLink = m.invite !== undefined && log.invites[m.invite]?.revoked === false;
 			const mutedUntil = log.muted?.[m.sign];
-			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), ...(mutedUntil === undefined ? {} : { mutedUntil }), role: m.role, self: m.sign === data.me, safety: { digits: number.digits, emoji: number.emoji }, verified, blocked: m.sign !== data.me && g.blocks.has(m.sign), keyChanged, askedToSpeak, joinedWithLink, can };
+			return { sign: m.sign, name, ...(profileId ? { profileId } : {}), ...(mutedUntil === undefined ? {} : { mutedUntil }), role: m.role, self: m.sign === data.me, verified, blocked: m.sign !== data.me && g.blocks.has(m.sign), keyChanged, askedToSpeak, joinedWithLink, can };
 		})
 		.sort((a, b) => Number(b.self) - Number(a.self) || (a.name ?? '').localeCompare(b.name ?? ''));
 }

@@ -5,6 +5,7 @@ import { sealEpochKeys } from './epoch.ts';
 import { buildHelloFor, pairMacKey, verifyHello } from './hello.ts';
 import { sealReport, type Report } from './report.ts';
 import { sodium } from './sodium.ts';
+import { sealToMany } from './box-key.ts';
 import { expectCode } from '../../../test/kit/expect-code.ts';
 
 beforeAll(loadSodium);
@@ -48,5 +49,32 @@ describe('weak box keys give ProtocolErrors, never crashes (review finding 5)', 
 		const report = { v: 1, group, note: '', messages: [] } as unknown as Report;
 		expectCode(() => sealReport(report, [toB64(person('mod').boxPk), ZERO]), 'PROTOCOL_WEAK_KEY');
 		expect(sealReport(report, [toB64(person('mod').boxPk)])).toHaveLength(1);
+	});
+});
+
+describe('sealing one epoch secret to many members at once (issue 15 item 5, §4.2)', () => {
+	test('P5 secrecy after removal: every box is a sealed box that only its member opens, each under its own fresh ephemeral key', () => {
+		const people = Array.from({ length: 40 }, (_, i) => person(`member ${i}`));
+		const secret = new Uint8Array(32).fill(9);
+		const boxes = sealToMany(secret, people.map((p) => p.boxPk), people.map((p) => p.b64));
+		expect(boxes).toHaveLength(40);
+		boxes.forEach((box, i) => {
+			expect(box).toHaveLength(80);
+			expect(sodium().crypto_box_seal_open(box, people[i]!.boxPk, people[i]!.boxSk)).toEqual(secret);
+			// Another member's keys do not open it.
+			const other = people[(i + 1) % people.length]!;
+			expect(() => sodium().crypto_box_seal_open(box, other.boxPk, other.boxSk)).toThrow();
+		});
+		const ephemeral = new Set(boxes.map((b) => toB64(b.subarray(0, 32))));
+		expect(ephemeral.size).toBe(40);
+		// A second sealing draws new ephemeral keys.
+		const again = sealToMany(secret, people.map((p) => p.boxPk), people.map((p) => p.b64));
+		expect(again.some((b, i) => toB64(b.subarray(0, 32)) === toB64(boxes[i]!.subarray(0, 32)))).toBe(false);
+	});
+
+	test('a small-order key among many is PROTOCOL_WEAK_KEY, naming that member', () => {
+		const alice = person('alice');
+		const bad = Uint8Array.from(Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex'));
+		expectCode(() => sealToMany(new Uint8Array(32).fill(5), [alice.boxPk, bad], ['alice', 'the odd one']), 'PROTOCOL_WEAK_KEY');
 	});
 });

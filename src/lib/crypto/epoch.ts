@@ -14,7 +14,7 @@ import { b64Bytes, concat, fromB64, toB64 } from '../core/bytes.ts';
 import { labelled } from '../core/cjson.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { LABEL } from '../core/labels.ts';
-import { sealTo } from './box-key.ts';
+import { sealToMany } from './box-key.ts';
 import { kdf } from './chain.ts';
 import { sodium } from './sodium.ts';
 
@@ -62,8 +62,13 @@ export function sealEpochKeys(
 	members: readonly { sign: string; box: string }[]
 ): EpochFields {
 	if (secret.length !== 32) throw new ProtocolError('PROTOCOL_BAD_LENGTH', 'epoch secret must be 32 bytes');
+	const boxes = sealToMany(
+		secret,
+		members.map((m) => b64Bytes(m.box, 32, 'member box key')),
+		members.map((m) => `box key of ${m.sign}`)
+	);
 	const keys = members
-		.map((m) => ({ to: m.sign, box: toB64(sealTo(secret, b64Bytes(m.box, 32, 'member box key'), `box key of ${m.sign}`)) }))
+		.map((m, i) => ({ to: m.sign, box: toB64(boxes[i]!) }))
 		.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
 	return { epoch, keys, commit: toB64(epochCommit(epoch, group, secret)) };
 }
