@@ -5,7 +5,7 @@
  * Before the one-store change a steady-state text cost 16 separate writes (14 sealed records).
  */
 import { afterEach, expect, test } from 'vitest';
-import { defaults, startClient, startRelay, stopAll, texts, until, type Relay, type TestClient } from './harness.ts';
+import { defaults, startClient, startRelay, stopAll, texts, until, untilKeysSettled, type Relay, type TestClient } from './harness.ts';
 import { memoryKv, type Kv } from '../../src/lib/storage/kv.ts';
 import { sealedStore } from '../../src/lib/storage/sealed-store.ts';
 import { newStorageKey } from '../../src/lib/crypto/vault.ts';
@@ -48,6 +48,8 @@ test('a text sent in a steady state costs at most 4 atomic batches on the sender
 	const group = await ash.client.createGroup({ name: 'Counting', pseudonym: 'Ash', ...defaults });
 	const invite = await ash.client.createInvite(group, { expiresInMs: 3_600_000, maxUses: 5, role: 'member' });
 	await bo.client.joinWithInvite(invite.link, 'Bo');
+	// Both publish a receive key after Bo's join (§4.4, after a random pause): not the text's cost.
+	await untilKeysSettled([ash, bo], group);
 	// The first text of the epoch also carries my hello: the steady state starts after it.
 	await ash.client.send(group, { text: 'first, with my hello' });
 	await until(() => texts(bo, group).includes('first, with my hello'));
