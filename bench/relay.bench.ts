@@ -7,6 +7,7 @@
  * Run alone with `node bench/run.ts relay`.
  */
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { LABEL } from '../src/lib/core/labels.ts';
@@ -233,11 +234,18 @@ async function idle(): Promise<{ bytes: number; connections: number }> {
 	return { bytes: (after - before) / sockets.length, connections: sockets.length };
 }
 
+/** The machine's 1-minute load average (2 cores shared with other work: it explains the spread). */
+const load1 = () => Math.round(loadavg()[0]! * 100) / 100;
+
 export async function run(): Promise<Record<string, unknown>> {
+	const loadBefore = load1();
 	const rates = await fanout();
+	const loadFanout = load1();
 	const lat = await latency();
+	const loadLatency = load1();
 	const mem = await idle();
 	return {
+		load: { before: loadBefore, after_fanout: loadFanout, after_latency: loadLatency, after_idle: load1() },
 		fanout: {
 			relay_deliveries_per_s: Math.round(rates.relay),
 			raw_ws_deliveries_per_s: Math.round(rates.raw),

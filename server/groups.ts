@@ -9,6 +9,7 @@ import * as may from '../src/lib/protocol/group/may.ts';
 import { applyOp, opHashB64 } from '../src/lib/protocol/group/state.ts';
 import type { GroupState } from '../src/lib/protocol/group/types.ts';
 import type { Entry, Envelope, Op } from '../src/lib/core/schema.ts';
+import { wireFrame } from './connection.ts';
 import { RelayError } from './errors.ts';
 import type { GroupCommit } from './group-commit.ts';
 import { nodePrimitives } from './primitives.ts';
@@ -282,10 +283,9 @@ export class GroupLog {
 			// Several processes: every entry, this process's included, is fanned out from the feed.
 			if (this.#store.feed) return;
 			g.fanned = seq;
-			for (const sub of g.subs) {
-				const removed = kind === 'op' && !Object.hasOwn(stateAfter.members, sub.as);
-				sub.offer(seq, frame, removed);
-			}
+			if (g.subs.size === 0) return;
+			const wire = wireFrame(frame);
+			for (const sub of g.subs) sub.offer(seq, wire, kind === 'op' && !Object.hasOwn(stateAfter.members, sub.as));
 		});
 	}
 
@@ -317,7 +317,10 @@ export class GroupLog {
 			return void this.#fill(mem);
 		}
 		mem.fanned = e.seq;
-		for (const sub of mem.subs) sub.offer(e.seq, e.frame, e.kind === 'op' && !(e.members ?? []).includes(sub.as));
+		if (mem.subs.size === 0) return;
+		const wire = wireFrame(e.frame);
+		const members = e.kind === 'op' ? new Set(e.members) : undefined;
+		for (const sub of mem.subs) sub.offer(e.seq, wire, members !== undefined && !members.has(sub.as));
 	}
 
 	/** Reads the entries after `fanned` from the store and fans them out, until none is left. */
@@ -325,7 +328,7 @@ export class GroupLog {
 		if (mem.filling) return;
 		mem.filling = true;
 		try {
-			let members: string[] | undefined;
+			let members: Set<string> | undefined;
 			for (;;) {
 				mem.refill = false;
 				const page = await this.#store.range(mem.id, mem.fanned, 256);
@@ -335,8 +338,9 @@ export class GroupLog {
 					mem.fanned = record.seq;
 					if (record.kind === 'erased') continue;
 					// The members after this op are not in the record: the group's current ones stand in.
-					if (record.kind === 'op') members ??= Object.keys((await this.#store.loadGroup(mem.id))?.state.members ?? {});
-					for (const sub of mem.subs) sub.offer(record.seq, record.frame, record.kind === 'op' && !members!.includes(sub.as));
+					if (record.kind === 'op') members ??= new Set(Object.keys((await this.#store.loadGroup(mem.id))?.state.members ?? {}));
+					const wire = wireFrame(record.frame);
+					for (const sub of mem.subs) sub.offer(record.seq, wire, record.kind === 'op' && !members!.has(sub.as));
 				}
 			}
 		} catch {

@@ -11,7 +11,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isProtocolError } from '../src/lib/core/errors.ts';
 import { parseClientFrame, type ClientFrame, type RelayErrorCode } from '../src/lib/protocol/wire.ts';
 import type { ServerConfig } from './config.ts';
-import { CLOSE_UNAUTHENTICATED, Connection } from './connection.ts';
+import { Connection } from './connection.ts';
 import { RelayError } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import { GroupLog } from './groups.ts';
@@ -41,7 +41,15 @@ export class Relay {
 	groups!: GroupLog;
 	#ctx!: requests.RequestContext;
 	readonly #wss: WebSocketServer;
-	readonly #connections = new Set<Connection>();
+	/** Every open connection, by its socket (the shared socket listeners find theirs here). */
+	readonly #connections = new Map<WebSocket, Connection>();
+	/** Socket listeners shared by every connection (`this` is the socket): no closures per connection. */
+	readonly #listeners: {
+		message: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+		pong: (this: WebSocket) => void;
+		error: (this: WebSocket, error: Error & { code?: string }) => void;
+		close: (this: WebSocket) => void;
+	};
 	readonly #keyBuckets: KeyedBuckets;
 	#heartbeat: NodeJS.Timeout | undefined;
 	#peerTimer: NodeJS.Timeout | undefined;
@@ -64,6 +72,26 @@ export class Relay {
 			clientTracking: false,
 			skipUTF8Validation: true
 		});
+		const connections = this.#connections;
+		const relay = this;
+		this.#listeners = {
+			message(data, isBinary) {
+				const conn = connections.get(this);
+				if (conn) relay.#onMessage(conn, data, isBinary);
+			},
+			pong() {
+				const conn = connections.get(this);
+				if (conn) conn.alive = true;
+			},
+			// Oversized frames (1009) and protocol errors end up here; ws closes the socket itself.
+			error(error) {
+				relay.#count(error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'RELAY_TOO_LARGE' : 'RELAY_BAD_FRAME');
+			},
+			close() {
+				connections.get(this)?.dispose();
+				connections.delete(this);
+			}
+		};
 	}
 
 	async start(): Promise<void> {
@@ -113,7 +141,7 @@ export class Relay {
 		clearInterval(this.#peerTimer);
 		await this.writer.drain();
 		await this.store.leave?.(this.#id).catch(() => undefined);
-		for (const conn of this.#connections) conn.close(CLOSE_GOING_AWAY, 'relay shutting down');
+		for (const conn of this.#connections.values()) conn.close(CLOSE_GOING_AWAY, 'relay shutting down');
 		await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
 	}
 
@@ -130,24 +158,15 @@ export class Relay {
 	}
 
 	#accept(ws: WebSocket): void {
+		// The connection closes itself if no key is proven within authTimeoutMs (Connection.prove).
 		const conn = new Connection(ws, this.config, this.config.now());
-		this.#connections.add(conn);
+		this.#connections.set(ws, conn);
 		this.stats.connections++;
-		const authTimer = setTimeout(() => {
-			if (conn.keys.size === 0) conn.close(CLOSE_UNAUTHENTICATED, 'authenticate within the time limit');
-		}, this.config.authTimeoutMs);
-		authTimer.unref();
-		ws.on('pong', () => (conn.alive = true));
-		ws.on('message', (data, isBinary) => this.#onMessage(conn, data, isBinary));
-		// Oversized frames (1009) and protocol errors end up here; ws closes the socket itself.
-		ws.on('error', (error: Error & { code?: string }) =>
-			this.#count(error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'RELAY_TOO_LARGE' : 'RELAY_BAD_FRAME')
-		);
-		ws.on('close', () => {
-			clearTimeout(authTimer);
-			conn.dispose();
-			this.#connections.delete(conn);
-		});
+		const on = this.#listeners;
+		ws.on('pong', on.pong);
+		ws.on('message', on.message);
+		ws.on('error', on.error);
+		ws.on('close', on.close);
 		const moderator = this.config.moderator ?? undefined;
 		conn.send(
 			JSON.stringify({
@@ -262,16 +281,14 @@ export class Relay {
 	/** A banned key leaves every connection: its subscriptions close, its appends need a login it cannot get. */
 	#logOut(key: string): void {
 		const watching: [Connection, string][] = [];
-		for (const conn of this.#connections) {
+		for (const conn of this.#connections.values()) {
 			const had = conn.keys.delete(key);
 			// The banned client reconnects, and its login is refused with RELAY_BANNED: it learns it.
 			if (had) {
 				conn.close(CLOSE_BANNED, 'key banned by the service');
 				continue;
 			}
-			for (const [group, sub] of conn.subs) {
-				watching.push([conn, group]);
-			}
+			for (const group of conn.subscribedGroups()) watching.push([conn, group]);
 		}
 		void this.#tellMembers(key, watching).catch(() => undefined);
 	}
@@ -290,7 +307,7 @@ export class Relay {
 
 	#beat(): void {
 		this.#keyBuckets.prune(this.config.now());
-		for (const conn of this.#connections) {
+		for (const conn of this.#connections.values()) {
 			if (!conn.alive) {
 				conn.ws.terminate();
 				continue;

@@ -60,11 +60,12 @@ export function handleAuth(ctx: RequestContext, conn: Connection, f: Frame<'auth
 	if (conn.keys.has(f.key)) return void conn.send(ok(f.id));
 	if (conn.keys.size >= ctx.config.maxKeys) throw new RelayError('RELAY_AUTH_FAILED', `at most ${ctx.config.maxKeys} keys per connection`);
 	const message = labelled(LABEL.relayAuth, { challenge: conn.challenge, key: f.key });
-	if (!verifyEd25519(b64Bytes(f.sig, 64, 'sig'), message, b64Bytes(f.key, 32, 'key'))) {
+	// A login checks its key once per connection: its parsed form is not kept (memory per connection).
+	if (!verifyEd25519(b64Bytes(f.sig, 64, 'sig'), message, b64Bytes(f.key, 32, 'key'), false)) {
 		throw new RelayError('RELAY_AUTH_FAILED', 'the signature does not verify for this key and challenge');
 	}
 	requireNotBanned(ctx, f.key);
-	conn.keys.add(f.key);
+	conn.prove(f.key);
 	conn.send(ok(f.id));
 }
 
@@ -84,7 +85,7 @@ const isModerator = (state: GroupState, key: string) => may.moderate(state, key)
 export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<'sub'>): Promise<void> {
 	requireKey(conn, f.as);
 	requireNotBanned(ctx, f.as);
-	const sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, (s) => ctx.groups.unsubscribe(s));
+	const sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, ctx.groups);
 	let liveFrom: number | null = null;
 	let banned: string[] = [];
 	await ctx.groups.catchUp(f.group);
@@ -93,19 +94,19 @@ export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<
 		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
 		// Checked in the same turn as joining the fan-out, so no removal can slip in between.
 		if (!Object.hasOwn(mem.committed.state.members, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
-		conn.subs.get(f.group)?.close();
+		conn.subscription(f.group)?.close();
 		// Only keys the group's own log lists as members: nothing new about membership (§9.8b).
 		banned = [...ctx.banned].filter((key) => Object.hasOwn(mem.committed.state.members, key));
 		liveFrom = ctx.groups.subscribe(mem, sub);
 	}
 	if (conn.closed) return sub.close();
-	conn.subs.set(f.group, sub);
+	conn.subscribed(f.group, sub);
 	conn.send(ok(f.id, banned.length > 0 ? { head: liveFrom, banned } : { head: liveFrom }));
 	await sub.run(ctx.store, liveFrom, ctx.config.pageSize);
 }
 
 export function handleUnsub(conn: Connection, f: Frame<'unsub'>): void {
-	conn.subs.get(f.group)?.close();
+	conn.subscription(f.group)?.close();
 	conn.send(ok(f.id));
 }
 

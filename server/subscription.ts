@@ -9,9 +9,14 @@ import type { Closable, Connection } from './connection.ts';
 import { CLOSE_SLOW } from './connection.ts';
 import type { RelayStore } from './store.ts';
 
+/** Where the subscription is fanned out from (GroupLog): told when it ends. */
+export interface FanOut {
+	unsubscribe(sub: Subscription): void;
+}
+
 interface Held {
 	seq: number;
-	frame: string;
+	wire: Buffer;
 	ends: boolean;
 }
 
@@ -21,35 +26,39 @@ export class Subscription implements Closable {
 	readonly as: string;
 	#mode: 'backlog' | 'live' | 'closed' = 'backlog';
 	#last: number;
-	#held: Held[] = [];
+	/** Entries from fan-out waiting for the backlog to finish; none once live. */
+	#held: Held[] | undefined = [];
 	#heldBytes = 0;
 	readonly #limit: number;
-	readonly #detach: (sub: Subscription) => void;
+	readonly #fanOut: FanOut;
 
-	constructor(conn: Connection, group: string, as: string, after: number, heldLimit: number, detach: (sub: Subscription) => void) {
+	constructor(conn: Connection, group: string, as: string, after: number, heldLimit: number, fanOut: FanOut) {
 		this.conn = conn;
 		this.group = group;
 		this.as = as;
 		this.#last = after;
 		this.#limit = heldLimit;
-		this.#detach = detach;
+		this.#fanOut = fanOut;
 	}
 
 	get closed(): boolean {
 		return this.#mode === 'closed';
 	}
 
-	/** A committed entry from fan-out. `ends`: this entry removed the subscriber from the group. */
-	offer(seq: number, frame: string, ends: boolean): void {
+	/**
+	 * A committed entry from fan-out, as `wireFrame` built it once for every subscriber.
+	 * `ends`: this entry removed the subscriber from the group.
+	 */
+	offer(seq: number, wire: Buffer, ends: boolean): void {
 		if (this.#mode === 'closed') return;
 		if (this.#mode === 'backlog') {
-			this.#held.push({ seq, frame, ends });
-			this.#heldBytes += frame.length;
+			this.#held!.push({ seq, wire, ends });
+			this.#heldBytes += wire.length;
 			// Entries piling up behind a backlog that does not drain: the reader is too slow.
 			if (this.#heldBytes > this.#limit) this.conn.close(CLOSE_SLOW, 'reader too slow');
 			return;
 		}
-		this.#deliver(seq, frame, ends);
+		this.#deliver(seq, wire, ends);
 	}
 
 	/** Streams the backlog `(after, liveFrom]`, then switches to live. */
@@ -88,24 +97,24 @@ export class Subscription implements Closable {
 		this.#last = Math.max(this.#last, liveFrom);
 		this.conn.send(JSON.stringify({ t: 'live', group: this.group, seq: this.#last }));
 		this.#mode = 'live';
-		const held = this.#held;
-		this.#held = [];
+		const held = this.#held!;
+		this.#held = undefined;
 		this.#heldBytes = 0;
-		for (const h of held) this.#deliver(h.seq, h.frame, h.ends);
+		for (const h of held) this.#deliver(h.seq, h.wire, h.ends);
 	}
 
 	close(): void {
 		if (this.#mode === 'closed') return;
 		this.#mode = 'closed';
-		this.#held = [];
-		this.#detach(this);
-		if (this.conn.subs.get(this.group) === this) this.conn.subs.delete(this.group);
+		this.#held = undefined;
+		this.#fanOut.unsubscribe(this);
+		this.conn.unsubscribed(this.group, this);
 	}
 
-	#deliver(seq: number, frame: string, ends: boolean): void {
+	#deliver(seq: number, wire: Buffer, ends: boolean): void {
 		if (this.#mode === 'closed' || seq <= this.#last) return;
 		this.#last = seq;
-		this.conn.send(frame);
+		this.conn.sendWire(wire);
 		// A removed member receives its removal op and nothing after it.
 		if (ends) this.close();
 	}

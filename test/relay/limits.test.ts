@@ -149,6 +149,32 @@ describe('P11 relay robustness: rate limits and slow readers', () => {
 		fast.close();
 	});
 
+	test('P11 readers that keep up are not taken for slow ones when one group commit fans out more than the high-water mark', { timeout: 60_000 }, async () => {
+		const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
+		relay = await startRelay({ highWaterMark: 256 * 1024, connectionRate: unlimited, keyRate: unlimited });
+		const writer = await TestClient.connect(relay.wsUrl);
+		const g = await createGroup(writer);
+		const readers = [await TestClient.connect(relay.wsUrl), await TestClient.connect(relay.wsUrl)];
+		for (const c of readers) {
+			await c.auth(g.admin);
+			await c.request({ t: 'sub', group: g.group, as: g.admin.sign, after: 1 });
+			await c.waitFor((f) => f.t === 'live');
+		}
+		// 50 appends sent at once are written in one or a few group commits: ~2.7 MB (as base64) for
+		// each reader in one turn of the relay, ten times its high-water mark.
+		const total = 50;
+		const acks = await Promise.all(
+			Array.from({ length: total }, (_, k) => writer.request({ t: 'append', group: g.group, mid: mid(), entry: { msg: message(g.group, g.admin.sign, 0, k, 40 * 1024) } }))
+		);
+		expect(acks.every((a) => a.t === 'ok')).toBe(true);
+		for (const c of readers) {
+			await c.waitFor((f) => f.t === 'entry' && f.seq === total + 1, 30_000);
+			expect(c.entries().map((e) => e.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 2));
+		}
+		expect(relay.relay.connectionCount).toBe(3);
+		for (const c of [writer, ...readers]) c.close();
+	});
+
 	test('P11 a peer that stops answering pings is terminated while a live one stays connected', async () => {
 		relay = await startRelay({ heartbeatMs: 100 });
 		const live = await TestClient.connect(relay.wsUrl);

@@ -67,7 +67,8 @@ const until = async (check: () => boolean, what: string) => {
 /** A relay-side connection whose hello carried `challenge`. */
 function relayConnection(challenge: string) {
 	const sent: string[] = [];
-	const conn = { challenge, keys: new Set<string>(), send: (text: string) => void sent.push(text) } as unknown as RelayConnection;
+	const keys = new Set<string>();
+	const conn = { challenge, keys, prove: (key: string) => void keys.add(key), send: (text: string) => void sent.push(text) } as unknown as RelayConnection;
 	return { conn, sent };
 }
 const relayCtx = { config: { maxKeys: 64 }, banned: new Set<string>() } as unknown as RequestContext;
