@@ -42,6 +42,8 @@ interface GroupMem {
 	/** `rekey` ops stored per author in the same hour: each calls for a `key` op from every other member. */
 	rekeysThisHour: Map<string, number>;
 	hour: number;
+	/** Relay times of each sender's last few stored messages, for slow mode (§13.7); forgotten on eviction or restart. */
+	posts: Map<string, may.Post[]>;
 	subs: Set<Subscription>;
 	/** The last seq handed to the subscribers (fan-out), which is where a new subscription goes live. */
 	fanned: number;
@@ -248,6 +250,9 @@ export class GroupLog {
 			if (g.seen.size > RECENT_HASHES) g.seen.delete(g.seen.keys().next().value!);
 		}
 		g.head = head;
+		const sender = kind === 'msg' ? (req.entry as { msg: Envelope }).msg.sender : undefined;
+		const postsBefore = sender === undefined ? undefined : g.posts.get(sender);
+		if (sender !== undefined) g.posts.set(sender, may.notePost(postsBefore, seq, ts));
 		g.pending.set(req.mid, [done]);
 		this.#evictIdle(g.id);
 		const stateAfter = g.state;
@@ -257,6 +262,11 @@ export class GroupLog {
 			if (error) {
 				g.state = g.committed.state;
 				g.head = g.committed.head;
+				// Not stored: the post does not count against the sender's slow mode.
+				if (sender !== undefined) {
+					if (postsBefore) g.posts.set(sender, postsBefore);
+					else g.posts.delete(sender);
+				}
 				for (const [hash, at] of g.seen) if (at > g.state.length) g.seen.delete(hash);
 				if (g.committed.head.seq === 0) this.#groups.delete(g.id);
 				if (error instanceof StoreConflict && attempt < CONFLICT_RETRIES) {
@@ -310,6 +320,11 @@ export class GroupLog {
 		if (mem.pending.size === 0 && !mem.stale && e.seq > mem.committed.head.seq) {
 			if (e.kind === 'op' || e.seq !== mem.committed.head.seq + 1) mem.stale = true;
 			else mem.head = mem.committed.head = { seq: e.seq, ts: e.ts };
+		}
+		// Another process's message counts against its sender's slow mode here too (§13.7).
+		if (e.kind === 'msg' && (mem.state.settings.slow ?? 0) > 0) {
+			const sender = (JSON.parse(e.frame) as { entry?: { msg?: { sender?: string } } }).entry?.msg?.sender;
+			if (sender) mem.posts.set(sender, may.notePost(mem.posts.get(sender), e.seq, e.ts));
 		}
 		if (e.seq <= mem.fanned) return;
 		if (mem.filling || e.seq !== mem.fanned + 1) {
@@ -401,6 +416,7 @@ export class GroupLog {
 			opsThisHour: new Map(),
 			rekeysThisHour: new Map(),
 			hour: 0,
+			posts: new Map(),
 			subs: new Set(),
 			fanned: head.seq,
 			stale: false,
@@ -467,6 +483,9 @@ export class GroupLog {
 		if (!posting.ok) throw new RelayError('RELAY_FORBIDDEN', posting.why);
 		if (msg.epoch !== state.epoch) throw new RelayError('RELAY_STALE_EPOCH', `the current epoch is ${state.epoch}`);
 		if (state.needsRekey) throw new RelayError('RELAY_STALE_EPOCH', 'a member left: a rekey must come first');
+		// Slow mode (§13.7), on the entry's own relay time, as every client judges it.
+		const wait = may.slowWait(state, msg.sender, ts, mem.posts.get(msg.sender));
+		if (wait > 0) throw new RelayError('RELAY_SLOW_MODE', `this group is in slow mode: the next message may go in ${Math.ceil(wait / 1000)} s`, undefined, wait);
 		return computeStamp(this.#stampSecret, { c: msg.c, sender: msg.sender, group: req.group, seq, ts });
 	}
 }

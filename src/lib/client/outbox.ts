@@ -7,6 +7,7 @@
 import { RelayError, type Connection, type OkFrame } from './connection.ts';
 import type { GroupHandle, OutboxItem } from './group.ts';
 import { assertCanPost, helloAcked, nextStep } from '../protocol/session/send.ts';
+import { notePosted } from '../protocol/session/receive.ts';
 import { headerOf } from '../crypto/message.ts';
 import { messageId, type MessageContent } from './history.ts';
 import { isProtocolError } from '../core/errors.ts';
@@ -15,6 +16,7 @@ import type { Content } from '../protocol/session/types.ts';
 import { encodeContent } from '../core/content.ts';
 import { sodium } from '../crypto/sodium.ts';
 import { signErase } from '../crypto/erase.ts';
+import * as may from '../protocol/group/may.ts';
 
 export type { OutboxItem };
 
@@ -66,8 +68,23 @@ export async function catchUp(g: Pick<GroupHandle, 'cursor' | 'waitFor'>): Promi
 	await g.waitFor(g.cursor + 1, 1_500);
 }
 
+/** Slow mode (§13.7): how long my next envelope should wait, by this device's clock (the relay's refusal corrects a wrong clock). */
+function slowWait(g: GroupHandle, now: number): number {
+	const data = g.session.data;
+	return may.slowWait(data.log, data.me, now, data.posts?.[data.me]);
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxItem, now: () => number): Promise<SendResult> {
 	for (let rebuild = 0; rebuild < MAX_REBUILDS; rebuild++) {
+		// Slow mode (§13.7): a message (a reaction, say) waits here, in order, until it may pass.
+		const wait = item.step?.kind === 'op' ? 0 : slowWait(g, now());
+		if (wait > 0) {
+			await pause(wait);
+			rebuild--;
+			continue;
+		}
 		let step = item.step;
 		if (step) {
 			// A step kept from a refused attempt was built when posting was allowed: check again now
@@ -102,6 +119,7 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			}
 			if (step.kind === 'hello') {
 				helloAcked(g.session, step.envelope.epoch);
+				if (ok.seq !== undefined && ok.ts !== undefined) notePosted(g.session.data, g.session.data.me, ok.seq, ok.ts);
 				item.step = undefined;
 				g.markDirty();
 				g.outbox.touch(item);
@@ -124,6 +142,12 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			// Over the relay's rate limit: nothing was stored; wait and send the same step again.
 			if (error instanceof RelayError && error.code === 'RELAY_RATE_LIMITED') {
 				await new Promise((resolve) => setTimeout(resolve, RATE_LIMIT_PAUSE_MS));
+				rebuild--;
+				continue;
+			}
+			// Slow mode (§13.7), by the relay's clock: nothing was stored; wait as told and send the same step again.
+			if (error instanceof RelayError && error.code === 'RELAY_SLOW_MODE') {
+				await pause(Math.min(Math.max(error.retry ?? RATE_LIMIT_PAUSE_MS, 100), 86_400_000));
 				rebuild--;
 				continue;
 			}
@@ -150,6 +174,7 @@ type MsgStep = Extract<NonNullable<OutboxItem['step']>, { kind: 'msg' }>;
 async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFrame, now: () => number): Promise<void> {
 	const seq = ok.seq ?? 0;
 	const ts = ok.ts ?? now();
+	if (ok.seq !== undefined && ok.ts !== undefined) notePosted(g.session.data, g.session.data.me, ok.seq, ok.ts);
 	if (item.content.t === 'text') g.transcript.history.settle(item.id, step.address, seq, ts);
 	else g.transcript.history.apply({ address: step.address, content: item.content as MessageContent, seq, ts, self: true }, null);
 	if (ok.stamp) {

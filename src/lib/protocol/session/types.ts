@@ -5,6 +5,7 @@
 import type { ChainState } from '../../crypto/chain.ts';
 import type { Content } from '../../core/content.ts';
 import type { GroupState } from '../group/types.ts';
+import type { Post } from '../group/may.ts';
 import type { Envelope, EnvelopeHeader, Op, StoredEntry } from '../../core/schema.ts';
 import type { WarningAbout } from '../../core/warnings.ts';
 
@@ -98,6 +99,8 @@ export interface SessionData {
 	asks: Record<string, number>;
 	/** Relay time of the last entry processed: it never goes back (§5.4). */
 	lastTs?: number;
+	/** Each member's last few accepted message entries (seq, relay time), for slow mode (§13.7). */
+	posts?: Record<string, Post[]>;
 	/** My last message the relay delivered back to me: its (epoch, ctr) goes into my next epoch's hello. */
 	ownLast?: { epoch: number; ctr: number };
 	/** Per ended epoch (a few kept), what was received of each sender. */
@@ -180,7 +183,17 @@ export const WARNING_CODE = {
 export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
 
 export type SessionEvent =
-	| { type: 'message'; address: Address; content: Content; seq: number; ts: number; franking: FrankingRecord | null; late: boolean }
+	| {
+			type: 'message';
+			address: Address;
+			content: Content;
+			seq: number;
+			ts: number;
+			franking: FrankingRecord | null;
+			late: boolean;
+			/** A text with a link from a sender the group's link limit does not allow (§13.7): shown behind a notice. */
+			noLinks?: true;
+	  }
 	| { type: 'own'; address: Address; seq: number; ts: number }
 	| { type: 'op'; op: Op; seq: number; ts: number; /** A `remove` revoked the invite its target joined with (§3.3). */ linkWithdrawn?: boolean }
 	| { type: 'hidden'; seq: number }
