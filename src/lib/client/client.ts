@@ -302,6 +302,10 @@ export class UnseenClient implements UnseenClientApi {
 	}
 
 	async warnFromReport(group: string, caseId: string, member: string, text: string): Promise<void> {
+		// Checked before the note leaves: a report already resolved (by me or another moderator) is not acted on twice.
+		const c = this.reportCase(group, caseId);
+		if (!c) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'that report is not in this inbox');
+		if (c.state === 'resolved') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this report is already resolved');
 		await this.warn(group, member, text);
 		await recordOutcome(this.#core, group, caseId, 'warned');
 	}

@@ -68,23 +68,32 @@ export async function catchUp(g: Pick<GroupHandle, 'cursor' | 'waitFor'>): Promi
 	await g.waitFor(g.cursor + 1, 1_500);
 }
 
-/** Slow mode (§13.7): how long my next envelope should wait, by this device's clock (the relay's refusal corrects a wrong clock). */
-function slowWait(g: GroupHandle, now: number): number {
+/**
+ * Slow mode (§13.7): how long my next envelope should wait, by this device's clock (the relay's
+ * refusal corrects a wrong clock). A new text waits a whole window after my last post, as the
+ * composer says; the rule's grace is only for what goes with it (its hello) or quick reactions.
+ */
+function slowWait(g: GroupHandle, now: number, text: boolean): number {
 	const data = g.session.data;
-	return may.slowWait(data.log, data.me, now, data.posts?.[data.me]);
+	const posts = data.posts?.[data.me];
+	const wait = may.slowWait(data.log, data.me, now, posts);
+	const until = text ? may.slowUntil(data.log, data.me, posts) : null;
+	return Math.max(wait, until === null ? 0 : until - now);
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxItem, now: () => number): Promise<SendResult> {
+	let started = Boolean(item.step);
 	for (let rebuild = 0; rebuild < MAX_REBUILDS; rebuild++) {
-		// Slow mode (§13.7): a message (a reaction, say) waits here, in order, until it may pass.
-		const wait = item.step?.kind === 'op' ? 0 : slowWait(g, now());
+		// Slow mode (§13.7): a message waits here, in order, until it may pass.
+		const wait = item.step?.kind === 'op' ? 0 : slowWait(g, now(), !started && item.content.t === 'text');
 		if (wait > 0) {
 			await pause(wait);
 			rebuild--;
 			continue;
 		}
+		started = true;
 		let step = item.step;
 		if (step) {
 			// A step kept from a refused attempt was built when posting was allowed: check again now
