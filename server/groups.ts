@@ -251,8 +251,7 @@ export class GroupLog {
 		}
 		g.head = head;
 		const sender = kind === 'msg' ? (req.entry as { msg: Envelope }).msg.sender : undefined;
-		const postsBefore = sender === undefined ? undefined : g.posts.get(sender);
-		if (sender !== undefined) g.posts.set(sender, may.notePost(postsBefore, seq, ts));
+		if (sender !== undefined) g.posts.set(sender, may.notePost(g.posts.get(sender), seq, ts));
 		g.pending.set(req.mid, [done]);
 		this.#evictIdle(g.id);
 		const stateAfter = g.state;
@@ -263,10 +262,7 @@ export class GroupLog {
 				g.state = g.committed.state;
 				g.head = g.committed.head;
 				// Not stored: the post does not count against the sender's slow mode.
-				if (sender !== undefined) {
-					if (postsBefore) g.posts.set(sender, postsBefore);
-					else g.posts.delete(sender);
-				}
+				if (sender !== undefined) g.posts.set(sender, (g.posts.get(sender) ?? []).filter((p) => p[0] !== seq));
 				for (const [hash, at] of g.seen) if (at > g.state.length) g.seen.delete(hash);
 				if (g.committed.head.seq === 0) this.#groups.delete(g.id);
 				if (error instanceof StoreConflict && attempt < CONFLICT_RETRIES) {

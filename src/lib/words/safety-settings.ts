@@ -26,6 +26,9 @@ export const LINK_CHOICES: readonly { value: 'any' | 'none'; label: string }[] =
 	{ value: 'none', label: 'Only moderators and admins may share links' }
 ];
 
+/** In the group's summary line when links are limited. */
+export const LINKS_LIMITED = 'Links from moderators and admins only';
+
 export const SAFETY_SAVE = 'Save safety settings';
 export const SAFETY_SAVED = 'Saved. Everyone’s app will follow the new settings.';
 export const SAFETY_ONLY_ADMINS = 'Only an admin can change these.';
