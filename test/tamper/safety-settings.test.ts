@@ -85,6 +85,51 @@ describe('§13.7 slow mode, against a tampering relay', () => {
 	});
 });
 
+describe('§13.7 a made-up slow mode refusal', () => {
+	/** The relay's side of Cy's (or Ash's) link answers the first `n` message appends with RELAY_SLOW_MODE and a day's wait. */
+	function refuse(who: string, n: number): { refused: () => number } {
+		let count = 0;
+		world!.proxy.onUp(who, (frame, link) => {
+			if (frame.t === 'append' && (frame.entry as { msg?: unknown }).msg && count < n) {
+				count++;
+				link.toClient({ t: 'err', re: frame.id, code: 'RELAY_SLOW_MODE', message: 'this group is in slow mode', retry: 86_400_000 });
+				return [];
+			}
+			return [frame];
+		});
+		return { refused: () => count };
+	}
+
+	test('in a group without slow mode it does not stall the send beyond the usual retry, and the warning names the server', { timeout: 60_000 }, async () => {
+		const { group, ash, cy } = await setup();
+		const relay = refuse('cy', 2);
+		await cy.client.send(group, { text: 'are you all ok?' });
+		await until(() => texts(ash, group).includes('are you all ok?'), 30_000);
+		expect(relay.refused()).toBe(2);
+		expect(byText(cy, group, 'are you all ok?')!.status).toBe('sent');
+		const named = cy.client.warnings(group).filter((w) => w.code === 'PROTOCOL_BAD_REFUSAL');
+		expect(named).toHaveLength(1);
+		expect(named[0]!.kind).toBe('tampered-log');
+		expect(named[0]!.text).toMatch(/server/);
+	});
+
+	test('an admin, whom slow mode spares, is not stalled either; a member’s refusal is believed only up to the window', { timeout: 60_000 }, async () => {
+		const { group, ash, bo, cy } = await setup();
+		await ash.client.setSafety(group, { slow: 2, links: 'any' });
+		await until(() => [bo, cy].every((c) => c.client.groups()[0]!.settings.slow === 2));
+		refuse('ash', 1);
+		await ash.client.send(group, { text: 'welcome, everyone' });
+		await until(() => texts(bo, group).includes('welcome, everyone'), 30_000);
+		expect(ash.client.warnings(group).some((w) => w.code === 'PROTOCOL_BAD_REFUSAL')).toBe(true);
+		// Cy is slowed: the day's wait shrinks to the 2 s window (plus a margin), and nobody is blamed.
+		const relay = refuse('cy', 1);
+		await cy.client.send(group, { text: 'thank you' });
+		await until(() => texts(bo, group).includes('thank you'), 30_000);
+		expect(relay.refused()).toBe(1);
+		expect(cy.client.warnings(group).some((w) => w.code === 'PROTOCOL_BAD_REFUSAL')).toBe(false);
+	});
+});
+
 describe('§13.7 the settings are signed', () => {
 	test('P2 the relay cannot switch slow mode on by itself: a settings op not signed by the admin freezes the victim, and nothing is slowed', { timeout: 60_000 }, async () => {
 		const { tamper, group, ash, bo } = await setup();

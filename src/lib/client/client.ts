@@ -124,6 +124,7 @@ export class UnseenClient implements UnseenClientApi {
 
 	async stop(): Promise<void> {
 		this.#core.stopPruning();
+		this.#core.stopWaking();
 		this.#core.conn.stop();
 		if (!this.#core.locked) await this.#core.flushSaves();
 	}

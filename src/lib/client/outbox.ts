@@ -17,13 +17,18 @@ import { encodeContent } from '../core/content.ts';
 import { sodium } from '../crypto/sodium.ts';
 import { signErase } from '../crypto/erase.ts';
 import * as may from '../protocol/group/may.ts';
+import { warning } from '../protocol/session/receive.ts';
+import { WARNING_CODE, type SessionEvent } from '../protocol/session/types.ts';
 
 export type { OutboxItem };
 
-export type SendResult = 'sent' | 'failed' | 'offline';
+/** `later`: not yet (slow mode, §13.7); send again at that time (on the `now` clock). */
+export type SendResult = 'sent' | 'failed' | 'offline' | { later: number };
 
 const MAX_REBUILDS = 6;
 const RATE_LIMIT_PAUSE_MS = 1_000;
+/** Slow mode (§13.7): a relay's `retry` is believed up to the window plus this much. */
+export const SLOW_RETRY_MARGIN_MS = 2_000;
 
 /**
  * Checks and queues a content for sending (persisted first, so it survives a reload). A text
@@ -81,19 +86,36 @@ function slowWait(g: GroupHandle, now: number, text: boolean): number {
 	return Math.max(wait, until === null ? 0 : until - now);
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * How long a relay's slow-mode refusal still holds the item (§13.7). Believed only while my log
+ * says slow mode applies to me, and never beyond the window (plus a margin for rounding); when it
+ * no longer applies (turned off, or I became a moderator) only the usual short pause is left.
+ */
+function refusedWait(g: GroupHandle, item: OutboxItem, now: number): number {
+	if (item.notBefore === undefined) return 0;
+	const seconds = may.slowSeconds(g.session.data.log, g.session.data.me);
+	return Math.min(item.notBefore - now, seconds > 0 ? seconds * 1000 + SLOW_RETRY_MARGIN_MS : RATE_LIMIT_PAUSE_MS);
+}
 
-export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxItem, now: () => number): Promise<SendResult> {
-	let started = Boolean(item.step);
+/**
+ * Sends one item, or says when to come back (`later`, a time on `now`'s clock): nothing here
+ * sleeps through a slow-mode window, so lock and stop never wait for one (P10). `warn` hears
+ * warnings raised while sending (a relay refusing with a slow mode my log does not have).
+ */
+export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxItem, now: () => number, warn: (events: SessionEvent[]) => void = () => undefined): Promise<SendResult> {
 	for (let rebuild = 0; rebuild < MAX_REBUILDS; rebuild++) {
-		// Slow mode (§13.7): a message waits here, in order, until it may pass.
-		const wait = item.step?.kind === 'op' ? 0 : slowWait(g, now(), !started && item.content.t === 'text');
-		if (wait > 0) {
-			await pause(wait);
-			rebuild--;
-			continue;
+		// Slow mode (§13.7): a message waits its turn, in order, in the outbox (not here).
+		if (item.step?.kind !== 'op') {
+			const t = now();
+			const begun = item.begun === true || Boolean(item.step);
+			const wait = Math.max(slowWait(g, t, !begun && item.content.t === 'text'), refusedWait(g, item, t));
+			if (wait > 0) return { later: t + wait };
+			if (!item.begun || item.notBefore !== undefined) {
+				item.begun = true;
+				delete item.notBefore;
+				g.outbox.touch(item);
+			}
 		}
-		started = true;
 		let step = item.step;
 		if (step) {
 			// A step kept from a refused attempt was built when posting was allowed: check again now
@@ -148,18 +170,13 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			}
 			return 'sent';
 		} catch (error) {
-			// Over the relay's rate limit: nothing was stored; wait and send the same step again.
+			// Over the relay's rate limit: nothing was stored; send the same step again after a pause.
 			if (error instanceof RelayError && error.code === 'RELAY_RATE_LIMITED') {
-				await new Promise((resolve) => setTimeout(resolve, RATE_LIMIT_PAUSE_MS));
-				rebuild--;
-				continue;
+				item.notBefore = now() + RATE_LIMIT_PAUSE_MS;
+				return { later: item.notBefore };
 			}
-			// Slow mode (§13.7), by the relay's clock: nothing was stored; wait as told and send the same step again.
-			if (error instanceof RelayError && error.code === 'RELAY_SLOW_MODE') {
-				await pause(Math.min(Math.max(error.retry ?? RATE_LIMIT_PAUSE_MS, 100), 86_400_000));
-				rebuild--;
-				continue;
-			}
+			// Slow mode (§13.7), by the relay's clock: nothing was stored; the same step goes again when told.
+			if (error instanceof RelayError && error.code === 'RELAY_SLOW_MODE') return slowRefused(g, item, error, now, warn);
 			if (error instanceof RelayError && error.transient) return 'offline';
 			if (error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_STALE_EPOCH')) {
 				item.step = undefined;
@@ -172,6 +189,30 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 		}
 	}
 	return fail(g, item, new Error('the group kept changing while sending'));
+}
+
+/**
+ * The relay refused an append with RELAY_SLOW_MODE (§13.7). Honoured only when my log (caught up
+ * first: the settings may have just changed) says slow mode applies to me, for at most the
+ * window; otherwise the relay is misbehaving: named once for this item, and the item is tried
+ * again after the usual pause, so a relay cannot stall a moderator, or a group without slow
+ * mode, with a made-up wait.
+ */
+async function slowRefused(g: GroupHandle, item: OutboxItem, error: RelayError, now: () => number, warn: (events: SessionEvent[]) => void): Promise<SendResult> {
+	if (may.slowSeconds(g.session.data.log, g.session.data.me) === 0) await catchUp(g);
+	const seconds = may.slowSeconds(g.session.data.log, g.session.data.me);
+	const t = now();
+	if (seconds > 0) item.notBefore = t + Math.min(Math.max(error.retry ?? RATE_LIMIT_PAUSE_MS, 100), seconds * 1000 + SLOW_RETRY_MARGIN_MS);
+	else {
+		item.notBefore = t + RATE_LIMIT_PAUSE_MS;
+		if (!item.badRefusal) {
+			item.badRefusal = true;
+			warn([warning('tampered-log', WARNING_CODE.badRefusal, 'bad-slow-refusal', t, { retry: error.retry ?? null })]);
+		}
+	}
+	g.outbox.touch(item);
+	await g.save();
+	return { later: item.notBefore };
 }
 
 type MsgStep = Extract<NonNullable<OutboxItem['step']>, { kind: 'msg' }>;

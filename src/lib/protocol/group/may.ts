@@ -186,6 +186,12 @@ export function slowUntil(state: GroupState | null, author: string, posts: reado
 	return Math.max(...posts.map((p) => p[1])) + seconds * 1000;
 }
 
+/** The slow mode window (seconds) that applies to `author` (§13.7): 0 when slow mode is off or spares them. */
+export function slowSeconds(state: GroupState | null, author: string): number {
+	const seconds = state?.settings.slow ?? 0;
+	return !state || seconds <= 0 || exempt(state, author) ? 0 : seconds;
+}
+
 /** One accepted message entry of a member, for slow mode (§13.7): its relay seq and relay time. */
 export type Post = readonly [seq: number, ts: number];
 

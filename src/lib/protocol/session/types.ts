@@ -176,7 +176,9 @@ export const WARNING_CODE = {
 	/** A message arrived without its relay stamp: it cannot be reported. */
 	noStamp: 'PROTOCOL_NO_STAMP',
 	/** My `key` op has not landed after several attempts or a while (§4.4). */
-	keyStalled: 'PROTOCOL_KEY_STALLED'
+	keyStalled: 'PROTOCOL_KEY_STALLED',
+	/** The relay refused my message with a slow mode that my log does not have for me (§13.7). */
+	badRefusal: 'PROTOCOL_BAD_REFUSAL'
 } as const;
 
 /** Largest tolerated |relay ts - local clock| for a live entry. */
