@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { chained, genesis, message, mid, opHash } from '../test/relay/fixtures/ops.ts';
 import { identity } from '../test/kit/identities.ts';
 import { fakeClock, type FakeClock } from '../test/kit/clock.ts';
@@ -16,6 +16,10 @@ import { GroupCommit } from './group-commit.ts';
 import { GroupLog } from './groups.ts';
 import type { MidRecord } from './store.ts';
 import { LevelStore } from './store-level.ts';
+import { RedisStore } from './store-redis.ts';
+import type { RelayStore } from './store.ts';
+import { until } from '../test/kit/until.ts';
+import { hasRedis, NO_REDIS, startRedis, type TestRedis } from '../test/kit/redis.ts';
 
 let dir: string;
 let store: LevelStore;
@@ -117,5 +121,100 @@ describe('§13.7 slow mode at the relay', () => {
 		await expect(settings({ slow: 86_401 })).rejects.toMatchObject({ code: 'RELAY_INVALID_OP', message: expect.stringContaining('slow') });
 		await expect(settings({ links: 'some' })).rejects.toMatchObject({ code: 'RELAY_INVALID_OP', message: expect.stringContaining('links') });
 		await settings({ slow: 86_400, links: 'none' });
+	});
+});
+
+/**
+ * Every client remembers each sender's recent posts for good; a relay that forgot them (restart,
+ * eviction) would accept a post inside the window that every other client then drops, blaming
+ * the relay. The relay reads them back from its stored entries when it loads the group.
+ */
+describe('§13.7 slow mode survives a relay restart and an eviction', () => {
+	let redis: TestRedis | undefined;
+	beforeAll(async () => {
+		if (hasRedis) redis = await startRedis();
+	});
+	afterAll(async () => {
+		await redis?.stop();
+	});
+
+	/** A new relay process on the same data: the store reopened, nothing kept in memory. */
+	async function restart(open: () => RelayStore, current: RelayStore): Promise<RelayStore> {
+		await current.close();
+		const reopened = open();
+		await reopened.open();
+		log = new GroupLog(reopened, new GroupCommit(reopened), new Uint8Array(32), clock.now);
+		return reopened;
+	}
+
+	test('LevelDB: a restart inside the window still refuses, with the same wait; after the window it passes', async () => {
+		const { admin, member, post } = await slowGroup(60);
+		await post(member);
+		for (let i = 0; i < 5; i++) await post(admin);
+		clock.advance(10_000);
+		store = (await restart(() => new LevelStore(dir), store)) as LevelStore;
+		await expect(post(member)).rejects.toMatchObject({ code: 'RELAY_SLOW_MODE', retry: 50_000 });
+		clock.advance(50_000);
+		await post(member);
+	});
+
+	test('LevelDB: posts made while slow mode was off still count once it is on, after a restart (as every client counts them)', async () => {
+		const { member, post, settings } = await slowGroup(0);
+		await post(member);
+		store = (await restart(() => new LevelStore(dir), store)) as LevelStore;
+		await settings({ slow: 60 });
+		clock.advance(6_000);
+		await expect(post(member)).rejects.toMatchObject({ code: 'RELAY_SLOW_MODE', retry: 54_000 });
+	});
+
+	test('an evicted group reloads its recent posts: still refused inside the window', async () => {
+		log = new GroupLog(store, new GroupCommit(store), new Uint8Array(32), clock.now, 1);
+		const { member, post } = await slowGroup(60);
+		await post(member);
+		// Another group's genesis pushes this one out of the one-group cache.
+		await slowGroup(0);
+		clock.advance(10_000);
+		await expect(post(member)).rejects.toMatchObject({ code: 'RELAY_SLOW_MODE', retry: 50_000 });
+	});
+
+	test.skipIf(!hasRedis)(`Redis: a restart inside the window still refuses${hasRedis ? '' : ` (skipped: ${NO_REDIS})`}`, async () => {
+		const prefix = `slow-${Date.now()}:`;
+		let redisStore: RelayStore = new RedisStore(redis!.url, { prefix });
+		await redisStore.open();
+		log = new GroupLog(redisStore, new GroupCommit(redisStore), new Uint8Array(32), clock.now);
+		try {
+			const { member, admin, post } = await slowGroup(60);
+			await post(member);
+			for (let i = 0; i < 5; i++) await post(admin);
+			clock.advance(10_000);
+			redisStore = await restart(() => new RedisStore(redis!.url, { prefix }), redisStore);
+			await expect(post(member)).rejects.toMatchObject({ code: 'RELAY_SLOW_MODE', retry: 50_000 });
+			clock.advance(50_000);
+			await post(member);
+		} finally {
+			await redisStore.close();
+		}
+	});
+
+	test.skipIf(!hasRedis)(`Redis, two relay processes: a post fed from the other process counts even while slow mode is off${hasRedis ? '' : ` (skipped: ${NO_REDIS})`}`, async () => {
+		const prefix = `slow-feed-${Date.now()}:`;
+		const stores: RelayStore[] = [new RedisStore(redis!.url, { prefix }), new RedisStore(redis!.url, { prefix })];
+		for (const s of stores) await s.open();
+		const [a, b] = stores.map((s) => new GroupLog(s, new GroupCommit(s), new Uint8Array(32), clock.now));
+		await a!.follow();
+		await b!.follow();
+		try {
+			log = a!;
+			const { group, member, post, settings } = await slowGroup(0);
+			const onB = (await b!.get(group))!;
+			await post(member);
+			await until(() => (onB.posts.get(member.sign)?.length ?? 0) === 1);
+			await settings({ slow: 60 });
+			clock.advance(6_000);
+			log = b!;
+			await expect(post(member)).rejects.toMatchObject({ code: 'RELAY_SLOW_MODE', retry: 54_000 });
+		} finally {
+			for (const s of stores) await s.close();
+		}
 	});
 });

@@ -150,6 +150,8 @@ export function mutedUntil(state: GroupState | null, member: string, at: number)
 
 /** Slow mode (§13.7): an earlier post less than this long ago does not count against the window. */
 export const SLOW_GRACE_MS = 5_000;
+/** Slow mode (§13.7): the longest window, in seconds (`settings.slow` ≤ this). */
+export const SLOW_MAX_S = 86_400;
 /** Slow mode (§13.7): at most this many posts inside one window (the grace's burst). */
 export const SLOW_BURST = 3;
 
