@@ -173,8 +173,8 @@ export class Connection {
 		conn.#uncork(socket);
 	}
 
-	error(code: RelayErrorCode, message: string, re?: string, head?: string): void {
-		this.send(errFrame(code, message, re, head));
+	error(code: RelayErrorCode, message: string, re?: string, head?: string, retry?: number): void {
+		this.send(errFrame(code, message, re, head, retry));
 	}
 
 	/** Closes politely, and for good after a grace period if the peer does not answer. */

@@ -239,7 +239,7 @@ export class Relay {
 	}
 
 	#onError(conn: Connection, re: string, error: unknown): void {
-		if (error instanceof RelayError) return this.#fail(conn, error.code, error.message, re, error.head);
+		if (error instanceof RelayError) return this.#fail(conn, error.code, error.message, re, error.head, error.retry);
 		if (isProtocolError(error)) return this.#fail(conn, 'RELAY_BAD_FRAME', error.message, re);
 		if ((error as { code?: string })?.code === 'RELAY_STORAGE_FULL') {
 			return this.#fail(conn, 'RELAY_STORAGE_FULL', 'the relay could not store this; nothing was stored', re);
@@ -252,9 +252,9 @@ export class Relay {
 		this.#fail(conn, 'RELAY_INTERNAL', 'unexpected relay failure', re);
 	}
 
-	#fail(conn: Connection, code: RelayErrorCode, message: string, re?: string, head?: string): void {
+	#fail(conn: Connection, code: RelayErrorCode, message: string, re?: string, head?: string, retry?: number): void {
 		this.#count(code);
-		conn.error(code, message, re, head);
+		conn.error(code, message, re, head, retry);
 	}
 
 	#count(code: RelayErrorCode): void {

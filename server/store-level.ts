@@ -156,6 +156,10 @@ export class LevelStore implements RelayStore {
 		return this.#entries.values({ gt: entryKey(group, after), lt: `${group};`, limit }).all();
 	}
 
+	async rangeBack(group: string, before: number, limit: number): Promise<EntryRecord[]> {
+		return this.#entries.values({ gt: entryKey(group, 0), lt: entryKey(group, before), reverse: true, limit }).all();
+	}
+
 	entry(group: string, seq: number): Promise<EntryRecord | undefined> {
 		return this.#entries.get(entryKey(group, seq));
 	}

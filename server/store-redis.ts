@@ -261,6 +261,11 @@ export class RedisStore implements RelayStore {
 		return this.#page(this.#k('e', group), after, limit);
 	}
 
+	async rangeBack(group: string, before: number, limit: number): Promise<EntryRecord[]> {
+		const raw = await this.#run<string[]>(['ZRANGE', this.#k('e', group), `(${before}`, '-inf', 'BYSCORE', 'REV', 'LIMIT', '0', String(limit)]);
+		return raw.map((r) => JSON.parse(r) as EntryRecord);
+	}
+
 	ops(group: string, after: number, limit: number): Promise<EntryRecord[]> {
 		return this.#page(this.#k('o', group), after, limit);
 	}

@@ -63,6 +63,10 @@ describe.each(backends)('RelayStore contract: $name', (backend) => {
 		await store.commit([append('g1', 2, 'msg'), append('g1', 3, 'msg'), append('g2', 2, 'msg')]);
 		expect((await store.range('g1', 0, 10)).map((r) => r.seq)).toEqual([1, 2, 3]);
 		expect((await store.range('g1', 1, 1)).map((r) => r.seq)).toEqual([2]);
+		// Newest first, below `before` (slow mode's recent posts, §13.7).
+		expect((await store.rangeBack('g1', 4, 10)).map((r) => r.seq)).toEqual([3, 2, 1]);
+		expect((await store.rangeBack('g1', 3, 1)).map((r) => r.seq)).toEqual([2]);
+		expect(await store.rangeBack('g1', 1, 10)).toEqual([]);
 		expect((await store.ops('g1', 0, 10)).map((r) => r.seq)).toEqual([1]);
 		expect(await store.findMid('g1', 'mid-g1-3')).toEqual({ seq: 3, ts: 1003, stamp: 'stamp-3' });
 		expect(await store.findMid('g2', 'mid-g1-3')).toBeUndefined();

@@ -85,6 +85,8 @@ export interface RelayStore {
 	erase(group: string, tombstone: EntryRecord): Promise<void>;
 	/** Entries with seq > after, ascending, at most `limit`. */
 	range(group: string, after: number, limit: number): Promise<EntryRecord[]>;
+	/** Entries with seq < before, newest first, at most `limit` (slow mode's recent posts, §13.7). */
+	rangeBack(group: string, before: number, limit: number): Promise<EntryRecord[]>;
 	/** Ops of a group with seq > after, ascending, at most `limit` (ops are never expired: they are the membership log). */
 	ops(group: string, after: number, limit: number): Promise<EntryRecord[]>;
 	/** Ids and retention of every stored group, for the sweeper. */

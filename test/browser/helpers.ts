@@ -36,7 +36,7 @@ export function rememberGroup(page: Page, ...names: string[]): void {
 }
 
 /** This person's address of group `group` (a handle or an id), with an optional section. */
-export function groupPath(page: Page, group: string, section?: 'people' | 'invite' | 'reports' | 'sponsors' | 'progress'): string {
+export function groupPath(page: Page, group: string, section?: 'people' | 'invite' | 'reports' | 'sponsors' | 'progress' | 'settings'): string {
 	const alias = aliases.get(page.context())?.get(group);
 	if (alias === undefined) throw new Error(`this person has not reached group ${group} through the helpers (rememberGroup)`);
 	return `/g/${alias}${section ? `/${section}` : ''}`;

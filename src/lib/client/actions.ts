@@ -5,7 +5,6 @@
  */
 import type { ClientCore } from './core.ts';
 import { RelayError } from './connection.ts';
-import type { GroupHandle } from './group.ts';
 import { catchUp, enqueue, sendItem } from './outbox.ts';
 import { ProtocolError } from '../core/errors.ts';
 import type { Op } from '../core/schema.ts';
@@ -13,9 +12,12 @@ import { buildAsk } from '../protocol/group/build.ts';
 import { applyOp } from '../protocol/group/state.ts';
 import { buildAction, newMid, type Action } from '../protocol/session/send.ts';
 import type { Content } from '../protocol/session/types.ts';
+import type { GroupEvents, GroupHandle } from './group.ts';
 
 const MAX_REBASES = 5;
 const STALLED_RETRY_MS = 1_000;
+/** A wake-up for a waiting item comes this much after its time, so that it does not land a hair early. */
+const WAKE_SLACK_MS = 50;
 
 /** What to append: a session action, or an op built here (`ask`, which the session does not know). */
 export type ActionBuilder = () => Action | { kind: 'ask' };
@@ -70,9 +72,9 @@ export function pump(core: ClientCore, g: GroupHandle): Promise<void> {
 	const running = core.pumping.get(g.id);
 	if (running) return running;
 	const run = drain(core, g).then(
-		(stalled) => {
+		(result) => {
 			core.pumping.delete(g.id);
-			again(core, g, stalled);
+			again(core, g, result);
 		},
 		(error: unknown) => {
 			core.pumping.delete(g.id);
@@ -83,24 +85,44 @@ export function pump(core: ClientCore, g: GroupHandle): Promise<void> {
 	return run;
 }
 
-/** Sends until the outbox is empty or the connection drops. True when a send stalled. */
-async function drain(core: ClientCore, g: GroupHandle): Promise<boolean> {
+/**
+ * Sends until the outbox is empty or the connection drops: 'stalled' when a send stalled, or the
+ * time (on `core.now`) when the first waiting item may go (slow mode, §13.7; the order is kept).
+ */
+async function drain(core: ClientCore, g: GroupHandle): Promise<'done' | 'stalled' | number> {
 	const conn = core.conn.of(g.session.me);
+	const on: GroupEvents = { messages: () => undefined, members: () => undefined, removed: () => undefined, warning: (warning) => core.emit({ type: 'warning', group: g.id, warning }) };
 	while (conn.state === 'online' && !core.locked) {
 		const item = g.outbox.items.find((o) => o.status === 'sending');
-		if (!item) return false;
-		const result = await sendItem(conn, g, item, core.now);
+		if (!item) return 'done';
+		const result = await sendItem(conn, g, item, core.now, (events) => g.raise(events, on));
 		core.emit({ type: 'messages', group: g.id });
-		if (result === 'offline') return true;
+		if (result === 'offline') return 'stalled';
+		if (typeof result === 'object') return result.later;
 	}
-	return false;
+	return 'done';
 }
 
-function again(core: ClientCore, g: GroupHandle, stalled: boolean): void {
+function again(core: ClientCore, g: GroupHandle, result: 'done' | 'stalled' | number): void {
 	if (core.locked || !g.outbox.items.some((o) => o.status === 'sending') || core.conn.of(g.session.me).state !== 'online') return;
+	// Not yet (slow mode): a timer comes back then; lock and stop cancel it (nothing waits on it).
+	if (typeof result === 'number') return wakeAt(core, g, result);
 	// A transport failure while the socket still looks open (it is closing, or a reply timed
 	// out): try again after a pause. Retrying at once would spin without ever letting the
 	// close event in. Otherwise something was queued as the last send finished.
-	if (stalled) setTimeout(() => void pump(core, g), STALLED_RETRY_MS);
+	if (result === 'stalled') setTimeout(() => void pump(core, g), STALLED_RETRY_MS);
 	else void pump(core, g);
+}
+
+/** Pumps the group's outbox again at `at` (on `core.now`), replacing an earlier wake-up. */
+function wakeAt(core: ClientCore, g: GroupHandle, at: number): void {
+	clearTimeout(core.wakeTimers.get(g.id));
+	const timer = setTimeout(
+		() => {
+			core.wakeTimers.delete(g.id);
+			void pump(core, g);
+		},
+		Math.max(0, at - core.now()) + WAKE_SLACK_MS
+	);
+	core.wakeTimers.set(g.id, timer);
 }

@@ -23,7 +23,14 @@ export interface GroupSummary {
 	unread: number;
 	lastActivity: number;
 	memberCount: number;
-	settings: { retention: number; listeners: boolean; listenersMaySpeak: boolean; invite: 'admins' | 'members' };
+	settings: { retention: number; listeners: boolean; listenersMaySpeak: boolean; invite: 'admins' | 'members'; slow: number; links: 'any' | 'none' };
+	/**
+	 * Slow mode (§13.7): the relay time (ms) until which the composer asks me to wait after my
+	 * last post; absent when slow mode is off, spares me, or I have not posted. Compare with the clock.
+	 */
+	slowUntil?: number;
+	/** Link limit (§13.7): I may not post links here (a member or listener in a group that limits them). */
+	noLinks?: boolean;
 	/**
 	 * I joined through an invite and its author has not yet sent anything that
 	 * shows they see my join (§7): the relay could be showing me an outdated copy of the group.
@@ -175,6 +182,11 @@ export interface ChatMessage {
 	warning?: string;
 	/** A system line that is a moderator's private note (§13.5), shown on this device only. */
 	note?: 'warn';
+	/**
+	 * A text with a link its sender may not post under the group's link limit (§13.7): shown
+	 * behind a notice, its words kept on this device so it can still be reported.
+	 */
+	noLinks?: true;
 }
 
 /** The session's warnings plus the ones the client itself raises. */
@@ -398,6 +410,10 @@ export interface UnseenClientApi {
 	 * prepared kinds.
 	 */
 	warn(group: string, member: string, text: string): Promise<void>;
+	/** From the report inbox (§13.6): sends `member` the note, then records the report as resolved with "warned". */
+	warnFromReport(group: string, caseId: string, member: string, text: string): Promise<void>;
+	/** Admins: the group's safety settings (§13.7), slow mode in seconds (0 = off) and the link limit. A signed `settings` op. */
+	setSafety(group: string, safety: { slow: number; links: 'any' | 'none' }): Promise<void>;
 	/** Moderator inbox: reports addressed to me in this group, each message verified. */
 	reports(group: string): Promise<ReportView[]>;
 	/** Report inbox (§13.6): take a report (in review by me); the reporter hears it was received. */

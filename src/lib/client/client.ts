@@ -26,6 +26,8 @@ import * as sponsors from './sponsor-actions.ts';
 import { pairView, sponsorshipView } from './sponsor-views.ts';
 import * as views from './views.ts';
 import { ProtocolError } from '../core/errors.ts';
+import { containsLink } from '../core/links.ts';
+import * as may from '../protocol/group/may.ts';
 import type { Role } from '../core/schema.ts';
 import type { ProgressItem } from '../core/progress.ts';
 import type { GroupState } from '../protocol/group/types.ts';
@@ -122,6 +124,7 @@ export class UnseenClient implements UnseenClientApi {
 
 	async stop(): Promise<void> {
 		this.#core.stopPruning();
+		this.#core.stopWaking();
 		this.#core.conn.stop();
 		if (!this.#core.locked) await this.#core.flushSaves();
 	}
@@ -282,7 +285,35 @@ export class UnseenClient implements UnseenClientApi {
 	async send(group: string, message: { text: string; cw?: string; replyTo?: string }): Promise<void> {
 		const reply = message.replyTo ? parseMessageId(message.replyTo) : null;
 		const content: Content = { t: 'text', text: message.text, ...(message.cw ? { cw: message.cw } : {}), ...(reply ? { reply } : {}) };
-		await enqueueContent(this.#core, this.#core.group(group), content);
+		const g = this.#core.group(group);
+		this.#refuseLinks(g, message.text, message.cw);
+		await enqueueContent(this.#core, g, content);
+	}
+
+	/** The link limit (§13.7): a text with a link I may not post is refused before anything is sealed. */
+	#refuseLinks(g: GroupHandle, ...texts: (string | undefined)[]): void {
+		if (texts.some((t) => t !== undefined && containsLink(t))) may.enforce(may.link(g.session.data.log, g.session.me));
+	}
+
+	async setSafety(group: string, safety: { slow: number; links: 'any' | 'none' }): Promise<void> {
+		const g = this.#core.group(group);
+		await act(this.#core, g, () => {
+			const log = g.session.state;
+			if (!log) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'you are not a member of this group');
+			// Off is written as absent (§3.2), so a group that never used these keeps its settings as they were.
+			const { slow: _slow, links: _links, ...rest } = log.settings;
+			const settings = { ...rest, ...(safety.slow > 0 ? { slow: safety.slow } : {}), ...(safety.links === 'none' ? { links: 'none' as const } : {}) };
+			return { kind: 'settings', settings, name: g.session.data.name, description: g.session.data.description };
+		});
+	}
+
+	async warnFromReport(group: string, caseId: string, member: string, text: string): Promise<void> {
+		// Checked before the note leaves: a report already resolved (by me or another moderator) is not acted on twice.
+		const c = this.reportCase(group, caseId);
+		if (!c) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'that report is not in this inbox');
+		if (c.state === 'resolved') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this report is already resolved');
+		await this.warn(group, member, text);
+		await recordOutcome(this.#core, group, caseId, 'warned');
 	}
 
 	async shareProgress(group: string, item: ProgressItem): Promise<void> {
@@ -307,7 +338,9 @@ export class UnseenClient implements UnseenClientApi {
 	}
 
 	async edit(group: string, messageId: string, text: string): Promise<void> {
-		await enqueueContent(this.#core, this.#core.group(group), { t: 'edit', to: this.#ownAddress(group, messageId), text });
+		const g = this.#core.group(group);
+		this.#refuseLinks(g, text);
+		await enqueueContent(this.#core, g, { t: 'edit', to: this.#ownAddress(group, messageId), text });
 	}
 
 	async deleteMessage(group: string, messageId: string): Promise<void> {

@@ -22,11 +22,14 @@ export type TransportCode = 'CLIENT_OFFLINE' | 'CLIENT_TIMEOUT' | 'CLIENT_STOPPE
 export class RelayError extends Error {
 	readonly code: RelayErrorCode | TransportCode;
 	readonly head?: string;
-	constructor(code: RelayErrorCode | TransportCode, message: string, head?: string) {
+	/** RELAY_SLOW_MODE: ms until the append may pass (§13.7). */
+	readonly retry?: number;
+	constructor(code: RelayErrorCode | TransportCode, message: string, head?: string, retry?: number) {
 		super(message);
 		this.name = 'RelayError';
 		this.code = code;
 		if (head !== undefined) this.head = head;
+		if (retry !== undefined) this.retry = retry;
 	}
 	/** True when nothing was decided by the relay, so sending again is safe and useful. */
 	get transient(): boolean {
@@ -272,7 +275,7 @@ export class Connection {
 					waiting.onOk?.(frame);
 					waiting.resolve(frame);
 				}
-				else waiting.reject(new RelayError(frame.code, frame.message, frame.head));
+				else waiting.reject(new RelayError(frame.code, frame.message, frame.head, frame.retry));
 				return;
 			}
 			case 'entry': {

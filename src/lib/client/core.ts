@@ -37,6 +37,8 @@ export class ClientCore {
 	readonly pumping = new Map<string, Promise<void>>();
 	/** Running sends of session-initiated steps (hello, healing rekey) per group (due.ts). */
 	readonly dueRuns = new Map<string, Promise<void>>();
+	/** Per group, the timer that pumps the outbox again when a waiting item may go (slow mode, §13.7). */
+	readonly wakeTimers = new Map<string, ReturnType<typeof setTimeout>>();
 	readonly saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
 	device: DeviceState | null = null;
 	/**
@@ -66,6 +68,12 @@ export class ClientCore {
 	stopPruning(): void {
 		if (this.#pruneTimer) clearInterval(this.#pruneTimer);
 		this.#pruneTimer = null;
+	}
+
+	/** Cancels the outbox wake-ups (stop, lock): waiting items stay in the outbox for the next start. */
+	stopWaking(): void {
+		for (const timer of this.wakeTimers.values()) clearTimeout(timer);
+		this.wakeTimers.clear();
 	}
 
 	/** Wipes keys that expired by this device's clock in every group, and saves what changed. */

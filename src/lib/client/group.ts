@@ -224,7 +224,7 @@ export class GroupHandle {
 		}
 		const name = this.session.data.profiles[event.address.sender] ?? null;
 		const changed = this.history.apply(
-			{ address: event.address, content: event.content as MessageContent, seq: event.seq, ts: event.ts, self: false },
+			{ address: event.address, content: event.content as MessageContent, seq: event.seq, ts: event.ts, self: false, ...(event.noLinks ? { noLinks: true as const } : {}) },
 			name
 		);
 		// Every content that changes what is shown (a text, an edit, a reaction) stays reportable

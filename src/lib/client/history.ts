@@ -38,6 +38,8 @@ export interface Incoming {
 	ts: number;
 	self: boolean;
 	warning?: string;
+	/** The group's link limit does not allow this text's link from its sender (§13.7). */
+	noLinks?: true;
 }
 
 const MAX_EMOJI = 16;
@@ -178,10 +180,11 @@ export class History {
 					record.replyTo = {
 						id: messageId(content.reply),
 						senderName: target?.senderName ?? null,
-						text: target && !target.deleted && !target.hidden ? target.text.slice(0, 200) : ''
+						text: target && !target.deleted && !target.hidden && !target.noLinks ? target.text.slice(0, 200) : ''
 					};
 				}
 				if (input.warning) record.warning = input.warning;
+				if (input.noLinks) record.noLinks = true;
 				this.put(record);
 				return true;
 			}

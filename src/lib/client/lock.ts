@@ -14,6 +14,7 @@ export async function lockClient(core: ClientCore): Promise<void> {
 	if (core.locked) return;
 	core.locked = true;
 	core.stopPruning();
+	core.stopWaking();
 	core.conn.stop();
 	await Promise.allSettled([...core.pumping.values(), ...core.dueRuns.values()]);
 	try {

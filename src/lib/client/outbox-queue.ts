@@ -17,6 +17,15 @@ export interface OutboxItem {
 	/** The prepared entry: resent byte for byte (same mid) until the relay acknowledges it. */
 	step?: SendStep;
 	error?: string;
+	/**
+	 * Slow mode (§13.7): not sent before this time (this device's clock, ms), as the relay's
+	 * refusal said; kept with the item so that a restart keeps the wait and the order.
+	 */
+	notBefore?: number;
+	/** Slow mode (§13.7): this text already waited out its whole window (its hello may have gone since). */
+	begun?: boolean;
+	/** The relay refused this item with a slow mode that does not apply: warned once (§13.7). */
+	badRefusal?: boolean;
 }
 
 export class OutboxQueue implements StagedPart {

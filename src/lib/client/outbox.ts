@@ -7,6 +7,7 @@
 import { RelayError, type Connection, type OkFrame } from './connection.ts';
 import type { GroupHandle, OutboxItem } from './group.ts';
 import { assertCanPost, helloAcked, nextStep } from '../protocol/session/send.ts';
+import { notePosted } from '../protocol/session/receive.ts';
 import { headerOf } from '../crypto/message.ts';
 import { messageId, type MessageContent } from './history.ts';
 import { isProtocolError } from '../core/errors.ts';
@@ -15,13 +16,19 @@ import type { Content } from '../protocol/session/types.ts';
 import { encodeContent } from '../core/content.ts';
 import { sodium } from '../crypto/sodium.ts';
 import { signErase } from '../crypto/erase.ts';
+import * as may from '../protocol/group/may.ts';
+import { warning } from '../protocol/session/receive.ts';
+import { WARNING_CODE, type SessionEvent } from '../protocol/session/types.ts';
 
 export type { OutboxItem };
 
-export type SendResult = 'sent' | 'failed' | 'offline';
+/** `later`: not yet (slow mode, §13.7); send again at that time (on the `now` clock). */
+export type SendResult = 'sent' | 'failed' | 'offline' | { later: number };
 
 const MAX_REBUILDS = 6;
 const RATE_LIMIT_PAUSE_MS = 1_000;
+/** Slow mode (§13.7): a relay's `retry` is believed up to the window plus this much. */
+export const SLOW_RETRY_MARGIN_MS = 2_000;
 
 /**
  * Checks and queues a content for sending (persisted first, so it survives a reload). A text
@@ -66,8 +73,49 @@ export async function catchUp(g: Pick<GroupHandle, 'cursor' | 'waitFor'>): Promi
 	await g.waitFor(g.cursor + 1, 1_500);
 }
 
-export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxItem, now: () => number): Promise<SendResult> {
+/**
+ * Slow mode (§13.7): how long my next envelope should wait, by this device's clock (the relay's
+ * refusal corrects a wrong clock). A new text waits a whole window after my last post, as the
+ * composer says; the rule's grace is only for what goes with it (its hello) or quick reactions.
+ */
+function slowWait(g: GroupHandle, now: number, text: boolean): number {
+	const data = g.session.data;
+	const posts = data.posts?.[data.me];
+	const wait = may.slowWait(data.log, data.me, now, posts);
+	const until = text ? may.slowUntil(data.log, data.me, posts) : null;
+	return Math.max(wait, until === null ? 0 : until - now);
+}
+
+/**
+ * How long a relay's slow-mode refusal still holds the item (§13.7). Believed only while my log
+ * says slow mode applies to me, and never beyond the window (plus a margin for rounding); when it
+ * no longer applies (turned off, or I became a moderator) only the usual short pause is left.
+ */
+function refusedWait(g: GroupHandle, item: OutboxItem, now: number): number {
+	if (item.notBefore === undefined) return 0;
+	const seconds = may.slowSeconds(g.session.data.log, g.session.data.me);
+	return Math.min(item.notBefore - now, seconds > 0 ? seconds * 1000 + SLOW_RETRY_MARGIN_MS : RATE_LIMIT_PAUSE_MS);
+}
+
+/**
+ * Sends one item, or says when to come back (`later`, a time on `now`'s clock): nothing here
+ * sleeps through a slow-mode window, so lock and stop never wait for one (P10). `warn` hears
+ * warnings raised while sending (a relay refusing with a slow mode my log does not have).
+ */
+export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxItem, now: () => number, warn: (events: SessionEvent[]) => void = () => undefined): Promise<SendResult> {
 	for (let rebuild = 0; rebuild < MAX_REBUILDS; rebuild++) {
+		// Slow mode (§13.7): a message waits its turn, in order, in the outbox (not here).
+		if (item.step?.kind !== 'op') {
+			const t = now();
+			const begun = item.begun === true || Boolean(item.step);
+			const wait = Math.max(slowWait(g, t, !begun && item.content.t === 'text'), refusedWait(g, item, t));
+			if (wait > 0) return { later: t + wait };
+			if (!item.begun || item.notBefore !== undefined) {
+				item.begun = true;
+				delete item.notBefore;
+				g.outbox.touch(item);
+			}
+		}
 		let step = item.step;
 		if (step) {
 			// A step kept from a refused attempt was built when posting was allowed: check again now
@@ -102,6 +150,7 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			}
 			if (step.kind === 'hello') {
 				helloAcked(g.session, step.envelope.epoch);
+				if (ok.seq !== undefined && ok.ts !== undefined) notePosted(g.session.data, g.session.data.me, ok.seq, ok.ts);
 				item.step = undefined;
 				g.markDirty();
 				g.outbox.touch(item);
@@ -121,12 +170,13 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 			}
 			return 'sent';
 		} catch (error) {
-			// Over the relay's rate limit: nothing was stored; wait and send the same step again.
+			// Over the relay's rate limit: nothing was stored; send the same step again after a pause.
 			if (error instanceof RelayError && error.code === 'RELAY_RATE_LIMITED') {
-				await new Promise((resolve) => setTimeout(resolve, RATE_LIMIT_PAUSE_MS));
-				rebuild--;
-				continue;
+				item.notBefore = now() + RATE_LIMIT_PAUSE_MS;
+				return { later: item.notBefore };
 			}
+			// Slow mode (§13.7), by the relay's clock: nothing was stored; the same step goes again when told.
+			if (error instanceof RelayError && error.code === 'RELAY_SLOW_MODE') return slowRefused(g, item, error, now, warn);
 			if (error instanceof RelayError && error.transient) return 'offline';
 			if (error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_STALE_EPOCH')) {
 				item.step = undefined;
@@ -141,6 +191,30 @@ export async function sendItem(conn: Connection, g: GroupHandle, item: OutboxIte
 	return fail(g, item, new Error('the group kept changing while sending'));
 }
 
+/**
+ * The relay refused an append with RELAY_SLOW_MODE (§13.7). Honoured only when my log (caught up
+ * first: the settings may have just changed) says slow mode applies to me, for at most the
+ * window; otherwise the relay is misbehaving: named once for this item, and the item is tried
+ * again after the usual pause, so a relay cannot stall a moderator, or a group without slow
+ * mode, with a made-up wait.
+ */
+async function slowRefused(g: GroupHandle, item: OutboxItem, error: RelayError, now: () => number, warn: (events: SessionEvent[]) => void): Promise<SendResult> {
+	if (may.slowSeconds(g.session.data.log, g.session.data.me) === 0) await catchUp(g);
+	const seconds = may.slowSeconds(g.session.data.log, g.session.data.me);
+	const t = now();
+	if (seconds > 0) item.notBefore = t + Math.min(Math.max(error.retry ?? RATE_LIMIT_PAUSE_MS, 100), seconds * 1000 + SLOW_RETRY_MARGIN_MS);
+	else {
+		item.notBefore = t + RATE_LIMIT_PAUSE_MS;
+		if (!item.badRefusal) {
+			item.badRefusal = true;
+			warn([warning('tampered-log', WARNING_CODE.badRefusal, 'bad-slow-refusal', t, { retry: error.retry ?? null })]);
+		}
+	}
+	g.outbox.touch(item);
+	await g.save();
+	return { later: item.notBefore };
+}
+
 type MsgStep = Extract<NonNullable<OutboxItem['step']>, { kind: 'msg' }>;
 
 /**
@@ -150,6 +224,7 @@ type MsgStep = Extract<NonNullable<OutboxItem['step']>, { kind: 'msg' }>;
 async function settle(g: GroupHandle, item: OutboxItem, step: MsgStep, ok: OkFrame, now: () => number): Promise<void> {
 	const seq = ok.seq ?? 0;
 	const ts = ok.ts ?? now();
+	if (ok.seq !== undefined && ok.ts !== undefined) notePosted(g.session.data, g.session.data.me, ok.seq, ok.ts);
 	if (item.content.t === 'text') g.transcript.history.settle(item.id, step.address, seq, ts);
 	else g.transcript.history.apply({ address: step.address, content: item.content as MessageContent, seq, ts, self: true }, null);
 	if (ok.stamp) {

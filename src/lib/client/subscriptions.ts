@@ -7,7 +7,7 @@
 import type { ClientCore } from './core.ts';
 import { RelayError } from './connection.ts';
 import type { GroupEvents, GroupHandle } from './group.ts';
-import { act } from './actions.ts';
+import { act, pump } from './actions.ts';
 import { runDue } from './due.ts';
 import { runSponsorDue, sponsorStepsMayBeDue } from './sponsor-actions.ts';
 import type { RelayEntry } from '../protocol/session/types.ts';
@@ -93,6 +93,8 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 	if (!live) return;
 	if (sponsorStepsMayBeDue(g)) void runSponsorDue(core);
 	const last = items[items.length - 1]!;
+	// An op may end a slow-mode wait (slow mode off, or I became a moderator, §13.7): look again now.
+	if ('op' in last.entry && g.outbox.items.some((o) => o.status === 'sending')) void pump(core, g);
 	// After a leave, one member (the smallest key, so members do not race) rekeys at once (P5).
 	if ('op' in last.entry && last.entry.op.kind === 'leave' && g.session.rekeyDue(core.now())) {
 		const log = g.session.state!;

@@ -87,7 +87,14 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 		lastActivity: data.lastActivity,
 		memberCount: Object.keys(log.members).length,
 		unconfirmed: data.unconfirmed !== undefined && !data.removed,
-		settings: { retention: log.settings.retention, listeners: log.settings.listeners, listenersMaySpeak: log.settings.listenersMaySpeak, invite: log.settings.invite },
+		settings: {
+			retention: log.settings.retention,
+			listeners: log.settings.listeners,
+			listenersMaySpeak: log.settings.listenersMaySpeak,
+			invite: log.settings.invite,
+			slow: log.settings.slow ?? 0,
+			links: log.settings.links ?? 'any'
+		},
 		can: groupCan(log, data.me, standingOf(g.session)),
 		askingToSpeak: data.removed
 			? []
@@ -96,6 +103,9 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 	if (data.frozen) out.frozen = { ...data.frozen };
 	const mutedUntil = log.muted?.[data.me];
 	if (mutedUntil !== undefined) out.mutedUntil = mutedUntil;
+	const slowUntil = may.slowUntil(log, data.me, data.posts?.[data.me]);
+	if (slowUntil !== null) out.slowUntil = slowUntil;
+	if (!may.link(log, data.me).ok) out.noLinks = true;
 	// Open reports, for moderators only (§13.6): a member's device has no cases to count.
 	if (g.cases && !data.removed && may.moderate(log, data.me).ok) out.openReports = g.cases.openCount();
 	if (g.sync && g.sync.head > g.cursor) out.sync = { done: Math.max(0, g.cursor - g.sync.start), total: Math.max(1, g.sync.head - g.sync.start) };

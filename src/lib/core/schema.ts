@@ -68,7 +68,11 @@ export const settingsSchema = v.strictObject({
 	invite: v.picklist(['admins', 'members']),
 	listeners: v.boolean(),
 	listenersMaySpeak: v.boolean(),
-	pair: v.boolean()
+	pair: v.boolean(),
+	/** Slow mode (§13.7): seconds between a member's posts; absent = off. */
+	slow: v.optional(v.pipe(uint, v.maxValue(86_400))),
+	/** Link limit (§13.7): "none" = only moderators and admins post links; absent = any. */
+	links: v.optional(v.picklist(['any', 'none']))
 });
 export type Settings = v.InferOutput<typeof settingsSchema>;
 

@@ -17,6 +17,10 @@ export type WarningAbout =
 	| 'listener'
 	/** A message from a member a moderator muted, sent during the mute (§13.3). */
 	| 'muted'
+	/** A message sooner than the group's slow mode allows, let through by the relay (§13.7; detail: sender). */
+	| 'slow-mode'
+	/** The relay refused my message with slow mode, which is off here or spares me (§13.7; detail: retry). */
+	| 'bad-slow-refusal'
 	/** A message addressed to another group. */
 	| 'other-group'
 	/** A message from a group state this device never saw (detail: state). */

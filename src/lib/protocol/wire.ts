@@ -70,6 +70,7 @@ export const relayErrorCodes = [
 	'RELAY_INVITE_INVALID',
 	'RELAY_RATE_LIMITED',
 	'RELAY_OP_LIMIT',
+	'RELAY_SLOW_MODE',
 	'RELAY_STORAGE_FULL',
 	'RELAY_STORAGE_UNAVAILABLE',
 	'RELAY_BANNED',
@@ -111,7 +112,9 @@ export const relayFrameSchema = v.variant('t', [
 		re: v.optional(requestId),
 		code: v.picklist(relayErrorCodes),
 		message: v.pipe(v.string(), v.maxLength(1000)),
-		head: v.optional(key32)
+		head: v.optional(key32),
+		/** RELAY_SLOW_MODE: ms until the append may pass (§13.7). */
+		retry: v.optional(uint)
 	}),
 	v.strictObject({
 		t: v.literal('entry'),

@@ -29,6 +29,9 @@ const SENTENCES: Record<WarningAbout, (f: Facts) => string> = {
 	'not-member': (f) => `A message from ${f.who}, who is not a member at this point, was rejected: the relay may be tampering.`,
 	listener: () => 'A message from a listener was rejected: listeners cannot post here.',
 	muted: () => 'A message from a muted member was rejected: a moderator muted them for now.',
+	'slow-mode': () => 'A message came sooner than this group’s slow mode allows, so it is not shown. The server should have held it back; the member who sent it may not know.',
+	'bad-slow-refusal': () =>
+		'The server held back your message, saying this group is in slow mode, but slow mode does not apply to you here. Your message will keep trying; the server may be misbehaving.',
 	'other-group': () => 'A message addressed to another group was delivered here. It was rejected.',
 	fork: (f) =>
 		`A message from ${f.who || 'a member'} names a version of the group that this device was never shown, so it was not shown. Either the relay is showing members different histories, or ${f.who || 'that member'}'s app sent a wrong version.`,

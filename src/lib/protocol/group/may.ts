@@ -148,6 +148,71 @@ export function mutedUntil(state: GroupState | null, member: string, at: number)
 	return until !== undefined && at < until ? until : null;
 }
 
+/** Slow mode (§13.7): an earlier post less than this long ago does not count against the window. */
+export const SLOW_GRACE_MS = 5_000;
+/** Slow mode (§13.7): the longest window, in seconds (`settings.slow` ≤ this). */
+export const SLOW_MAX_S = 86_400;
+/** Slow mode (§13.7): at most this many posts inside one window (the grace's burst). */
+export const SLOW_BURST = 3;
+
+/** Whether slow mode and the link limit spare `author` (§13.7): moderators and admins are exempt. */
+function exempt(state: GroupState, author: string): boolean {
+	const me = state.members[author];
+	return !me || RANK[me.role] >= RANK.moderator;
+}
+
+/**
+ * How long (ms) a message of `author` at relay time `at` must still wait under slow mode (§13.7),
+ * given the relay times of their earlier accepted posts (`posts`, oldest first; the last
+ * SLOW_BURST are enough); 0 when it may pass. Positive means the post breaks slow mode: there is
+ * an earlier post inside the window and more than the grace ago, or SLOW_BURST posts inside it.
+ * The answer is the wait until every post inside the window has left it.
+ */
+export function slowWait(state: GroupState | null, author: string, at: number, posts: readonly Post[] = []): number {
+	const seconds = state?.settings.slow ?? 0;
+	if (!state || seconds <= 0 || exempt(state, author)) return 0;
+	const window = seconds * 1000;
+	const inside = posts.map((p) => p[1]).filter((p) => p > at - window && p <= at);
+	if (inside.length < SLOW_BURST && !inside.some((p) => p <= at - SLOW_GRACE_MS)) return 0;
+	return Math.max(...inside) + window - at;
+}
+
+/**
+ * Until when (relay time, ms) the composer asks `author` to wait under slow mode (§13.7): one
+ * message per window after their last post, or null when they may write now. Stricter than
+ * `slowWait` (no grace): the grace is for the automatic hello and a quick reaction, not a second text.
+ */
+export function slowUntil(state: GroupState | null, author: string, posts: readonly Post[] = []): number | null {
+	const seconds = state?.settings.slow ?? 0;
+	if (!state || seconds <= 0 || exempt(state, author) || posts.length === 0) return null;
+	return Math.max(...posts.map((p) => p[1])) + seconds * 1000;
+}
+
+/** The slow mode window (seconds) that applies to `author` (§13.7): 0 when slow mode is off or spares them. */
+export function slowSeconds(state: GroupState | null, author: string): number {
+	const seconds = state?.settings.slow ?? 0;
+	return !state || seconds <= 0 || exempt(state, author) ? 0 : seconds;
+}
+
+/** One accepted message entry of a member, for slow mode (§13.7): its relay seq and relay time. */
+export type Post = readonly [seq: number, ts: number];
+
+/**
+ * Adds a post to a member's list for slow mode (§13.7), once per seq (the relay's answer and its
+ * copy of the entry may both report it), keeping the last SLOW_BURST in relay order.
+ */
+export function notePost(posts: readonly Post[] | undefined, seq: number, ts: number): Post[] {
+	if (posts?.some((p) => p[0] === seq)) return [...posts];
+	const out = [...(posts ?? []), [seq, ts] as const].sort((a, b) => a[0] - b[0]);
+	return out.length > SLOW_BURST ? out.slice(out.length - SLOW_BURST) : out;
+}
+
+/** Whether `author` may post a link (§13.7): anyone, unless `settings.links = none`, which spares moderators and admins. */
+export function link(state: GroupState | null, author: string): Verdict {
+	if (!state || state.settings.links !== 'none' || exempt(state, author)) return YES;
+	return notAllowed('this group does not allow links from members');
+}
+
 /** Whether `author` may leave (§3.3, `leave`): any member of a group; a pair is ended instead. */
 export function leave(state: GroupState, author: string): Verdict {
 	return asMember(state, author, () => (state.settings.pair ? notAllowed('end the pair instead of leaving it') : YES));

@@ -7,6 +7,7 @@ import { b64Bytes, fromB64, toB64 } from '../../core/bytes.ts';
 import { isProtocolError, ProtocolError } from '../../core/errors.ts';
 import type { Envelope } from '../../core/schema.ts';
 import * as may from '../group/may.ts';
+import { containsLink } from '../../core/links.ts';
 import { SenderChain } from '../../crypto/chain.ts';
 import { openMessage, verifyHello, verifyMessageSignature, type Decrypted } from '../../crypto/message.ts';
 import type { Identity } from '../../crypto/identity.ts';
@@ -66,7 +67,15 @@ function placeCheck(ctx: ReceiveContext, item: RelayEntry, msg: Envelope): Sessi
 	if (!may.post(log, msg.sender).ok) return warning('unverified', 'PROTOCOL_NOT_ALLOWED', 'listener', item.ts, where);
 	// Muted at the entry's relay time (§13.3): the relay should have refused it.
 	if (may.mutedUntil(log, msg.sender, item.ts) !== null) return warning('unverified', 'PROTOCOL_NOT_ALLOWED', 'muted', item.ts, where);
+	// Slow mode (§13.7): an honest relay refuses such an append, so the warning names the relay.
+	if (may.slowWait(log, msg.sender, item.ts, ctx.data.posts?.[msg.sender]) > 0) return warning('tampered-log', 'PROTOCOL_NOT_ALLOWED', 'slow-mode', item.ts, where);
 	return null;
+}
+
+/** Counts an accepted message entry against its sender's slow mode (§13.7). */
+export function notePosted(data: SessionData, sender: string, seq: number, ts: number): void {
+	const posts = (data.posts ??= {});
+	posts[sender] = may.notePost(has(posts, sender) ? posts[sender] : undefined, seq, ts);
 }
 
 /**
@@ -82,11 +91,13 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 	}
 	if (msg.sender === data.me) {
 		if (msg.epoch === log.epoch && !log.needsRekey && (!data.ownLast || data.ownLast.epoch < msg.epoch || data.ownLast.ctr < msg.ctr)) data.ownLast = { epoch: msg.epoch, ctr: msg.ctr };
+		notePosted(data, msg.sender, item.seq, item.ts);
 		return [{ type: 'own', address: { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr }, seq: item.seq, ts: item.ts }];
 	}
 	if (!held) {
 		const misplaced = placeCheck(ctx, item, msg);
 		if (misplaced) return [misplaced];
+		notePosted(data, msg.sender, item.seq, item.ts);
 	}
 	const epochData = data.epochs[String(msg.epoch)];
 	// No keys: the epoch's key update did not open here (already warned), or I was not in it.
@@ -159,6 +170,14 @@ export function receiveMessage(ctx: ReceiveContext, item: RelayEntry, msg: Envel
 					seq: item.seq
 				})
 			);
+		}
+		// Link limit (§13.7), judged at the entry's place: a text is shown behind a notice, an edit is ignored.
+		const c = opened.content;
+		const linked = (c.t === 'text' && (containsLink(c.text) || (c.cw !== undefined && containsLink(c.cw)))) || (c.t === 'edit' && containsLink(c.text));
+		if (linked && !may.link(log, msg.sender).ok) {
+			if (c.t === 'edit') return events;
+			events.push({ type: 'message', address, content: c, seq: item.seq, ts: item.ts, franking, late: wasMissing, noLinks: true });
+			return events;
 		}
 		events.push({ type: 'message', address: { sender: msg.sender, epoch: msg.epoch, ctr: msg.ctr }, content: opened.content, seq: item.seq, ts: item.ts, franking, late: wasMissing });
 		return events;

@@ -179,6 +179,8 @@ export function helloStep(session: GroupSession, now: number): SendStep | null {
 	const log = usable(session);
 	// Muted (§13.3): the hello is a message too; it waits, still due, until the mute ends.
 	if (may.mutedUntil(log, data.me, now) !== null) return null;
+	// Slow mode (§13.7): likewise, it waits (it goes with my next message at the latest).
+	if (may.slowWait(log, data.me, now, data.posts?.[data.me]) > 0) return null;
 	if (!may.post(log, data.me).ok || session.rekeyDue(now)) {
 		data.helloDue = false;
 		return null;

@@ -5,6 +5,7 @@
 import type { ChainState } from '../../crypto/chain.ts';
 import type { Content } from '../../core/content.ts';
 import type { GroupState } from '../group/types.ts';
+import type { Post } from '../group/may.ts';
 import type { Envelope, EnvelopeHeader, Op, StoredEntry } from '../../core/schema.ts';
 import type { WarningAbout } from '../../core/warnings.ts';
 
@@ -98,6 +99,8 @@ export interface SessionData {
 	asks: Record<string, number>;
 	/** Relay time of the last entry processed: it never goes back (§5.4). */
 	lastTs?: number;
+	/** Each member's last few accepted message entries (seq, relay time), for slow mode (§13.7). */
+	posts?: Record<string, Post[]>;
 	/** My last message the relay delivered back to me: its (epoch, ctr) goes into my next epoch's hello. */
 	ownLast?: { epoch: number; ctr: number };
 	/** Per ended epoch (a few kept), what was received of each sender. */
@@ -173,14 +176,26 @@ export const WARNING_CODE = {
 	/** A message arrived without its relay stamp: it cannot be reported. */
 	noStamp: 'PROTOCOL_NO_STAMP',
 	/** My `key` op has not landed after several attempts or a while (§4.4). */
-	keyStalled: 'PROTOCOL_KEY_STALLED'
+	keyStalled: 'PROTOCOL_KEY_STALLED',
+	/** The relay refused my message with a slow mode that my log does not have for me (§13.7). */
+	badRefusal: 'PROTOCOL_BAD_REFUSAL'
 } as const;
 
 /** Largest tolerated |relay ts - local clock| for a live entry. */
 export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
 
 export type SessionEvent =
-	| { type: 'message'; address: Address; content: Content; seq: number; ts: number; franking: FrankingRecord | null; late: boolean }
+	| {
+			type: 'message';
+			address: Address;
+			content: Content;
+			seq: number;
+			ts: number;
+			franking: FrankingRecord | null;
+			late: boolean;
+			/** A text with a link from a sender the group's link limit does not allow (§13.7): shown behind a notice. */
+			noLinks?: true;
+	  }
 	| { type: 'own'; address: Address; seq: number; ts: number }
 	| { type: 'op'; op: Op; seq: number; ts: number; /** A `remove` revoked the invite its target joined with (§3.3). */ linkWithdrawn?: boolean }
 	| { type: 'hidden'; seq: number }
