@@ -131,14 +131,25 @@ export async function handleInvite(ctx: RequestContext, conn: Connection, f: Fra
 }
 
 export async function handleVerify(ctx: RequestContext, conn: Connection, f: Frame<'verify'>): Promise<void> {
+	if (f.as === undefined) {
+		// A pair's stamps, for anyone holding one (§9.7, §6.3 "Reports from a pair"): one answer
+		// for an unknown group and a group that is not a pair, so no group id is confirmed.
+		const found = await ctx.groups.committedState(f.group);
+		if (!found?.state.settings.pair) throw new RelayError('RELAY_FORBIDDEN', 'only a pair’s stamps are checked without a moderator key');
+	} else {
+		await verifyAs(ctx, conn, f as Frame<'verify'> & { as: string });
+	}
+	const valid = checkStamp(ctx.stampSecret, { c: f.c, sender: f.sender, group: f.group, seq: f.seq, ts: f.ts }, f.stamp);
+	conn.send(ok(f.id, { valid }));
+}
+
+async function verifyAs(ctx: RequestContext, conn: Connection, f: Frame<'verify'> & { as: string }): Promise<void> {
 	requireKey(conn, f.as);
 	const deployment = ctx.config.moderator?.sign === f.as;
 	if (!deployment) {
 		const state = await requireGroup(ctx, f.group);
 		if (!isModerator(state, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'only moderators and admins may verify stamps');
 	}
-	const valid = checkStamp(ctx.stampSecret, { c: f.c, sender: f.sender, group: f.group, seq: f.seq, ts: f.ts }, f.stamp);
-	conn.send(ok(f.id, { valid }));
 }
 
 export async function handleReport(ctx: RequestContext, conn: Connection, f: Frame<'report'>): Promise<void> {

@@ -84,6 +84,11 @@ export interface PairView {
 	metName: string;
 	/** The sponsor's quiet hours, as they last said in the group. */
 	quiet?: QuietHours;
+	/**
+	 * Whether a report from this pair can reach the moderators of the group where we met (§6.3
+	 * "Reports from a pair"), and why not. Set by the client's summary.
+	 */
+	metReport?: { ok: true } | { ok: false; why: string };
 }
 
 /** The answers of protocol/group/may.ts for me in one group, for screens to read instead of roles. */
@@ -264,6 +269,12 @@ export interface ReportView {
 	messages: ReportedMessageView[];
 	/** The shared case (§13.6): absent for a report from an older version (it has no shared state). */
 	case?: CaseView;
+	/**
+	 * A report from a sponsor pair (§6.3 "Reports from a pair"): the messages were said in a
+	 * one-to-one conversation by `member`, this group's member (`bound`: their own note in this
+	 * group ties them to the pair's pseudonym; otherwise nothing in it is verified).
+	 */
+	pair?: { member: string; memberName: string | null; bound: boolean; reason?: string };
 }
 
 /** A report's shared state as the moderators see it (§13.6). */
@@ -378,8 +389,12 @@ export interface UnseenClientApi {
 	block(group: string, member: string, blocked: boolean): Promise<void>;
 
 	/** Seals the chosen messages to the group's moderators (and the deployment moderator if `service`). */
+	/** From a sponsor pair, `service: false` reports to the moderators of the group where the two met. */
 	report(group: string, messageIds: string[], note: string, service: boolean): Promise<void>;
-	/** Who reads a group report of these messages: never a moderator it is about (§6.3). */
+	/**
+	 * Who reads a group report of these messages: never a moderator it is about (§6.3). For a
+	 * sponsor pair: the moderators of the group where the two met, less the other person.
+	 */
 	reportReaders(group: string, messageIds: string[]): ReportReadersView;
 	/** Moderators and admins: mutes a member for `seconds` of relay time, 0 lifting the mute (a signed `mute` op, §13.3). */
 	mute(group: string, member: string, seconds: number): Promise<void>;

@@ -17,7 +17,8 @@ import { ProtocolError, isProtocolError } from '../core/errors.ts';
 import type { Envelope } from '../core/schema.ts';
 import { fromB64, toB64 } from '../core/bytes.ts';
 import * as may from '../protocol/group/may.ts';
-import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type StampCheck, type Verdict } from '../crypto/report.ts';
+import { buildReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type StampCheck, type Verdict } from '../crypto/report.ts';
+import { openAnyReport, verifyPairReport, type PairVerdicts } from '../crypto/pair-report.ts';
 
 /**
  * What a report of the chosen ids discloses (§6.3): each chosen message with the version of it
@@ -25,7 +26,7 @@ import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type
  * original, and 60 edits cannot push a report over its limits), or a chosen reaction on its
  * own. A message its sender deleted stays reportable; a hidden one does not. Nothing else.
  */
-function disclosedIds(history: History, messageIds: string[]): string[] {
+export function disclosedIds(history: History, messageIds: string[]): string[] {
 	const out: string[] = [];
 	for (const id of messageIds) {
 		const m = history.get(id);
@@ -49,9 +50,13 @@ function reportedSenders(messageIds: readonly string[]): Set<string> {
  * `leftOut` names the moderators left out because the report is about them.
  */
 export function reportRecipients(g: Pick<GroupHandle, 'session'>, messageIds: readonly string[]): { readers: { sign: string; box: string }[]; leftOut: string[] } {
+	return recipientsAbout(g, reportedSenders(messageIds));
+}
+
+/** The group's moderators and admins less me and less the members in `about` (§6.3). */
+export function recipientsAbout(g: Pick<GroupHandle, 'session'>, about: ReadonlySet<string>): { readers: { sign: string; box: string }[]; leftOut: string[] } {
 	const log = g.session.state;
 	if (!log) return { readers: [], leftOut: [] };
-	const about = reportedSenders(messageIds);
 	const moderators = Object.values(log.members).filter((m) => may.moderate(log, m.sign).ok && m.sign !== g.session.me);
 	return {
 		readers: moderators.filter((m) => !about.has(m.sign)).map((m) => ({ sign: m.sign, box: m.box })),
@@ -60,8 +65,8 @@ export function reportRecipients(g: Pick<GroupHandle, 'session'>, messageIds: re
 }
 
 /** The report form's "who will read this" (§6.3), with the names this device knows. */
-export function reportReaders(g: Pick<GroupHandle, 'session'>, messageIds: readonly string[]): ReportReadersView {
-	const { readers, leftOut } = reportRecipients(g, messageIds);
+export function reportReaders(g: Pick<GroupHandle, 'session'>, messageIds: readonly string[], about?: ReadonlySet<string>): ReportReadersView {
+	const { readers, leftOut } = about ? recipientsAbout(g, about) : reportRecipients(g, messageIds);
 	const named = (sign: string) => ({ key: sign, name: g.session.data.profiles[sign] ?? null });
 	return { readers: readers.map((r) => named(r.sign)), leftOut: leftOut.map(named) };
 }
@@ -168,6 +173,37 @@ export function relayStampCheck(conn: Connection, as: string): (fields: StampChe
 	};
 }
 
+/**
+ * Asks the relay, on a keyless connection, whether a pair's stamp is genuine (§9.7 without `as`,
+ * §6.3 "Reports from a pair"). Errors as in `relayStampCheck`.
+ */
+export function keylessStampCheck(conn: Connection): (fields: StampCheck) => Promise<boolean> {
+	return async (fields) => {
+		const reply = await conn.request({ t: 'verify', ...fields }).catch((error: unknown) => {
+			if (error instanceof RelayError && !error.transient) return { valid: false };
+			throw error;
+		});
+		return reply.valid === true;
+	};
+}
+
+/**
+ * A pair report as the met group's moderators read it: every pair message named as the member
+ * `S` of this group it is about (its sender in the pair is a pseudonym nobody here knows), each
+ * with its own verdict; a bind that does not hold leaves nothing verified (§6.3).
+ */
+function pairReportView(stored: { seq: number; ts: number }, note: string, result: PairVerdicts, nameOf: (sender: string) => string | null): ReportView {
+	const memberName = nameOf(result.member);
+	const asMember = (m: ReportedMessageView): ReportedMessageView => ({ ...m, sender: result.member, senderName: memberName, ...(m.edits ? { edits: m.edits.map(asMember) } : {}) });
+	return {
+		seq: stored.seq,
+		ts: stored.ts,
+		note,
+		messages: reportViews(result.messages, () => memberName).map(asMember),
+		pair: { member: result.member, memberName, bound: result.bind.verified, ...(result.bind.reason ? { reason: result.bind.reason } : {}) }
+	};
+}
+
 /** One verdict as moderators read it; `nameOf` gives the display name the reader knows for a key. */
 export function verdictView(v: Verdict, nameOf: (sender: string) => string | null): ReportedMessageView {
 	const c = v.content;
@@ -211,36 +247,54 @@ export async function fetchReports(pool: Pick<ConnectionPool, 'of' | 'once'>, g:
 	if (stored.length === 0) return [];
 	// Stamp checks go on a fresh connection logged in as my key of this group alone (P9).
 	const signSk = g.session.id.signSk;
-	const views = await pool.once((conn) => openReports(conn, g, stored, myBox), { key: me, sign: (m) => sodium().crypto_sign_detached(m, signSk) });
+	// A pair's stamps (§6.3 "Reports from a pair") are asked on a keyless connection of their own
+	// (§9.7), so no connection tells the relay that the pair relates to this group.
+	const pairStamps = (check: (stamp: (fields: StampCheck) => Promise<boolean>) => Promise<PairVerdicts>) => pool.once((keyless) => check(keylessStampCheck(keyless)));
+	const views = await pool.once((conn) => openReports(conn, g, stored, myBox, pairStamps), { key: me, sign: (m) => sodium().crypto_sign_detached(m, signSk) });
 	if (g.cases) await g.save?.();
 	return views;
 }
 
 type StoredReport = NonNullable<Awaited<ReturnType<Connection['request']>>['reports']>[number];
 
-async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'> & { cases?: Cases }, reports: StoredReport[], myBox: string): Promise<ReportView[]> {
+type PairStamps = (check: (stamp: (fields: StampCheck) => Promise<boolean>) => Promise<PairVerdicts>) => Promise<PairVerdicts>;
+
+async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'> & { cases?: Cases }, reports: StoredReport[], myBox: string, pairStamps: PairStamps): Promise<ReportView[]> {
 	const me = g.session.me;
 	const out: ReportView[] = [];
+	const nameOf = (sender: string) => g.session.data.profiles[sender] ?? null;
 	for (const stored of reports) {
 		const mine = stored.sealed.find((s) => s.to === myBox);
 		if (!mine) continue;
-		let report;
+		let opened;
 		try {
-			report = openReport(mine.box, g.session.id.boxPk, g.session.id.boxSk);
+			opened = openAnyReport(mine.box, g.session.id.boxPk, g.session.id.boxSk);
 		} catch (error) {
 			if (isProtocolError(error)) continue;
 			throw error;
 		}
-		if (report.group !== g.id) continue;
-		const verdicts = await verifyReport(report, relayStampCheck(conn, me));
-		const view: ReportView = { seq: stored.seq, ts: stored.ts, note: report.note, messages: reportViews(verdicts, (sender) => g.session.data.profiles[sender] ?? null) };
+		let view: ReportView;
+		let about: string[];
+		const report = opened.report;
+		if (opened.kind === 'group') {
+			if (opened.report.group !== g.id) continue;
+			const verdicts = await verifyReport(opened.report, relayStampCheck(conn, me));
+			view = { seq: stored.seq, ts: stored.ts, note: report.note, messages: reportViews(verdicts, nameOf) };
+			about = [...new Set(opened.report.messages.map((m) => m.header.sender))];
+		} else {
+			const pairReport = opened.report;
+			if (pairReport.met !== g.id) continue;
+			const result = await pairStamps((pairStamp) => verifyPairReport(pairReport, relayStampCheck(conn, me), pairStamp));
+			view = pairReportView(stored, pairReport.note, result, nameOf);
+			about = [result.member];
+		}
 		if (report.case && g.cases) {
 			// Remember what the case needs: its reply key and whom it is about (its readers, §13.6).
 			const c = g.cases.case(report.case.id);
 			if (!c.fetched || c.reply !== report.case.reply) {
 				c.fetched = true;
 				c.reply = report.case.reply;
-				c.about = [...new Set(report.messages.map((m) => m.header.sender))];
+				c.about = about;
 				g.cases.touch();
 			}
 			view.case = caseView({ session: g.session, cases: g.cases }, report.case.id);

@@ -14,7 +14,8 @@ import { ASK_EXPIRES_MS, type AskRecord } from './sponsorship.ts';
 import type { Quiet } from '../core/content.ts';
 import { ProtocolError } from '../core/errors.ts';
 import * as may from '../protocol/group/may.ts';
-import { newNoteId, sealNote, type NoteBody } from '../crypto/sponsor-note.ts';
+import type { GroupState } from '../protocol/group/types.ts';
+import { bindHolds, codeKey, newNoteId, pairBind, randomBind, sealNote, type NoteBody } from '../crypto/sponsor-note.ts';
 
 function myName(g: GroupHandle): string {
 	return g.session.data.profiles[g.session.me] || 'Member';
@@ -29,11 +30,23 @@ function running(core: ClientCore, pair: string): boolean {
 	return !!p && !p.session.state?.ended && !p.session.data.removed;
 }
 
-async function sendNote(core: ClientCore, g: GroupHandle, to: string, body: NoteBody): Promise<void> {
+/**
+ * Sends a sealed note. `pairKey` is my pseudonym in the pair this note concerns (an ask's code,
+ * an accept's pair): the note then binds it with a fresh `r` (§6.3 "Reports from a pair");
+ * every other note carries 32 random bytes as `bind`, so all notes look alike.
+ */
+async function sendNote(core: ClientCore, g: GroupHandle, to: string, body: NoteBody, pairKey?: string): Promise<void> {
 	const member = g.session.state?.members[to];
 	if (!member) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'that person is no longer in this group');
-	const box = sealNote(g.id, g.session.me, member, body);
-	await enqueueContent(core, g, { t: 'note', box });
+	let bind = randomBind();
+	let sealed = body;
+	if (pairKey && (body.k === 'ask' || body.k === 'accept')) {
+		const r = randomBind();
+		bind = pairBind(g.id, pairKey, r);
+		sealed = { ...body, r };
+	}
+	const box = sealNote(g.id, g.session.me, member, sealed);
+	await enqueueContent(core, g, { t: 'note', box, bind });
 }
 
 async function saved(core: ClientCore, g: GroupHandle): Promise<void> {
@@ -86,7 +99,7 @@ export async function askSponsor(core: ClientCore, group: string, sponsor: strin
 	if (open) return open.id;
 	const code = await offerPair(core);
 	const id = newNoteId();
-	await sendNote(core, g, sponsor, { k: 'ask', id, note: note.trim(), code });
+	await sendNote(core, g, sponsor, { k: 'ask', id, note: note.trim(), code }, codeKey(code));
 	s.asks[id] = { id, dir: 'out', other: sponsor, note: note.trim(), code, ts: core.now(), state: 'open' };
 	await saved(core, g);
 	return id;
@@ -186,13 +199,37 @@ async function sponsorDue(core: ClientCore): Promise<void> {
 			if (ask.dir === 'in' && ask.state === 'accepting') {
 				const pair = ask.pair ?? (await createPair(core, ask.code, myName(g)));
 				ask.pair = pair;
-				await rememberPair(core, pair, { other: 'mentee', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id });
-				await sendNote(core, g, ask.other, { k: 'accept', id: ask.id, pair });
+				const theirs = ask.bind?.key ? { bind: { record: ask.bind.record, key: ask.bind.key, r: ask.bind.r } } : {};
+				await rememberPair(core, pair, { other: 'mentee', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id, ...theirs });
+				await sendNote(core, g, ask.other, { k: 'accept', id: ask.id, pair }, core.groups.get(pair)?.session.me);
 				ask.state = 'accepted';
 				await saved(core, g);
 			} else if (ask.dir === 'out' && ask.state === 'accepted' && ask.pair && !ask.joined) {
-				await acceptPair(core, ask.pair, ask.code, myName(g));
-				await rememberPair(core, ask.pair, { other: 'sponsor', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id });
+				// The sponsor's accept must bind the pair's other member, else I do not join (§6.3).
+				const theirBind = ask.bind;
+				let unbound = false;
+				const bound = (log: GroupState, me: string): boolean => {
+					if (!theirBind) return true;
+					const other = Object.keys(log.members).find((k) => k !== me);
+					if (other && bindHolds(g.id, other, theirBind.r, theirBind.bind || undefined)) {
+						theirBind.key = other;
+						return true;
+					}
+					unbound = true;
+					return false;
+				};
+				try {
+					await acceptPair(core, ask.pair, ask.code, myName(g), bound);
+				} catch (error) {
+					if (!unbound) throw error;
+					ask.state = 'declined';
+					ask.reply = '';
+					delete ask.bind;
+					await saved(core, g);
+					continue;
+				}
+				const theirs = theirBind?.key ? { bind: { record: theirBind.record, key: theirBind.key, r: theirBind.r } } : {};
+				await rememberPair(core, ask.pair, { other: 'sponsor', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id, ...theirs });
 				ask.joined = true;
 				await saved(core, g);
 			}

@@ -8,7 +8,8 @@ import type { Quiet } from '../core/content.ts';
 import type { GroupState } from '../protocol/group/types.ts';
 import * as may from '../protocol/group/may.ts';
 import type { Content } from '../protocol/session/types.ts';
-import { openNote, type NoteBody } from '../crypto/sponsor-note.ts';
+import { bindHolds, codeKey, openNote, type NoteBody } from '../crypto/sponsor-note.ts';
+import type { FrankingRecord } from '../protocol/session/types.ts';
 import type { Identity } from '../crypto/identity.ts';
 import { getJson, jsonPut, keys, type StagedPart } from './store.ts';
 import type { Kv, KvOp } from '../storage/kv.ts';
@@ -43,6 +44,19 @@ export interface AskRecord {
 	pair?: string;
 	/** `out` + accepted: I have joined the pair. */
 	joined?: boolean;
+	/**
+	 * The other person's binding of their pair pseudonym (§6.3 "Reports from a pair"): their
+	 * note message (its franking data), the `r` and `bind` it carried, and their pair key once
+	 * known (the code's for an ask; for an accept, checked against the pair when joining).
+	 */
+	bind?: TheirBind;
+}
+
+export interface TheirBind {
+	record: FrankingRecord;
+	r: string;
+	bind: string;
+	key?: string;
 }
 
 export interface SponsorshipData {
@@ -91,7 +105,7 @@ export class Sponsorship implements StagedPart {
 	 * Folds one verified content from `sender` (not me) into the record. True when something a
 	 * screen shows changed.
 	 */
-	apply(sender: string, content: Content, ts: number, log: GroupState | null, me: Identity & { sign: string }): boolean {
+	apply(sender: string, content: Content, ts: number, log: GroupState | null, me: Identity & { sign: string }, franking: FrankingRecord | null = null): boolean {
 		const d = this.data;
 		switch (content.t) {
 			case 'sponsoring':
@@ -110,7 +124,7 @@ export class Sponsorship implements StagedPart {
 			case 'note': {
 				const body = openNote(this.#group, sender, { sign: me.sign, boxPk: me.boxPk, boxSk: me.boxSk }, content.box);
 				if (!body) return false;
-				return this.#note(sender, body, ts, me.sign);
+				return this.#note(sender, body, ts, me.sign, content.bind, franking);
 			}
 			default:
 				return false;
@@ -119,14 +133,17 @@ export class Sponsorship implements StagedPart {
 		return true;
 	}
 
-	#note(sender: string, body: NoteBody, ts: number, me: string): boolean {
+	#note(sender: string, body: NoteBody, ts: number, me: string, bind: string | undefined, franking: FrankingRecord | null): boolean {
 		const d = this.data;
 		const ask = has(d.asks, body.id) ? d.asks[body.id]! : undefined;
 		switch (body.k) {
 			case 'ask':
 				// Not shown: a repeat, a request while I am not available, or from someone I blocked.
 				if (ask || d.blocked.includes(sender) || !has(d.offers, me)) return false;
+				// A bind that does not open to the asker's own pair key: not shown (§6.3 "Reports from a pair").
+				if (bindHolds(this.#group, codeKey(body.code), body.r, bind) === false) return false;
 				d.asks[body.id] = { id: body.id, dir: 'in', other: sender, note: body.note, code: body.code, ts, state: 'open' };
+				if (body.r && bind && franking) d.asks[body.id]!.bind = { record: franking, r: body.r, bind, key: codeKey(body.code) };
 				break;
 			case 'withdraw':
 				if (!ask || ask.dir !== 'in' || ask.other !== sender || ask.state !== 'open') return false;
@@ -143,6 +160,8 @@ export class Sponsorship implements StagedPart {
 				if (ask.state === 'withdrawn') return false;
 				ask.state = 'accepted';
 				ask.pair = body.pair;
+				// Checked against the pair's other member when joining (sponsor-actions.ts).
+				if (body.r && franking) ask.bind = { record: franking, r: body.r, bind: bind ?? '' };
 				break;
 		}
 		this.#dirty = true;

@@ -23,7 +23,8 @@ export const clientFrameSchema = v.variant('t', [
 	v.strictObject({
 		t: v.literal('verify'),
 		id: requestId,
-		as: key32,
+		// Absent: a pair's stamps, asked by the moderators of the group where the two met (§9.7).
+		as: v.optional(key32),
 		group: key32,
 		seq: uint,
 		ts: uint,
