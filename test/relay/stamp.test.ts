@@ -72,6 +72,28 @@ describe('P8 franking stamps on the relay', () => {
 		mod.close();
 	});
 
+	test('P8 a pair’s stamps are checked without a key (§9.7, §6.3 "Reports from a pair"); any other group’s are not, and an unknown group gets the same answer', async () => {
+		const [a, b] = [identity(), identity()];
+		const pairClient = await TestClient.connect(relay.wsUrl);
+		const pair = await createGroup(pairClient, { retention: 0, rotate: 0, invite: 'admins', listeners: false, listenersMaySpeak: false, pair: true }, a, [{ who: b, role: 'member' }]);
+		await pairClient.auth(b);
+		await pairClient.request({ t: 'sub', group: pair.group, as: b.sign, after: 1 });
+		const sent = await sendMessage(pairClient, pair, b, 0);
+		const delivered = await pairClient.waitFor((f) => f.t === 'entry' && f.seq === sent.seq);
+		pairClient.close();
+		const keyless = await TestClient.connect(relay.wsUrl);
+		const asked = { t: 'verify', group: pair.group, seq: delivered.seq, ts: delivered.ts, sender: b.sign, c: delivered.entry.msg.c, stamp: delivered.stamp };
+		expect(await keyless.request(asked)).toMatchObject({ t: 'ok', valid: true });
+		expect(await keyless.request({ ...asked, sender: a.sign })).toMatchObject({ t: 'ok', valid: false });
+		expect(await keyless.request({ ...asked, stamp: rand(32) })).toMatchObject({ t: 'ok', valid: false });
+		const { as: _as, ...groupStamp } = presented();
+		const refused = await keyless.request(groupStamp);
+		expect(refused).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
+		const unknown = await keyless.request({ ...groupStamp, group: rand(32) });
+		expect(unknown).toEqual({ ...refused, re: unknown.re });
+		keyless.close();
+	});
+
 	test('P8 a plain member cannot use the relay as a stamp oracle: RELAY_FORBIDDEN', async () => {
 		expect(await client.request({ ...presented(), as: member.sign })).toMatchObject({ t: 'err', code: 'RELAY_FORBIDDEN' });
 	});
