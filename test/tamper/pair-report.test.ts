@@ -68,13 +68,18 @@ describe('reports from a pair to the met group (§6.3)', () => {
 		// The form's readers: the circle's admin, not Sam.
 		expect(nina.client.reportReaders(pair, [message.id]).readers.map((r) => r.name)).toEqual(['ash']);
 		await nina.client.report(pair, [message.id], 'my sponsor said this to me', false);
-		expect(nina.client.myReports(circle)).toEqual([expect.objectContaining({ status: 'sent' })]);
+		// Its status shows in the pair, where Nina made it, not in the circle.
+		expect(nina.client.myReports(pair)).toEqual([expect.objectContaining({ status: 'sent', messages: [message.id] })]);
+		expect(nina.client.myReports(circle)).toEqual([]);
 
 		const inbox = await ash.client.reports(circle);
 		expect(inbox).toHaveLength(1);
 		expect(inbox[0]).toMatchObject({ note: 'my sponsor said this to me', pair: { member: samKey, memberName: 'sam', bound: true } });
 		expect(inbox[0]!.messages).toEqual([expect.objectContaining({ verified: true, sender: samKey, senderName: 'sam', text: HURT })]);
 		expect(inbox[0]!.case).toMatchObject({ state: 'new' });
+		// Ash takes it: Nina hears it was received, in the pair (the feedback travels in the circle).
+		await ash.client.takeReport(circle, inbox[0]!.case!.id);
+		await until(() => nina.client.myReports(pair)[0]?.status === 'received', 20_000, 'nina hears it was received');
 		// Sam, the member it is about, is not a reader (and is no moderator); his inbox is refused.
 		await expect(sam.client.reports(circle)).rejects.toThrow();
 

@@ -40,6 +40,8 @@ export interface MyReport {
 	messages: string[];
 	/** Dismissed from the screen by the reporter. */
 	dismissed?: boolean;
+	/** A report from this sponsor pair (§6.3 "Reports from a pair"): its status is shown there. */
+	pair?: string;
 }
 
 export interface CasesData {

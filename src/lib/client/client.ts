@@ -424,16 +424,19 @@ export class UnseenClient implements UnseenClientApi {
 	}
 
 	myReports(group: string): MyReportView[] {
-		const g = this.#core.groups.get(group);
+		const p = this.#core.groups.get(group);
+		// A pair's reports to the group where the two met live in that group's cases (§13.6).
+		const g = p?.pairMeta ? this.#core.groups.get(p.pairMeta.met) : p;
 		if (!g || this.#core.locked) return [];
 		return Object.entries(g.cases.data.mine)
-			.filter(([, m]) => !m.dismissed)
+			.filter(([, m]) => !m.dismissed && (m.pair ?? null) === (g === p ? null : group))
 			.map(([id, m]) => ({ id, status: m.status, ts: m.ts, messages: [...m.messages] }))
 			.sort((a, b) => a.ts - b.ts);
 	}
 
 	async dismissMyReport(group: string, id: string): Promise<void> {
-		const g = this.#core.group(group);
+		const p = this.#core.group(group);
+		const g = (p.pairMeta && this.#core.groups.get(p.pairMeta.met)) || p;
 		const mine = g.cases.data.mine[id];
 		if (!mine) return;
 		mine.dismissed = true;

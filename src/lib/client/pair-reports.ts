@@ -75,7 +75,7 @@ export async function sendPairReport(core: ClientCore, pair: string, messageIds:
 		wipe();
 	}
 	// The reply key is kept in the met group (its moderators answer there, §13.6) before the report leaves.
-	g.cases.data.mine[caseId] = { pk: reply.pk, sk: reply.sk, status: 'sent', ts: core.now(), messages: [...messageIds] };
+	g.cases.data.mine[caseId] = { pk: reply.pk, sk: reply.sk, status: 'sent', ts: core.now(), messages: [...messageIds], pair: p.id };
 	g.cases.touch();
 	await g.save();
 	try {
@@ -90,4 +90,5 @@ export async function sendPairReport(core: ClientCore, pair: string, messageIds:
 		throw error;
 	}
 	core.emit({ type: 'members', group: g.id });
+	core.emit({ type: 'members', group: p.id });
 }
