@@ -10,12 +10,12 @@ import { act, enqueueContent, pump } from './actions.ts';
 import type { GroupHandle, PairMeta } from './group.ts';
 import { acceptPair, createPair, offerPair } from './pairs.ts';
 import { keys, putJson } from './store.ts';
-import { ASK_EXPIRES_MS, type AskRecord } from './sponsorship.ts';
+import { ASK_EXPIRES_MS, pairBindsOther, type AskRecord } from './sponsorship.ts';
 import type { Quiet } from '../core/content.ts';
 import { ProtocolError } from '../core/errors.ts';
 import * as may from '../protocol/group/may.ts';
 import type { GroupState } from '../protocol/group/types.ts';
-import { bindHolds, codeKey, newNoteId, pairBind, randomBind, sealNote, type NoteBody } from '../crypto/sponsor-note.ts';
+import { codeKey, newNoteId, pairBind, randomBind, sealNote, type NoteBody } from '../crypto/sponsor-note.ts';
 
 function myName(g: GroupHandle): string {
 	return g.session.data.profiles[g.session.me] || 'Member';
@@ -210,13 +210,10 @@ async function sponsorDue(core: ClientCore): Promise<void> {
 				let unbound = false;
 				const bound = (log: GroupState, me: string): boolean => {
 					if (!theirBind) return true;
-					const other = Object.keys(log.members).find((k) => k !== me);
-					if (other && bindHolds(g.id, other, theirBind.r, theirBind.bind || undefined)) {
-						theirBind.key = other;
-						return true;
-					}
-					unbound = true;
-					return false;
+					const other = pairBindsOther(g.id, theirBind, log, me);
+					if (other) theirBind.key = other;
+					else unbound = true;
+					return !!other;
 				};
 				try {
 					await acceptPair(core, ask.pair, ask.code, myName(g), bound);

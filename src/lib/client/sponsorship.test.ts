@@ -4,7 +4,7 @@
  * an ask whose bind does not (a sender trying to make their pair unreportable) is not shown.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { Sponsorship } from './sponsorship.ts';
+import { Sponsorship, pairBindsOther } from './sponsorship.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
 import { codeKey, newNoteId, pairBind, randomBind, sealNote } from '../crypto/sponsor-note.ts';
 import { toB64 } from '../core/bytes.ts';
@@ -44,5 +44,17 @@ describe('sponsorship notes bind the asker’s pair key (§6.3)', () => {
 		const { id, shown } = ask(toB64(sodium().crypto_sign_keypair().publicKey));
 		expect(shown).toBe(false);
 		expect(s.data.asks[id]).toBeUndefined();
+	});
+
+	test('an accept must bind the pair’s other member: the asker joins only then', () => {
+		const me = toB64(sodium().crypto_sign_keypair().publicKey);
+		const sponsorInPair = toB64(sodium().crypto_sign_keypair().publicKey);
+		const log = { members: { [me]: {}, [sponsorInPair]: {} } } as never;
+		const r = randomBind();
+		const record = { seq: 9 } as unknown as FrankingRecord;
+		expect(pairBindsOther(group, { record, r, bind: pairBind(group, sponsorInPair, r) }, log, me)).toBe(sponsorInPair);
+		expect(pairBindsOther(group, { record, r, bind: pairBind(group, me, r) }, log, me)).toBeNull();
+		expect(pairBindsOther(group, { record, r: randomBind(), bind: pairBind(group, sponsorInPair, r) }, log, me)).toBeNull();
+		expect(pairBindsOther(group, { record, r, bind: '' }, log, me)).toBeNull();
 	});
 });

@@ -74,6 +74,15 @@ export interface SponsorshipData {
 
 export const SPONSOR_TYPES = new Set(['sponsor', 'sponsor-off', 'sponsoring', 'note']);
 
+/**
+ * The sponsor's accept must bind the pair's other member (§6.3 "Reports from a pair"): the key
+ * it binds, or null when the bind does not open to it (then I do not join).
+ */
+export function pairBindsOther(group: string, theirs: TheirBind, log: Pick<GroupState, 'members'>, me: string): string | null {
+	const other = Object.keys(log.members).find((k) => k !== me);
+	return other && bindHolds(group, other, theirs.r, theirs.bind || undefined) ? other : null;
+}
+
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 export class Sponsorship implements StagedPart {
