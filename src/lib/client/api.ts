@@ -88,7 +88,7 @@ export interface PairView {
 	 * Whether a report from this pair can reach the moderators of the group where we met (§6.3
 	 * "Reports from a pair"), and why not. Set by the client's summary.
 	 */
-	metReport?: { ok: true } | { ok: false; why: string };
+	metReport?: { ok: true } | { ok: false; why: 'not-from-group' | 'left-group' | 'not-linked' };
 }
 
 /** The answers of protocol/group/may.ts for me in one group, for screens to read instead of roles. */

@@ -13,18 +13,23 @@ import { newCaseId, newReplyKey } from '../crypto/report-case.ts';
 import { buildPairReport, sealPairReport, type BindInput } from '../crypto/pair-report.ts';
 import type { ReportInput } from '../crypto/report.ts';
 import { describeError } from '../words/errors.ts';
+import { PAIR_REPORT } from '../words/pair-report.ts';
 import { ProtocolError, isProtocolError } from '../core/errors.ts';
 import type { Envelope } from '../core/schema.ts';
 import { fromB64 } from '../core/bytes.ts';
 import type { FrankingRecord } from '../protocol/session/types.ts';
 
+/** Why a report from a pair cannot reach the moderators of the group where the two met. */
+export type MetReportBlock = 'not-from-group' | 'left-group' | 'not-linked';
+
 /** The met group of pair `p` when a report can reach its moderators from here, else why not. */
-export function metGroup(core: ClientCore, p: GroupHandle): { g: GroupHandle; bind: NonNullable<NonNullable<GroupHandle['pairMeta']>['bind']>; member: string } | { why: string } {
+export function metGroup(core: ClientCore, p: GroupHandle): { g: GroupHandle; bind: NonNullable<NonNullable<GroupHandle['pairMeta']>['bind']>; member: string } | { why: MetReportBlock } {
 	const meta = p.pairMeta;
-	if (!meta) return { why: 'this conversation did not start in a group' };
+	if (!meta) return { why: 'not-from-group' };
 	const g = core.groups.get(meta.met);
-	if (!g || !g.session.state || g.session.data.removed) return { why: `you are no longer in ${meta.metName}` };
-	if (!meta.bind) return { why: `the other person’s app did not link this conversation to ${meta.metName}, so only the service’s moderators can check it` };
+	if (!g || !g.session.state || g.session.data.removed) return { why: 'left-group' };
+	// A pair begun with an older version, or whose other side sent no bind (§6.3).
+	if (!meta.bind) return { why: 'not-linked' };
 	return { g, bind: meta.bind, member: meta.otherInGroup };
 }
 
@@ -47,7 +52,7 @@ const input = (record: FrankingRecord): ReportInput => ({
 export async function sendPairReport(core: ClientCore, pair: string, messageIds: string[], note: string): Promise<void> {
 	const p = core.group(pair);
 	const met = metGroup(core, p);
-	if ('why' in met) throw new ProtocolError('PROTOCOL_BAD_REPORT', met.why);
+	if ('why' in met) throw new ProtocolError('PROTOCOL_BAD_REPORT', PAIR_REPORT.metCannot(p.pairMeta?.metName ?? 'that group', met.why));
 	const { g, bind, member } = met;
 	const { readers, leftOut } = recipientsAbout(g, new Set([member]));
 	if (readers.length === 0) {

@@ -12,8 +12,13 @@ export const PAIR_REPORT = {
 	/** Said before sending: what those moderators will see. */
 	metLearns: (metName: string, name: string, other: 'sponsor' | 'mentee') =>
 		`The moderators of ${metName} will see the messages you choose and that ${name} is ${role(other)}. They will not see anything else from this conversation, nor who reported.`,
-	/** Why the moderators of the met group cannot be told from here (`why` from the client). */
-	metCannot: (metName: string, why: string) => `This report cannot go to the moderators of ${metName}: ${why}.`,
+	/** Why the moderators of the met group cannot be told from here (PairView.metReport). */
+	metCannot: (metName: string, why: 'not-from-group' | 'left-group' | 'not-linked') =>
+		why === 'left-group'
+			? `You are no longer in ${metName}, so reports from here go to the service’s moderators.`
+			: why === 'not-linked'
+				? `This conversation began before it could be linked to ${metName}, so its moderators cannot check it. Reports from here go to the service’s moderators.`
+				: 'This conversation did not start in a group. Reports from here go to the service’s moderators.',
 	noService: (metName: string) =>
 		`Reports from this conversation cannot be sent on this service right now: it has no moderators of its own, and the moderators of ${metName} cannot be reached from here. You can end the pairing or block this person at any time.`,
 	/** The moderators' inbox: a report from a one-to-one conversation. */
