@@ -7,7 +7,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import vector from './sponsor-note.json' with { type: 'json' };
 import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
-import { bindHolds, openNote, pairBind, sealNote, type NoteBody } from '../../src/lib/crypto/sponsor-note.ts';
+import { bindHolds, openNote, pairBind, pairMetHolds, pairMetTag, sealNote, type NoteBody } from '../../src/lib/crypto/sponsor-note.ts';
+import { pairMetTag as relayPairMetTag } from '../../server/stamp.ts';
 import { openAnyReport } from '../../src/lib/crypto/pair-report.ts';
 import { fromB64, toB64 } from '../../src/lib/core/bytes.ts';
 import { labelled } from '../../src/lib/core/cjson.ts';
@@ -23,6 +24,18 @@ describe('sponsor-note.json: binds and a pair report (§6.3 "Reports from a pair
 			expect(pairBind(b.group, b.key, b.r)).toBe(b.bind);
 			expect(bindHolds(b.group, b.key, b.r, b.bind)).toBe(true);
 			expect(bindHolds(b.group, vector.binds[0]!.key === b.key ? vector.binds[1]!.key : vector.binds[0]!.key, b.r, b.bind)).toBe(false);
+		}
+	});
+
+	test('each met tag is H("unseen/v1/pair-met", {met, s}); the relay computes the same; it holds only for its group and s', () => {
+		for (const m of vector.metTags) {
+			expect(toB64(sodium().crypto_hash_sha256(labelled(LABEL.pairMet, { met: m.met, s: m.s })))).toBe(m.tag);
+			expect(pairMetTag(m.met, m.s)).toBe(m.tag);
+			expect(toB64(relayPairMetTag(m.met, m.s))).toBe(m.tag);
+			expect(pairMetHolds(m.met, m.s, m.tag)).toBe(true);
+			expect(pairMetHolds(vector.from, m.s, m.tag)).toBe(false);
+			expect(pairMetHolds(m.met, vector.to, m.tag)).toBe(false);
+			expect(pairMetHolds(m.met, m.s, undefined)).toBe(false);
 		}
 	});
 

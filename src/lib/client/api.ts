@@ -66,11 +66,11 @@ export interface SponsorshipView {
 	mine: { intro: string; places: number; taken: number; quiet?: QuietHours } | null;
 	sponsors: { sign: string; name: string; intro: string; places: number; free: number; quiet?: QuietHours }[];
 	/** Requests to me, unanswered and not expired. */
-	incoming: { id: string; from: string; name: string; note: string; ts: number }[];
+	incoming: { id: string; from: string; name: string; note: string; ts: number; unlinked?: boolean }[];
 	/** Requests I accepted whose pair is still being made (waiting to be online). */
 	accepting: { id: string; name: string }[];
 	/** My requests. */
-	outgoing: { id: string; to: string; name: string; note: string; ts: number; state: 'open' | 'withdrawn' | 'declined' | 'accepted' | 'expired' | 'unavailable'; reply?: string; pair?: string }[];
+	outgoing: { id: string; to: string; name: string; note: string; ts: number; state: 'open' | 'withdrawn' | 'declined' | 'accepted' | 'expired' | 'unavailable'; reply?: string; pair?: string; unlinked?: boolean }[];
 	/** My mentees from this group. */
 	mentees: { pair: string; name: string; running: boolean }[];
 }
@@ -272,9 +272,10 @@ export interface ReportView {
 	/**
 	 * A report from a sponsor pair (§6.3 "Reports from a pair"): the messages were said in a
 	 * one-to-one conversation by `member`, this group's member (`bound`: their own note in this
-	 * group ties them to the pair's pseudonym; otherwise nothing in it is verified).
+	 * group ties them to the pair's pseudonym). Not bound: `member` and `memberName` are null,
+	 * nobody is named and nothing in it is verified (an unknown person).
 	 */
-	pair?: { member: string; memberName: string | null; bound: boolean; reason?: string };
+	pair?: { member: string | null; memberName: string | null; bound: boolean; reason?: string };
 }
 
 /** A report's shared state as the moderators see it (§13.6). */
@@ -365,6 +366,8 @@ export interface UnseenClientApi {
 	askSponsor(group: string, sponsor: string, note: string): Promise<string>;
 	withdrawAsk(group: string, id: string): Promise<void>;
 	acceptAsk(group: string, id: string): Promise<void>;
+	/** My request was accepted without a link to the group (§6.3): start the conversation anyway. */
+	joinUnlinked(group: string, id: string): Promise<void>;
 	declineAsk(group: string, id: string, note: string): Promise<void>;
 	/** Ends a pair made from a request, after an optional kind word. */
 	endPairKindly(pair: string, word: string): Promise<void>;

@@ -266,6 +266,10 @@ export class UnseenClient implements UnseenClientApi {
 		return sponsors.acceptAsk(this.#core, group, id);
 	}
 
+	joinUnlinked(group: string, id: string): Promise<void> {
+		return sponsors.joinUnlinked(this.#core, group, id);
+	}
+
 	declineAsk(group: string, id: string, note: string): Promise<void> {
 		return sponsors.declineAsk(this.#core, group, id, note);
 	}

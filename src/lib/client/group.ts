@@ -50,6 +50,11 @@ export interface PairMeta {
 	 * told.
 	 */
 	bind?: { record: FrankingRecord; key: string; r: string };
+	/**
+	 * The 32 bytes (b64) that open the pair's genesis `met` tag (§3.2): drawn by the sponsor, sent
+	 * in the accept. Absent for a pair with no tag; then it cannot be reported to the group.
+	 */
+	s?: string;
 }
 
 export interface GroupEvents {

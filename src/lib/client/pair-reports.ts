@@ -23,14 +23,14 @@ import type { FrankingRecord } from '../protocol/session/types.ts';
 export type MetReportBlock = 'not-from-group' | 'left-group' | 'not-linked';
 
 /** The met group of pair `p` when a report can reach its moderators from here, else why not. */
-export function metGroup(core: ClientCore, p: GroupHandle): { g: GroupHandle; bind: NonNullable<NonNullable<GroupHandle['pairMeta']>['bind']>; member: string } | { why: MetReportBlock } {
+export function metGroup(core: ClientCore, p: GroupHandle): { g: GroupHandle; bind: NonNullable<NonNullable<GroupHandle['pairMeta']>['bind']>; member: string; s: string } | { why: MetReportBlock } {
 	const meta = p.pairMeta;
 	if (!meta) return { why: 'not-from-group' };
 	const g = core.groups.get(meta.met);
 	if (!g || !g.session.state || g.session.data.removed) return { why: 'left-group' };
-	// A pair begun with an older version, or whose other side sent no bind (§6.3).
-	if (!meta.bind) return { why: 'not-linked' };
-	return { g, bind: meta.bind, member: meta.otherInGroup };
+	// A pair begun with an older version, whose other side sent no bind, or with no `met` tag (§6.3).
+	if (!meta.bind || !meta.s || p.session.state?.settings.met === undefined) return { why: 'not-linked' };
+	return { g, bind: meta.bind, member: meta.otherInGroup, s: meta.s };
 }
 
 /** Who in the met group reads a report from pair `pair` (the report form), or null when none can. */
@@ -53,7 +53,7 @@ export async function sendPairReport(core: ClientCore, pair: string, messageIds:
 	const p = core.group(pair);
 	const met = metGroup(core, p);
 	if ('why' in met) throw new ProtocolError('PROTOCOL_BAD_REPORT', PAIR_REPORT.metCannot(p.pairMeta?.metName ?? 'that group', met.why));
-	const { g, bind, member } = met;
+	const { g, bind, member, s } = met;
 	const { readers, leftOut } = recipientsAbout(g, new Set([member]));
 	if (readers.length === 0) {
 		const why = leftOut.length > 0 ? 'the report is about the only moderator of that group, so nobody else there can read it' : 'that group has no moderator or admin to report to';
@@ -71,7 +71,7 @@ export async function sendPairReport(core: ClientCore, pair: string, messageIds:
 	const caseId = newCaseId();
 	let sealed: { to: string; box: string }[];
 	try {
-		const report = buildPairReport(g.id, p.id, bindInput, inputs, note, { id: caseId, reply: reply.pk });
+		const report = buildPairReport(g.id, p.id, s, bindInput, inputs, note, { id: caseId, reply: reply.pk });
 		sealed = sealPairReport(report, readers.map((r) => r.box));
 	} catch (error) {
 		if (isProtocolError(error, 'PROTOCOL_WEAK_KEY')) throw new ProtocolError('PROTOCOL_WEAK_KEY', describeError(error));

@@ -59,8 +59,11 @@ export async function offerPair(core: ClientCore): Promise<string> {
 	return `${PREFIX}${member.sign}.${member.box}.${rk.pk}`;
 }
 
-/** Creates a pair with the person whose code this is; returns the pair's id to give back to them. */
-export async function createPair(core: ClientCore, code: string, pseudonym: string): Promise<string> {
+/**
+ * Creates a pair with the person whose code this is; returns the pair's id to give back to them.
+ * `met`: the genesis tag of the group where we met (§3.2), for a pair made from a request there.
+ */
+export async function createPair(core: ClientCore, code: string, pseudonym: string, met?: string): Promise<string> {
 	const { device } = core.requireDevice();
 	const other = parsePairCode(code);
 	const nonce = device.newNonce();
@@ -68,7 +71,7 @@ export async function createPair(core: ClientCore, code: string, pseudonym: stri
 	if (other.sign === identityMember(id, 'member').sign || device.offers[other.sign]) {
 		throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this pair code was made on this device');
 	}
-	return foundGroup(core, nonce, id, (rk) => buildPair(id, other, { name: '', description: '', profile: { name: pseudonym } }, { rk }));
+	return foundGroup(core, nonce, id, (rk) => buildPair(id, other, { name: '', description: '', profile: { name: pseudonym } }, { rk }, met));
 }
 
 /**

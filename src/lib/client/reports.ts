@@ -18,7 +18,7 @@ import type { Envelope } from '../core/schema.ts';
 import { fromB64, toB64 } from '../core/bytes.ts';
 import * as may from '../protocol/group/may.ts';
 import { buildReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type StampCheck, type Verdict } from '../crypto/report.ts';
-import { openAnyReport, verifyPairReport, type PairVerdicts } from '../crypto/pair-report.ts';
+import { openAnyReport, verifyPairReport, type PairReport, type PairVerdicts } from '../crypto/pair-report.ts';
 
 /**
  * What a report of the chosen ids discloses (§6.3): each chosen message with the version of it
@@ -174,12 +174,14 @@ export function relayStampCheck(conn: Connection, as: string): (fields: StampChe
 }
 
 /**
- * Asks the relay, on a keyless connection, whether a pair's stamp is genuine (§9.7 without `as`,
- * §6.3 "Reports from a pair"). Errors as in `relayStampCheck`.
+ * Asks the relay, as my key `as` of the met group `via`, whether a pair's stamp is genuine,
+ * presenting the pair's `s` (§9.7, §6.3 "Reports from a pair"). A definite answer (valid or
+ * refused) is returned; anything transient (rate limit, offline) throws, so it is asked again
+ * next time rather than kept.
  */
-export function keylessStampCheck(conn: Connection): (fields: StampCheck) => Promise<boolean> {
+export function pairStampCheck(conn: Connection, as: string, via: string, s: string): (fields: StampCheck) => Promise<boolean> {
 	return async (fields) => {
-		const reply = await conn.request({ t: 'verify', ...fields }).catch((error: unknown) => {
+		const reply = await conn.request({ t: 'verify', as, via, s, ...fields }).catch((error: unknown) => {
 			if (error instanceof RelayError && !error.transient) return { valid: false };
 			throw error;
 		});
@@ -193,8 +195,10 @@ export function keylessStampCheck(conn: Connection): (fields: StampCheck) => Pro
  * with its own verdict; a bind that does not hold leaves nothing verified (§6.3).
  */
 function pairReportView(stored: { seq: number; ts: number }, note: string, result: PairVerdicts, nameOf: (sender: string) => string | null): ReportView {
-	const memberName = nameOf(result.member);
-	const asMember = (m: ReportedMessageView): ReportedMessageView => ({ ...m, sender: result.member, senderName: memberName, ...(m.edits ? { edits: m.edits.map(asMember) } : {}) });
+	// An unproven link names nobody: no key, no name, so no action on anyone (M1).
+	const member = result.member ?? '';
+	const memberName = result.member ? nameOf(result.member) : null;
+	const asMember = (m: ReportedMessageView): ReportedMessageView => ({ ...m, sender: member, senderName: memberName, ...(m.edits ? { edits: m.edits.map(asMember) } : {}) });
 	return {
 		seq: stored.seq,
 		ts: stored.ts,
@@ -247,19 +251,70 @@ export async function fetchReports(pool: Pick<ConnectionPool, 'of' | 'once'>, g:
 	if (stored.length === 0) return [];
 	// Stamp checks go on a fresh connection logged in as my key of this group alone (P9).
 	const signSk = g.session.id.signSk;
-	// A pair's stamps (§6.3 "Reports from a pair") are asked on a keyless connection of their own
-	// (§9.7), so no connection tells the relay that the pair relates to this group.
-	const pairStamps = (check: (stamp: (fields: StampCheck) => Promise<boolean>) => Promise<PairVerdicts>) => pool.once((keyless) => check(keylessStampCheck(keyless)));
-	const views = await pool.once((conn) => openReports(conn, g, stored, myBox, pairStamps), { key: me, sign: (m) => sodium().crypto_sign_detached(m, signSk) });
+	const auth = { key: me, sign: (m: Uint8Array) => sodium().crypto_sign_detached(m, signSk) };
+	const pending: PendingPair[] = [];
+	const views = await pool.once((conn) => openReports(conn, g, stored, myBox, pending), auth);
+	// A pair's stamps (§6.3 "Reports from a pair", §9.7 `via`) are asked afterwards, on a
+	// connection of their own, never interleaved with this group's checks, and only for reports
+	// whose bind held. Each answer is kept in the report's case, so they are asked once.
+	const asking = pending.filter((p) => p.missing.length > 0);
+	if (asking.length > 0) {
+		await pool
+			.once(async (conn) => {
+				for (const p of asking) {
+					const check = pairStampCheck(conn, me, p.report.met, p.report.s);
+					for (const f of p.missing) p.cache.put(f, await check(f));
+				}
+			}, auth)
+			// Offline or rate-limited: what was not answered reads "not checked" and is asked next time.
+			.catch(() => undefined);
+	}
+	for (const p of pending) {
+		const result = await verifyPairReport(p.report, p.cache.only, p.cache.only);
+		views[p.index] = { ...pairReportView(p.stored, p.report.note, result, p.nameOf), ...(views[p.index]!.case ? { case: views[p.index]!.case } : {}) };
+	}
 	if (g.cases) await g.save?.();
 	return views;
 }
 
 type StoredReport = NonNullable<Awaited<ReturnType<Connection['request']>>['reports']>[number];
 
-type PairStamps = (check: (stamp: (fields: StampCheck) => Promise<boolean>) => Promise<PairVerdicts>) => Promise<PairVerdicts>;
+/** Definite stamp answers kept in a pair report's case (§6.3): asked once, not on every inbox open. */
+interface StampCache {
+	get(f: StampCheck): boolean | undefined;
+	put(f: StampCheck, valid: boolean): void;
+	/** Answers from the cache alone; an unasked stamp throws (it reads "not checked"). */
+	only: (f: StampCheck) => Promise<boolean>;
+}
 
-async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'> & { cases?: Cases }, reports: StoredReport[], myBox: string, pairStamps: PairStamps): Promise<ReportView[]> {
+function stampCache(store: Record<string, boolean>, touch: () => void): StampCache {
+	const key = (f: StampCheck) => [f.group, f.seq, f.ts, f.sender, f.c, f.stamp].join('.');
+	const cache: StampCache = {
+		get: (f) => (Object.prototype.hasOwnProperty.call(store, key(f)) ? store[key(f)] : undefined),
+		put: (f, valid) => {
+			store[key(f)] = valid;
+			touch();
+		},
+		only: async (f) => {
+			const known = cache.get(f);
+			if (known === undefined) throw new Error('not asked yet');
+			return known;
+		}
+	};
+	return cache;
+}
+
+interface PendingPair {
+	index: number;
+	stored: StoredReport;
+	report: PairReport;
+	cache: StampCache;
+	/** The pair stamps still to ask (§9.7 `via`). */
+	missing: StampCheck[];
+	nameOf: (sender: string) => string | null;
+}
+
+async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'> & { cases?: Cases }, reports: StoredReport[], myBox: string, pending: PendingPair[]): Promise<ReportView[]> {
 	const me = g.session.me;
 	const out: ReportView[] = [];
 	const nameOf = (sender: string) => g.session.data.profiles[sender] ?? null;
@@ -284,9 +339,35 @@ async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'sessio
 		} else {
 			const pairReport = opened.report;
 			if (pairReport.met !== g.id) continue;
-			const result = await pairStamps((pairStamp) => verifyPairReport(pairReport, relayStampCheck(conn, me), pairStamp));
+			let store: Record<string, boolean> = {};
+			let touch = () => undefined as void;
+			if (pairReport.case && g.cases) {
+				const c = g.cases.case(pairReport.case.id);
+				store = c.stamps ??= {};
+				const cases = g.cases;
+				touch = () => cases.touch();
+			}
+			const cache = stampCache(store, touch);
+			// The bind message now, with this group's checks (cached too); the pair's stamps later.
+			const metStamp = async (f: StampCheck) => {
+				const known = cache.get(f);
+				if (known !== undefined) return known;
+				const valid = await relayStampCheck(conn, me)(f);
+				cache.put(f, valid);
+				return valid;
+			};
+			const missing: StampCheck[] = [];
+			const later = async (f: StampCheck) => {
+				const known = cache.get(f);
+				if (known !== undefined) return known;
+				missing.push(f);
+				throw new Error('asked later');
+			};
+			const result = await verifyPairReport(pairReport, metStamp, later);
+			// A bind that does not hold names nobody: its pair's stamps are not asked at all.
+			pending.push({ index: out.length, stored, report: pairReport, cache, missing: result.bind.verified ? missing : [], nameOf });
 			view = pairReportView(stored, pairReport.note, result, nameOf);
-			about = [result.member];
+			about = [result.claimed];
 		}
 		if (report.case && g.cases) {
 			// Remember what the case needs: its reply key and whom it is about (its readers, §13.6).

@@ -15,7 +15,7 @@ import type { Quiet } from '../core/content.ts';
 import { ProtocolError } from '../core/errors.ts';
 import * as may from '../protocol/group/may.ts';
 import type { GroupState } from '../protocol/group/types.ts';
-import { codeKey, newNoteId, pairBind, randomBind, sealNote, type NoteBody } from '../crypto/sponsor-note.ts';
+import { codeKey, newNoteId, pairBind, pairMetHolds, pairMetTag, randomBind, sealNote, type NoteBody } from '../crypto/sponsor-note.ts';
 
 function myName(g: GroupHandle): string {
 	return g.session.data.profiles[g.session.me] || 'Member';
@@ -40,6 +40,8 @@ async function sendNote(core: ClientCore, g: GroupHandle, to: string, body: Note
 	if (!member) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'that person is no longer in this group');
 	let bind = randomBind();
 	let sealed = body;
+	// An ask or accept always binds: never one without, sent silently (§6.3).
+	if (!pairKey && (body.k === 'ask' || body.k === 'accept')) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this request cannot be linked to the group yet; try again');
 	if (pairKey && (body.k === 'ask' || body.k === 'accept')) {
 		const r = randomBind();
 		bind = pairBind(g.id, pairKey, r);
@@ -140,6 +142,19 @@ export async function acceptAsk(core: ClientCore, group: string, id: string): Pr
 	await runSponsorDue(core);
 }
 
+/**
+ * My request was accepted by an app that did not link the pair to the group (§6.3, M5): having
+ * read that it cannot be reported to the group's moderators, I start the conversation anyway.
+ */
+export async function joinUnlinked(core: ClientCore, group: string, id: string): Promise<void> {
+	const g = core.group(group);
+	const ask = findAsk(g, id, 'out');
+	if (ask.state !== 'accepted' || !ask.unlinked || ask.joined) return;
+	ask.goAhead = true;
+	await saved(core, g);
+	await runSponsorDue(core);
+}
+
 /** Blocks the other person of a pair: the pair ends and their later requests in that group are refused. */
 export async function blockPartner(core: ClientCore, pair: string): Promise<void> {
 	const p = core.group(pair);
@@ -197,23 +212,33 @@ async function sponsorDue(core: ClientCore): Promise<void> {
 		for (const ask of Object.values(s.asks)) {
 			if (!online) break;
 			if (ask.dir === 'in' && ask.state === 'accepting') {
-				const pair = ask.pair ?? (await createPair(core, ask.code, myName(g)));
+				// `s` opens the pair's `met` tag: who may check its stamps (§3.2, §6.3 "Reports from a pair").
+				if (!ask.pair) ask.s = randomBind();
+				const pair = ask.pair ?? (await createPair(core, ask.code, myName(g), ask.s ? pairMetTag(g.id, ask.s) : undefined));
 				ask.pair = pair;
 				const theirs = ask.bind?.key ? { bind: { record: ask.bind.record, key: ask.bind.key, r: ask.bind.r } } : {};
-				await rememberPair(core, pair, { other: 'mentee', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id, ...theirs });
-				await sendNote(core, g, ask.other, { k: 'accept', id: ask.id, pair }, core.groups.get(pair)?.session.me);
+				await rememberPair(core, pair, { other: 'mentee', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id, ...theirs, ...(ask.s ? { s: ask.s } : {}) });
+				await sendNote(core, g, ask.other, { k: 'accept', id: ask.id, pair, ...(ask.s ? { s: ask.s } : {}) }, core.groups.get(pair)?.session.me);
 				ask.state = 'accepted';
 				await saved(core, g);
 			} else if (ask.dir === 'out' && ask.state === 'accepted' && ask.pair && !ask.joined) {
-				// The sponsor's accept must bind the pair's other member, else I do not join (§6.3).
+				// An accept that does not link the pair to this group waits for my word (M5, §6.3).
+				if (ask.unlinked && !ask.goAhead) continue;
+				// The sponsor's accept must bind the pair's other member, and its `s` must open the
+				// pair's `met` tag, else I do not join (§6.3).
 				const theirBind = ask.bind;
+				const s = ask.s;
 				let unbound = false;
 				const bound = (log: GroupState, me: string): boolean => {
-					if (!theirBind) return true;
-					const other = pairBindsOther(g.id, theirBind, log, me);
-					if (other) theirBind.key = other;
-					else unbound = true;
-					return !!other;
+					let ok = true;
+					if (theirBind) {
+						const other = pairBindsOther(g.id, theirBind, log, me);
+						if (other) theirBind.key = other;
+						ok = !!other;
+					}
+					if (ok && s !== undefined) ok = pairMetHolds(g.id, s, log.settings.met);
+					if (!ok) unbound = true;
+					return ok;
 				};
 				try {
 					await acceptPair(core, ask.pair, ask.code, myName(g), bound);
@@ -226,7 +251,7 @@ async function sponsorDue(core: ClientCore): Promise<void> {
 					continue;
 				}
 				const theirs = theirBind?.key ? { bind: { record: theirBind.record, key: theirBind.key, r: theirBind.r } } : {};
-				await rememberPair(core, ask.pair, { other: 'sponsor', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id, ...theirs });
+				await rememberPair(core, ask.pair, { other: 'sponsor', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id, ...theirs, ...(s ? { s } : {}) });
 				ask.joined = true;
 				await saved(core, g);
 			}

@@ -50,6 +50,15 @@ export interface AskRecord {
 	 * known (the code's for an ask; for an accept, checked against the pair when joining).
 	 */
 	bind?: TheirBind;
+	/**
+	 * The 32 bytes that open the pair's genesis `met` tag (§3.2, §6.3): drawn by me (`in`) when
+	 * making the pair, or received in the accept (`out`).
+	 */
+	s?: string;
+	/** `out`: the accept came without `r` or `s` (an older or modified app): the pair cannot be reported to the group. */
+	unlinked?: boolean;
+	/** `out` + unlinked: I read that and chose to start the conversation anyway. */
+	goAhead?: boolean;
 }
 
 export interface TheirBind {
@@ -171,6 +180,9 @@ export class Sponsorship implements StagedPart {
 				ask.pair = body.pair;
 				// Checked against the pair's other member when joining (sponsor-actions.ts).
 				if (body.r && franking) ask.bind = { record: franking, r: body.r, bind: bind ?? '' };
+				if (body.s) ask.s = body.s;
+				// Without them the pair cannot be reported to the group: said before joining (§6.3).
+				if (!body.r || !body.s) ask.unlinked = true;
 				break;
 		}
 		this.#dirty = true;

@@ -22,6 +22,8 @@ export const LABEL = {
 	moderatorFingerprint: 'unseen/v1/moderator-fingerprint',
 	/** A sponsorship note's binding of its sender's pair pseudonym to the group (§6.3 "Reports from a pair"). */
 	pairBind: 'unseen/v1/pair-bind',
+	/** A pair genesis's `settings.met` tag: who may check the pair's stamps (§3.2, §9.7). */
+	pairMet: 'unseen/v1/pair-met',
 	// key derivation (BLAKE2b keyed)
 	identity: 'unseen/v1/identity',
 	identitySign: 'unseen/v1/identity-sign',

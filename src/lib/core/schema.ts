@@ -68,7 +68,9 @@ export const settingsSchema = v.strictObject({
 	invite: v.picklist(['admins', 'members']),
 	listeners: v.boolean(),
 	listenersMaySpeak: v.boolean(),
-	pair: v.boolean()
+	pair: v.boolean(),
+	/** Only in a pair's genesis: H("unseen/v1/pair-met", {met, s}) (§3.2, §9.7). */
+	met: v.optional(key32)
 });
 export type Settings = v.InferOutput<typeof settingsSchema>;
 

@@ -19,6 +19,8 @@ const met = toB64(new Uint8Array(32).fill(0x4d));
 const pair = toB64(new Uint8Array(32).fill(0x50));
 const otherPair = toB64(new Uint8Array(32).fill(0x51));
 const state = toB64(new Uint8Array(32).fill(0x53));
+/** The pair's `s` (§3.2): carried by the report, presented by the moderator's pair stamp checks. */
+const pairS = toB64(new Uint8Array(32).fill(0x73));
 let relaySecret: Uint8Array;
 /** Sam in the met group, and Sam's pseudonym in the pair. */
 let sam: string, samInPair: string, nina: string, ninaInPair: string;
@@ -66,7 +68,7 @@ const abuse: Content = { t: 'text', text: 'nobody will believe you anyway' };
 
 function honest(): { report: PairReport; r: string } {
 	const r = randomBind();
-	const report = buildPairReport(met, pair, { message: samNote(samInPair, r), key: samInPair, r }, [delivered(pair, samInPair, abuse, 3), delivered(pair, samInPair, { t: 'text', text: 'and another' }, 5)], 'my sponsor said this');
+	const report = buildPairReport(met, pair, pairS, { message: samNote(samInPair, r), key: samInPair, r }, [delivered(pair, samInPair, abuse, 3), delivered(pair, samInPair, { t: 'text', text: 'and another' }, 5)], 'my sponsor said this');
 	return { report, r };
 }
 
@@ -89,6 +91,9 @@ describe('reports from a pair (§6.3)', () => {
 		const result = await verifyPairReport(viaModerator(forged), metStamp, pairStamp);
 		expect(result.bind).toMatchObject({ verified: false, reason: 'bind' });
 		expect(result.messages.every((m) => !m.verified && m.reason === 'bind')).toBe(true);
+		// M1: nobody is named when the link to a member is not proven.
+		expect(result.member).toBeNull();
+		expect(result.claimed).toBe(sam);
 	});
 
 	test('P8 a wrong K: Nina cannot pin her own pair messages on Sam with his bind', async () => {
@@ -100,7 +105,7 @@ describe('reports from a pair (§6.3)', () => {
 		expect(result.messages[0]).toMatchObject({ verified: false });
 		// Nina's own note binding her key does not name Sam either: its sender is Nina.
 		const r = randomBind();
-		const hers = buildPairReport(met, pair, { message: delivered(met, nina, { t: 'note', box: toB64(new Uint8Array(120).fill(1)), bind: pairBind(met, ninaInPair, r) }, 9), key: ninaInPair, r }, [delivered(pair, ninaInPair, abuse, 4)], '');
+		const hers = buildPairReport(met, pair, pairS, { message: delivered(met, nina, { t: 'note', box: toB64(new Uint8Array(120).fill(1)), bind: pairBind(met, ninaInPair, r) }, 9), key: ninaInPair, r }, [delivered(pair, ninaInPair, abuse, 4)], '');
 		expect((await verifyPairReport(viaModerator(hers), metStamp, pairStamp)).member).toBe(nina);
 	});
 
@@ -113,8 +118,8 @@ describe('reports from a pair (§6.3)', () => {
 		expect(result.messages.map((m) => m.reason)).toEqual(['group', 'sender']);
 		// The builder refuses both up front.
 		const r = randomBind();
-		expectCode(() => buildPairReport(met, pair, { message: samNote(samInPair, r), key: samInPair, r }, [delivered(otherPair, samInPair, abuse, 3)], ''), 'PROTOCOL_BAD_REPORT');
-		expectCode(() => buildPairReport(met, pair, { message: samNote(samInPair, r), key: samInPair, r }, [delivered(pair, ninaInPair, abuse, 3)], ''), 'PROTOCOL_BAD_REPORT');
+		expectCode(() => buildPairReport(met, pair, pairS, { message: samNote(samInPair, r), key: samInPair, r }, [delivered(otherPair, samInPair, abuse, 3)], ''), 'PROTOCOL_BAD_REPORT');
+		expectCode(() => buildPairReport(met, pair, pairS, { message: samNote(samInPair, r), key: samInPair, r }, [delivered(pair, ninaInPair, abuse, 3)], ''), 'PROTOCOL_BAD_REPORT');
 	});
 
 	test('P8 a forged stamp on a pair message, or on the bind message, is not verified', async () => {
@@ -159,8 +164,8 @@ describe('reports from a pair (§6.3)', () => {
 		expect(openAnyReport(sealReport(group, [toB64(moderator.publicKey)])[0]!.box, moderator.publicKey, moderator.privateKey).kind).toBe('group');
 		const r = randomBind();
 		const many = Array.from({ length: MAX_PAIR_REPORT_MESSAGES + 1 }, (_, i) => delivered(pair, samInPair, { t: 'react', to: { sender: ninaInPair, epoch: 1, ctr: 1 }, emoji: '👍' }, i + 1));
-		expect(buildPairReport(met, pair, { message: samNote(samInPair, r), key: samInPair, r }, many.slice(0, MAX_PAIR_REPORT_MESSAGES), '').messages).toHaveLength(49);
-		expectCode(() => buildPairReport(met, pair, { message: samNote(samInPair, r), key: samInPair, r }, many, ''), 'PROTOCOL_BAD_REPORT');
-		expectCode(() => buildPairReport(met, pair, { message: delivered(otherPair, sam, { t: 'note', box: toB64(new Uint8Array(120).fill(1)), bind: pairBind(met, samInPair, r) }, 7), key: samInPair, r }, [delivered(pair, samInPair, abuse, 3)], ''), 'PROTOCOL_BAD_REPORT');
+		expect(buildPairReport(met, pair, pairS, { message: samNote(samInPair, r), key: samInPair, r }, many.slice(0, MAX_PAIR_REPORT_MESSAGES), '').messages).toHaveLength(49);
+		expectCode(() => buildPairReport(met, pair, pairS, { message: samNote(samInPair, r), key: samInPair, r }, many, ''), 'PROTOCOL_BAD_REPORT');
+		expectCode(() => buildPairReport(met, pair, pairS, { message: delivered(otherPair, sam, { t: 'note', box: toB64(new Uint8Array(120).fill(1)), bind: pairBind(met, samInPair, r) }, 7), key: samInPair, r }, [delivered(pair, samInPair, abuse, 3)], ''), 'PROTOCOL_BAD_REPORT');
 	});
 });

@@ -23,6 +23,8 @@ export const pairReportSchema = v.strictObject({
 	v: v.literal(1),
 	met: key32,
 	pair: key32,
+	/** Opens the pair's genesis `met` tag: lets the met group's moderators check the pair's stamps (§9.7). */
+	s: key32,
 	note: v.pipe(v.string(), v.maxLength(MAX_NOTE)),
 	case: v.optional(v.strictObject({ id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/)), reply: key32 })),
 	bind: v.strictObject({ message: reportedSchema, key: key32, r: key32 }),
@@ -41,11 +43,12 @@ export interface BindInput {
  * Builds a pair report. PROTOCOL_BAD_REPORT when it is empty, too large, or holds a message that
  * is not the bound key's in this pair (only the other person's messages may be chosen).
  */
-export function buildPairReport(met: string, pair: string, bind: BindInput, messages: ReportInput[], note: string, reportCase?: { id: string; reply: string }): PairReport {
+export function buildPairReport(met: string, pair: string, s: string, bind: BindInput, messages: ReportInput[], note: string, reportCase?: { id: string; reply: string }): PairReport {
 	const report = {
 		v: 1 as const,
 		met,
 		pair,
+		s,
 		note,
 		...(reportCase ? { case: reportCase } : {}),
 		bind: { message: disclose(bind.message), key: bind.key, r: bind.r },
@@ -111,8 +114,10 @@ export function openAnyReport(box: string, myBoxPk: Uint8Array, myBoxSk: Uint8Ar
 }
 
 export interface PairVerdicts {
-	/** The met group's member the report is about: the sender of the bind message. */
-	member: string;
+	/** The met group's member the report is about (the bind message's sender), or null when the bind fails: nobody is named. */
+	member: string | null;
+	/** Whom the reporter claims it is about (the bind message's sender), proven or not: left out of the case's readers. */
+	claimed: string;
 	/** The bind message's own verdict; `verified` only when its `bind` also opens to `key` with `r`. */
 	bind: Verdict;
 	/** Each pair message (its `sender` is the pair key; a view names `member` instead). */
@@ -123,11 +128,11 @@ export interface PairVerdicts {
  * Verifies a pair report (§6.3 "Reports from a pair"): the bind message as a message of `met`
  * (stamp through `metStamp`, the moderator's keyed check) whose `bind` opens to `key` with `r`;
  * then each pair message: group `pair`, sender `key`, commitment, content and a stamp the relay
- * confirms for the pair (`pairStamp`, a keyless check, §9.7). When the bind fails, every pair
+ * confirms for the pair (`pairStamp`, asked `via` the met group with the report's `s`, §9.7). When the bind fails, every pair
  * message is `bind`: words of an unbound pseudonym are never shown as a member's.
  */
 export async function verifyPairReport(report: PairReport, metStamp: (fields: StampCheck) => Promise<boolean>, pairStamp: (fields: StampCheck) => Promise<boolean>): Promise<PairVerdicts> {
-	const member = report.bind.message.header.sender;
+	const claimed = report.bind.message.header.sender;
 	let bind = await verifyDisclosed(report.bind.message, report.met, metStamp);
 	if (bind.verified) {
 		const c = bind.content;
@@ -138,5 +143,5 @@ export async function verifyPairReport(report: PairReport, metStamp: (fields: St
 		const verdict = await verifyDisclosed(m, report.pair, pairStamp, report.bind.key);
 		messages.push(bind.verified || !verdict.verified ? verdict : { ...verdict, verified: false, reason: 'bind' });
 	}
-	return { member, bind, messages };
+	return { member: bind.verified ? claimed : null, claimed, bind, messages };
 }

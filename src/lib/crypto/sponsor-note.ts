@@ -23,7 +23,7 @@ export const noteBodySchema = v.variant('k', [
 	v.strictObject({ k: v.literal('ask'), id: noteId, note, code: pairCode, r: v.optional(key32) }),
 	v.strictObject({ k: v.literal('withdraw'), id: noteId }),
 	v.strictObject({ k: v.literal('decline'), id: noteId, note }),
-	v.strictObject({ k: v.literal('accept'), id: noteId, pair: key32, r: v.optional(key32) })
+	v.strictObject({ k: v.literal('accept'), id: noteId, pair: key32, r: v.optional(key32), s: v.optional(key32) })
 ]);
 export type NoteBody = v.InferOutput<typeof noteBodySchema>;
 
@@ -35,6 +35,23 @@ const plainSchema = v.strictObject({ group: key32, from: key32, to: key32, body:
  */
 export function pairBind(group: string, key: string, r: string): string {
 	return toB64(sodium().crypto_hash_sha256(labelled(LABEL.pairBind, { group, key, r })));
+}
+
+/**
+ * A pair genesis's `settings.met` tag (§3.2): H("unseen/v1/pair-met", {met, s}), b64. `met` is
+ * the id of the group where the two met, `s` the 32 random bytes the sponsor draws and seals in
+ * the accept; the relay answers a pair's stamp checks only to a moderator of `met` holding `s`.
+ */
+export function pairMetTag(met: string, s: string): string {
+	return toB64(sodium().crypto_hash_sha256(labelled(LABEL.pairMet, { met, s })));
+}
+
+/** Whether `s` opens a pair genesis's `met` tag for group `met` (constant time); false without a tag. */
+export function pairMetHolds(met: string, s: string, tag: string | undefined): boolean {
+	if (tag === undefined) return false;
+	const a = fromB64(pairMetTag(met, s));
+	const b = fromB64(tag);
+	return a.length === b.length && sodium().memcmp(a, b);
 }
 
 /** A fresh `r` for a note's bind, or the random `bind` of a note that binds nothing: 32 random bytes. */

@@ -11,7 +11,7 @@ export const PAIR_REPORT = {
 	metOption: (metName: string) => `The moderators of ${metName}`,
 	/** Said before sending: what those moderators will see. */
 	metLearns: (metName: string, name: string, other: 'sponsor' | 'mentee') =>
-		`The moderators of ${metName} will see the messages you choose and that ${name} is ${role(other)}. They will not see anything else from this conversation, nor who reported.`,
+		`The moderators of ${metName} will see the messages you choose and that ${name} is ${role(other)}. They will not see anything else from this conversation. As only the two of you are in it, they can tell the report came from you.`,
 	/** Why the moderators of the met group cannot be told from here (PairView.metReport). */
 	metCannot: (metName: string, why: 'not-from-group' | 'left-group' | 'not-linked') =>
 		why === 'left-group'
@@ -23,7 +23,15 @@ export const PAIR_REPORT = {
 		`Reports from this conversation cannot be sent on this service right now: it has no moderators of its own, and the moderators of ${metName} cannot be reached from here. You can end the pairing or block this person at any time.`,
 	/** The moderators' inbox: a report from a one-to-one conversation. */
 	inboxFrom: (name: string | null) => `From a one-to-one sponsor conversation with ${name ?? 'a member'} of this group`,
+	/** The inbox when the link to a member could not be confirmed: nobody is named. */
+	inboxFromUnknown: 'From a one-to-one sponsor conversation with an unknown person',
+	unknownPerson: 'an unknown person',
 	inboxBound: 'Their own note in this group ties them to that conversation.',
-	inboxNotBound: 'It could not be confirmed that the conversation was with this member, so none of it is shown as theirs.',
-	inboxActions: 'Hiding does not apply to a private conversation; you can still mute or remove the member here.'
+	inboxNotBound: 'It could not be confirmed that the conversation was with a member of this group, so nobody is named and none of it is shown as anyone’s. There is nothing to act on here.',
+	inboxActions: 'Hiding does not apply to a private conversation; you can still mute or remove the member here.',
+	/** On a request, before it is accepted or joined: the other app did not link the pair to the group (§6.3). */
+	unlinkedRequest: 'This pair cannot be reported to the group’s moderators: their app did not link it to this group. Reports from it could go only to the service’s moderators.',
+	unlinkedAccept: (name: string) =>
+		`${name} accepted, but this pair cannot be reported to the group’s moderators: their app did not link it to this group. Reports from it could go only to the service’s moderators.`,
+	joinAnyway: 'Start the conversation anyway'
 };
