@@ -4,7 +4,8 @@
  * Sam sponsors Nina; Sam writes something hurtful in their pair; Nina reports it to the
  * moderators of the circle where they met. Ash (the circle's admin) sees it verified and named
  * as Sam, the circle's member. The relay cannot make a forged stamp verify, and what it sees
- * (the frames, on which connections) never ties the pair to Sam or to the circle.
+ * (the frames, on which connections) never ties the pair to Sam; it learns the pair-to-circle
+ * link only from Ash's checks of the pair's stamps (`via` the circle, with the pair's s).
  */
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
@@ -61,7 +62,7 @@ async function samSaysIt(s: Awaited<ReturnType<typeof setup>>) {
 }
 
 describe('reports from a pair to the met group (§6.3)', () => {
-	test('P8 a pair report reaches the met group’s admin and verifies, naming Sam, the circle’s member; the relay sees no link from the pair to Sam or the circle', async () => {
+	test('P8 a pair report reaches the met group’s admin and verifies, naming Sam, the circle’s member; the pair’s stamps are checked via the circle with s, once; the relay sees no link from the pair to Sam', async () => {
 		const s = await setup();
 		const { ash, nina, sam, circle, pair, samKey } = s;
 		const message = await samSaysIt(s);
@@ -92,21 +93,29 @@ describe('reports from a pair to the met group (§6.3)', () => {
 			const text = JSON.stringify(f);
 			for (const secret of [pair, samInPair, samKey, HURT]) expect(text).not.toContain(secret);
 		}
-		// Ash checked the bind on a connection of his circle key alone, and the pair's stamps on
-		// keyless connections that never named a key or the circle.
+		// Ash checked the bind on a connection of his circle key alone, then, on another connection
+		// of that key, the pair's stamps `via` the circle with the pair's s (§9.7): the relay learns
+		// the pair-to-circle link from these, and nothing ties the pair to Sam.
 		const ashKey = selfKey(ash, circle);
 		const verifyLinks = [...s.ashFrames.entries()].filter(([, frames]) => frames.some((f) => f.t === 'verify'));
 		const pairChecks = verifyLinks.filter(([, frames]) => frames.some((f) => f.t === 'verify' && f.group === pair));
-		expect(pairChecks.length).toBeGreaterThan(0);
-		for (const [, frames] of pairChecks) {
-			expect(frames.some((f) => f.t === 'auth')).toBe(false);
-			for (const f of frames) expect(JSON.stringify(f)).not.toContain(circle);
-			for (const f of frames.filter((f) => f.t === 'verify')) expect(f.as).toBeUndefined();
+		const bindChecks = verifyLinks.filter(([, frames]) => frames.some((f) => f.t === 'verify' && f.group === circle));
+		expect(pairChecks.length).toBe(1);
+		expect(bindChecks.length).toBe(1);
+		expect(pairChecks[0]![0]).not.toBe(bindChecks[0]![0]);
+		for (const [, frames] of [...pairChecks, ...bindChecks]) expect(frames.filter((f) => f.t === 'auth').map((f) => f.key)).toEqual([ashKey]);
+		for (const f of pairChecks[0]![1].filter((f) => f.t === 'verify')) {
+			expect(f).toMatchObject({ as: ashKey, via: circle, group: pair, s: expect.any(String) });
+			expect(JSON.stringify(f)).not.toContain(samKey);
 		}
-		for (const [, frames] of verifyLinks.filter(([, frames]) => frames.some((f) => f.t === 'verify' && f.group === circle))) {
-			expect(frames.filter((f) => f.t === 'auth').map((f) => f.key)).toEqual([ashKey]);
-			for (const f of frames) expect(JSON.stringify(f)).not.toContain(pair);
-		}
+		for (const f of bindChecks[0]![1]) expect(JSON.stringify(f)).not.toContain(pair);
+
+		// M2: the verdicts are kept in the case; opening the inbox again asks the relay nothing about the pair.
+		const pairVerifies = () => [...s.ashFrames.values()].flat().filter((f) => f.t === 'verify' && f.group === pair).length;
+		const before = pairVerifies();
+		const again = await ash.client.reports(circle);
+		expect(again[0]!.messages).toEqual([expect.objectContaining({ verified: true, sender: samKey, text: HURT })]);
+		expect(pairVerifies()).toBe(before);
 	}, 120_000);
 
 	test('P8 a relay that forges the stamp of Sam’s pair message cannot make the report verify', async () => {
@@ -125,6 +134,11 @@ describe('reports from a pair to the met group (§6.3)', () => {
 		await s.nina.client.report(s.pair, [message.id], '', false);
 		const [report] = await s.ash.client.reports(s.circle);
 		expect(report!.pair).toMatchObject({ bound: false, reason: 'stamp' });
-		expect(report!.messages[0]).toMatchObject({ verified: false, reason: 'bind' });
+		// M1: nobody is named, so there is nobody to mute or remove.
+		expect(report!.pair).toMatchObject({ member: null, memberName: null });
+		expect(report!.messages[0]).toMatchObject({ verified: false, reason: 'bind', sender: '', senderName: null });
+		expect(JSON.stringify(report)).not.toContain(s.samKey);
+		// And the pair's stamps were never asked: the relay is not told of a link nobody proved.
+		expect([...s.ashFrames.values()].flat().some((f) => f.t === 'verify' && f.group === s.pair)).toBe(false);
 	}, 120_000);
 });

@@ -139,9 +139,11 @@ export async function verifyPairReport(report: PairReport, metStamp: (fields: St
 		if (c?.t !== 'note' || bindHolds(report.met, report.bind.key, report.bind.r, c.bind) !== true) bind = { ...bind, verified: false, reason: 'bind' };
 	}
 	const messages: Verdict[] = [];
+	// An unproven bind: the relay is not asked about the pair at all (it would learn a link nobody proved).
+	const stamp = bind.verified ? pairStamp : () => Promise.reject(new Error('the bind does not hold'));
 	for (const m of report.messages) {
-		const verdict = await verifyDisclosed(m, report.pair, pairStamp, report.bind.key);
-		messages.push(bind.verified || !verdict.verified ? verdict : { ...verdict, verified: false, reason: 'bind' });
+		const verdict = await verifyDisclosed(m, report.pair, stamp, report.bind.key);
+		messages.push(bind.verified ? verdict : { ...verdict, verified: false, reason: 'bind' });
 	}
 	return { member: bind.verified ? claimed : null, claimed, bind, messages };
 }
