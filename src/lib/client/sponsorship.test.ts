@@ -5,6 +5,8 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Sponsorship, pairBindsOther } from './sponsorship.ts';
+import { sponsorshipView } from './sponsor-views.ts';
+import type { GroupHandle } from './group.ts';
 import { ready, sodium } from '../crypto/sodium.ts';
 import { codeKey, newNoteId, pairBind, randomBind, sealNote } from '../crypto/sponsor-note.ts';
 import { toB64 } from '../core/bytes.ts';
@@ -56,5 +58,38 @@ describe('sponsorship notes bind the asker’s pair key (§6.3)', () => {
 		expect(pairBindsOther(group, { record, r, bind: pairBind(group, me, r) }, log, me)).toBeNull();
 		expect(pairBindsOther(group, { record, r: randomBind(), bind: pairBind(group, sponsorInPair, r) }, log, me)).toBeNull();
 		expect(pairBindsOther(group, { record, r, bind: '' }, log, me)).toBeNull();
+	});
+
+	test('M5: an ask with no bind (an older or modified app) is shown with the warning before it can be accepted', () => {
+		const { s, code } = setup();
+		const sponsor = Object.keys(s.data.offers)[0]!;
+		const id = newNoteId();
+		const asker = toB64(sodium().crypto_sign_keypair().publicKey);
+		s.data.asks[id] = { id, dir: 'in', other: asker, note: 'hi', code, ts: 10, state: 'open' };
+		const view = sponsorshipView({ session: { state: { settings: { pair: false }, members: { [sponsor]: { role: 'member' }, [asker]: { role: 'member' } } }, me: sponsor, data: { profiles: {} } }, sponsorship: s } as unknown as GroupHandle, 20, () => true)!;
+		expect(view.incoming).toEqual([expect.objectContaining({ id, unlinked: true })]);
+	});
+
+	test('M5: an accept without r or s is not joined silently: the request reads unlinked until I choose to go on', () => {
+		const box = sodium().crypto_box_keypair();
+		const me = { sign: toB64(sodium().crypto_sign_keypair().publicKey), boxPk: box.publicKey, boxSk: box.privateKey } as unknown as Identity & { sign: string };
+		const sponsor = toB64(sodium().crypto_sign_keypair().publicKey);
+		const s = new Sponsorship(group);
+		const record = { seq: 9 } as unknown as FrankingRecord;
+		const pair = toB64(new Uint8Array(32).fill(0x50));
+		const view = () =>
+			sponsorshipView({ session: { state: { settings: { pair: false }, members: { [sponsor]: { role: 'member' }, [me.sign]: { role: 'member' } } }, me: me.sign, data: { profiles: {} } }, sponsorship: s } as unknown as GroupHandle, 20, () => true)!;
+		for (const extra of [{}, { r: randomBind() }, { s: randomBind() }, { r: randomBind(), s: randomBind() }]) {
+			const id = newNoteId();
+			s.data.asks[id] = { id, dir: 'out', other: sponsor, note: '', code: 'x', ts: 10, state: 'open' };
+			const accept = sealNote(group, sponsor, { sign: me.sign, box: toB64(box.publicKey) }, { k: 'accept', id, pair, ...extra });
+			expect(s.apply(sponsor, { t: 'note', box: accept, bind: randomBind() }, 11, null, me, record)).toBe(true);
+			const linked = 'r' in extra && 's' in extra;
+			expect(s.data.asks[id]!.unlinked ?? false).toBe(!linked);
+			expect(view().outgoing.find((o) => o.id === id)!.unlinked ?? false).toBe(!linked);
+			// Choosing to go on clears the warning (sponsor-actions.ts joinUnlinked then joins).
+			s.data.asks[id]!.goAhead = true;
+			expect(view().outgoing.find((o) => o.id === id)!.unlinked).toBeUndefined();
+		}
 	});
 });
