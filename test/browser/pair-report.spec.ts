@@ -61,7 +61,7 @@ test('a pair message reported to the moderators of the group where they met reac
 	await expect(met).toBeChecked();
 	await expect(nina.page.getByTestId('report-readers')).toHaveText('Read by Cy Stone.');
 	await expect(nina.page.getByTestId('pair-report-note')).toHaveText(
-		'The moderators of Friday circle will see the messages you choose and that Ash Morrow is your sponsor. They will not see anything else from this conversation, nor who reported.'
+		'The moderators of Friday circle will see the messages you choose and that Ash Morrow is your sponsor. They will not see anything else from this conversation. As only the two of you are in it, they can tell the report came from you.'
 	);
 	const service = nina.page.getByRole('radio', { name: "The service's moderators" });
 	if ((await service.count()) > 0) await expect(service).not.toBeChecked();
