@@ -52,7 +52,7 @@ function samNote(boundKey: string, r: string, seq = 7): ReportInput {
 	return delivered(met, sam, { t: 'note', box: toB64(new Uint8Array(120).fill(1)), bind: pairBind(met, boundKey, r) }, seq);
 }
 
-/** The relay's answer to `verify`: the met group's (as a moderator) and the pair's (keyless). */
+/** The relay's answer to `verify`: the met group's (as a moderator) and the pair's (`via` the met group, with `s`). */
 const asked: { met: StampCheck[]; pair: StampCheck[] } = { met: [], pair: [] };
 const metStamp = async (f: StampCheck) => (asked.met.push(f), checkStamp(relaySecret, f, f.stamp));
 const pairStamp = async (f: StampCheck) => (asked.pair.push(f), checkStamp(relaySecret, f, f.stamp));
