@@ -51,6 +51,8 @@ export class Relay {
 		close: (this: WebSocket) => void;
 	};
 	readonly #keyBuckets: KeyedBuckets;
+	/** A pair's stamp checks (§9.7 `via`), per moderator key: a budget of their own, apart from appends. */
+	readonly #pairVerifyBuckets: KeyedBuckets;
 	#heartbeat: NodeJS.Timeout | undefined;
 	#peerTimer: NodeJS.Timeout | undefined;
 	readonly #id = randomUUID();
@@ -63,6 +65,7 @@ export class Relay {
 		this.store = store;
 		this.writer = new GroupCommit(store);
 		this.#keyBuckets = new KeyedBuckets(config.keyRate);
+		this.#pairVerifyBuckets = new KeyedBuckets(config.keyRate);
 		// UTF-8 is checked here rather than by ws, which would close the socket (1007): a bad
 		// frame gets RELAY_BAD_FRAME and the connection stays open (§9.1).
 		this.#wss = new WebSocketServer({
@@ -204,6 +207,10 @@ export class Relay {
 				return this.#fail(conn, 'RELAY_RATE_LIMITED', 'too many appends for this key', frame.id);
 			}
 		}
+		// A pair's stamp checks are charged to the asking key, once it is proven here (§9.7).
+		if (frame.t === 'verify' && (frame.via !== undefined || frame.s !== undefined) && conn.keys.has(frame.as) && !this.#pairVerifyBuckets.take(frame.as, now)) {
+			return this.#fail(conn, 'RELAY_RATE_LIMITED', 'too many stamp checks for this key', frame.id);
+		}
 		this.#dispatch(conn, frame).catch((error: unknown) => this.#onError(conn, frame.id, error));
 	}
 
@@ -265,6 +272,7 @@ export class Relay {
 		try {
 			this.peers = await this.store.peers!(this.#id);
 			this.#keyBuckets.share(this.peers);
+			this.#pairVerifyBuckets.share(this.peers);
 			// Bans stored by another process sharing the store (§9.8b, §14.5).
 			const banned = await this.#readBans();
 			for (const key of banned) if (!this.#ctx.banned.has(key)) this.#logOut(key);
@@ -307,6 +315,7 @@ export class Relay {
 
 	#beat(): void {
 		this.#keyBuckets.prune(this.config.now());
+		this.#pairVerifyBuckets.prune(this.config.now());
 		for (const conn of this.#connections.values()) {
 			if (!conn.alive) {
 				conn.ws.terminate();

@@ -13,7 +13,8 @@ import type { Connection } from './connection.ts';
 import { RelayError } from './errors.ts';
 import type { GroupLog } from './groups.ts';
 import { verifyEd25519 } from './primitives.ts';
-import { checkStamp } from './stamp.ts';
+import { checkStamp, pairMetTag } from './stamp.ts';
+import { timingSafeEqual } from 'node:crypto';
 import { DEPLOYMENT_TARGET, type RelayStore } from './store.ts';
 import { Subscription } from './subscription.ts';
 
@@ -133,13 +134,31 @@ export async function handleInvite(ctx: RequestContext, conn: Connection, f: Fra
 
 export async function handleVerify(ctx: RequestContext, conn: Connection, f: Frame<'verify'>): Promise<void> {
 	requireKey(conn, f.as);
-	const deployment = ctx.config.moderator?.sign === f.as;
-	if (!deployment) {
+	if (f.via !== undefined || f.s !== undefined) {
+		await requirePairAccess(ctx, f);
+	} else if (ctx.config.moderator?.sign !== f.as) {
 		const state = await requireGroup(ctx, f.group);
 		if (!isModerator(state, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'only moderators and admins may verify stamps');
 	}
 	const valid = checkStamp(ctx.stampSecret, { c: f.c, sender: f.sender, group: f.group, seq: f.seq, ts: f.ts }, f.stamp);
 	conn.send(ok(f.id, { valid }));
+}
+
+/**
+ * A pair's stamps (§9.7, §6.3 "Reports from a pair"): only for a moderator or admin `as` of `via`
+ * presenting the `s` that opens the pair's genesis `met` tag. Everything else gets one and the
+ * same refusal, so the answer confirms neither that `group` exists nor that it is a pair (P8).
+ */
+async function requirePairAccess(ctx: RequestContext, f: Frame<'verify'>): Promise<void> {
+	const refuse = () => new RelayError('RELAY_FORBIDDEN', 'this stamp cannot be checked by this key');
+	if (f.via === undefined || f.s === undefined) throw refuse();
+	const [via, pair] = await Promise.all([ctx.groups.committedState(f.via), ctx.groups.committedState(f.group)]);
+	const moderator = !!via && isModerator(via.state, f.as);
+	const tag = pair?.state.settings.pair ? pair.state.settings.met : undefined;
+	const expected = pairMetTag(f.via, f.s);
+	const presented = tag !== undefined ? Buffer.from(b64Bytes(tag, 32, 'met')) : Buffer.alloc(32);
+	const matches = timingSafeEqual(presented, expected) && tag !== undefined;
+	if (!moderator || !matches) throw refuse();
 }
 
 export async function handleReport(ctx: RequestContext, conn: Connection, f: Frame<'report'>): Promise<void> {

@@ -4,8 +4,10 @@
  * A MAC, not a signature, so nobody but this relay can check one (deniability, P8). The input's
  * fields and bytes are core/stamp.ts's; the HMAC is node:crypto's, so the relay needs no libsodium.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { toB64 } from '../src/lib/core/bytes.ts';
+import { labelled } from '../src/lib/core/cjson.ts';
+import { LABEL } from '../src/lib/core/labels.ts';
 import { presentedStamp, stampInput, type StampFields } from '../src/lib/core/stamp.ts';
 
 const stampMac = (secret: Uint8Array, fields: StampFields): Buffer => createHmac('sha256', secret).update(stampInput(fields)).digest();
@@ -18,4 +20,9 @@ export function computeStamp(secret: Uint8Array, fields: StampFields): string {
 export function checkStamp(secret: Uint8Array, fields: StampFields, stamp: string): boolean {
 	const presented = presentedStamp(stamp);
 	return presented !== null && timingSafeEqual(presented, stampMac(secret, fields));
+}
+
+/** A pair genesis's `settings.met` tag (§3.2, §9.7): H("unseen/v1/pair-met", {met, s}). */
+export function pairMetTag(met: string, s: string): Buffer {
+	return createHash('sha256').update(labelled(LABEL.pairMet, { met, s })).digest();
 }

@@ -127,8 +127,9 @@ test('a mentee shares progress with the sponsor from the pair, the sponsor sees 
 	await nina.page.reload();
 	await expect(nina.page.getByTestId('pair-sharing-off')).toBeVisible();
 
-	// Reporting from the pair: the form says plainly where it can go (the service; the met group's
-	// moderators not yet, PROTOCOL §6.3 "Reports from a pair") and sends it there.
+	// Reporting from the pair: the form says plainly where it can go. Ash is the only admin of the
+	// group where they met and the report is about Ash, so the met group's moderators are offered
+	// but nobody there can read it (PROTOCOL §6.3 "Reports from a pair"): it goes to the service.
 	await ash.page.getByRole('link', { name: 'Back to the conversation' }).click();
 	await ash.page.getByLabel('Write a message').fill('A pair message to be looked at');
 	await ash.page.getByRole('button', { name: 'Send' }).click();
@@ -136,7 +137,8 @@ test('a mentee shares progress with the sponsor from the pair, the sponsor sees 
 	const reported = nina.page.getByTestId('message').filter({ hasText: 'A pair message to be looked at' });
 	await expect(reported).toBeVisible();
 	await messageAction(reported, 'Report');
-	await expect(nina.page.getByTestId('pair-report-note')).toHaveText(`The moderators of ${secrets.group} cannot receive reports from a one-to-one conversation yet. Reports from here go to the service’s moderators.`);
+	await expect(nina.page.getByRole('radio', { name: `The moderators of ${secrets.group}` })).toBeDisabled();
+	await expect(nina.page.getByTestId('report-readers')).toContainText('Nobody else in this group can read this report.');
 	await expect(nina.page.getByRole('radio', { name: "This group's moderators" })).toHaveCount(0);
 	await expect(nina.page.getByRole('radio', { name: "The service's moderators" })).toBeChecked();
 	await checkScreen(nina.page, 'pair-report');

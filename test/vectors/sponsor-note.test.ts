@@ -7,13 +7,47 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import vector from './sponsor-note.json' with { type: 'json' };
 import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
-import { openNote, sealNote, type NoteBody } from '../../src/lib/crypto/sponsor-note.ts';
+import { bindHolds, openNote, pairBind, pairMetHolds, pairMetTag, sealNote, type NoteBody } from '../../src/lib/crypto/sponsor-note.ts';
+import { pairMetTag as relayPairMetTag } from '../../server/stamp.ts';
+import { openAnyReport } from '../../src/lib/crypto/pair-report.ts';
 import { fromB64, toB64 } from '../../src/lib/core/bytes.ts';
 import { labelled } from '../../src/lib/core/cjson.ts';
 import { LABEL } from '../../src/lib/core/labels.ts';
 import { encodeContent, parseContent } from '../../src/lib/core/content.ts';
 
 beforeAll(ready);
+
+describe('sponsor-note.json: binds and a pair report (§6.3 "Reports from a pair")', () => {
+	test('each bind is H("unseen/v1/pair-bind", {group, key, r}) and opens only to its own key and r', () => {
+		for (const b of vector.binds) {
+			expect(toB64(sodium().crypto_hash_sha256(labelled(LABEL.pairBind, { group: b.group, key: b.key, r: b.r })))).toBe(b.bind);
+			expect(pairBind(b.group, b.key, b.r)).toBe(b.bind);
+			expect(bindHolds(b.group, b.key, b.r, b.bind)).toBe(true);
+			expect(bindHolds(b.group, vector.binds[0]!.key === b.key ? vector.binds[1]!.key : vector.binds[0]!.key, b.r, b.bind)).toBe(false);
+		}
+	});
+
+	test('each met tag is H("unseen/v1/pair-met", {met, s}); the relay computes the same; it holds only for its group and s', () => {
+		for (const m of vector.metTags) {
+			expect(toB64(sodium().crypto_hash_sha256(labelled(LABEL.pairMet, { met: m.met, s: m.s })))).toBe(m.tag);
+			expect(pairMetTag(m.met, m.s)).toBe(m.tag);
+			expect(toB64(relayPairMetTag(m.met, m.s))).toBe(m.tag);
+			expect(pairMetHolds(m.met, m.s, m.tag)).toBe(true);
+			expect(pairMetHolds(vector.from, m.s, m.tag)).toBe(false);
+			expect(pairMetHolds(m.met, vector.to, m.tag)).toBe(false);
+			expect(pairMetHolds(m.met, m.s, undefined)).toBe(false);
+		}
+	});
+
+	test('the sealed pair report opens to the stored plaintext, labelled "unseen/v1/pair-report"', () => {
+		const kp = sodium().crypto_box_seed_keypair(fromB64(vector.recipientSeed));
+		const plain = sodium().crypto_box_seal_open(fromB64(vector.pairReport.box), kp.publicKey, kp.privateKey);
+		expect(Buffer.from(plain).toString('hex')).toBe(vector.pairReport.plainHex);
+		expect(Buffer.from(labelled(LABEL.pairReport, vector.pairReport.report)).toString('hex')).toBe(vector.pairReport.plainHex);
+		const opened = openAnyReport(vector.pairReport.box, kp.publicKey, kp.privateKey);
+		expect(opened).toEqual({ kind: 'pair', report: vector.pairReport.report });
+	});
+});
 
 describe('sponsor-note.json (§11.2)', () => {
 	test('each box opens to the stored plaintext, which is the labelled {group, from, to, body}', () => {

@@ -73,11 +73,11 @@ export interface SponsorshipView {
 	mine: { intro: string; places: number; taken: number; quiet?: QuietHours } | null;
 	sponsors: { sign: string; name: string; intro: string; places: number; free: number; quiet?: QuietHours }[];
 	/** Requests to me, unanswered and not expired. */
-	incoming: { id: string; from: string; name: string; note: string; ts: number }[];
+	incoming: { id: string; from: string; name: string; note: string; ts: number; unlinked?: boolean }[];
 	/** Requests I accepted whose pair is still being made (waiting to be online). */
 	accepting: { id: string; name: string }[];
 	/** My requests. */
-	outgoing: { id: string; to: string; name: string; note: string; ts: number; state: 'open' | 'withdrawn' | 'declined' | 'accepted' | 'expired' | 'unavailable'; reply?: string; pair?: string }[];
+	outgoing: { id: string; to: string; name: string; note: string; ts: number; state: 'open' | 'withdrawn' | 'declined' | 'accepted' | 'expired' | 'unavailable'; reply?: string; pair?: string; unlinked?: boolean }[];
 	/** My mentees from this group. */
 	mentees: { pair: string; name: string; running: boolean }[];
 }
@@ -91,6 +91,11 @@ export interface PairView {
 	metName: string;
 	/** The sponsor's quiet hours, as they last said in the group. */
 	quiet?: QuietHours;
+	/**
+	 * Whether a report from this pair can reach the moderators of the group where we met (§6.3
+	 * "Reports from a pair"), and why not. Set by the client's summary.
+	 */
+	metReport?: { ok: true } | { ok: false; why: 'not-from-group' | 'left-group' | 'not-linked' };
 }
 
 /** The answers of protocol/group/may.ts for me in one group, for screens to read instead of roles. */
@@ -275,6 +280,13 @@ export interface ReportView {
 	messages: ReportedMessageView[];
 	/** The shared case (§13.6): absent for a report from an older version (it has no shared state). */
 	case?: CaseView;
+	/**
+	 * A report from a sponsor pair (§6.3 "Reports from a pair"): the messages were said in a
+	 * one-to-one conversation by `member`, this group's member (`bound`: their own note in this
+	 * group ties them to the pair's pseudonym). Not bound: `member` and `memberName` are null,
+	 * nobody is named and nothing in it is verified (an unknown person).
+	 */
+	pair?: { member: string | null; memberName: string | null; bound: boolean; reason?: string };
 }
 
 /** A report's shared state as the moderators see it (§13.6). */
@@ -371,6 +383,8 @@ export interface UnseenClientApi {
 	askSponsor(group: string, sponsor: string, note: string): Promise<string>;
 	withdrawAsk(group: string, id: string): Promise<void>;
 	acceptAsk(group: string, id: string): Promise<void>;
+	/** My request was accepted without a link to the group (§6.3): start the conversation anyway. */
+	joinUnlinked(group: string, id: string): Promise<void>;
 	declineAsk(group: string, id: string, note: string): Promise<void>;
 	/** Ends a pair made from a request, after an optional kind word. */
 	endPairKindly(pair: string, word: string): Promise<void>;
@@ -395,8 +409,12 @@ export interface UnseenClientApi {
 	block(group: string, member: string, blocked: boolean): Promise<void>;
 
 	/** Seals the chosen messages to the group's moderators (and the deployment moderator if `service`). */
+	/** From a sponsor pair, `service: false` reports to the moderators of the group where the two met. */
 	report(group: string, messageIds: string[], note: string, service: boolean): Promise<void>;
-	/** Who reads a group report of these messages: never a moderator it is about (§6.3). */
+	/**
+	 * Who reads a group report of these messages: never a moderator it is about (§6.3). For a
+	 * sponsor pair: the moderators of the group where the two met, less the other person.
+	 */
 	reportReaders(group: string, messageIds: string[]): ReportReadersView;
 	/** Moderators and admins: mutes a member for `seconds` of relay time, 0 lifting the mute (a signed `mute` op, §13.3). */
 	mute(group: string, member: string, seconds: number): Promise<void>;

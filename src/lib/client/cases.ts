@@ -26,6 +26,11 @@ export interface CaseRecord {
 	reply?: string;
 	about?: string[];
 	fetched?: boolean;
+	/**
+	 * A pair report's definite stamp answers (§6.3 "Reports from a pair"), by the fields asked:
+	 * its stamps are asked of the relay once, not on every inbox open.
+	 */
+	stamps?: Record<string, boolean>;
 }
 
 export type ReporterStatus = 'sent' | Feedback;
@@ -40,6 +45,8 @@ export interface MyReport {
 	messages: string[];
 	/** Dismissed from the screen by the reporter. */
 	dismissed?: boolean;
+	/** A report from this sponsor pair (§6.3 "Reports from a pair"): its status is shown there. */
+	pair?: string;
 }
 
 export interface CasesData {

@@ -17,6 +17,7 @@ import { acceptPair, createPair, offerPair } from './pairs.ts';
 import { lockClient } from './lock.ts';
 import { ModeratorPin } from './moderator.ts';
 import { caseView, fetchReports, reportReaders, sendReport } from './reports.ts';
+import { metGroup, pairReportReaders, sendPairReport } from './pair-reports.ts';
 import { noteCase, recordOutcome, takeCase } from './case-actions.ts';
 import type { Outcome } from '../crypto/report-case.ts';
 import { getJson, keys, putJson } from './store.ts';
@@ -161,7 +162,10 @@ export class UnseenClient implements UnseenClientApi {
 		const sponsorship = sponsorshipView(g, core.now(), running);
 		if (sponsorship) out.sponsorship = sponsorship;
 		const pair = pairView(g, (group, sign) => core.groups.get(group)?.sponsorship.data.offers[sign]?.quiet);
-		if (pair) out.pairWith = pair;
+		if (pair) {
+			const met = metGroup(core, g);
+			out.pairWith = { ...pair, metReport: 'why' in met ? { ok: false, why: met.why } : { ok: true } };
+		}
 		return out;
 	}
 
@@ -268,6 +272,10 @@ export class UnseenClient implements UnseenClientApi {
 
 	acceptAsk(group: string, id: string): Promise<void> {
 		return sponsors.acceptAsk(this.#core, group, id);
+	}
+
+	joinUnlinked(group: string, id: string): Promise<void> {
+		return sponsors.joinUnlinked(this.#core, group, id);
 	}
 
 	declineAsk(group: string, id: string, note: string): Promise<void> {
@@ -433,6 +441,8 @@ export class UnseenClient implements UnseenClientApi {
 
 	async report(group: string, messageIds: string[], note: string, service: boolean): Promise<void> {
 		const g = this.#core.group(group);
+		// From a sponsor pair, "the group" is the group where the two met (§6.3 "Reports from a pair").
+		if (g.pairMeta && !service) return sendPairReport(this.#core, group, messageIds, note);
 		await sendReport(this.#core.conn, g, messageIds, note, service, () => this.#moderator.recipient(), () => this.#core.now());
 		if (!service) this.#core.emit({ type: 'members', group });
 	}
@@ -456,16 +466,19 @@ export class UnseenClient implements UnseenClientApi {
 	}
 
 	myReports(group: string): MyReportView[] {
-		const g = this.#core.groups.get(group);
+		const p = this.#core.groups.get(group);
+		// A pair's reports to the group where the two met live in that group's cases (§13.6).
+		const g = p?.pairMeta ? this.#core.groups.get(p.pairMeta.met) : p;
 		if (!g || this.#core.locked) return [];
 		return Object.entries(g.cases.data.mine)
-			.filter(([, m]) => !m.dismissed)
+			.filter(([, m]) => !m.dismissed && (m.pair ?? null) === (g === p ? null : group))
 			.map(([id, m]) => ({ id, status: m.status, ts: m.ts, messages: [...m.messages] }))
 			.sort((a, b) => a.ts - b.ts);
 	}
 
 	async dismissMyReport(group: string, id: string): Promise<void> {
-		const g = this.#core.group(group);
+		const p = this.#core.group(group);
+		const g = (p.pairMeta && this.#core.groups.get(p.pairMeta.met)) || p;
 		const mine = g.cases.data.mine[id];
 		if (!mine) return;
 		mine.dismissed = true;
@@ -475,7 +488,9 @@ export class UnseenClient implements UnseenClientApi {
 	}
 
 	reportReaders(group: string, messageIds: string[]): ReportReadersView {
-		return reportReaders(this.#core.group(group), messageIds);
+		const g = this.#core.group(group);
+		if (g.pairMeta) return pairReportReaders(this.#core, group) ?? { readers: [], leftOut: [] };
+		return reportReaders(g, messageIds);
 	}
 
 	/** Moderator inbox: the group's reports addressed to me, each message verified (P8). */

@@ -22,7 +22,7 @@ import { Blocks } from './blocks.ts';
 import { Cases, CASE_TYPES } from './cases.ts';
 import { GroupSession, type SessionOptions } from '../protocol/session/session.ts';
 import { receiveBacklog } from '../protocol/session/backlog.ts';
-import type { RelayEntry, SessionEvent } from '../protocol/session/types.ts';
+import type { FrankingRecord, RelayEntry, SessionEvent } from '../protocol/session/types.ts';
 import type { Identity } from '../crypto/identity.ts';
 import type { Primitives } from '../protocol/group/types.ts';
 import type { Kv, KvOp } from '../storage/kv.ts';
@@ -44,6 +44,17 @@ export interface PairMeta {
 	metName: string;
 	otherInGroup: string;
 	ask: string;
+	/**
+	 * The other person's binding of their pair key to them in the met group (§6.3 "Reports from
+	 * a pair"): absent when their app sent none (an older version); then only the service can be
+	 * told.
+	 */
+	bind?: { record: FrankingRecord; key: string; r: string };
+	/**
+	 * The 32 bytes (b64) that open the pair's genesis `met` tag (§3.2): drawn by the sponsor, sent
+	 * in the accept. Absent for a pair with no tag; then it cannot be reported to the group.
+	 */
+	s?: string;
 }
 
 export interface GroupEvents {
@@ -216,7 +227,7 @@ export class GroupHandle {
 	private applyContent(event: Extract<SessionEvent, { type: 'message' }>): boolean {
 		if (SPONSOR_TYPES.has(event.content.t)) {
 			const me = { ...this.session.id, sign: this.session.me };
-			return this.sponsorship.apply(event.address.sender, event.content, event.ts, this.session.state, me);
+			return this.sponsorship.apply(event.address.sender, event.content, event.ts, this.session.state, me, event.franking);
 		}
 		if (CASE_TYPES.has(event.content.t)) {
 			const me = { ...this.session.id, sign: this.session.me };

@@ -15,6 +15,7 @@ import { fromB64 } from '../core/bytes.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { buildPair } from '../protocol/group/build.ts';
 import { GroupSession } from '../protocol/session/session.ts';
+import type { GroupState } from '../protocol/group/types.ts';
 import { holdReceiveKey, newReceiveKeyPair } from '../protocol/session/receive-keys.ts';
 import { identityMember } from '../crypto/identity.ts';
 import { requireBoxKey } from '../crypto/box-key.ts';
@@ -58,8 +59,11 @@ export async function offerPair(core: ClientCore): Promise<string> {
 	return `${PREFIX}${member.sign}.${member.box}.${rk.pk}`;
 }
 
-/** Creates a pair with the person whose code this is; returns the pair's id to give back to them. */
-export async function createPair(core: ClientCore, code: string, pseudonym: string): Promise<string> {
+/**
+ * Creates a pair with the person whose code this is; returns the pair's id to give back to them.
+ * `met`: the genesis tag of the group where we met (§3.2), for a pair made from a request there.
+ */
+export async function createPair(core: ClientCore, code: string, pseudonym: string, met?: string): Promise<string> {
 	const { device } = core.requireDevice();
 	const other = parsePairCode(code);
 	const nonce = device.newNonce();
@@ -67,11 +71,14 @@ export async function createPair(core: ClientCore, code: string, pseudonym: stri
 	if (other.sign === identityMember(id, 'member').sign || device.offers[other.sign]) {
 		throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this pair code was made on this device');
 	}
-	return foundGroup(core, nonce, id, (rk) => buildPair(id, other, { name: '', description: '', profile: { name: pseudonym } }, { rk }));
+	return foundGroup(core, nonce, id, (rk) => buildPair(id, other, { name: '', description: '', profile: { name: pseudonym } }, { rk }, met));
 }
 
-/** Joins the pair `group` created from my `code`, as `pseudonym`. */
-export async function acceptPair(core: ClientCore, group: string, code: string, pseudonym: string): Promise<string> {
+/**
+ * Joins the pair `group` created from my `code`, as `pseudonym`. `check`, when given, must hold
+ * for the pair's log before anything is kept or sent (the sponsor's bind, §6.3).
+ */
+export async function acceptPair(core: ClientCore, group: string, code: string, pseudonym: string, check?: (log: GroupState, me: string) => boolean): Promise<string> {
 	const { device, primitives } = core.requireDevice();
 	const { sign } = parsePairCode(code);
 	if (core.groups.has(group)) return group;
@@ -89,7 +96,7 @@ export async function acceptPair(core: ClientCore, group: string, code: string, 
 	await attach(core, g, (error) => onRefused(error));
 	const outcome = await Promise.race([g.waitFor(1, 10_000), refused]);
 	const log = session.state;
-	if (outcome !== true || !log?.settings.pair || !log.members[session.me]) {
+	if (outcome !== true || !log?.settings.pair || !log.members[session.me] || (check && !check(log, session.me))) {
 		core.conn.removeKey(session.me);
 		core.groups.delete(group);
 		throw outcome instanceof RelayError ? outcome : new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'no pair with this code was found under that id');

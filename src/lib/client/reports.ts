@@ -17,7 +17,8 @@ import { ProtocolError, isProtocolError } from '../core/errors.ts';
 import type { Envelope } from '../core/schema.ts';
 import { fromB64, toB64 } from '../core/bytes.ts';
 import * as may from '../protocol/group/may.ts';
-import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type StampCheck, type Verdict } from '../crypto/report.ts';
+import { buildReport, sealReport, threadVerdicts, verifyReport, type ReportInput, type StampCheck, type Verdict } from '../crypto/report.ts';
+import { openAnyReport, verifyPairReport, type PairReport, type PairVerdicts } from '../crypto/pair-report.ts';
 
 /**
  * What a report of the chosen ids discloses (§6.3): each chosen message with the version of it
@@ -25,7 +26,7 @@ import { buildReport, openReport, sealReport, threadVerdicts, verifyReport, type
  * original, and 60 edits cannot push a report over its limits), or a chosen reaction on its
  * own. A message its sender deleted stays reportable; a hidden one does not. Nothing else.
  */
-function disclosedIds(history: History, messageIds: string[]): string[] {
+export function disclosedIds(history: History, messageIds: string[]): string[] {
 	const out: string[] = [];
 	for (const id of messageIds) {
 		const m = history.get(id);
@@ -49,9 +50,13 @@ function reportedSenders(messageIds: readonly string[]): Set<string> {
  * `leftOut` names the moderators left out because the report is about them.
  */
 export function reportRecipients(g: Pick<GroupHandle, 'session'>, messageIds: readonly string[]): { readers: { sign: string; box: string }[]; leftOut: string[] } {
+	return recipientsAbout(g, reportedSenders(messageIds));
+}
+
+/** The group's moderators and admins less me and less the members in `about` (§6.3). */
+export function recipientsAbout(g: Pick<GroupHandle, 'session'>, about: ReadonlySet<string>): { readers: { sign: string; box: string }[]; leftOut: string[] } {
 	const log = g.session.state;
 	if (!log) return { readers: [], leftOut: [] };
-	const about = reportedSenders(messageIds);
 	const moderators = Object.values(log.members).filter((m) => may.moderate(log, m.sign).ok && m.sign !== g.session.me);
 	return {
 		readers: moderators.filter((m) => !about.has(m.sign)).map((m) => ({ sign: m.sign, box: m.box })),
@@ -60,8 +65,8 @@ export function reportRecipients(g: Pick<GroupHandle, 'session'>, messageIds: re
 }
 
 /** The report form's "who will read this" (§6.3), with the names this device knows. */
-export function reportReaders(g: Pick<GroupHandle, 'session'>, messageIds: readonly string[]): ReportReadersView {
-	const { readers, leftOut } = reportRecipients(g, messageIds);
+export function reportReaders(g: Pick<GroupHandle, 'session'>, messageIds: readonly string[], about?: ReadonlySet<string>): ReportReadersView {
+	const { readers, leftOut } = about ? recipientsAbout(g, about) : reportRecipients(g, messageIds);
 	const named = (sign: string) => ({ key: sign, name: g.session.data.profiles[sign] ?? null });
 	return { readers: readers.map((r) => named(r.sign)), leftOut: leftOut.map(named) };
 }
@@ -168,6 +173,41 @@ export function relayStampCheck(conn: Connection, as: string): (fields: StampChe
 	};
 }
 
+/**
+ * Asks the relay, as my key `as` of the met group `via`, whether a pair's stamp is genuine,
+ * presenting the pair's `s` (§9.7, §6.3 "Reports from a pair"). A definite answer (valid or
+ * refused) is returned; anything transient (rate limit, offline) throws, so it is asked again
+ * next time rather than kept.
+ */
+export function pairStampCheck(conn: Connection, as: string, via: string, s: string): (fields: StampCheck) => Promise<boolean> {
+	return async (fields) => {
+		const reply = await conn.request({ t: 'verify', as, via, s, ...fields }).catch((error: unknown) => {
+			if (error instanceof RelayError && !error.transient) return { valid: false };
+			throw error;
+		});
+		return reply.valid === true;
+	};
+}
+
+/**
+ * A pair report as the met group's moderators read it: every pair message named as the member
+ * `S` of this group it is about (its sender in the pair is a pseudonym nobody here knows), each
+ * with its own verdict; a bind that does not hold leaves nothing verified (§6.3).
+ */
+function pairReportView(stored: { seq: number; ts: number }, note: string, result: PairVerdicts, nameOf: (sender: string) => string | null): ReportView {
+	// An unproven link names nobody: no key, no name, so no action on anyone (M1).
+	const member = result.member ?? '';
+	const memberName = result.member ? nameOf(result.member) : null;
+	const asMember = (m: ReportedMessageView): ReportedMessageView => ({ ...m, sender: member, senderName: memberName, ...(m.edits ? { edits: m.edits.map(asMember) } : {}) });
+	return {
+		seq: stored.seq,
+		ts: stored.ts,
+		note,
+		messages: reportViews(result.messages, () => memberName).map(asMember),
+		pair: { member: result.member, memberName, bound: result.bind.verified, ...(result.bind.reason ? { reason: result.bind.reason } : {}) }
+	};
+}
+
 /** One verdict as moderators read it; `nameOf` gives the display name the reader knows for a key. */
 export function verdictView(v: Verdict, nameOf: (sender: string) => string | null): ReportedMessageView {
 	const c = v.content;
@@ -211,36 +251,131 @@ export async function fetchReports(pool: Pick<ConnectionPool, 'of' | 'once'>, g:
 	if (stored.length === 0) return [];
 	// Stamp checks go on a fresh connection logged in as my key of this group alone (P9).
 	const signSk = g.session.id.signSk;
-	const views = await pool.once((conn) => openReports(conn, g, stored, myBox), { key: me, sign: (m) => sodium().crypto_sign_detached(m, signSk) });
+	const auth = { key: me, sign: (m: Uint8Array) => sodium().crypto_sign_detached(m, signSk) };
+	const pending: PendingPair[] = [];
+	const views = await pool.once((conn) => openReports(conn, g, stored, myBox, pending), auth);
+	// A pair's stamps (§6.3 "Reports from a pair", §9.7 `via`) are asked afterwards, on a
+	// connection of their own, never interleaved with this group's checks, and only for reports
+	// whose bind held. Each answer is kept in the report's case, so they are asked once.
+	const asking = pending.filter((p) => p.missing.length > 0);
+	if (asking.length > 0) {
+		await pool
+			.once(async (conn) => {
+				for (const p of asking) {
+					const check = pairStampCheck(conn, me, p.report.met, p.report.s);
+					for (const f of p.missing) p.cache.put(f, await check(f));
+				}
+			}, auth)
+			// Offline or rate-limited: what was not answered reads "not checked" and is asked next time.
+			.catch(() => undefined);
+	}
+	for (const p of pending) {
+		const result = await verifyPairReport(p.report, p.cache.only, p.cache.only);
+		views[p.index] = { ...pairReportView(p.stored, p.report.note, result, p.nameOf), ...(views[p.index]!.case ? { case: views[p.index]!.case } : {}) };
+	}
 	if (g.cases) await g.save?.();
 	return views;
 }
 
 type StoredReport = NonNullable<Awaited<ReturnType<Connection['request']>>['reports']>[number];
 
-async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'> & { cases?: Cases }, reports: StoredReport[], myBox: string): Promise<ReportView[]> {
+/** Definite stamp answers kept in a pair report's case (§6.3): asked once, not on every inbox open. */
+interface StampCache {
+	get(f: StampCheck): boolean | undefined;
+	put(f: StampCheck, valid: boolean): void;
+	/** Answers from the cache alone; an unasked stamp throws (it reads "not checked"). */
+	only: (f: StampCheck) => Promise<boolean>;
+}
+
+function stampCache(store: Record<string, boolean>, touch: () => void): StampCache {
+	const key = (f: StampCheck) => [f.group, f.seq, f.ts, f.sender, f.c, f.stamp].join('.');
+	const cache: StampCache = {
+		get: (f) => (Object.prototype.hasOwnProperty.call(store, key(f)) ? store[key(f)] : undefined),
+		put: (f, valid) => {
+			store[key(f)] = valid;
+			touch();
+		},
+		only: async (f) => {
+			const known = cache.get(f);
+			if (known === undefined) throw new Error('not asked yet');
+			return known;
+		}
+	};
+	return cache;
+}
+
+interface PendingPair {
+	index: number;
+	stored: StoredReport;
+	report: PairReport;
+	cache: StampCache;
+	/** The pair stamps still to ask (§9.7 `via`). */
+	missing: StampCheck[];
+	nameOf: (sender: string) => string | null;
+}
+
+async function openReports(conn: Connection, g: Pick<GroupHandle, 'id' | 'session'> & { cases?: Cases }, reports: StoredReport[], myBox: string, pending: PendingPair[]): Promise<ReportView[]> {
 	const me = g.session.me;
 	const out: ReportView[] = [];
+	const nameOf = (sender: string) => g.session.data.profiles[sender] ?? null;
 	for (const stored of reports) {
 		const mine = stored.sealed.find((s) => s.to === myBox);
 		if (!mine) continue;
-		let report;
+		let opened;
 		try {
-			report = openReport(mine.box, g.session.id.boxPk, g.session.id.boxSk);
+			opened = openAnyReport(mine.box, g.session.id.boxPk, g.session.id.boxSk);
 		} catch (error) {
 			if (isProtocolError(error)) continue;
 			throw error;
 		}
-		if (report.group !== g.id) continue;
-		const verdicts = await verifyReport(report, relayStampCheck(conn, me));
-		const view: ReportView = { seq: stored.seq, ts: stored.ts, note: report.note, messages: reportViews(verdicts, (sender) => g.session.data.profiles[sender] ?? null) };
+		let view: ReportView;
+		let about: string[];
+		const report = opened.report;
+		if (opened.kind === 'group') {
+			if (opened.report.group !== g.id) continue;
+			const verdicts = await verifyReport(opened.report, relayStampCheck(conn, me));
+			view = { seq: stored.seq, ts: stored.ts, note: report.note, messages: reportViews(verdicts, nameOf) };
+			about = [...new Set(opened.report.messages.map((m) => m.header.sender))];
+		} else {
+			const pairReport = opened.report;
+			if (pairReport.met !== g.id) continue;
+			let store: Record<string, boolean> = {};
+			let touch = () => undefined as void;
+			if (pairReport.case && g.cases) {
+				const c = g.cases.case(pairReport.case.id);
+				store = c.stamps ??= {};
+				const cases = g.cases;
+				touch = () => cases.touch();
+			}
+			const cache = stampCache(store, touch);
+			// The bind message now, with this group's checks (cached too); the pair's stamps later.
+			const metStamp = async (f: StampCheck) => {
+				const known = cache.get(f);
+				if (known !== undefined) return known;
+				const valid = await relayStampCheck(conn, me)(f);
+				cache.put(f, valid);
+				return valid;
+			};
+			const missing: StampCheck[] = [];
+			const later = async (f: StampCheck) => {
+				const known = cache.get(f);
+				if (known !== undefined) return known;
+				missing.push(f);
+				throw new Error('asked later');
+			};
+			const result = await verifyPairReport(pairReport, metStamp, later);
+			// A bind that does not hold names nobody: its pair's stamps are not asked at all.
+			pending.push({ index: out.length, stored, report: pairReport, cache, missing: result.bind.verified ? missing : [], nameOf });
+			view = pairReportView(stored, pairReport.note, result, nameOf);
+			about = [result.claimed];
+		}
 		if (report.case && g.cases) {
 			// Remember what the case needs: its reply key and whom it is about (its readers, §13.6).
 			const c = g.cases.case(report.case.id);
 			if (!c.fetched || c.reply !== report.case.reply) {
 				c.fetched = true;
 				c.reply = report.case.reply;
-				c.about = [...new Set(report.messages.map((m) => m.header.sender))];
+				c.about = about;
 				g.cases.touch();
 			}
 			view.case = caseView({ session: g.session, cases: g.cases }, report.case.id);

@@ -10,11 +10,12 @@ import { act, enqueueContent, pump } from './actions.ts';
 import type { GroupHandle, PairMeta } from './group.ts';
 import { acceptPair, createPair, offerPair, parsePairCode } from './pairs.ts';
 import { keys, putJson } from './store.ts';
-import { ASK_EXPIRES_MS, type AskRecord } from './sponsorship.ts';
+import { ASK_EXPIRES_MS, pairBindsOther, type AskRecord } from './sponsorship.ts';
 import type { Quiet } from '../core/content.ts';
 import { ProtocolError } from '../core/errors.ts';
 import * as may from '../protocol/group/may.ts';
-import { newNoteId, sealNote, type NoteBody } from '../crypto/sponsor-note.ts';
+import type { GroupState } from '../protocol/group/types.ts';
+import { codeKey, newNoteId, pairBind, pairMetHolds, pairMetTag, randomBind, sealNote, type NoteBody } from '../crypto/sponsor-note.ts';
 
 function myName(g: GroupHandle): string {
 	return g.session.data.profiles[g.session.me] || 'Member';
@@ -29,11 +30,25 @@ function running(core: ClientCore, pair: string): boolean {
 	return !!p && !p.session.state?.ended && !p.session.data.removed;
 }
 
-async function sendNote(core: ClientCore, g: GroupHandle, to: string, body: NoteBody): Promise<void> {
+/**
+ * Sends a sealed note. `pairKey` is my pseudonym in the pair this note concerns (an ask's code,
+ * an accept's pair): the note then binds it with a fresh `r` (§6.3 "Reports from a pair");
+ * every other note carries 32 random bytes as `bind`, so all notes look alike.
+ */
+async function sendNote(core: ClientCore, g: GroupHandle, to: string, body: NoteBody, pairKey?: string): Promise<void> {
 	const member = g.session.state?.members[to];
 	if (!member) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'that person is no longer in this group');
-	const box = sealNote(g.id, g.session.me, member, body);
-	await enqueueContent(core, g, { t: 'note', box });
+	let bind = randomBind();
+	let sealed = body;
+	// An ask or accept always binds: never one without, sent silently (§6.3).
+	if (!pairKey && (body.k === 'ask' || body.k === 'accept')) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this request cannot be linked to the group yet; try again');
+	if (pairKey && (body.k === 'ask' || body.k === 'accept')) {
+		const r = randomBind();
+		bind = pairBind(g.id, pairKey, r);
+		sealed = { ...body, r };
+	}
+	const box = sealNote(g.id, g.session.me, member, sealed);
+	await enqueueContent(core, g, { t: 'note', box, bind });
 }
 
 async function saved(core: ClientCore, g: GroupHandle): Promise<void> {
@@ -86,7 +101,7 @@ export async function askSponsor(core: ClientCore, group: string, sponsor: strin
 	if (open) return open.id;
 	const code = await offerPair(core);
 	const id = newNoteId();
-	await sendNote(core, g, sponsor, { k: 'ask', id, note: note.trim(), code });
+	await sendNote(core, g, sponsor, { k: 'ask', id, note: note.trim(), code }, codeKey(code));
 	s.asks[id] = { id, dir: 'out', other: sponsor, note: note.trim(), code, ts: core.now(), state: 'open' };
 	await saved(core, g);
 	return id;
@@ -149,6 +164,19 @@ export async function acceptAsk(core: ClientCore, group: string, id: string): Pr
 	await runSponsorDue(core);
 }
 
+/**
+ * My request was accepted by an app that did not link the pair to the group (§6.3, M5): having
+ * read that it cannot be reported to the group's moderators, I start the conversation anyway.
+ */
+export async function joinUnlinked(core: ClientCore, group: string, id: string): Promise<void> {
+	const g = core.group(group);
+	const ask = findAsk(g, id, 'out');
+	if (ask.state !== 'accepted' || !ask.unlinked || ask.joined) return;
+	ask.goAhead = true;
+	await saved(core, g);
+	await runSponsorDue(core);
+}
+
 /** Blocks the other person of a pair: the pair ends and their later requests in that group are refused. */
 export async function blockPartner(core: ClientCore, pair: string): Promise<void> {
 	const p = core.group(pair);
@@ -207,15 +235,46 @@ async function sponsorDue(core: ClientCore): Promise<void> {
 			await forgetCodeKeys(core, g, ask);
 			if (!online) continue;
 			if (ask.dir === 'in' && ask.state === 'accepting') {
-				const pair = ask.pair ?? (await createPair(core, ask.code, myName(g)));
+				// `s` opens the pair's `met` tag: who may check its stamps (§3.2, §6.3 "Reports from a pair").
+				if (!ask.pair) ask.s = randomBind();
+				const pair = ask.pair ?? (await createPair(core, ask.code, myName(g), ask.s ? pairMetTag(g.id, ask.s) : undefined));
 				ask.pair = pair;
-				await rememberPair(core, pair, { other: 'mentee', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id });
-				await sendNote(core, g, ask.other, { k: 'accept', id: ask.id, pair });
+				const theirs = ask.bind?.key ? { bind: { record: ask.bind.record, key: ask.bind.key, r: ask.bind.r } } : {};
+				await rememberPair(core, pair, { other: 'mentee', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id, ...theirs, ...(ask.s ? { s: ask.s } : {}) });
+				await sendNote(core, g, ask.other, { k: 'accept', id: ask.id, pair, ...(ask.s ? { s: ask.s } : {}) }, core.groups.get(pair)?.session.me);
 				ask.state = 'accepted';
 				await saved(core, g);
 			} else if (ask.dir === 'out' && ask.state === 'accepted' && ask.pair && !ask.joined) {
-				await acceptPair(core, ask.pair, ask.code, myName(g));
-				await rememberPair(core, ask.pair, { other: 'sponsor', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id });
+				// An accept that does not link the pair to this group waits for my word (M5, §6.3).
+				if (ask.unlinked && !ask.goAhead) continue;
+				// The sponsor's accept must bind the pair's other member, and its `s` must open the
+				// pair's `met` tag, else I do not join (§6.3).
+				const theirBind = ask.bind;
+				const s = ask.s;
+				let unbound = false;
+				const bound = (log: GroupState, me: string): boolean => {
+					let ok = true;
+					if (theirBind) {
+						const other = pairBindsOther(g.id, theirBind, log, me);
+						if (other) theirBind.key = other;
+						ok = !!other;
+					}
+					if (ok && s !== undefined) ok = pairMetHolds(g.id, s, log.settings.met);
+					if (!ok) unbound = true;
+					return ok;
+				};
+				try {
+					await acceptPair(core, ask.pair, ask.code, myName(g), bound);
+				} catch (error) {
+					if (!unbound) throw error;
+					ask.state = 'declined';
+					ask.reply = '';
+					delete ask.bind;
+					await saved(core, g);
+					continue;
+				}
+				const theirs = theirBind?.key ? { bind: { record: theirBind.record, key: theirBind.key, r: theirBind.r } } : {};
+				await rememberPair(core, ask.pair, { other: 'sponsor', name: nameOf(g, ask.other), met: g.id, metName: g.session.data.name, otherInGroup: ask.other, ask: ask.id, ...theirs, ...(s ? { s } : {}) });
 				ask.joined = true;
 				await saved(core, g);
 			}

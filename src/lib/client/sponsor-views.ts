@@ -28,7 +28,7 @@ export function sponsorshipView(g: GroupHandle, now: number, running: (pair: str
 		sponsors: d.on ? sponsors : [],
 		incoming: asks
 			.filter((a) => a.dir === 'in' && a.state === 'open' && now - a.ts < ASK_EXPIRES_MS && !d.blocked.includes(a.other))
-			.map((a) => ({ id: a.id, from: a.other, name: name(a.other), note: a.note, ts: a.ts })),
+			.map((a) => ({ id: a.id, from: a.other, name: name(a.other), note: a.note, ts: a.ts, ...(a.bind ? {} : { unlinked: true }) })),
 		accepting: asks.filter((a) => a.dir === 'in' && a.state === 'accepting').map((a) => ({ id: a.id, name: name(a.other) })),
 		outgoing: asks
 			.filter((a) => a.dir === 'out')
@@ -36,7 +36,7 @@ export function sponsorshipView(g: GroupHandle, now: number, running: (pair: str
 				let state: SponsorshipView['outgoing'][number]['state'] = a.state === 'accepting' ? 'open' : a.state;
 				if (state === 'open' && now - a.ts >= ASK_EXPIRES_MS) state = 'expired';
 				else if (state === 'open' && !d.offers[a.other]) state = 'unavailable';
-				return { id: a.id, to: a.other, name: name(a.other), note: a.note, ts: a.ts, state, ...(a.reply ? { reply: a.reply } : {}), ...(a.pair && a.joined ? { pair: a.pair } : {}) };
+				return { id: a.id, to: a.other, name: name(a.other), note: a.note, ts: a.ts, state, ...(a.reply ? { reply: a.reply } : {}), ...(a.pair && a.joined ? { pair: a.pair } : {}), ...(a.state === 'accepted' && a.unlinked && !a.joined && !a.goAhead ? { unlinked: true } : {}) };
 			}),
 		mentees: asks
 			.filter((a) => a.dir === 'in' && a.state === 'accepted' && a.pair)

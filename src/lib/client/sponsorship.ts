@@ -8,7 +8,8 @@ import type { Quiet } from '../core/content.ts';
 import type { GroupState } from '../protocol/group/types.ts';
 import * as may from '../protocol/group/may.ts';
 import type { Content } from '../protocol/session/types.ts';
-import { openNote, type NoteBody } from '../crypto/sponsor-note.ts';
+import { bindHolds, codeKey, openNote, type NoteBody } from '../crypto/sponsor-note.ts';
+import type { FrankingRecord } from '../protocol/session/types.ts';
 import type { Identity } from '../crypto/identity.ts';
 import { getJson, jsonPut, keys, type StagedPart } from './store.ts';
 import type { Kv, KvOp } from '../storage/kv.ts';
@@ -45,6 +46,28 @@ export interface AskRecord {
 	joined?: boolean;
 	/** `out` + withdrawn or declined: the code's identity nonce and receive key are deleted. */
 	keysGone?: true;
+	/**
+	 * The other person's binding of their pair pseudonym (§6.3 "Reports from a pair"): their
+	 * note message (its franking data), the `r` and `bind` it carried, and their pair key once
+	 * known (the code's for an ask; for an accept, checked against the pair when joining).
+	 */
+	bind?: TheirBind;
+	/**
+	 * The 32 bytes that open the pair's genesis `met` tag (§3.2, §6.3): drawn by me (`in`) when
+	 * making the pair, or received in the accept (`out`).
+	 */
+	s?: string;
+	/** `out`: the accept came without `r` or `s` (an older or modified app): the pair cannot be reported to the group. */
+	unlinked?: boolean;
+	/** `out` + unlinked: I read that and chose to start the conversation anyway. */
+	goAhead?: boolean;
+}
+
+export interface TheirBind {
+	record: FrankingRecord;
+	r: string;
+	bind: string;
+	key?: string;
 }
 
 export interface SponsorshipData {
@@ -61,6 +84,15 @@ export interface SponsorshipData {
 }
 
 export const SPONSOR_TYPES = new Set(['sponsor', 'sponsor-off', 'sponsoring', 'note']);
+
+/**
+ * The sponsor's accept must bind the pair's other member (§6.3 "Reports from a pair"): the key
+ * it binds, or null when the bind does not open to it (then I do not join).
+ */
+export function pairBindsOther(group: string, theirs: TheirBind, log: Pick<GroupState, 'members'>, me: string): string | null {
+	const other = Object.keys(log.members).find((k) => k !== me);
+	return other && bindHolds(group, other, theirs.r, theirs.bind || undefined) ? other : null;
+}
 
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
@@ -93,7 +125,7 @@ export class Sponsorship implements StagedPart {
 	 * Folds one verified content from `sender` (not me) into the record. True when something a
 	 * screen shows changed.
 	 */
-	apply(sender: string, content: Content, ts: number, log: GroupState | null, me: Identity & { sign: string }): boolean {
+	apply(sender: string, content: Content, ts: number, log: GroupState | null, me: Identity & { sign: string }, franking: FrankingRecord | null = null): boolean {
 		const d = this.data;
 		switch (content.t) {
 			case 'sponsoring':
@@ -112,7 +144,7 @@ export class Sponsorship implements StagedPart {
 			case 'note': {
 				const body = openNote(this.#group, sender, { sign: me.sign, boxPk: me.boxPk, boxSk: me.boxSk }, content.box);
 				if (!body) return false;
-				return this.#note(sender, body, ts, me.sign);
+				return this.#note(sender, body, ts, me.sign, content.bind, franking);
 			}
 			default:
 				return false;
@@ -121,14 +153,17 @@ export class Sponsorship implements StagedPart {
 		return true;
 	}
 
-	#note(sender: string, body: NoteBody, ts: number, me: string): boolean {
+	#note(sender: string, body: NoteBody, ts: number, me: string, bind: string | undefined, franking: FrankingRecord | null): boolean {
 		const d = this.data;
 		const ask = has(d.asks, body.id) ? d.asks[body.id]! : undefined;
 		switch (body.k) {
 			case 'ask':
 				// Not shown: a repeat, a request while I am not available, or from someone I blocked.
 				if (ask || d.blocked.includes(sender) || !has(d.offers, me)) return false;
+				// A bind that does not open to the asker's own pair key: not shown (§6.3 "Reports from a pair").
+				if (bindHolds(this.#group, codeKey(body.code), body.r, bind) === false) return false;
 				d.asks[body.id] = { id: body.id, dir: 'in', other: sender, note: body.note, code: body.code, ts, state: 'open' };
+				if (body.r && bind && franking) d.asks[body.id]!.bind = { record: franking, r: body.r, bind, key: codeKey(body.code) };
 				break;
 			case 'withdraw':
 				if (!ask || ask.dir !== 'in' || ask.other !== sender || ask.state !== 'open') return false;
@@ -145,6 +180,11 @@ export class Sponsorship implements StagedPart {
 				if (ask.state === 'withdrawn') return false;
 				ask.state = 'accepted';
 				ask.pair = body.pair;
+				// Checked against the pair's other member when joining (sponsor-actions.ts).
+				if (body.r && franking) ask.bind = { record: franking, r: body.r, bind: bind ?? '' };
+				if (body.s) ask.s = body.s;
+				// Without them the pair cannot be reported to the group: said before joining (§6.3).
+				if (!body.r || !body.s) ask.unlinked = true;
 				break;
 		}
 		this.#dirty = true;

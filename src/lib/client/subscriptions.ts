@@ -76,7 +76,11 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 	if (core.locked || core.groups.get(g.id) !== g) return;
 	const wasRemoved = g.session.data.removed;
 	const on: GroupEvents = {
-		messages: () => core.emit({ type: 'messages', group: g.id }),
+		messages: () => {
+			core.emit({ type: 'messages', group: g.id });
+			// My reports from a pair that met here show their status in the pair (§13.6, §6.3).
+			for (const pair of new Set(Object.values(g.cases.data.mine).flatMap((m) => (m.pair && !m.dismissed ? [m.pair] : [])))) core.emit({ type: 'members', group: pair });
+		},
 		members: () => core.emit({ type: 'members', group: g.id }),
 		warning: (warning) => core.emit({ type: 'warning', group: g.id, warning }),
 		removed: () => core.emit({ type: 'removed', group: g.id })

@@ -104,7 +104,7 @@ export const contentSchema = v.variant('t', [
 	}),
 	v.strictObject({ t: v.literal('sponsor-off') }),
 	v.strictObject({ t: v.literal('sponsoring'), on: v.boolean() }),
-	v.strictObject({ t: v.literal('note'), box: b64([48 + 1, MAX_NOTE_BOX]) }),
+	v.strictObject({ t: v.literal('note'), box: b64([48 + 1, MAX_NOTE_BOX]), bind: v.optional(b64(32)) }),
 	/** Report inbox (§13.6): sealed case notes to the moderators and feedback to a reporter. */
 	v.strictObject({ t: v.literal('case'), boxes: v.pipe(v.array(b64([48 + 1, MAX_CASE_BOX])), v.minLength(1), v.maxLength(MAX_CASE_BOXES)) })
 	// No `system` type: notices ("X was removed", "keys changed") are made only by the local client,

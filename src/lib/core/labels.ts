@@ -20,6 +20,10 @@ export const LABEL = {
 	msgLink: 'unseen/v1/msg-link',
 	/** Fingerprint of the deployment moderator's keys, shown to users who pin it (§6.3). */
 	moderatorFingerprint: 'unseen/v1/moderator-fingerprint',
+	/** A sponsorship note's binding of its sender's pair pseudonym to the group (§6.3 "Reports from a pair"). */
+	pairBind: 'unseen/v1/pair-bind',
+	/** A pair genesis's `settings.met` tag: who may check the pair's stamps (§3.2, §9.7). */
+	pairMet: 'unseen/v1/pair-met',
 	// key derivation (BLAKE2b keyed)
 	identity: 'unseen/v1/identity',
 	identitySign: 'unseen/v1/identity-sign',
@@ -50,6 +54,8 @@ export const LABEL = {
 	reportAd: 'unseen/v1/report',
 	/** Prefix of a sealed sponsorship note's plaintext (§11.2). */
 	sponsorNote: 'unseen/v1/sponsor-note',
+	/** Prefix of a sealed report from a pair to the moderators of the group where the two met (§6.3). */
+	pairReport: 'unseen/v1/pair-report',
 	/** Prefix of a sealed report-case note to a moderator (§13.6). */
 	reportCase: 'unseen/v1/report-case',
 	/** Prefix of a sealed feedback to a reporter's one-time key (§13.6). */

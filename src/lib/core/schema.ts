@@ -72,7 +72,9 @@ export const settingsSchema = v.strictObject({
 	/** Slow mode (§13.7): seconds between a member's posts; absent = off. */
 	slow: v.optional(v.pipe(uint, v.maxValue(86_400))),
 	/** Link limit (§13.7): "none" = only moderators and admins post links; absent = any. */
-	links: v.optional(v.picklist(['any', 'none']))
+	links: v.optional(v.picklist(['any', 'none'])),
+	/** Only in a pair's genesis: H("unseen/v1/pair-met", {met, s}) (§3.2, §9.7). */
+	met: v.optional(key32)
 });
 export type Settings = v.InferOutput<typeof settingsSchema>;
 

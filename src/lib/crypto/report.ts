@@ -25,7 +25,7 @@ export const MAX_NOTE = 1000;
 export const MAX_REPORT_BYTES = MAX_REPORT_BOX - 48;
 
 const headerSchema = v.strictObject({ v: v.literal(1), group: key32, epoch: uint, sender: key32, ctr: uint, state: key32, c: key32 });
-const reportedSchema = v.strictObject({
+export const reportedSchema = v.strictObject({
 	header: headerSchema,
 	n: b64(24),
 	seq: v.pipe(uint, v.minValue(1)),
@@ -55,21 +55,27 @@ export interface ReportInput {
 }
 
 /** Builds a report of the chosen messages. PROTOCOL_BAD_REPORT if it is empty, mixed or too large. */
+/** One message as a report discloses it (§6.3). */
+export function disclose(m: ReportInput): Reported {
+	return {
+		header: { v: m.envelope.v, group: m.envelope.group, epoch: m.envelope.epoch, sender: m.envelope.sender, ctr: m.envelope.ctr, state: m.envelope.state, c: m.envelope.c },
+		n: m.envelope.n,
+		seq: m.seq,
+		ts: m.ts,
+		stamp: m.stamp,
+		fk: toB64(m.frankingKey),
+		body: toB64(m.contentBytes)
+	};
+}
+export type Reported = v.InferOutput<typeof reportedSchema>;
+
 export function buildReport(group: string, messages: ReportInput[], note: string, reportCase?: { id: string; reply: string }): Report {
 	const report = {
 		v: 1 as const,
 		group,
 		note,
 		...(reportCase ? { case: reportCase } : {}),
-		messages: messages.map((m) => ({
-			header: { v: m.envelope.v, group: m.envelope.group, epoch: m.envelope.epoch, sender: m.envelope.sender, ctr: m.envelope.ctr, state: m.envelope.state, c: m.envelope.c },
-			n: m.envelope.n,
-			seq: m.seq,
-			ts: m.ts,
-			stamp: m.stamp,
-			fk: toB64(m.frankingKey),
-			body: toB64(m.contentBytes)
-		}))
+		messages: messages.map(disclose)
 	};
 	const parsed = v.safeParse(reportSchema, report);
 	if (!parsed.success) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'report must hold 1 to 50 well-formed messages and a short note');
@@ -122,7 +128,7 @@ export function openReport(box: string, myBoxPk: Uint8Array, myBoxSk: Uint8Array
 /** What the moderator asks the relay (the `verify` frame's fields). */
 export type StampCheck = StampFields & { stamp: string };
 
-export type VerdictReason = 'commitment' | 'stamp' | 'stamp-unchecked' | 'content' | 'group';
+export type VerdictReason = 'commitment' | 'stamp' | 'stamp-unchecked' | 'content' | 'group' | 'sender' | 'bind';
 
 export interface Verdict {
 	/** True only when the commitment matches and the relay confirms the stamp. */
@@ -145,43 +151,37 @@ export interface Verdict {
  */
 export async function verifyReport(report: Report, verifyStamp: (fields: StampCheck) => Promise<boolean>): Promise<Verdict[]> {
 	const verdicts: Verdict[] = [];
-	for (const m of report.messages) {
-		const h: EnvelopeHeader = m.header;
-		const base = { sender: h.sender, epoch: h.epoch, ctr: h.ctr, seq: m.seq, ts: m.ts };
-		let content: Content | undefined;
-		const body = fromB64(m.body);
-		try {
-			content = parseContent(body);
-		} catch {
-			content = undefined;
-		}
-		const reject = (reason: VerdictReason) => verdicts.push({ verified: false, reason, ...base, content });
-		if (h.group !== report.group) {
-			reject('group');
-			continue;
-		}
-		if (!verifyCommitment(fromB64(m.fk), h, body, fromB64(h.c))) {
-			reject('commitment');
-			continue;
-		}
-		if (!content) {
-			reject('content');
-			continue;
-		}
-		let valid: boolean;
-		try {
-			valid = await verifyStamp({ c: h.c, sender: h.sender, group: h.group, seq: m.seq, ts: m.ts, stamp: m.stamp });
-		} catch {
-			reject('stamp-unchecked');
-			continue;
-		}
-		if (valid !== true) {
-			reject('stamp');
-			continue;
-		}
-		verdicts.push({ verified: true, ...base, content });
-	}
+	for (const m of report.messages) verdicts.push(await verifyDisclosed(m, report.group, verifyStamp));
 	return verdicts;
+}
+
+/**
+ * One disclosed message of `group` (§6.3): its group, the commitment, the content, then the
+ * stamp through `verifyStamp`; `sender`, when given, is the sender its header must name.
+ */
+export async function verifyDisclosed(m: Reported, group: string, verifyStamp: (fields: StampCheck) => Promise<boolean>, sender?: string): Promise<Verdict> {
+	const h: EnvelopeHeader = m.header;
+	const base = { sender: h.sender, epoch: h.epoch, ctr: h.ctr, seq: m.seq, ts: m.ts };
+	let content: Content | undefined;
+	const body = fromB64(m.body);
+	try {
+		content = parseContent(body);
+	} catch {
+		content = undefined;
+	}
+	const reject = (reason: VerdictReason): Verdict => ({ verified: false, reason, ...base, content });
+	if (h.group !== group) return reject('group');
+	if (sender !== undefined && h.sender !== sender) return reject('sender');
+	if (!verifyCommitment(fromB64(m.fk), h, body, fromB64(h.c))) return reject('commitment');
+	if (!content) return reject('content');
+	let valid: boolean;
+	try {
+		valid = await verifyStamp({ c: h.c, sender: h.sender, group: h.group, seq: m.seq, ts: m.ts, stamp: m.stamp });
+	} catch {
+		return reject('stamp-unchecked');
+	}
+	if (valid !== true) return reject('stamp');
+	return { verified: true, ...base, content };
 }
 
 /** A disclosed message with the disclosed edits that change it, each with its own verdict. */

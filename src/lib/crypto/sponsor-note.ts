@@ -20,14 +20,61 @@ const noteId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/));
 const pairCode = v.pipe(v.string(), v.regex(/^unseen-pair-2\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/));
 
 export const noteBodySchema = v.variant('k', [
-	v.strictObject({ k: v.literal('ask'), id: noteId, note, code: pairCode }),
+	v.strictObject({ k: v.literal('ask'), id: noteId, note, code: pairCode, r: v.optional(key32) }),
 	v.strictObject({ k: v.literal('withdraw'), id: noteId }),
 	v.strictObject({ k: v.literal('decline'), id: noteId, note }),
-	v.strictObject({ k: v.literal('accept'), id: noteId, pair: key32 })
+	v.strictObject({ k: v.literal('accept'), id: noteId, pair: key32, r: v.optional(key32), s: v.optional(key32) })
 ]);
 export type NoteBody = v.InferOutput<typeof noteBodySchema>;
 
 const plainSchema = v.strictObject({ group: key32, from: key32, to: key32, body: noteBodySchema });
+
+/**
+ * A note's `bind` (§6.3 "Reports from a pair"): H("unseen/v1/pair-bind", {group, key, r}), b64.
+ * `key` is the sender's pair pseudonym, `r` 32 random bytes sealed in the note's body.
+ */
+export function pairBind(group: string, key: string, r: string): string {
+	return toB64(sodium().crypto_hash_sha256(labelled(LABEL.pairBind, { group, key, r })));
+}
+
+/**
+ * A pair genesis's `settings.met` tag (§3.2): H("unseen/v1/pair-met", {met, s}), b64. `met` is
+ * the id of the group where the two met, `s` the 32 random bytes the sponsor draws and seals in
+ * the accept; the relay answers a pair's stamp checks only to a moderator of `met` holding `s`.
+ */
+export function pairMetTag(met: string, s: string): string {
+	return toB64(sodium().crypto_hash_sha256(labelled(LABEL.pairMet, { met, s })));
+}
+
+/** Whether `s` opens a pair genesis's `met` tag for group `met` (constant time); false without a tag. */
+export function pairMetHolds(met: string, s: string, tag: string | undefined): boolean {
+	if (tag === undefined) return false;
+	const a = fromB64(pairMetTag(met, s));
+	const b = fromB64(tag);
+	return a.length === b.length && sodium().memcmp(a, b);
+}
+
+/** A fresh `r` for a note's bind, or the random `bind` of a note that binds nothing: 32 random bytes. */
+export function randomBind(): string {
+	return toB64(sodium().randombytes_buf(32));
+}
+
+/** The signPk of the pseudonym a pair code names (the asker's key in the pair, §7.1). */
+export function codeKey(code: string): string {
+	return code.split('.')[1]!;
+}
+
+/**
+ * Whether a note's `bind` opens with its body's `r` to `key` in `group` (constant time). A note
+ * without `r` (an older version) binds nothing: undefined.
+ */
+export function bindHolds(group: string, key: string, r: string | undefined, bind: string | undefined): boolean | undefined {
+	if (r === undefined) return undefined;
+	if (bind === undefined) return false;
+	const a = fromB64(pairBind(group, key, r));
+	const b = fromB64(bind);
+	return a.length === b.length && sodium().memcmp(a, b);
+}
 
 /** A fresh request id: 16 random bytes. */
 export function newNoteId(): string {

@@ -29,7 +29,10 @@ export const clientFrameSchema = v.variant('t', [
 		ts: uint,
 		sender: key32,
 		c: key32,
-		stamp: key32
+		stamp: key32,
+		// A pair's stamps, asked by a moderator of the group where the two met with the pair's `s` (§9.7).
+		via: v.optional(key32),
+		s: v.optional(key32)
 	}),
 	v.strictObject({ t: v.literal('report'), id: requestId, group: v.optional(key32), sealed: sealedFor }),
 	v.strictObject({ t: v.literal('reports'), id: requestId, as: key32, group: v.optional(key32), after: uint }),

@@ -5,7 +5,7 @@
  */
 
 /** Why a reported message is not verified (ReportedMessageView.reason). */
-export type VerdictReason = 'commitment' | 'stamp' | 'stamp-unchecked' | 'content' | 'group';
+export type VerdictReason = 'commitment' | 'stamp' | 'stamp-unchecked' | 'content' | 'group' | 'sender' | 'bind';
 
 const REASONS: Record<VerdictReason, { facilitator: string; operator: string }> = {
 	commitment: {
@@ -27,6 +27,14 @@ const REASONS: Record<VerdictReason, { facilitator: string; operator: string }> 
 	group: {
 		facilitator: 'The message belongs to another group.',
 		operator: 'the message belongs to another group than the report names'
+	},
+	sender: {
+		facilitator: 'This message was written by someone else in that conversation, not the person the report is about.',
+		operator: 'the message is not from the pair pseudonym the report binds'
+	},
+	bind: {
+		facilitator: 'It could not be confirmed that this conversation was with this member, so nothing in it is shown as theirs.',
+		operator: 'the member’s note in the group does not tie them to the pair pseudonym'
 	}
 };
 

@@ -116,9 +116,12 @@ export function buildGenesis(creator: Boxed, params: GenesisParams, opts: BuildO
 	return { op, secret };
 }
 
-/** A one-to-one pair (sponsor and mentee): exactly two members, no admin, no invites. */
-export function buildPair(creator: Boxed, other: { sign: string; box: string; rk?: string }, content: OpBody<'genesis'>, opts: BuildOptions = {}): EpochBuild<'genesis'> {
-	const settings: Settings = { retention: 0, rotate: 0, invite: 'admins', listeners: false, listenersMaySpeak: false, pair: true };
+/**
+ * A one-to-one pair (sponsor and mentee): exactly two members, no admin, no invites. `met`: the
+ * tag of the group where the two met (§3.2), absent for a pair made from an out-of-band code.
+ */
+export function buildPair(creator: Boxed, other: { sign: string; box: string; rk?: string }, content: OpBody<'genesis'>, opts: BuildOptions = {}, met?: string): EpochBuild<'genesis'> {
+	const settings: Settings = { retention: 0, rotate: 0, invite: 'admins', listeners: false, listenersMaySpeak: false, pair: true, ...(met !== undefined ? { met } : {}) };
 	return buildGenesis(creator, { settings, others: [{ ...other, role: 'member' }], content }, opts);
 }
 

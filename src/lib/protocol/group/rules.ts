@@ -159,6 +159,7 @@ export function applyAsk(next: GroupState, op: OpOf<'ask'>): void {
 export function applySettings(next: GroupState, op: OpOf<'settings'>): void {
 	may.enforce(may.changeSettings(next, op.author));
 	if (op.settings.pair !== next.settings.pair) throw notAllowed('settings.pair never changes');
+	if (op.settings.met !== undefined) throw notAllowed('settings.met is set only in a pair’s genesis');
 	next.settings = { ...op.settings };
 }
 

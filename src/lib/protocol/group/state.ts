@@ -76,6 +76,8 @@ function applyGenesis(op: Extract<Op, { kind: 'genesis' }>, hash: string, ctx: A
 		}
 	} else if (creator.role !== 'admin') {
 		throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'the creator of a group is its admin');
+	} else if (op.settings.met !== undefined) {
+		throw new ProtocolError('PROTOCOL_BAD_GENESIS', 'only a pair’s genesis may carry settings.met');
 	}
 	const members: Record<string, MemberState> = {};
 	for (const m of op.members) members[m.sign] = { sign: m.sign, box: m.box, role: m.role, since: 0, ...(m.rk !== undefined ? { rk: m.rk, rkAt: 0 } : {}) };
