@@ -15,7 +15,9 @@ export default defineConfig({
 	testDir: 'test/browser',
 	outputDir: 'test-results',
 	fullyParallel: false,
-	workers: 1,
+	// Two files at a time (E2E_WORKERS to change it): the tests wait on the network and timers more
+	// than on the CPU, and each uses its own people and groups on the one relay.
+	workers: Number(process.env.E2E_WORKERS ?? 2),
 	retries: 0,
 	timeout: 60_000,
 	reporter: [['list']],

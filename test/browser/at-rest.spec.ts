@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { createGroup, createInvite, expectMessage, groupIdOfLink, joinByLink, newPerson, openChat, send } from './helpers.ts';
-import { filesUnder } from './screen-check.ts';
+import { filesUnder, scannedBytes } from './screen-check.ts';
 
 test('P1 confidentiality: the relay data folder holds none of the message texts, pseudonyms or group names used', async ({ browser }) => {
 	test.setTimeout(120_000);
@@ -34,7 +33,7 @@ test('P1 confidentiality: the relay data folder holds none of the message texts,
 	let scanned = 0;
 	let groupIdSeen = false;
 	for (const file of files) {
-		const bytes = await readFile(file);
+		const bytes = await scannedBytes(file);
 		scanned += bytes.length;
 		groupIdSeen ||= bytes.includes(Buffer.from(groupIdOfLink(link)));
 		for (const needle of needles) {

@@ -6,10 +6,9 @@
  * that calmly; a reload keeps everything; the relay's files hold no note, tag or counter name.
  * Each new screen gets an axe scan and a screenshot at phone and desktop size.
  */
-import { readFile } from 'node:fs/promises';
 import { expect as baseExpect, test, type Page } from '@playwright/test';
 import { askSponsor, createGroup, createInvite, groupPath, joinByLink, messageAction, newPerson, offerToSponsor } from './helpers.ts';
-import { checkScreen, filesUnder } from './screen-check.ts';
+import { checkScreen, filesUnder, scannedBytes } from './screen-check.ts';
 
 // The machine is shared by many runs: generous waits, never timed assertions.
 const expect = baseExpect.configure({ timeout: 30_000 });
@@ -152,7 +151,7 @@ test('a mentee shares progress with the sponsor from the pair, the sponsor sees 
 	let groupIdSeen = false;
 	const groupId = Buffer.from(link.slice(link.indexOf('#') + 1), 'base64url').subarray(1, 33).toString('base64url');
 	for (const file of files) {
-		const bytes = await readFile(file);
+		const bytes = await scannedBytes(file);
 		groupIdSeen ||= bytes.includes(Buffer.from(groupId));
 		for (const needle of Object.values(secrets)) {
 			for (const encoding of ['utf8', 'utf16le'] as const) {

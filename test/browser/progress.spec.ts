@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect as baseExpect, test, type Browser, type Page } from '@playwright/test';
 import { BASE_URL, createGroup, createInvite, openChat } from './helpers.ts';
-import { checkScreen as checkAllSizes, filesUnder } from './screen-check.ts';
+import { checkScreen as checkAllSizes, filesUnder, scannedBytes } from './screen-check.ts';
 
 // The machine is shared by many runs: generous waits, never timed assertions.
 const expect = baseExpect.configure({ timeout: 30_000 });
@@ -245,7 +245,7 @@ test('a counter, check-ins over several days, a milestone shared to a group, a g
 	const files = await filesUnder(process.env.E2E_DATA_DIR!);
 	expect(files.length).toBeGreaterThan(0);
 	for (const file of files) {
-		const bytes = await readFile(file);
+		const bytes = await scannedBytes(file);
 		for (const needle of [...NOTES, TAG, 'Alcohol']) {
 			for (const encoding of ['utf8', 'utf16le'] as const) expect(bytes.includes(Buffer.from(needle, encoding)), `${file} holds "${needle}"`).toBe(false);
 			expect(bytes.includes(Buffer.from(Buffer.from(needle).toString('base64url').slice(0, 16))), `${file} holds base64 of "${needle}"`).toBe(false);

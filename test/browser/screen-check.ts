@@ -4,7 +4,7 @@
  * what a desktop one shows. Also `filesUnder`, for the specs that read the relay's data folder.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 
@@ -31,13 +31,29 @@ export async function checkScreen(page: Page, name: string, options: { fullPage?
 	await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-/** Every file below `dir`, recursively. */
+/** Every file below `dir`, recursively (one that disappears while listed is left out). */
 export async function filesUnder(dir: string): Promise<string[]> {
 	const out: string[] = [];
-	for (const entry of await readdir(dir, { withFileTypes: true })) {
+	for (const entry of await readdir(dir, { withFileTypes: true }).catch(gone)) {
 		const path = join(dir, entry.name);
 		if (entry.isDirectory()) out.push(...(await filesUnder(path)));
 		else out.push(path);
 	}
 	return out;
+}
+
+/**
+ * The bytes of a file `filesUnder` listed, or an empty buffer when it is gone: the relay keeps
+ * running for other tests while one scans its folder, and LevelDB deletes files it compacted.
+ */
+export async function scannedBytes(file: string): Promise<Buffer> {
+	return readFile(file).catch((error: NodeJS.ErrnoException) => {
+		if (error.code === 'ENOENT') return Buffer.alloc(0);
+		throw error;
+	});
+}
+
+function gone(error: NodeJS.ErrnoException): never[] {
+	if (error.code === 'ENOENT') return [];
+	throw error;
 }

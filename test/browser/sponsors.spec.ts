@@ -5,10 +5,9 @@
  * axe-core scan and a screenshot at phone and desktop size; afterwards the relay's data folder
  * holds none of the intros, notes or names.
  */
-import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
-import { askSponsor, createGroup, createInvite, expectMessage, joinByLink, messageText, newPerson, offerToSponsor, send, groupPath } from './helpers.ts';
-import { checkScreen, filesUnder } from './screen-check.ts';
+import { askSponsor, createGroup, createInvite, expectMessage, groupIdOfLink, joinByLink, messageText, newPerson, offerToSponsor, send, groupPath } from './helpers.ts';
+import { checkScreen, filesUnder, scannedBytes } from './screen-check.ts';
 
 /** Quiet hours around this moment, in the page's local time, so the quiet-hours notice shows. */
 async function quietAroundNow(page: Page): Promise<{ from: string; to: string }> {
@@ -170,8 +169,9 @@ test('offer, find, ask, decline kindly (nobody else learns of it), ask again, ac
 	const needles = [...Object.values(secrets), 'Ashbury Fenwick', 'Ninette Oakhart', 'Calloway Rusk', 'Hello Cal'];
 	let groupIdSeen = false;
 	for (const file of files) {
-		const bytes = await readFile(file);
-		groupIdSeen ||= bytes.includes(Buffer.from(group));
+		const bytes = await scannedBytes(file);
+		// The group's id (from the invite link), not its page alias, which never leaves the device.
+		groupIdSeen ||= bytes.includes(Buffer.from(groupIdOfLink(link)));
 		for (const needle of needles) {
 			for (const encoding of ['utf8', 'utf16le'] as const) {
 				expect(bytes.includes(Buffer.from(needle, encoding)), `${file} contains "${needle}" (${encoding})`).toBe(false);
