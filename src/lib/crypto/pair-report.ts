@@ -6,14 +6,13 @@
  * ("unseen/v1/pair-report"), so it can never be read as a group report.
  */
 import * as v from 'valibot';
-import { b64Bytes, concat, equalBytes, fromB64, toB64, utf8 } from '../core/bytes.ts';
+import { concat, equalBytes, fromB64, utf8 } from '../core/bytes.ts';
 import { canonicalJson, labelled, type CJson } from '../core/cjson.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { LABEL } from '../core/labels.ts';
 import { key32 } from '../core/schema.ts';
-import { MAX_NOTE, MAX_REPORT_BYTES, MAX_REPORT_MESSAGES, disclose, reportSchema, reportedSchema, verifyDisclosed, type Report, type ReportInput, type StampCheck, type Verdict } from './report.ts';
+import { MAX_NOTE, MAX_REPORT_BYTES, MAX_REPORT_MESSAGES, disclose, reportSchema, reportedSchema, sealToModerators, verifyDisclosed, type Report, type ReportInput, type StampCheck, type Verdict } from './report.ts';
 import { bindHolds } from './sponsor-note.ts';
-import { sealTo } from './box-key.ts';
 import { sodium } from './sodium.ts';
 
 /** One disclosed message more than a group report (the bind message), so one pair message fewer (§6.3). */
@@ -66,14 +65,7 @@ export function buildPairReport(met: string, pair: string, s: string, bind: Bind
 
 /** Seals a pair report to each moderator box key (b64): the `sealed` list of `report` frames. */
 export function sealPairReport(report: PairReport, moderatorBoxKeys: string[]): { to: string; box: string }[] {
-	const plain = labelled(LABEL.pairReport, report as unknown as CJson);
-	const unique = [...new Set(moderatorBoxKeys)];
-	if (unique.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'a report needs at least one moderator');
-	try {
-		return unique.map((to) => ({ to, box: toB64(sealTo(plain, b64Bytes(to, 32, 'moderator key'), 'moderator key')) }));
-	} finally {
-		sodium().memzero(plain);
-	}
+	return sealToModerators(LABEL.pairReport, report as unknown as CJson, moderatorBoxKeys);
 }
 
 export type AnyReport = { kind: 'group'; report: Report } | { kind: 'pair'; report: PairReport };

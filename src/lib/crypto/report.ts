@@ -89,7 +89,12 @@ export function buildReport(group: string, messages: ReportInput[], note: string
  * PROTOCOL_WEAK_KEY when a moderator key is one libsodium refuses (nothing is sealed then).
  */
 export function sealReport(report: Report, moderatorBoxKeys: string[]): { to: string; box: string }[] {
-	const plain = labelled(LABEL.reportAd, report as unknown as CJson);
+	return sealToModerators(LABEL.reportAd, report as unknown as CJson, moderatorBoxKeys);
+}
+
+/** `labelled(label, value)` sealed once to each distinct moderator box key (b64); the plaintext is wiped after. */
+export function sealToModerators(label: string, value: CJson, moderatorBoxKeys: string[]): { to: string; box: string }[] {
+	const plain = labelled(label, value);
 	const unique = [...new Set(moderatorBoxKeys)];
 	if (unique.length === 0) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'a report needs at least one moderator');
 	try {
