@@ -6,13 +6,14 @@
  * open them, and a box that is not for the reader opens to null, silently.
  */
 import * as v from 'valibot';
-import { fromB64, fromUtf8, toB64 } from '../core/bytes.ts';
-import { canonicalJson, labelled, type CJson } from '../core/cjson.ts';
+import { fromB64, toB64 } from '../core/bytes.ts';
+import { labelled, type CJson } from '../core/cjson.ts';
 import { LABEL } from '../core/labels.ts';
 import { MAX_CASE_BOX } from '../core/content.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { key32 } from '../core/schema.ts';
 import { sealTo } from './box-key.ts';
+import { openSealedValue } from './sealed-value.ts';
 import { sodium } from './sodium.ts';
 
 export const MAX_CASE_NOTE = 500;
@@ -65,43 +66,16 @@ export function sealFeedback(group: string, id: string, reply: string, k: Feedba
 	return seal(LABEL.reportFeedback, { group, id, k }, reply, 'reply key');
 }
 
-/** Opens `box` with a box key pair and checks label, schema and canonical form; null otherwise. */
-function open<T>(box: string, pk: Uint8Array, sk: Uint8Array, label: string, schema: v.GenericSchema<unknown, T>): T | null {
-	let plain: Uint8Array;
-	try {
-		plain = sodium().crypto_box_seal_open(fromB64(box), pk, sk);
-	} catch {
-		return null;
-	}
-	let text: string;
-	try {
-		text = fromUtf8(plain);
-	} catch {
-		return null;
-	}
-	const prefix = label + '\0';
-	if (!text.startsWith(prefix)) return null;
-	let raw: unknown;
-	try {
-		raw = JSON.parse(text.slice(prefix.length));
-	} catch {
-		return null;
-	}
-	const parsed = v.safeParse(schema, raw);
-	if (!parsed.success || canonicalJson(parsed.output as CJson) !== text.slice(prefix.length)) return null;
-	return parsed.output;
-}
-
 /** A case note for `me` in `group` from the envelope's sender `from`; null when not one (§13.6). */
 export function openCaseNote(group: string, from: string, me: { sign: string; boxPk: Uint8Array; boxSk: Uint8Array }, box: string): CaseBody | null {
-	const plain = open(box, me.boxPk, me.boxSk, LABEL.reportCase, modPlain);
+	const plain = openSealedValue(box, me.boxPk, me.boxSk, LABEL.reportCase, modPlain);
 	if (!plain || plain.group !== group || plain.from !== from || plain.to !== me.sign) return null;
 	return plain.body;
 }
 
 /** A feedback for my case `id` in `group`, opened with its reply key pair (b64); null when not one. */
 export function openFeedback(group: string, id: string, reply: { pk: string; sk: string }, box: string): Feedback | null {
-	const plain = open(box, fromB64(reply.pk), fromB64(reply.sk), LABEL.reportFeedback, ackPlain);
+	const plain = openSealedValue(box, fromB64(reply.pk), fromB64(reply.sk), LABEL.reportFeedback, ackPlain);
 	if (!plain || plain.group !== group || plain.id !== id) return null;
 	return plain.k;
 }

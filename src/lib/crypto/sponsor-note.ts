@@ -5,13 +5,14 @@
  * and the reader counts.
  */
 import * as v from 'valibot';
-import { fromB64, fromUtf8, toB64 } from '../core/bytes.ts';
-import { canonicalJson, labelled, type CJson } from '../core/cjson.ts';
+import { fromB64, toB64 } from '../core/bytes.ts';
+import { labelled, type CJson } from '../core/cjson.ts';
 import { LABEL } from '../core/labels.ts';
 import { MAX_NOTE_BOX } from '../core/content.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { key32 } from '../core/schema.ts';
 import { sealTo } from './box-key.ts';
+import { openSealedValue } from './sealed-value.ts';
 import { sodium } from './sodium.ts';
 
 export const MAX_NOTE = 500;
@@ -96,29 +97,9 @@ export function sealNote(group: string, from: string, to: { sign: string; box: s
  * not for me or is not a well-formed note of this group from this sender (§11.2).
  */
 export function openNote(group: string, from: string, me: { sign: string; boxPk: Uint8Array; boxSk: Uint8Array }, box: string): NoteBody | null {
-	let plain: Uint8Array;
-	try {
-		plain = sodium().crypto_box_seal_open(fromB64(box), me.boxPk, me.boxSk);
-	} catch {
-		return null;
-	}
-	const prefix = LABEL.sponsorNote + '\0';
-	let text: string;
-	try {
-		text = fromUtf8(plain);
-	} catch {
-		return null;
-	}
-	if (!text.startsWith(prefix)) return null;
-	let raw: unknown;
-	try {
-		raw = JSON.parse(text.slice(prefix.length));
-	} catch {
-		return null;
-	}
-	const parsed = v.safeParse(plainSchema, raw);
-	if (!parsed.success || canonicalJson(parsed.output as CJson) !== text.slice(prefix.length)) return null;
-	const { group: g, from: f, to, body } = parsed.output;
+	const parsed = openSealedValue(box, me.boxPk, me.boxSk, LABEL.sponsorNote, plainSchema);
+	if (!parsed) return null;
+	const { group: g, from: f, to, body } = parsed;
 	if (g !== group || f !== from || to !== me.sign) return null;
 	return body;
 }
