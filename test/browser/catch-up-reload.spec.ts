@@ -8,36 +8,14 @@
  * seconds, not minutes; the relay limits each key's rate, so several members write it.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { WebSocket as WsWebSocket } from 'ws';
-import { createClient, type UnseenClient } from '../../src/lib/client/index.ts';
-import { memoryKv } from '../../src/lib/storage/kv.ts';
-import { BASE_URL, everyMessage, groupPath, joinByLink, newPerson, openChat } from './helpers.ts';
+import { type UnseenClient } from '../../src/lib/client/index.ts';
+import { everyMessage, groupPath, joinByLink, newPerson, openChat } from './helpers.ts';
+import { until, useHeadless } from './headless.ts';
 
-const RELAY_URL = `${BASE_URL.replace(/^http/, 'ws')}/relay`;
+const { start: writer, started: writers } = useHeadless();
 const WRITERS = 8;
 /** Messages per backlog (three backlogs), split between the writers. */
 const BACKLOG = 800;
-
-const writers: UnseenClient[] = [];
-test.afterEach(async () => {
-	for (const w of writers.splice(0)) await w.stop();
-});
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-	const end = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-		await new Promise((r) => setTimeout(r, 50));
-	}
-}
-
-async function writer(): Promise<UnseenClient> {
-	const client = createClient({ relayUrl: RELAY_URL, store: memoryKv(), origin: BASE_URL, WebSocket: WsWebSocket as unknown as typeof WebSocket, backoff: { initialMs: 50, maxMs: 400 } });
-	writers.push(client);
-	await client.start();
-	await until(() => client.connection === 'online', 10_000, 'writer online');
-	return client;
-}
 
 /** Every writer sends its share of `count` texts `${label} <n>`; resolves when the relay has them all. */
 async function writeBacklog(group: string, label: string, count: number): Promise<void> {

@@ -9,34 +9,12 @@
  * publish a receive key after every join (§4.4), and those ops would race the next join.
  */
 import { expect, test } from '@playwright/test';
-import { WebSocket as WsWebSocket } from 'ws';
-import { createClient, type UnseenClient } from '../../src/lib/client/index.ts';
 import { memoryKv } from '../../src/lib/storage/kv.ts';
-import { BASE_URL, expectMessage, groupPath, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { expectMessage, groupPath, joinByLink, newPerson, openChat, send } from './helpers.ts';
+import { until, useHeadless } from './headless.ts';
 
-const RELAY_URL = `${BASE_URL.replace(/^http/, 'ws')}/relay`;
+const { start: headless, started: clients } = useHeadless(20_000);
 const MEMBERS = Number(process.env.LARGE_GROUP_MEMBERS ?? 250);
-
-const clients: UnseenClient[] = [];
-test.afterEach(async () => {
-	for (const c of clients.splice(0)) await c.stop();
-});
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-	const end = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-		await new Promise((r) => setTimeout(r, 50));
-	}
-}
-
-async function headless(store = memoryKv()): Promise<UnseenClient> {
-	const client = createClient({ relayUrl: RELAY_URL, store, origin: BASE_URL, WebSocket: WsWebSocket as unknown as typeof WebSocket, backoff: { initialMs: 50, maxMs: 400 } });
-	clients.push(client);
-	await client.start();
-	await until(() => client.connection === 'online', 20_000, 'client online');
-	return client;
-}
 
 test('a member of a 250-member group sees every member, opens a safety number and talks with the group', async ({ browser }) => {
 	test.setTimeout(1_800_000);

@@ -5,37 +5,14 @@
  * written by headless clients (the real client code in Node) so that it takes seconds.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { WebSocket as WsWebSocket } from 'ws';
-import { createClient, type UnseenClient } from '../../src/lib/client/index.ts';
-import { memoryKv } from '../../src/lib/storage/kv.ts';
-import { BASE_URL, everyMessage, groupPath, joinByLink, newPerson } from './helpers.ts';
+import { everyMessage, groupPath, joinByLink, newPerson } from './helpers.ts';
+import { until, useHeadless } from './headless.ts';
 
-const RELAY_URL = `${BASE_URL.replace(/^http/, 'ws')}/relay`;
+const { start: writer, started: writers } = useHeadless();
 const WRITERS = 6;
 const HISTORY = 600;
 /** The most messages the page may hold at once (message-window.ts WINDOW_MAX). */
 const MOST = 200;
-
-const writers: UnseenClient[] = [];
-test.afterEach(async () => {
-	for (const w of writers.splice(0)) await w.stop();
-});
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-	const end = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-		await new Promise((r) => setTimeout(r, 50));
-	}
-}
-
-async function writer(): Promise<UnseenClient> {
-	const client = createClient({ relayUrl: RELAY_URL, store: memoryKv(), origin: BASE_URL, WebSocket: WsWebSocket as unknown as typeof WebSocket, backoff: { initialMs: 50, maxMs: 400 } });
-	writers.push(client);
-	await client.start();
-	await until(() => client.connection === 'online', 10_000, 'writer online');
-	return client;
-}
 
 /** The message row whose text is exactly `text`. */
 const rowOf = (page: Page, text: string) => page.getByTestId('message').filter({ has: page.getByTestId('message-text').filter({ hasText: new RegExp(`^${text}$`) }) });
