@@ -3,8 +3,9 @@
  * it can go, and the other member receives it exactly once (issue 4: sending / sent / failed
  * and retry). The refusal is played by the proxy in front of the real relay.
  */
-import { afterEach, expect, test } from 'vitest';
-import { makeGroup, startWorld, Tamperer, type EntryFrame, type World } from '../tamper/setup.ts';
+import { expect, test } from 'vitest';
+import { makeGroup, Tamperer, type EntryFrame } from '../tamper/setup.ts';
+import { useWorld } from '../tamper/world-per-test.ts';
 import type { Frame, Hook } from '../tamper/proxy.ts';
 import { texts, until } from './harness.ts';
 
@@ -21,14 +22,10 @@ function refuseNextMessage(): Hook {
 	};
 }
 
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 test('a refused message shows as failed, survives, and a retry delivers it exactly once', async () => {
-	world = await startWorld(['ash', 'bo']);
+	const world = await worlds.start(['ash', 'bo']);
 	const id = await makeGroup(world, 'ash', ['bo']);
 	const { ash, bo } = world.clients as Record<'ash' | 'bo', (typeof world.clients)[string]>;
 	await ash!.client.send(id, { text: 'first, to say hello' });
@@ -53,7 +50,7 @@ test('a refused message shows as failed, survives, and a retry delivers it exact
 });
 
 test('an ack lost with the connection: the client resends the same message id, and the relay stores it once under its first number', async () => {
-	world = await startWorld(['ash', 'bo']);
+	const world = await worlds.start(['ash', 'bo']);
 	const id = await makeGroup(world, 'ash', ['bo']);
 	const { ash, bo } = world.clients as Record<'ash' | 'bo', (typeof world.clients)[string]>;
 	await ash!.client.send(id, { text: 'first, to say hello' });
@@ -97,7 +94,7 @@ test('an ack lost with the connection: the client resends the same message id, a
 });
 
 test('"Try again" in a group that froze after the refusal sends nothing and the message stays failed', async () => {
-	world = await startWorld(['ash', 'bo']);
+	const world = await worlds.start(['ash', 'bo']);
 	const tamper = new Tamperer();
 	const ops: EntryFrame[] = [];
 	world.proxy.onDown('ash', (frame, link) => {

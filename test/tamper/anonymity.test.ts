@@ -5,19 +5,13 @@
  * and a report go on a connection that logged in as nobody, and a moderator's stamp checks go
  * on a connection that logged in as that moderator's key of the group alone.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { makeGroup, selfKey, startWorld, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { makeGroup, selfKey, type World } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import type { Frame, Link } from './proxy.ts';
 import { defaults, texts, until } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 /** Every frame each connection of `who` sent up, per connection. */
 function recordConnections(w: World, who: string): Map<Link, Frame[]> {
@@ -34,7 +28,7 @@ const sentOn = (byLink: Map<Link, Frame[]>, t: string) => [...byLink.values()].f
 
 describe('P9 anonymity at the relay', () => {
 	test('P9 anonymity: no connection logs in as two pseudonyms of one device; invite fetches and reports go on keyless connections; stamp checks on the moderator key alone', async () => {
-		world = await startWorld(['ash', 'bo', 'cy']);
+		const world = await worlds.start(['ash', 'bo', 'cy']);
 		const bo = recordConnections(world, 'bo');
 		const ash = recordConnections(world, 'ash');
 		const circle = await makeGroup(world, 'ash', ['bo', 'cy']);
@@ -50,7 +44,7 @@ describe('P9 anonymity at the relay', () => {
 		// Bo reports Cy's message in the circle; Ash, its admin, reads and verifies the report.
 		const cy = world.clients.cy!;
 		await cy.client.send(circle, { text: 'nobody wants you here' });
-		await until(() => texts(world!.clients.bo!, circle).includes('nobody wants you here'));
+		await until(() => texts(world.clients.bo!, circle).includes('nobody wants you here'));
 		const message = world.clients.bo!.client.messages(circle).find((m) => m.text === 'nobody wants you here')!;
 		// Franking material is saved shortly after display: retry until the report can be built.
 		for (let i = 0; ; i++) {
@@ -65,7 +59,7 @@ describe('P9 anonymity at the relay', () => {
 		const before = world.proxy.links('bo').length;
 		for (const link of world.proxy.links('bo')) link.close();
 		// Reconnects are fully jittered (may be at once): wait for both group connections to return.
-		await until(() => world!.proxy.links('bo').length >= before + 2 && world!.clients.bo!.client.connection === 'online', 10_000, 'bo back online');
+		await until(() => world.proxy.links('bo').length >= before + 2 && world.clients.bo!.client.connection === 'online', 10_000, 'bo back online');
 
 		for (const frames of [...bo.values(), ...ash.values()]) expect(authed(frames).size).toBeLessThanOrEqual(1);
 		for (const key of boKeys) expect([...bo.values()].filter((f) => authed(f).has(key)).length).toBeGreaterThanOrEqual(2);

@@ -6,11 +6,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import { ashAndVictimBo } from './setup.ts';
-import { worldPerTest } from './world-per-test.ts';
+import { useWorld } from './world-per-test.ts';
 import { defaults, texts, until, warningKinds } from '../integration/harness.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 
-const worlds = worldPerTest();
+const worlds = useWorld();
 const setup = async () => ashAndVictimBo(await worlds.start(['ash', 'bo']));
 
 const bogus = toB64(new Uint8Array(32).fill(0x5a));

@@ -5,23 +5,18 @@
  * message and covers the hole with a tombstone of its own is caught (it cannot sign for the
  * sender), and the missing message is still reported as a gap.
  */
-import { afterEach, beforeAll, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
+import { expect, test } from 'vitest';
+import { Tamperer, makeGroup, selfKey, type EntryFrame } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { startClient, texts, until, warningKinds, type TestClient } from '../integration/harness.ts';
-import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
+import { sodium } from '../../src/lib/crypto/sodium.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 /** Ash's group with Bo and Cy; Cy goes offline (its device keeps its store) while Bo talks. */
 async function cyAway() {
-	world = await startWorld(['ash', 'bo', 'cy']);
+	const world = await worlds.start(['ash', 'bo', 'cy']);
 	const group = await makeGroup(world, 'ash', ['bo', 'cy']);
 	const { ash, bo, cy } = world.clients as Record<'ash' | 'bo' | 'cy', TestClient>;
 	await bo.client.send(group, { text: 'hello all' });
@@ -29,9 +24,9 @@ async function cyAway() {
 	await cy.client.stop();
 	/** Cy comes back on the same device, every entry on its way passing through `tamper`. */
 	const back = async (tamper: Tamperer) => {
-		world!.proxy.onDown('cy', tamper.hook);
-		const again = await startClient(world!.proxy.url('cy'), cy.store);
-		world!.clients.cy = again;
+		world.proxy.onDown('cy', tamper.hook);
+		const again = await startClient(world.proxy.url('cy'), cy.store);
+		world.clients.cy = again;
 		return again;
 	};
 	return { group, ash, bo, back };

@@ -3,27 +3,18 @@
  * verifies it with the relay. A forged relay stamp, words altered by the reporter, or words
  * pinned on another sender must each come out "not verified"; an honest report must verify.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { selfKey } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { texts, until } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 import { fromUtf8, toB64, utf8, fromB64 } from '../../src/lib/core/bytes.ts';
 import { getJson, keys, putJson } from '../../src/lib/client/store.ts';
 import type { FrankingRecord } from '../../src/lib/protocol/session/types.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 async function setup() {
-	world = await startWorld(['ash', 'bo', 'cy']);
-	const tamper = new Tamperer();
-	world.proxy.onDown('bo', tamper.hook);
-	const group = await makeGroup(world, 'ash', ['bo', 'cy']);
+	const { world, tamper, group } = await worlds.withVictim(['ash', 'bo', 'cy'], 'bo');
 	const { ash, bo, cy } = world.clients;
 	return { tamper, group, ash: ash!, bo: bo!, cy: cy! };
 }

@@ -3,10 +3,11 @@
  * share the epoch secret), so the shared key alone must not let one member speak as another.
  * Here Bo, a member, colludes with the relay to put words in Cy's mouth; Ash must not show them.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { selfKey } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { texts, until, warningKinds, type TestClient } from '../integration/harness.ts';
-import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
+import { sodium } from '../../src/lib/crypto/sodium.ts';
 import { SenderChain } from '../../src/lib/crypto/chain.ts';
 import { buildHello, encryptMessage, newEpochSigningKey } from '../../src/lib/crypto/message.ts';
 import { getJson, keys } from '../../src/lib/client/store.ts';
@@ -14,13 +15,7 @@ import { DeviceState } from '../../src/lib/protocol/session/device.ts';
 import type { SessionData } from '../../src/lib/protocol/session/types.ts';
 import type { Content } from '../../src/lib/core/content.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 /**
  * Bo's saved session once it has applied everything up to `seq` and the group state `head`
@@ -36,10 +31,7 @@ async function savedSession(c: TestClient, group: string, seq: number, head: str
 }
 
 async function setup() {
-	world = await startWorld(['ash', 'bo', 'cy']);
-	const tamper = new Tamperer();
-	world.proxy.onDown('ash', tamper.hook);
-	const group = await makeGroup(world, 'ash', ['bo', 'cy']);
+	const { world, tamper, group } = await worlds.withVictim(['ash', 'bo', 'cy'], 'ash');
 	const { ash, bo, cy } = world.clients;
 	return { tamper, group, ash: ash!, bo: bo!, cy: cy! };
 }

@@ -3,24 +3,17 @@
  * §4.4, review of issue 9, finding 2): every later epoch is then sealed to the member's older
  * receive key, so the member is told, calmly and once, after a few attempts.
  */
-import { afterEach, beforeAll, expect, test } from 'vitest';
-import { startWorld, type World } from './setup.ts';
+import { expect, test } from 'vitest';
+import { useWorld } from './world-per-test.ts';
 import type { Frame } from './proxy.ts';
 import { defaults, texts, until } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 const isKeyOp = (f: Frame) => f.t === 'append' && (f.entry as { op?: { kind: string } }).op?.kind === 'key';
 
 test('P4 forward secrecy: a member whose key op the relay keeps refusing is told once, in calm words, and the warning stops when the key lands', async () => {
-	world = await startWorld(['ash', 'bo']);
+	const world = await worlds.start(['ash', 'bo']);
 	const { ash, bo } = world.clients as Record<'ash' | 'bo', (typeof world.clients)[string]>;
 	// Keys rotate every second, so Ash's next message after a pause starts a new epoch.
 	const group = await ash!.client.createGroup({ ...defaults, rotate: 1, name: 'Circle', pseudonym: 'Ash' });

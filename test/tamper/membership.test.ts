@@ -2,10 +2,11 @@
  * Malicious relay vs. membership (P2): the relay invents, replays and forks group operations.
  * Each test fails if the victim's client accepts the attack.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, isEntry, makeGroup, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { isEntry, selfKey, type EntryFrame } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { texts, until, untilKeysSettled, warningKinds } from '../integration/harness.ts';
-import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
+import { sodium } from '../../src/lib/crypto/sodium.ts';
 import { deriveIdentity, newIdentityNonce, newRoot } from '../../src/lib/crypto/identity.ts';
 import { inviteKeys } from '../../src/lib/crypto/invite.ts';
 import { buildAdd, buildJoin, buildRemove } from '../../src/lib/protocol/group/build.ts';
@@ -14,13 +15,7 @@ import { toB64 } from '../../src/lib/core/bytes.ts';
 import type { GroupState } from '../../src/lib/protocol/group/types.ts';
 import type { Op } from '../../src/lib/core/schema.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 const intruder = () => deriveIdentity(newRoot(), newIdentityNonce());
 const asMember = (id: ReturnType<typeof intruder>) => ({ sign: toB64(id.signPk), box: toB64(id.boxPk), role: 'admin' as const });
@@ -33,10 +28,7 @@ function impersonate<T extends Op>(op: T, author: string, wrongSk: Uint8Array): 
 }
 
 async function setup() {
-	world = await startWorld(['ash', 'bo', 'cy']);
-	const tamper = new Tamperer();
-	world.proxy.onDown('bo', tamper.hook);
-	const group = await makeGroup(world, 'ash', ['bo', 'cy']);
+	const { world, tamper, group } = await worlds.withVictim(['ash', 'bo', 'cy'], 'bo');
 	const { ash, bo, cy } = world.clients as Record<'ash' | 'bo' | 'cy', (typeof world.clients)[string]>;
 	await ash!.client.send(group, { text: 'first' });
 	await until(() => texts(bo!, group).includes('first') && texts(cy!, group).includes('first'));
@@ -92,7 +84,7 @@ describe('P2 members control membership, against a tampering relay', () => {
 
 	test('P2 the relay cannot replay an old membership operation', async () => {
 		const { tamper, group, bo } = await setup();
-		const join = world!.proxy.seen('bo').filter(isEntry).find((f) => f.entry.op?.kind === 'join')!;
+		const join = worlds.current.proxy.seen('bo').filter(isEntry).find((f) => f.entry.op?.kind === 'join')!;
 		expect(join).toBeDefined();
 		tamper.inject({ ...join });
 		await until(() => bo.client.groups()[0]!.frozen !== undefined);
@@ -108,7 +100,7 @@ describe('P2 members control membership, against a tampering relay', () => {
 		// RELAY_CONFLICT, but a lying relay shows Bo the losing op instead of the winning one.
 		const parent = ash.client.state(group)!;
 		let cyOp: Op | null = null;
-		world!.proxy.onUp('cy', (frame) => {
+		worlds.current.proxy.onUp('cy', (frame) => {
 			const op = (frame as { entry?: { op?: Op } }).entry?.op;
 			if (frame.t === 'append' && op && op.kind === 'role' && !cyOp) {
 				cyOp = op;
@@ -124,7 +116,7 @@ describe('P2 members control membership, against a tampering relay', () => {
 		expect(bo.client.groups()[0]!.frozen).toBeUndefined();
 		// Later the relay (or a member's message naming the real head) lets the true op through.
 		tamper.rule = null;
-		const real = world!.proxy.seen('bo').filter(isEntry).find((f) => f.entry.op?.kind === 'role' && f.entry.op.parent === parent.head && f.entry.op.author === selfKey(ash, group))!;
+		const real = worlds.current.proxy.seen('bo').filter(isEntry).find((f) => f.entry.op?.kind === 'role' && f.entry.op.parent === parent.head && f.entry.op.author === selfKey(ash, group))!;
 		tamper.inject({ ...real });
 		await until(() => bo.client.groups()[0]!.frozen !== undefined);
 		expect(bo.client.groups()[0]!.frozen!.code).toBe('PROTOCOL_FORK');

@@ -3,23 +3,18 @@
  * them (Bo): a moderator's `unhide` is a chained op, so the relay can neither forge, replay nor
  * drop one unnoticed; a `warn` note opens only for its target and the moderators.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, isEntry, makeGroup, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { isEntry, selfKey, type EntryFrame } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { texts, until, warningKinds, type TestClient } from '../integration/harness.ts';
-import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
+import { sodium } from '../../src/lib/crypto/sodium.ts';
 import { deriveIdentity, newIdentityNonce, newRoot } from '../../src/lib/crypto/identity.ts';
 import { buildUnhide, buildWarn } from '../../src/lib/protocol/group/build.ts';
 import { opSigningBytes } from '../../src/lib/protocol/group/state.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 import type { Op } from '../../src/lib/core/schema.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 const intruder = () => deriveIdentity(newRoot(), newIdentityNonce());
 
@@ -36,10 +31,7 @@ const notes = (c: TestClient, group: string) => c.client.messages(group).filter(
 
 /** Ash (admin) with Bo (the relay's victim) and Cy; Ash has posted a message everyone holds. */
 async function setup() {
-	world = await startWorld(['ash', 'bo', 'cy']);
-	const tamper = new Tamperer();
-	world.proxy.onDown('bo', tamper.hook);
-	const group = await makeGroup(world, 'ash', ['bo', 'cy']);
+	const { world, tamper, group } = await worlds.withVictim(['ash', 'bo', 'cy'], 'bo');
 	const { ash, bo, cy } = world.clients as Record<'ash' | 'bo' | 'cy', TestClient>;
 	await cy!.client.send(group, { text: 'unkind words' });
 	await until(() => texts(bo!, group).includes('unkind words') && texts(ash!, group).includes('unkind words'));
@@ -84,7 +76,7 @@ describe('§13.4 un-hide, against a tampering relay', () => {
 		await until(() => texts(bo, group).includes('unkind words'));
 		await ash.client.hide(group, id);
 		await until(() => !texts(bo, group).includes('unkind words'));
-		const unhide = world!.proxy.seen('bo').filter(isEntry).find((f) => f.entry.op?.kind === 'unhide')!;
+		const unhide = worlds.current.proxy.seen('bo').filter(isEntry).find((f) => f.entry.op?.kind === 'unhide')!;
 		expect(unhide).toBeDefined();
 		tamper.inject({ ...unhide });
 		await until(() => bo.client.groups()[0]!.frozen !== undefined);
@@ -119,7 +111,7 @@ describe('§13.5 warn: a private note from the moderators', () => {
 		expect(notes(bo, group)).toEqual([]);
 		expect(bo.client.messages(group).some((m) => m.text.includes('keep things kind'))).toBe(false);
 		// And the op itself does not say whom it was for.
-		const op = world!.proxy.seen('bo').filter(isEntry).find((f) => f.entry.op?.kind === 'warn')!.entry.op as Op;
+		const op = worlds.current.proxy.seen('bo').filter(isEntry).find((f) => f.entry.op?.kind === 'warn')!.entry.op as Op;
 		expect(JSON.stringify(op)).not.toContain(cyKey);
 	});
 

@@ -3,24 +3,18 @@
  * the log as it stood before a removal, holds back the messages that would confirm a newcomer,
  * or withholds a removal from one member. Each test fails if the victim goes along unwarned.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { Tamperer, selfKey, type EntryFrame } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { captureEntries, defaults, texts, until, warningKinds, type TestClient } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 type Cast = Record<'ash' | 'bo' | 'cy' | 'dee', TestClient>;
 
 /** ash makes a group with one link (10 uses) that bo and cy join with, and a second link for later. */
 async function circle() {
-	world = await startWorld(['ash', 'bo', 'cy', 'dee']);
+	const world = await worlds.start(['ash', 'bo', 'cy', 'dee']);
 	const cast = world.clients as Cast;
 	const group = await cast.ash.client.createGroup({ ...defaults, name: 'Circle', pseudonym: 'ash' });
 	const invite = await cast.ash.client.createInvite(group, { expiresInMs: 7 * 86_400_000, maxUses: 10, role: 'member' });
@@ -33,14 +27,14 @@ async function circle() {
 }
 
 const opsOf = async (member: TestClient, group: string) =>
-	(await captureEntries(world!.relay.url, member, group)).filter((e) => e.entry.op).map((e) => ({ seq: e.seq, ts: e.ts, op: e.entry.op }));
+	(await captureEntries(worlds.current.relay.url, member, group)).filter((e) => e.entry.op).map((e) => ({ seq: e.seq, ts: e.ts, op: e.entry.op }));
 
 const summaryOf = (c: TestClient, group: string) => c.client.groups().find((g) => g.id === group)!;
 
 /** The relay holds back every message of `sender` for `victim` until `release()` delivers them. */
 function holdBack(sender: string, victim: string): { held: EntryFrame[]; release(): void } {
 	const tamper = new Tamperer();
-	world!.proxy.onDown(victim, tamper.hook);
+	worlds.current.proxy.onDown(victim, tamper.hook);
 	const held: EntryFrame[] = [];
 	tamper.rule = (frame) => {
 		if (frame.entry.msg?.sender !== sender) return undefined;
@@ -64,12 +58,12 @@ describe('P2 members control membership: a newcomer is not kept on a stale branc
 		await until(() => ash.client.members(group).length === 2);
 		// The link ash gives out now names the head after the removal.
 		const link = ash.client.invites(group).find((i) => i.key === key)!.link;
-		world!.proxy.onDown('dee', (frame) => (frame.t === 'ok' && Array.isArray(frame.ops) ? [{ ...frame, ops: before }] : [frame]));
+		worlds.current.proxy.onDown('dee', (frame) => (frame.t === 'ok' && Array.isArray(frame.ops) ? [{ ...frame, ops: before }] : [frame]));
 		await expect(dee.client.joinWithInvite(link, 'dee')).rejects.toMatchObject({ code: 'PROTOCOL_STALE_LOG' });
-		expect(world!.proxy.sent('dee').some((f) => f.t === 'append')).toBe(false);
+		expect(worlds.current.proxy.sent('dee').some((f) => f.t === 'append')).toBe(false);
 		expect(dee.client.groups()).toHaveLength(0);
 		// Served honestly, the same link works.
-		world!.proxy.onDown('dee', null);
+		worlds.current.proxy.onDown('dee', null);
 		await dee.client.joinWithInvite(link, 'dee');
 		await until(() => ash.client.members(group).length === 3);
 	});
@@ -117,7 +111,7 @@ describe('P5 secrecy after removal: a member kept from a removal learns of it', 
 	test('P5 secrecy after removal: when the relay withholds a removal from one member, that member is warned once an admin names the newer head', async () => {
 		const { group, ash, bo, cy } = await circle();
 		const tamper = new Tamperer();
-		world!.proxy.onDown('cy', tamper.hook);
+		worlds.current.proxy.onDown('cy', tamper.hook);
 		tamper.rule = (frame) => (frame.entry.op?.kind === 'remove' ? [] : undefined);
 		await ash.client.remove(group, selfKey(bo, group));
 		await ash.client.send(group, { text: 'after the removal' });

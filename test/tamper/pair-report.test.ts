@@ -7,27 +7,21 @@
  * (the frames, on which connections) never ties the pair to Sam; it learns the pair-to-circle
  * link only from Ash's checks of the pair's stamps (`via` the circle, with the pair's s).
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { Tamperer, makeGroup, selfKey } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import type { Frame, Link } from './proxy.ts';
 import { texts, until, type TestClient } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 import { getJson, keys } from '../../src/lib/client/store.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 const HURT = 'you will never stay clean, why do I bother';
 
 /** Ash's circle with Sam and Nina; Sam sponsors Nina; every entry to Nina passes `tamper`. */
 async function setup(options: { forgeSamInCircle?: boolean } = {}) {
-	world = await startWorld(['ash', 'sam', 'nina']);
+	const world = await worlds.start(['ash', 'sam', 'nina']);
 	const tamper = new Tamperer();
 	world.proxy.onDown('nina', tamper.hook);
 	// What Ash sends up, connection by connection (a link is one connection).
@@ -86,7 +80,7 @@ describe('reports from a pair to the met group (§6.3)', () => {
 
 		// What the relay saw. Nina's report went on a keyless connection with the circle's id and sealed boxes only.
 		const samInPair = selfKey(sam, pair);
-		const reportFrames = world!.proxy.sent('nina').filter((f) => f.t === 'report');
+		const reportFrames = worlds.current.proxy.sent('nina').filter((f) => f.t === 'report');
 		expect(reportFrames.length).toBeGreaterThan(0);
 		for (const f of reportFrames) {
 			expect(f.group).toBe(circle);

@@ -3,25 +3,17 @@
  * that swaps a member's published receive key for one of its own (to be sealed the next epoch
  * secret) is caught by the signature, and the victim never records the swapped key.
  */
-import { afterEach, beforeAll, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
+import { expect, test } from 'vitest';
+import { selfKey } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { until, warningKinds } from '../integration/harness.ts';
-import { ready, sodium } from '../../src/lib/crypto/sodium.ts';
+import { sodium } from '../../src/lib/crypto/sodium.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 test('P4 forward secrecy: a relay that swaps a member\'s published receive key is caught (the op is signed)', async () => {
-	world = await startWorld(['ash', 'bo', 'cy']);
-	const tamper = new Tamperer();
-	world.proxy.onDown('bo', tamper.hook);
-	const group = await makeGroup(world, 'ash', ['bo', 'cy']);
+	const { world, tamper, group } = await worlds.withVictim(['ash', 'bo', 'cy'], 'bo');
 	const { ash, bo } = world.clients as Record<'ash' | 'bo', (typeof world.clients)[string]>;
 	const boKey = selfKey(bo!, group);
 	const relayKey = toB64(sodium().crypto_box_keypair().publicKey);

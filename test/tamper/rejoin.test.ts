@@ -3,26 +3,20 @@
  * so the relay refuses the link, a client refuses it even when a lying relay serves the log as if
  * it were usable, and members refuse a join through it that a lying relay passes on.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { Tamperer, selfKey } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { captureEntries, defaults, texts, until, warningKinds } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 import { deriveIdentity, newIdentityNonce, newRoot } from '../../src/lib/crypto/identity.ts';
 import { parseInviteLink } from '../../src/lib/crypto/invite.ts';
 import { buildJoin } from '../../src/lib/protocol/group/build.ts';
 import type { Frame } from './proxy.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 /** ash makes a group and one link (10 uses); bo and cy join with it; ash removes bo. */
 async function removedWithLink() {
-	world = await startWorld(['ash', 'bo', 'cy', 'dee']);
+	const world = await worlds.start(['ash', 'bo', 'cy', 'dee']);
 	const { ash, bo, cy, dee } = world.clients as Record<'ash' | 'bo' | 'cy' | 'dee', (typeof world.clients)[string]>;
 	const group = await ash!.client.createGroup({ ...defaults, name: 'Circle', pseudonym: 'ash' });
 	const invite = await ash!.client.createInvite(group, { expiresInMs: 7 * 86_400_000, maxUses: 10, role: 'member' });
@@ -42,24 +36,24 @@ describe('P5 secrecy after removal: a removed member cannot come back through it
 		const { group, link, key, ash, bo, dee } = await removedWithLink();
 		expect(ash.client.invites(group).find((i) => i.key === key)).toMatchObject({ revoked: true, uses: 2 });
 		await expect(bo.client.joinWithInvite(link, 'bo again')).rejects.toMatchObject({ code: 'PROTOCOL_INVITE_INVALID' });
-		expect(refusedByRelay(world!.proxy.seen('bo'))).toBe(true);
+		expect(refusedByRelay(worlds.current.proxy.seen('bo'))).toBe(true);
 		await expect(dee.client.joinWithInvite(link, 'dee')).rejects.toMatchObject({ code: 'PROTOCOL_INVITE_INVALID' });
-		expect(refusedByRelay(world!.proxy.seen('dee'))).toBe(true);
+		expect(refusedByRelay(worlds.current.proxy.seen('dee'))).toBe(true);
 		// The admin was told which link went with the removal.
 		expect(ash.client.messages(group).some((m) => m.kind === 'system' && /invite link they joined with was withdrawn/.test(m.text))).toBe(true);
 	});
 
 	test('P5 secrecy after removal: a client refuses the old link even when a lying relay serves the log as if it were usable', async () => {
 		const { group, link, ash, bo } = await removedWithLink();
-		const ops = (await captureEntries(world!.relay.url, ash, group)).filter((e) => e.entry.op).map((e) => ({ seq: e.seq, ts: e.ts, op: e.entry.op }));
-		world!.proxy.onDown('bo', (frame) => (frame.t === 'err' && frame.code === 'RELAY_INVITE_INVALID' ? [{ t: 'ok', re: frame.re, ops }] : [frame]));
+		const ops = (await captureEntries(worlds.current.relay.url, ash, group)).filter((e) => e.entry.op).map((e) => ({ seq: e.seq, ts: e.ts, op: e.entry.op }));
+		worlds.current.proxy.onDown('bo', (frame) => (frame.t === 'err' && frame.code === 'RELAY_INVITE_INVALID' ? [{ t: 'ok', re: frame.re, ops }] : [frame]));
 		await expect(bo.client.joinWithInvite(link, 'bo again')).rejects.toMatchObject({ code: 'PROTOCOL_INVITE_INVALID' });
 	});
 
 	test('P5 secrecy after removal: members refuse a join through the withdrawn link that a lying relay passes on', async () => {
 		const { group, link, ash, cy } = await removedWithLink();
 		const tamper = new Tamperer();
-		world!.proxy.onDown('cy', tamper.hook);
+		worlds.current.proxy.onDown('cy', tamper.hook);
 		await ash.client.send(group, { text: 'before' });
 		await until(() => texts(cy, group).includes('before'));
 		// The key ops the removal calls for (§4.4) have landed, so the injected entry is the head.

@@ -4,28 +4,19 @@
  * message. States and notes reach the other moderator only; the reporter hears "received" and
  * "acted" / "reviewed" without the action or who; the relay can neither read nor forge a case.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { selfKey } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { texts, until, untilKeysSettled, type TestClient } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 import { getJson, keys } from '../../src/lib/client/store.ts';
 import { fromB64, toB64 } from '../../src/lib/core/bytes.ts';
 import type { CasesData } from '../../src/lib/client/cases.ts';
 import { isProtocolError } from '../../src/lib/core/errors.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 async function setup() {
-	world = await startWorld(['ash', 'dee', 'bo', 'cy']);
-	const tamper = new Tamperer();
-	world.proxy.onDown('dee', tamper.hook);
-	const group = await makeGroup(world, 'ash', ['dee', 'bo', 'cy']);
+	const { world, tamper, group } = await worlds.withVictim(['ash', 'dee', 'bo', 'cy'], 'dee');
 	const { ash, dee, bo, cy } = world.clients as Record<string, TestClient>;
 	await until(() => [ash!, dee!, bo!, cy!].every((c) => c.client.members(group).length === 4));
 	await ash!.client.setRole(group, selfKey(dee!, group), 'moderator');
@@ -146,7 +137,7 @@ describe('report inbox (§13.6)', () => {
 		expect((await firstCase(dee, group)).notes).toHaveLength(1);
 
 		// Nothing Ash sent up or the relay sent down names the case or the note's words.
-		const wire = JSON.stringify([...world!.proxy.sent('ash'), ...world!.proxy.seen('dee'), ...world!.proxy.seen('bo')]);
+		const wire = JSON.stringify([...worlds.current.proxy.sent('ash'), ...worlds.current.proxy.seen('dee'), ...worlds.current.proxy.seen('bo')]);
 		expect(wire).not.toContain(c.id);
 		expect(wire).not.toContain('muted for a day');
 	});

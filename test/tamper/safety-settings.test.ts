@@ -6,10 +6,10 @@
  * message queued before the limit) behind a notice, on every honest device; and a note sent
  * from the report inbox records "warned" as the report's outcome (§13.6).
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { selfKey, type EntryFrame } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { texts, until, untilKeysSettled, type TestClient } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 import { getJson, keys } from '../../src/lib/client/store.ts';
 import type { Frame, Link } from './proxy.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
@@ -18,19 +18,10 @@ import { buildSettings } from '../../src/lib/protocol/group/build.ts';
 import { opSigningBytes } from '../../src/lib/protocol/group/state.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 async function setup() {
-	world = await startWorld(['ash', 'bo', 'cy']);
-	const tamper = new Tamperer();
-	world.proxy.onDown('bo', tamper.hook);
-	const group = await makeGroup(world, 'ash', ['bo', 'cy']);
+	const { world, tamper, group } = await worlds.withVictim(['ash', 'bo', 'cy'], 'bo');
 	const { ash, bo, cy } = world.clients as Record<'ash' | 'bo' | 'cy', TestClient>;
 	await untilKeysSettled([ash!, bo!, cy!], group);
 	return { tamper, group, ash: ash!, bo: bo!, cy: cy! };
@@ -89,7 +80,7 @@ describe('§13.7 a made-up slow mode refusal', () => {
 	/** The relay's side of Cy's (or Ash's) link answers the first `n` message appends with RELAY_SLOW_MODE and a day's wait. */
 	function refuse(who: string, n: number): { refused: () => number } {
 		let count = 0;
-		world!.proxy.onUp(who, (frame, link) => {
+		worlds.current.proxy.onUp(who, (frame, link) => {
 			if (frame.t === 'append' && (frame.entry as { msg?: unknown }).msg && count < n) {
 				count++;
 				link.toClient({ t: 'err', re: frame.id, code: 'RELAY_SLOW_MODE', message: 'this group is in slow mode', retry: 86_400_000 });
@@ -153,7 +144,7 @@ describe('§13.7 link limit', () => {
 		await until(() => texts(bo, group).includes('hello all') && texts(ash, group).includes('hello all'));
 		// Cy's next append is held on its way to the relay (a slow network) while Ash limits links.
 		let held: { frame: Frame; link: Link } | null = null;
-		world!.proxy.onUp('cy', (frame, link) => {
+		worlds.current.proxy.onUp('cy', (frame, link) => {
 			if (frame.t === 'append' && (frame.entry as { msg?: unknown }).msg && !held) {
 				held = { frame, link };
 				return [];
@@ -164,7 +155,7 @@ describe('§13.7 link limit', () => {
 		await until(() => held !== null);
 		await ash.client.setSafety(group, { slow: 0, links: 'none' });
 		await until(() => [bo, cy].every((c) => c.client.groups()[0]!.settings.links === 'none'));
-		world!.proxy.onUp('cy', null);
+		worlds.current.proxy.onUp('cy', null);
 		held!.link.toRelay(held!.frame);
 		for (const c of [ash, bo]) await until(() => byText(c, group, 'look at example.com') !== undefined, 30_000);
 		for (const c of [ash, bo]) expect(byText(c, group, 'look at example.com')!.noLinks).toBe(true);

@@ -3,25 +3,16 @@
  * member's message and delivers it to a victim after the removal. The victim's real client must
  * reject it with a warning, never show it.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type EntryFrame, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { selfKey, type EntryFrame } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { texts, until, warningKinds } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 describe('P5 a removed member cannot be made to speak after its removal', () => {
 	test('P5 a message held back by the relay and delivered after its sender’s removal is rejected with a warning', async () => {
-		world = await startWorld(['ash', 'bo', 'cy']);
-		const tamper = new Tamperer();
-		world.proxy.onDown('bo', tamper.hook);
-		const group = await makeGroup(world, 'ash', ['bo', 'cy']);
+		const { world, tamper, group } = await worlds.withVictim(['ash', 'bo', 'cy'], 'bo');
 		const { ash, bo, cy } = world.clients;
 		const cyKey = selfKey(cy!, group);
 		const held: EntryFrame[] = [];

@@ -103,11 +103,20 @@ export async function makeGroup(world: World, admin: string, others: string[], n
 
 export const selfKey = (c: TestClient, group: string): string => c.client.members(group).find((m) => m.self)!.sign;
 
+/**
+ * `admin` makes a group that `others` join, and every entry on its way to `victim` passes
+ * through the returned tamperer, from before the group exists.
+ */
+export async function groupWithVictim(world: World, victim: string, admin: string, others: string[], name?: string): Promise<{ tamper: Tamperer; group: string }> {
+	const tamper = new Tamperer();
+	world.proxy.onDown(victim, tamper.hook);
+	const group = await makeGroup(world, admin, others, name);
+	return { tamper, group };
+}
+
 /** Ash's group with Bo as the victim: every entry on its way to Bo passes through `tamper`. */
 export async function ashAndVictimBo(world: World) {
-	const tamper = new Tamperer();
-	world.proxy.onDown('bo', tamper.hook);
-	const group = await makeGroup(world, 'ash', ['bo']);
+	const { tamper, group } = await groupWithVictim(world, 'bo', 'ash', ['bo']);
 	const { ash, bo } = world.clients;
 	return { tamper, group, ash: ash!, bo: bo!, ashKey: selfKey(ash!, group) };
 }

@@ -3,25 +3,16 @@
  * no later counter in the same epoch can reveal, and a hole in the relay's own numbering of live
  * entries. Each test fails if the victim's client stays silent about the loss.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Tamperer, makeGroup, selfKey, startWorld, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { Tamperer, makeGroup, selfKey, type World } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { texts, until } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 
-beforeAll(() => ready());
-
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
+const worlds = useWorld();
 
 describe('P6 transcript integrity at the edges, against a tampering relay', () => {
 	test('P6 a dropped last message of a sender is reported as a gap when the sender’s next hello names it', async () => {
-		world = await startWorld(['ash', 'bo', 'cy']);
-		const tamper = new Tamperer();
-		world.proxy.onDown('bo', tamper.hook);
-		const group = await makeGroup(world, 'ash', ['bo', 'cy']);
+		const { world, tamper, group } = await worlds.withVictim(['ash', 'bo', 'cy'], 'bo');
 		const { ash, bo, cy } = world.clients as Record<'ash' | 'bo' | 'cy', NonNullable<World['clients'][string]>>;
 		const ashKey = selfKey(ash, group);
 		const epoch = ash.client.state(group)!.epoch;
@@ -48,7 +39,7 @@ describe('P6 transcript integrity at the edges, against a tampering relay', () =
 	});
 
 	test('P6 a live entry the relay skips over is reported as a sequence gap, even when no counter shows it', async () => {
-		world = await startWorld(['ash', 'bo']);
+		const world = await worlds.start(['ash', 'bo']);
 		const tamper = new Tamperer();
 		tamper.fillSeqGaps = false;
 		world.proxy.onDown('bo', tamper.hook);

@@ -3,24 +3,15 @@
  * replays messages, moves a ciphertext to another group, and strips or swaps the franking
  * commitment. Each test fails if the victim's client shows the attack as normal.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { ashAndVictimBo, isEntry, startWorld, type EntryFrame, type World } from './setup.ts';
+import { describe, expect, test } from 'vitest';
+import { ashAndVictimBo, isEntry, type EntryFrame } from './setup.ts';
+import { useWorld } from './world-per-test.ts';
 import { texts, until, warningKinds } from '../integration/harness.ts';
-import { ready } from '../../src/lib/crypto/sodium.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 
-beforeAll(() => ready());
+const worlds = useWorld();
 
-let world: World | null = null;
-afterEach(async () => {
-	await world?.close();
-	world = null;
-});
-
-async function setup() {
-	world = await startWorld(['ash', 'bo']);
-	return ashAndVictimBo(world);
-}
+const setup = async () => ashAndVictimBo(await worlds.start(['ash', 'bo']));
 
 const textMsg = (ashKey: string, ctr: number) => (f: EntryFrame) => f.entry.msg?.sender === ashKey && f.entry.msg.ctr === ctr;
 
@@ -68,7 +59,7 @@ describe('P6 transcript integrity, against a tampering relay', () => {
 		await ash.client.send(group, { text: 'said once' });
 		await ash.client.send(group, { text: 'said later' });
 		await until(() => texts(bo, group).includes('said later'));
-		const old = world!.proxy.seen('bo').filter(isEntry).find(textMsg(ashKey, 1))!;
+		const old = worlds.current.proxy.seen('bo').filter(isEntry).find(textMsg(ashKey, 1))!;
 		tamper.inject({ ...old });
 		await until(() => warningKinds(bo, group).includes('replay'));
 		expect(texts(bo, group)).toEqual(['said once', 'said later']);
@@ -105,7 +96,7 @@ describe('P8 content integrity, against a tampering relay', () => {
 		await bo.client.joinWithInvite(invite.link, 'bo');
 		await ash.client.send(group, { text: 'meant for the first group' });
 		await until(() => texts(bo, group).includes('meant for the first group'));
-		const original = world!.proxy.seen('bo').filter(isEntry).find((f) => f.group === group && f.entry.msg?.sender === ashKey && f.entry.msg.ctr === 1)!;
+		const original = worlds.current.proxy.seen('bo').filter(isEntry).find((f) => f.group === group && f.entry.msg?.sender === ashKey && f.entry.msg.ctr === 1)!;
 		tamper.inject({ ...original, group: other });
 		tamper.inject({ ...original, group: other, entry: { msg: { ...original.entry.msg!, group: other } } });
 		await until(() => bo.client.warnings(other).length >= 2);
