@@ -13,8 +13,9 @@ import { wireFrame } from './connection.ts';
 import { RelayError } from './errors.ts';
 import type { GroupCommit } from './group-commit.ts';
 import { nodePrimitives } from './primitives.ts';
+import { RecentPosts } from './slow-mode.ts';
 import { computeStamp } from './stamp.ts';
-import { StoreConflict, type EntryRecord, type FedEntry, type GroupHead, type MidRecord, type RelayStore, type StoredGroup } from './store.ts';
+import { StoreConflict, type EntryRecord, type FedEntry, type GroupHead, type MidRecord, type RelayStore } from './store.ts';
 import type { Subscription } from './subscription.ts';
 
 export type AppendDone = (error: RelayError | null, result?: MidRecord) => void;
@@ -44,7 +45,7 @@ interface GroupMem {
 	rekeysThisHour: Map<string, number>;
 	hour: number;
 	/** Relay times of each sender's last few stored messages, for slow mode (§13.7); rebuilt from the store when the group is loaded. */
-	posts: Map<string, may.Post[]>;
+	posts: RecentPosts;
 	subs: Set<Subscription>;
 	/** The last seq handed to the subscribers (fan-out), which is where a new subscription goes live. */
 	fanned: number;
@@ -76,8 +77,6 @@ const RECENT_MIDS = 1024;
 export const MAX_CACHED_GROUPS = 10_000;
 const RECENT_MS = 10_000;
 const RECENT_HASHES = 1024;
-/** Entries read per page when rebuilding slow mode's recent posts (§13.7). */
-const RECENT_POSTS_PAGE = 256;
 /** Times an append is numbered again after another process appended to its group first (§14.2). */
 const CONFLICT_RETRIES = 50;
 /** Default cap on the ops one member appends to one group per hour (§9.9). */
@@ -125,7 +124,7 @@ export class GroupLog {
 		let loading = this.#loading.get(group);
 		if (!loading) {
 			loading = this.#store.loadGroup(group).then(async (stored) => {
-				const posts = stored ? await this.#recentPosts(group, stored) : undefined;
+				const posts = stored ? await RecentPosts.read(this.#store, group, stored, this.#now()) : undefined;
 				this.#loading.delete(group);
 				if (!stored) return undefined;
 				// A genesis may have created it in memory while the disk read was under way.
@@ -142,34 +141,6 @@ export class GroupLog {
 			this.#loading.set(group, loading);
 		}
 		return loading;
-	}
-
-	/**
-	 * Slow mode (§13.7) after a restart or an eviction: every client remembers each sender's last
-	 * posts for good, so the relay reads them back from the stored entries (sender and relay time
-	 * are in the clear): the last SLOW_BURST message entries of each sender within the longest
-	 * window (SLOW_MAX_S) of the head's time, newest first, in pages, stopping early once every
-	 * current member has SLOW_BURST.
-	 */
-	async #recentPosts(group: string, stored: StoredGroup): Promise<Map<string, may.Post[]>> {
-		const posts = new Map<string, may.Post[]>();
-		const since = this.#now() - may.SLOW_MAX_S * 1000;
-		const members = Object.keys(stored.state.members);
-		const full = () => members.every((m) => (posts.get(m)?.length ?? 0) >= may.SLOW_BURST);
-		let before = stored.head.seq + 1;
-		for (;;) {
-			const page = await this.#store.rangeBack(group, before, RECENT_POSTS_PAGE);
-			for (const record of page) {
-				if (record.ts <= since) return posts;
-				if (record.kind !== 'msg') continue;
-				const sender = senderOf(record.frame);
-				if (sender === undefined || (posts.get(sender)?.length ?? 0) >= may.SLOW_BURST) continue;
-				posts.set(sender, may.notePost(posts.get(sender), record.seq, record.ts));
-			}
-			if (page.length < RECENT_POSTS_PAGE) return posts;
-			before = page[page.length - 1]!.seq;
-			if (full()) return posts;
-		}
 	}
 
 	/** Committed state only, for authorization of reads (never pending, possibly failing ops). */
@@ -284,7 +255,7 @@ export class GroupLog {
 		}
 		g.head = head;
 		const sender = kind === 'msg' ? (req.entry as { msg: Envelope }).msg.sender : undefined;
-		if (sender !== undefined) g.posts.set(sender, may.notePost(g.posts.get(sender), seq, ts));
+		if (sender !== undefined) g.posts.note(sender, seq, ts);
 		g.pending.set(req.mid, [done]);
 		this.#evictIdle(g.id);
 		const stateAfter = g.state;
@@ -295,7 +266,7 @@ export class GroupLog {
 				g.state = g.committed.state;
 				g.head = g.committed.head;
 				// Not stored: the post does not count against the sender's slow mode.
-				if (sender !== undefined) g.posts.set(sender, (g.posts.get(sender) ?? []).filter((p) => p[0] !== seq));
+				if (sender !== undefined) g.posts.forget(sender, seq);
 				for (const [hash, at] of g.seen) if (at > g.state.length) g.seen.delete(hash);
 				if (g.committed.head.seq === 0) this.#groups.delete(g.id);
 				if (error instanceof StoreConflict && attempt < CONFLICT_RETRIES) {
@@ -349,12 +320,8 @@ export class GroupLog {
 			if (e.kind === 'op' || e.seq !== mem.committed.head.seq + 1) mem.stale = true;
 			else mem.head = mem.committed.head = { seq: e.seq, ts: e.ts };
 		}
-		// Another process's message counts against its sender's slow mode here too (§13.7), whatever
-		// the setting is now: every client counts it, and slow mode may be switched on next.
-		if (e.kind === 'msg') {
-			const sender = senderOf(e.frame);
-			if (sender) mem.posts.set(sender, may.notePost(mem.posts.get(sender), e.seq, e.ts));
-		}
+		// Another process's message counts against its sender's slow mode here too (§13.7).
+		if (e.kind === 'msg') mem.posts.noteFrame(e.frame, e.seq, e.ts);
 		if (e.seq <= mem.fanned) return;
 		if (mem.filling || e.seq !== mem.fanned + 1) {
 			mem.refill = true;
@@ -449,7 +416,7 @@ export class GroupLog {
 			opsThisHour: new Map(),
 			rekeysThisHour: new Map(),
 			hour: 0,
-			posts: new Map(),
+			posts: new RecentPosts(),
 			subs: new Set(),
 			fanned: head.seq,
 			stale: false,
@@ -517,19 +484,9 @@ export class GroupLog {
 		if (msg.epoch !== state.epoch) throw new RelayError('RELAY_STALE_EPOCH', `the current epoch is ${state.epoch}`);
 		if (state.needsRekey) throw new RelayError('RELAY_STALE_EPOCH', 'a member left: a rekey must come first');
 		// Slow mode (§13.7), on the entry's own relay time, as every client judges it.
-		const wait = may.slowWait(state, msg.sender, ts, mem.posts.get(msg.sender));
+		const wait = mem.posts.wait(state, msg.sender, ts);
 		if (wait > 0) throw new RelayError('RELAY_SLOW_MODE', `this group is in slow mode: the next message may go in ${Math.ceil(wait / 1000)} s`, undefined, wait);
 		return computeStamp(this.#stampSecret, { c: msg.c, sender: msg.sender, group: req.group, seq, ts });
-	}
-}
-
-/** The sender of a stored message entry's frame (in the clear, §9.4). */
-function senderOf(frame: string): string | undefined {
-	try {
-		const sender = (JSON.parse(frame) as { entry?: { msg?: { sender?: unknown } } }).entry?.msg?.sender;
-		return typeof sender === 'string' ? sender : undefined;
-	} catch {
-		return undefined;
 	}
 }
 
