@@ -13,12 +13,12 @@
  *   secret:{name}  a 32-byte secret (base64), set once with NX
  *   feed           pub/sub channel: every committed entry, in commit order (§14.3)
  *
- * A commit is ONE Lua script: it checks that every group's stored head is the seq just below the
- * first appended entry (compare-and-set: the state the appending process validated against is
- * still the stored one), and only then writes entries, indexes, heads, states and publishes each
- * entry on `feed`. Redis runs a script alone, so two processes can never both append seq n. A
- * stale head throws StoreConflict and nothing was written. With `appendonly yes` and
- * `appendfsync always`, Redis fsyncs the AOF before it replies and before subscribers see the
+ * A commit is ONE Lua script (COMMIT, redis-scripts.ts): it checks that every group's stored head
+ * is the seq just below the first appended entry (compare-and-set: the state the appending process
+ * validated against is still the stored one), and only then writes entries, indexes, heads, states
+ * and publishes each entry on `feed`. Redis runs a script alone, so two processes can never both
+ * append seq n. A stale head throws StoreConflict and nothing was written. With `appendonly yes`
+ * and `appendfsync always`, Redis fsyncs the AOF before it replies and before subscribers see the
  * published entry, so the relay's ack follows the fsync as it does on LevelDB.
  */
 import { randomBytes } from 'node:crypto';
@@ -39,56 +39,7 @@ import {
 	type ReportRecord,
 	type StoredGroup
 } from './store.ts';
-
-const COMMIT = `
-local p = ARGV[1]
-local list = cjson.decode(ARGV[2])
-local heads = {}
-for _, a in ipairs(list) do
-  local h = heads[a.g]
-  if h == nil then
-    local raw = redis.call('HGET', p .. 'g:' .. a.g, 'head')
-    if raw then h = cjson.decode(raw).seq else h = 0 end
-  end
-  if a.seq ~= h + 1 then return {'conflict', a.g, tostring(h)} end
-  heads[a.g] = a.seq
-end
-for _, a in ipairs(list) do
-  redis.call('ZADD', p .. 'e:' .. a.g, a.seq, a.rec)
-  if a.op then redis.call('ZADD', p .. 'o:' .. a.g, a.seq, a.rec) end
-  redis.call('HSET', p .. 'm:' .. a.g, a.mid, a.midrec)
-  redis.call('HSET', p .. 'g:' .. a.g, 'head', a.head)
-  if a.state then
-    redis.call('HSET', p .. 'g:' .. a.g, 'state', a.state)
-    redis.call('HSET', p .. 'x:' .. a.g, a.hash, a.len)
-    if a.seq == 1 then redis.call('ZADD', p .. 'groups', 0, a.g) end
-  end
-  redis.call('PUBLISH', p .. 'feed', a.pub)
-end
-return {'ok'}
-`;
-
-const REPORT = `
-local n = redis.call('INCR', KEYS[1])
-local rec = cjson.decode(ARGV[1])
-rec.seq = n
-redis.call('ZADD', KEYS[2], n, cjson.encode(rec))
-return n
-`;
-
-/** Compare-and-set of one key's ban row: stored only when its ts is newer (replay protection, §9.8b). */
-const BAN = `
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if old and cjson.decode(old).ts >= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-return 1
-`;
-
-const ERASE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-return 1
-`;
+import { BAN, COMMIT, ERASE, REPORT, type CommitItem } from './redis-scripts.ts';
 
 /** One group as the migration copies it. */
 export interface ImportedGroup {
@@ -211,7 +162,7 @@ export class RedisStore implements RelayStore {
 	}
 
 	async commit(appends: AppendRecord[]): Promise<void> {
-		const list = appends.map(({ group, record, head, state }) => {
+		const list = appends.map(({ group, record, head, state }): CommitItem => {
 			const fed: FedEntry = { group, seq: record.seq, ts: record.ts, kind: record.kind as 'op' | 'msg', frame: record.frame };
 			if (state) fed.members = Object.keys(state.members ?? {});
 			const mid: MidRecord = { seq: record.seq, ts: record.ts, stamp: record.stamp };
