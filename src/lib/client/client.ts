@@ -2,7 +2,8 @@
  * The headless Unseen client (issue 3 item 8): the UI's only door to the relay and the crypto.
  * This class is the API (api.ts); the work is done by small modules over a shared ClientCore:
  * joining.ts (create, join), subscriptions.ts (entries, removal, forgetting), actions.ts
- * (member actions, outbox pump), reports.ts, moderator.ts (pinned service moderator), views.ts.
+ * (member actions, outbox pump), report-actions.ts, sponsor-actions.ts, moderator.ts (pinned
+ * service moderator), views.ts.
  */
 import type { QuietHours, ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, CaseView, MyReportView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
 import { act, enqueueContent, pump } from './actions.ts';
@@ -16,8 +17,8 @@ import { createGroup, joinWithInvite } from './joining.ts';
 import { acceptPair, createPair, offerPair } from './pairs.ts';
 import { lockClient } from './lock.ts';
 import { ModeratorPin } from './moderator.ts';
-import { caseView, fetchReports, reportReaders, sendReport } from './reports.ts';
-import { metGroup, pairReportReaders, sendPairReport } from './pair-reports.ts';
+import { metGroup } from './pair-reports.ts';
+import * as reporting from './report-actions.ts';
 import { noteCase, recordOutcome, takeCase } from './case-actions.ts';
 import type { Outcome } from '../crypto/report-case.ts';
 import { getJson, keys, putJson } from './store.ts';
@@ -317,7 +318,7 @@ export class UnseenClient implements UnseenClientApi {
 
 	async warnFromReport(group: string, caseId: string, member: string, text: string): Promise<void> {
 		// Checked before the note leaves: a report already resolved (by me or another moderator) is not acted on twice.
-		const c = this.reportCase(group, caseId);
+		const c = reporting.reportCase(this.#core, group, caseId);
 		if (!c) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'that report is not in this inbox');
 		if (c.state === 'resolved') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'this report is already resolved');
 		await this.warn(group, member, text);
@@ -439,12 +440,8 @@ export class UnseenClient implements UnseenClientApi {
 		this.#core.emit({ type: 'messages', group });
 	}
 
-	async report(group: string, messageIds: string[], note: string, service: boolean): Promise<void> {
-		const g = this.#core.group(group);
-		// From a sponsor pair, "the group" is the group where the two met (§6.3 "Reports from a pair").
-		if (g.pairMeta && !service) return sendPairReport(this.#core, group, messageIds, note);
-		await sendReport(this.#core.conn, g, messageIds, note, service, () => this.#moderator.recipient(), () => this.#core.now());
-		if (!service) this.#core.emit({ type: 'members', group });
+	report(group: string, messageIds: string[], note: string, service: boolean): Promise<void> {
+		return reporting.report(this.#core, this.#moderator, group, messageIds, note, service);
 	}
 
 	async takeReport(group: string, id: string): Promise<void> {
@@ -460,44 +457,24 @@ export class UnseenClient implements UnseenClientApi {
 	}
 
 	reportCase(group: string, caseId: string): CaseView | null {
-		const g = this.#core.groups.get(group);
-		if (!g || this.#core.locked || !g.cases.data.cases[caseId]) return null;
-		return caseView(g, caseId);
+		return reporting.reportCase(this.#core, group, caseId);
 	}
 
 	myReports(group: string): MyReportView[] {
-		const p = this.#core.groups.get(group);
-		// A pair's reports to the group where the two met live in that group's cases (§13.6).
-		const g = p?.pairMeta ? this.#core.groups.get(p.pairMeta.met) : p;
-		if (!g || this.#core.locked) return [];
-		return Object.entries(g.cases.data.mine)
-			.filter(([, m]) => !m.dismissed && (m.pair ?? null) === (g === p ? null : group))
-			.map(([id, m]) => ({ id, status: m.status, ts: m.ts, messages: [...m.messages] }))
-			.sort((a, b) => a.ts - b.ts);
+		return reporting.myReports(this.#core, group);
 	}
 
-	async dismissMyReport(group: string, id: string): Promise<void> {
-		const p = this.#core.group(group);
-		const g = (p.pairMeta && this.#core.groups.get(p.pairMeta.met)) || p;
-		const mine = g.cases.data.mine[id];
-		if (!mine) return;
-		mine.dismissed = true;
-		g.cases.touch();
-		await g.save();
-		this.#core.emit({ type: 'members', group });
+	dismissMyReport(group: string, id: string): Promise<void> {
+		return reporting.dismissMyReport(this.#core, group, id);
 	}
 
 	reportReaders(group: string, messageIds: string[]): ReportReadersView {
-		const g = this.#core.group(group);
-		if (g.pairMeta) return pairReportReaders(this.#core, group) ?? { readers: [], leftOut: [] };
-		return reportReaders(g, messageIds);
+		return reporting.reportReaders(this.#core, group, messageIds);
 	}
 
 	/** Moderator inbox: the group's reports addressed to me, each message verified (P8). */
-	async reports(group: string): Promise<ReportView[]> {
-		const views = await fetchReports(this.#core.conn, this.#core.group(group));
-		this.#core.emit({ type: 'groups' });
-		return views;
+	reports(group: string): Promise<ReportView[]> {
+		return reporting.reports(this.#core, group);
 	}
 
 	serviceRemovals(group: string): ServiceRemovals {
