@@ -12,6 +12,7 @@ import type { Entry, Envelope, Op } from '../src/lib/core/schema.ts';
 import { wireFrame } from './connection.ts';
 import { RelayError } from './errors.ts';
 import type { GroupCommit } from './group-commit.ts';
+import { OPS_PER_HOUR, OpBudget, REKEYS_PER_HOUR } from './op-budget.ts';
 import { nodePrimitives } from './primitives.ts';
 import { RecentPosts } from './slow-mode.ts';
 import { computeStamp } from './stamp.ts';
@@ -39,11 +40,8 @@ interface GroupMem {
 	 * while its parent was the head finds that parent here even if other ops were numbered first.
 	 */
 	seen: Map<string, number>;
-	/** Ops stored per author in the current clock hour of relay time (`hour`), for RELAY_OP_LIMIT. */
-	opsThisHour: Map<string, number>;
-	/** `rekey` ops stored per author in the same hour: each calls for a `key` op from every other member. */
-	rekeysThisHour: Map<string, number>;
-	hour: number;
+	/** Ops stored per author in the current hour, for RELAY_OP_LIMIT (§9.9). */
+	budget: OpBudget;
 	/** Relay times of each sender's last few stored messages, for slow mode (§13.7); rebuilt from the store when the group is loaded. */
 	posts: RecentPosts;
 	subs: Set<Subscription>;
@@ -79,15 +77,7 @@ const RECENT_MS = 10_000;
 const RECENT_HASHES = 1024;
 /** Times an append is numbered again after another process appended to its group first (§14.2). */
 const CONFLICT_RETRIES = 50;
-/** Default cap on the ops one member appends to one group per hour (§9.9). */
-export const OPS_PER_HOUR = 300;
-/**
- * `rekey` ops one member may append to one group per hour (§9.9). A rekey calls for a `key` op
- * from every other member, which no budget counts, so a member's rekeys are capped on their own,
- * far below OPS_PER_HOUR: legitimate rekeys (rotation, a restore, healing) are rare.
- */
-export const REKEYS_PER_HOUR = 12;
-const HOUR_MS = 3_600_000;
+export { OPS_PER_HOUR, REKEYS_PER_HOUR } from './op-budget.ts';
 
 export class GroupLog {
 	readonly #store: RelayStore;
@@ -247,8 +237,7 @@ export class GroupLog {
 		const head = { seq, ts };
 		if (state) {
 			const { author, kind: opKind } = (req.entry as { op: Op }).op;
-			if (opKind !== 'key') g.opsThisHour.set(author, (g.opsThisHour.get(author) ?? 0) + 1);
-			if (opKind === 'rekey') g.rekeysThisHour.set(author, (g.rekeysThisHour.get(author) ?? 0) + 1);
+			g.budget.count(author, opKind);
 			g.state = state;
 			g.seen.set(state.head, state.length);
 			if (g.seen.size > RECENT_HASHES) g.seen.delete(g.seen.keys().next().value!);
@@ -413,9 +402,7 @@ export class GroupLog {
 			pending: new Map(),
 			recent: new Map(),
 			seen,
-			opsThisHour: new Map(),
-			rekeysThisHour: new Map(),
-			hour: 0,
+			budget: new OpBudget(this.#opsPerHour, this.#rekeysPerHour),
 			posts: new RecentPosts(),
 			subs: new Set(),
 			fanned: head.seq,
@@ -445,31 +432,8 @@ export class GroupLog {
 			return state;
 		}
 		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
-		// Key ops are bounded by one per member per epoch (§3.3); counting them would let another
-		// member's rekeys use up this member's budget (§9.9).
-		if (op.kind !== 'key') this.#withinOpLimit(mem, op.author, ts, op.kind === 'rekey');
+		mem.budget.check(op.author, op.kind, ts);
 		return applyOp(mem.state, op, ctx);
-	}
-
-	/**
-	 * At most `opsPerHour` stored ops per author and group in each clock hour of relay time: a
-	 * member cannot grow the log (and every member's copy) without bound. Approximate on purpose:
-	 * counted in memory from the ops stored since the group was loaded, so a restart or an
-	 * eviction starts the hour's count again.
-	 */
-	#withinOpLimit(mem: GroupMem, author: string, ts: number, rekey: boolean): void {
-		const hour = Math.floor(ts / HOUR_MS);
-		if (hour !== mem.hour) {
-			mem.hour = hour;
-			mem.opsThisHour.clear();
-			mem.rekeysThisHour.clear();
-		}
-		if (rekey && (mem.rekeysThisHour.get(author) ?? 0) >= this.#rekeysPerHour) {
-			throw new RelayError('RELAY_OP_LIMIT', `at most ${this.#rekeysPerHour} rekeys per member and group per hour`);
-		}
-		if ((mem.opsThisHour.get(author) ?? 0) >= this.#opsPerHour) {
-			throw new RelayError('RELAY_OP_LIMIT', `at most ${this.#opsPerHour} changes per member and group per hour`);
-		}
 	}
 
 	#checkMessage(mem: GroupMem | undefined, req: AppendRequest, msg: Envelope, seq: number, ts: number): string {
