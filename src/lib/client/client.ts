@@ -183,6 +183,19 @@ export class UnseenClient implements UnseenClientApi {
 		return this.#core.groups.get(group)?.transcript.history.list() ?? [];
 	}
 
+	olderMessages(group: string): boolean {
+		const g = this.#core.groups.get(group);
+		return !!g && !g.transcript.history.complete;
+	}
+
+	async readOlder(group: string, all = false): Promise<void> {
+		const g = this.#core.group(group);
+		if (g.transcript.history.complete) return;
+		if (all) await g.readHistory();
+		else await g.transcript.readEarlier();
+		this.#core.emit({ type: 'messages', group });
+	}
+
 	warnings(group: string): Warning[] {
 		return [...(this.#core.groups.get(group)?.transcript.warnings ?? [])];
 	}

@@ -10,7 +10,7 @@ import { toB64 } from '../core/bytes.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { sodium } from '../crypto/sodium.ts';
 import { NAMED_PREFIX, namingKey, openNamedRecord, openRecord, routeAlias, sealNamedRecord, storedName } from '../crypto/vault.ts';
-import { del, entriesOf, put, type Kv, type KvOp } from './kv.ts';
+import { countOf, del, entriesOf, getManyOf, put, type Kv, type KvOp } from './kv.ts';
 
 /** The store label of records written before names were hashed (§8); read once, to move them. */
 export const RECORD_STORE = 'records';
@@ -52,6 +52,22 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 			const record = open(stored, sealed);
 			if (record.name !== name) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'record is stored under another name');
 			return record.value;
+		},
+		async getMany(asked) {
+			const k = live();
+			const stored = asked.map((name) => storedName(k.name, name));
+			const sealed = await getManyOf(kv, stored);
+			return sealed.map((bytes, i) => {
+				if (bytes === undefined) return undefined;
+				const record = open(stored[i]!, bytes);
+				if (record.name !== asked[i]) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'record is stored under another name');
+				return record.value;
+			});
+		},
+		async count(prefix) {
+			if (prefix !== '' && !prefix.endsWith('/')) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a listed prefix ends with "/"');
+			// Hashed names only: nothing is read or opened, so this is what the files show anyway (§8).
+			return countOf(kv, storedName(live().name, prefix));
 		},
 		async keys(prefix) {
 			if (prefix !== '' && !prefix.endsWith('/')) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a listed prefix ends with "/"');
