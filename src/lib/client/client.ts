@@ -406,6 +406,8 @@ export class UnseenClient implements UnseenClientApi {
 
 	async hide(group: string, messageId: string): Promise<void> {
 		const g = this.#core.group(group);
+		// A message named from a report may be older than the messages read so far (§8 "Message index").
+		if (!g.transcript.history.get(messageId)) await g.readHistory();
 		const target = g.transcript.history.get(messageId);
 		if (target?.kind === 'system') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'only messages can be hidden, not notices about the group');
 		const seq = target?.seq;
@@ -416,6 +418,8 @@ export class UnseenClient implements UnseenClientApi {
 
 	async unhide(group: string, messageId: string): Promise<void> {
 		const g = this.#core.group(group);
+		// A message named from a report may be older than the messages read so far (§8 "Message index").
+		if (!g.transcript.history.get(messageId)) await g.readHistory();
 		const target = g.transcript.history.get(messageId);
 		if (!target || target.kind === 'system' || !target.seq) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'only a hidden message can be shown again');
 		const seq = target.seq;
