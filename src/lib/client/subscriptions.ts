@@ -5,6 +5,7 @@
  * group the user left. A removal keeps nothing of the group on the device but a local notice.
  */
 import type { ClientCore } from './core.ts';
+import type { ClientEvent } from './api.ts';
 import { RelayError } from './connection.ts';
 import type { GroupEvents, GroupHandle } from './group.ts';
 import { act, pump } from './actions.ts';
@@ -28,8 +29,8 @@ const BACKLOG_FLUSH_MS = 5;
  */
 const SLICE_MS = 8;
 /** Bounds of a slice, in entries. */
-const SLICE_MIN = 8;
-const SLICE_START = 32;
+const SLICE_MIN = 32;
+const SLICE_START = 64;
 
 /** What the subscription hands to the group, in relay order. */
 type Step = { kind: 'backlog'; items: RelayEntry[] } | { kind: 'live'; item: RelayEntry } | { kind: 'progress'; head: number; live: boolean };
@@ -49,6 +50,11 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 	const queue: Step[] = [];
 	let pumping = false;
 	let slice = SLICE_START;
+	const held = new Map<string, ClientEvent>();
+	const release = () => {
+		for (const event of held.values()) core.emit(event);
+		held.clear();
+	};
 	/** Whether the relay is still sending backlog (its progress frames); `g.sync` follows in queue order. */
 	let catchingUp = g.sync !== null;
 	const pump = async () => {
@@ -62,23 +68,27 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 					const part = step.items.splice(0, slice);
 					if (step.items.length === 0) queue.shift();
 					const started = performance.now();
-					applyEntries(core, g, part, false);
+					applyEntries(core, g, part, false, held);
 					// Sized so that a slice takes about SLICE_MS on this device, now.
 					const perEntry = (performance.now() - started) / part.length;
 					slice = Math.max(SLICE_MIN, Math.min(BACKLOG_BATCH, Math.floor(SLICE_MS / Math.max(perEntry, 0.01))));
 				} else if (step.kind === 'live') {
 					queue.shift();
+					release();
 					applyEntries(core, g, [step.item], true);
 				} else {
 					queue.shift();
+					release();
 					progress(step.head, step.live);
 				}
 				if (queue.length > 0 && performance.now() - since >= SLICE_MS) {
+					release();
 					await yieldToPage();
 					since = performance.now();
 				}
 			}
 		} finally {
+			release();
 			pumping = false;
 		}
 	};
@@ -133,24 +143,33 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 		});
 }
 
-function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], live: boolean): void {
+/**
+ * Applies entries and tells the screens. `held`: notices that only say "look again" (messages,
+ * members, the group list) are collected there instead, and sent once per slice of a catch-up,
+ * so the screens redraw once per slice rather than once per run.
+ */
+function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], live: boolean, held?: Map<string, ClientEvent>): void {
+	const notify = (event: ClientEvent) => {
+		if (held && (event.type === 'messages' || event.type === 'members' || event.type === 'groups')) held.set(`${event.type}:${'group' in event ? event.group : ''}`, event);
+		else core.emit(event);
+	};
 	// After lock() the keys are gone: an entry still in flight is left for the next unlock.
 	if (core.locked || core.groups.get(g.id) !== g) return;
 	const wasRemoved = g.session.data.removed;
 	const on: GroupEvents = {
 		messages: () => {
-			core.emit({ type: 'messages', group: g.id });
+			notify({ type: 'messages', group: g.id });
 			// My reports from a pair that met here show their status in the pair (§13.6, §6.3).
-			for (const pair of new Set(Object.values(g.cases.data.mine).flatMap((m) => (m.pair && !m.dismissed ? [m.pair] : [])))) core.emit({ type: 'members', group: pair });
+			for (const pair of new Set(Object.values(g.cases.data.mine).flatMap((m) => (m.pair && !m.dismissed ? [m.pair] : [])))) notify({ type: 'members', group: pair });
 		},
-		members: () => core.emit({ type: 'members', group: g.id }),
+		members: () => notify({ type: 'members', group: g.id }),
 		warning: (warning) => core.emit({ type: 'warning', group: g.id, warning }),
 		removed: () => core.emit({ type: 'removed', group: g.id })
 	};
 	if (live) g.apply(items[0]!, on, true);
 	else g.applyBacklog(items, on);
 	core.scheduleSave(g);
-	core.emit({ type: 'groups' });
+	notify({ type: 'groups' });
 	if (!wasRemoved && g.session.data.removed) {
 		core.conn.removeKey(g.session.me);
 		void purgeRemoved(core, g).catch(() => undefined);
