@@ -187,6 +187,8 @@ export async function everyMessage(page: Page): Promise<[string, string][]> {
 	const list = scroller.locator('ol');
 	await page.getByTestId('message').first().focus();
 	await page.keyboard.press('Home');
+	// Home reads every stored message first (they are read newest first, §8 "Message index").
+	await expect(list).not.toHaveAttribute('data-older', 'true');
 	await expect(list).toHaveAttribute('data-lo', '0');
 	const seen = new Map<string, string>();
 	for (let step = 0; step < 10_000; step++) {

@@ -20,7 +20,7 @@ const rowOf = (page: Page, text: string) => page.getByTestId('message').filter({
 /** The history texts in the page, in the order shown. */
 const pageTexts = (page: Page) => page.getByTestId('message-text').evaluateAll((els) => els.map((el) => el.textContent ?? '').filter((t) => /^History \d+$/.test(t)));
 
-test('a group with 600 messages opens at the newest, holds only a window of them in the page, and scrolling back loads older ones in order', async ({ browser }) => {
+test('a group with 600 messages opens at the newest, holds only a window of them in the page, and scrolling back loads older ones in order, after a reload too', async ({ browser }) => {
 	test.setTimeout(300_000);
 	const host = await writer();
 	const group = await host.createGroup({ name: 'A long year', description: '', pseudonym: 'Host', retention: 0, listeners: false, listenersMaySpeak: false, invite: 'admins' });
@@ -94,5 +94,30 @@ test('a group with 600 messages opens at the newest, holds only a window of them
 	// Read from end to end, every message is there once, in relay order.
 	const all = (await everyMessage(page)).map(([, text]) => text).filter((t) => /^History \d+$/.test(t));
 	expect(all).toEqual(order);
+
+	// After a reload the group opens with its newest page read from the device's store (§8
+	// "Message index"); scrolling back reads older pages until the first message, in order.
+	await page.reload();
+	await expect(rowOf(page, order.at(-1)!)).toBeInViewport({ timeout: 60_000 });
+	await expect(list).toHaveAttribute('data-older', 'true');
+	expect(Number(await list.getAttribute('data-total')), 'only the newest page was read').toBeLessThan(HISTORY);
+	const reread = new Set(await pageTexts(page));
+	/** Where the window stands over what is read: it moves as older pages are read and shown. */
+	const place = async () => `${await list.getAttribute('data-lo')}/${await list.getAttribute('data-total')}/${await list.getAttribute('data-older')}`;
+	for (let step = 0; step < 60 && (await place()) !== `0/${await list.getAttribute('data-total')}/null`; step++) {
+		const before = await place();
+		await scroller.evaluate((el) => el.scrollTo({ top: 0 }));
+		await expect.poll(place, { timeout: 20_000 }).not.toBe(before);
+		shown = await pageTexts(page);
+		expect(await page.getByTestId('message').count()).toBeLessThanOrEqual(MOST);
+		const at = order.indexOf(shown[0]!);
+		expect(shown, 'a run of the history in relay order').toEqual(order.slice(at, at + shown.length));
+		for (const t of shown) reread.add(t);
+	}
+	await expect(rowOf(page, order[0]!)).toBeAttached();
+	await expect(page.getByTestId('message-text').filter({ hasText: 'Welcome, Bo' })).toBeAttached();
+	expect(reread.size, 'every message was reached after the reload').toBe(HISTORY);
+	await expect(list).not.toHaveAttribute('data-older', 'true');
+	await page.screenshot({ path: 'test-results/screenshots/long-history-reloaded-oldest.png' });
 	await bo.context.close();
 });

@@ -157,7 +157,10 @@ describe('removal', () => {
 		await until(() => bo.client.messages(id).length === 1 && bo.client.messages(id)[0]!.text === REMOVED_NOTICE);
 		await bo.client.stop();
 		const stored = await bo.store.keys(keys.group(id));
-		expect(stored.filter((k) => k !== keys.session(id))).toEqual([expect.stringMatching(new RegExp(`^${keys.messages(id)}op:`))]);
+		// The notice, and the message index listing it alone (§8 "Message index").
+		expect(stored.filter((k) => k !== keys.session(id))).toEqual([expect.stringMatching(new RegExp(`^${keys.messages(id)}op:`)), keys.index(id), keys.indexChunk(id, 0)]);
+		const listed = JSON.parse(new TextDecoder().decode(await bo.store.get(keys.indexChunk(id, 0)))) as [string][];
+		expect(listed.map(([m]) => m)).toEqual([stored[0]!.slice(keys.messages(id).length)]);
 		await bo.client.start();
 		expect(bo.client.messages(id).map((m) => m.text)).toEqual([REMOVED_NOTICE]);
 

@@ -291,7 +291,18 @@ export interface UnseenClientApi {
 	 * myself, a non-member or an unknown group.
 	 */
 	safetyNumber(group: string, member: string): { digits: string; emoji: string } | null;
+	/**
+	 * The group's messages read so far, in relay order: a group opens with its newest page read
+	 * from this device's store (§8 "Message index"); `olderMessages` tells whether more are stored.
+	 */
 	messages(group: string): ChatMessage[];
+	/** True while the group has stored messages older than `messages` that are not read yet. */
+	olderMessages(group: string): boolean;
+	/**
+	 * Reads the page of stored messages before the ones read (`all`: every one), then raises a
+	 * `messages` event. Resolves when they are in `messages`.
+	 */
+	readOlder(group: string, all?: boolean): Promise<void>;
 	warnings(group: string): Warning[];
 	invites(group: string): InviteView[];
 

@@ -184,6 +184,19 @@ export class UnseenClient implements UnseenClientApi {
 		return this.#core.groups.get(group)?.transcript.history.list() ?? [];
 	}
 
+	olderMessages(group: string): boolean {
+		const g = this.#core.groups.get(group);
+		return !!g && !g.transcript.history.complete;
+	}
+
+	async readOlder(group: string, all = false): Promise<void> {
+		const g = this.#core.group(group);
+		if (g.transcript.history.complete) return;
+		if (all) await g.readHistory();
+		else await g.transcript.readEarlier();
+		this.#core.emit({ type: 'messages', group });
+	}
+
 	warnings(group: string): Warning[] {
 		return [...(this.#core.groups.get(group)?.transcript.warnings ?? [])];
 	}
@@ -394,6 +407,8 @@ export class UnseenClient implements UnseenClientApi {
 
 	async hide(group: string, messageId: string): Promise<void> {
 		const g = this.#core.group(group);
+		// A message named from a report may be older than the messages read so far (§8 "Message index").
+		if (!g.transcript.history.get(messageId)) await g.readHistory();
 		const target = g.transcript.history.get(messageId);
 		if (target?.kind === 'system') throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'only messages can be hidden, not notices about the group');
 		const seq = target?.seq;
@@ -404,6 +419,8 @@ export class UnseenClient implements UnseenClientApi {
 
 	async unhide(group: string, messageId: string): Promise<void> {
 		const g = this.#core.group(group);
+		// A message named from a report may be older than the messages read so far (§8 "Message index").
+		if (!g.transcript.history.get(messageId)) await g.readHistory();
 		const target = g.transcript.history.get(messageId);
 		if (!target || target.kind === 'system' || !target.seq) throw new ProtocolError('PROTOCOL_NOT_ALLOWED', 'only a hidden message can be shown again');
 		const seq = target.seq;

@@ -12,6 +12,7 @@ import type { Warning } from './api.ts';
 import type { History, MessageContent } from './history.ts';
 import { messageId } from './history.ts';
 import { getJson, jsonPut, keys } from './store.ts';
+import { ProtocolError } from '../core/errors.ts';
 import { Transcript } from './transcript.ts';
 import { OutboxQueue } from './outbox-queue.ts';
 import { FrankingStore } from './franking-store.ts';
@@ -81,6 +82,14 @@ export class GroupHandle {
 	#waiters: { seq: number; resolve(): void }[] = [];
 	#saving: Promise<void> = Promise.resolve();
 	#sessionDirty = false;
+	/**
+	 * Transcript events that need stored messages not read yet (a reaction to an old message, a
+	 * hide of one), and every transcript event after the first of them, in arrival order: applied
+	 * once the whole history is read (`#readForDeferred`). A save waits for them, so the session's
+	 * cursor is never written past an entry whose effect on the transcript is not.
+	 */
+	#deferred: { event: SessionEvent; on: GroupEvents }[] = [];
+	#readingForDeferred: Promise<void> | null = null;
 
 	private constructor(store: Kv, session: GroupSession, parts: { transcript: Transcript; outbox: OutboxQueue; franking: FrankingStore; invites: InviteLinks; verifications: Verifications; sponsorship: Sponsorship; blocks: Blocks; cases: Cases }) {
 		this.#store = store;
@@ -166,6 +175,12 @@ export class GroupHandle {
 		let messages = false;
 		let members = false;
 		for (const event of events) {
+			if (this.#waits(event)) {
+				this.#deferred.push({ event, on });
+				if (event.type === 'profile' || event.type === 'op') members = true;
+				void this.#readForDeferred().catch(() => undefined);
+				continue;
+			}
 			switch (event.type) {
 				case 'message':
 					messages = this.applyContent(event) || messages;
@@ -208,6 +223,47 @@ export class GroupHandle {
 		if (messages) on.messages();
 		if (members) on.members();
 		this.#release();
+	}
+
+	/** True when `event` changes the transcript and must wait for messages not read yet (see #deferred). */
+	#waits(event: SessionEvent): boolean {
+		const history = this.history;
+		switch (event.type) {
+			case 'message':
+				if (SPONSOR_TYPES.has(event.content.t) || CASE_TYPES.has(event.content.t)) return false;
+				return this.#deferred.length > 0 || history.waitsFor(event.content as MessageContent);
+			case 'hidden':
+			case 'unhidden':
+				return this.#deferred.length > 0 || history.waitsForSeq(event.seq);
+			case 'profile':
+			case 'op':
+			case 'warned':
+				return this.#deferred.length > 0;
+			default:
+				return false;
+		}
+	}
+
+	/** Reads the whole history, then applies the transcript events that waited for it, in order. */
+	#readForDeferred(): Promise<void> {
+		this.#readingForDeferred ??= (async () => {
+			try {
+				await this.transcript.readAll();
+				const waiting = this.#deferred.splice(0);
+				const byOn = new Map<GroupEvents, SessionEvent[]>();
+				for (const { event, on } of waiting) byOn.set(on, [...(byOn.get(on) ?? []), event]);
+				for (const [on, events] of byOn) this.#handle(events, on);
+			} finally {
+				this.#readingForDeferred = null;
+			}
+		})();
+		return this.#readingForDeferred;
+	}
+
+	/** Reads every stored message of the group (the progress screens, reports; a slice at a time). */
+	async readHistory(): Promise<void> {
+		await this.transcript.readAll();
+		if (this.#deferred.length) await this.#readForDeferred();
 	}
 
 	/** The relay's backlog covered everything up to `seq` (its `live` frame, §9.5, §9.8a). */
@@ -289,6 +345,13 @@ export class GroupHandle {
 
 	async #write(extra: readonly KvOp[]): Promise<void> {
 		const log = this.session.state;
+		if (this.#deferred.length) {
+			await this.#readForDeferred();
+			if (this.#deferred.length) throw new ProtocolError('PROTOCOL_LOCKED', 'the group history could not be read; nothing was saved');
+		}
+		// Messages past the group's retention go even when nobody scrolled back to them.
+		const oldest = this.history.oldestNotRead;
+		if (log && log.settings.retention > 0 && oldest !== undefined && Date.now() - oldest > log.settings.retention * 1000) await this.transcript.readAll();
 		if (log) this.history.expire(log.settings.retention, Date.now());
 		const ops: KvOp[] = [];
 		const session = this.#sessionDirty;

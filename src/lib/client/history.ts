@@ -7,6 +7,7 @@
 import { MAX_TEXT } from '../core/content.ts';
 import type { ChatMessage } from './api.ts';
 import type { ProgressItem } from '../core/progress.ts';
+import type { IndexEntry } from './message-index.ts';
 
 export type MessageContent =
 	| { t: 'text'; text: string; cw?: string; reply?: Address }
@@ -52,12 +53,86 @@ export class History {
 	/** Contents (messages, edits, reactions) no longer shown since the last `takeGone()`. */
 	private readonly gone = new Set<string>();
 
-	constructor(group: string, records: ChatMessage[] = []) {
+	/**
+	 * Stored messages not read yet (§8 "Message index"): a group opens with its newest page read,
+	 * and these, the ones before it in relay order, are read a page at a time (transcript.ts).
+	 */
+	#older: IndexEntry[];
+	readonly #unloaded = new Map<string, IndexEntry>();
+	/** Display names learned while older messages were not read: applied as they are read. */
+	readonly #names = new Map<string, string>();
+
+	constructor(group: string, records: ChatMessage[] = [], older: readonly IndexEntry[] = []) {
 		this.group = group;
 		for (const r of records) this.byId.set(r.id, r);
+		this.#older = [...older];
+		for (const e of older) this.#unloaded.set(e.id, e);
 	}
 
-	/** Messages in relay order; ones still sending (no seq) last, by local time. */
+	/** True once every stored message has been read. */
+	get complete(): boolean {
+		return this.#older.length === 0;
+	}
+
+	/** Local time of the oldest message not read yet (a save reads them before they expire). */
+	get oldestNotRead(): number | undefined {
+		return this.#older[0]?.ts;
+	}
+
+	/** Ids of the `n` newest messages not read yet, oldest first. */
+	olderIds(n: number): string[] {
+		return this.#older.slice(Math.max(0, this.#older.length - n)).map((e) => e.id);
+	}
+
+	/**
+	 * Messages read from the store (a page of older ones): shown from now on. A display name that
+	 * changed while they were not read is applied (and written by the next save).
+	 */
+	merge(records: readonly ChatMessage[], missing: readonly string[] = []): void {
+		const read = new Set<string>(missing);
+		for (const id of missing) this.#unloaded.delete(id);
+		for (const r of records) {
+			if (!this.#unloaded.has(r.id)) continue;
+			this.#unloaded.delete(r.id);
+			read.add(r.id);
+			const name = r.sender ? this.#names.get(r.sender) : undefined;
+			if (name !== undefined && r.senderName !== name) this.put({ ...r, senderName: name });
+			else this.byId.set(r.id, r);
+		}
+		this.#older = this.#older.filter((e) => !read.has(e.id));
+	}
+
+	/**
+	 * True when applying `content` needs a message not read yet (the one it reacts to, edits,
+	 * deletes or quotes): the group reads the rest of its history first (group.ts).
+	 */
+	waitsFor(content: MessageContent): boolean {
+		if (this.#unloaded.size === 0) return false;
+		switch (content.t) {
+			case 'text':
+				return !!content.reply && this.#unloaded.has(messageId(content.reply));
+			case 'react':
+			case 'edit':
+			case 'delete':
+				return this.#unloaded.has(messageId(content.to));
+			default:
+				return false;
+		}
+	}
+
+	/** True when the message at relay seq `seq` is one not read yet (a hide or unhide waits for it). */
+	waitsForSeq(seq: number): boolean {
+		if (this.#unloaded.size === 0) return false;
+		for (const e of this.#unloaded.values()) if (e.seq === seq) return true;
+		return false;
+	}
+
+	/** True when the transcript holds `id`, read or not. */
+	#knows(id: string): boolean {
+		return this.byId.has(id) || this.#unloaded.has(id);
+	}
+
+	/** Messages in relay order (the ones read so far); ones still sending (no seq) last, by local time. */
 	list(): ChatMessage[] {
 		return [...this.byId.values()].sort(
 			(a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER) || a.ts - b.ts
@@ -117,13 +192,17 @@ export class History {
 			this.dirty.add(m.id);
 			for (const id of this.contentIds(m)) this.gone.add(id);
 		}
+		// Messages not read yet go too (their franking records go by prefix, subscriptions.ts).
+		for (const id of this.#unloaded.keys()) this.dirty.add(id);
+		this.#unloaded.clear();
+		this.#older = [];
 		this.byId.clear();
 	}
 
 	/** A line about the group itself (joins, removals), named after the op's relay seq. */
 	addSystem(seq: number, ts: number, text: string, note?: 'warn'): boolean {
 		const id = `op:${seq}`;
-		if (this.byId.has(id)) return false;
+		if (this.#knows(id)) return false;
 		this.put({ id, group: this.group, sender: '', senderName: null, self: false, kind: 'system', text, reactions: {}, edited: false, deleted: false, hidden: false, ts, seq, status: 'sent', ...(note ? { note } : {}) });
 		return true;
 	}
@@ -156,7 +235,7 @@ export class History {
 		switch (content.t) {
 			// No `system` content exists on the wire (§5.3): system lines are only made locally (addSystem).
 			case 'text': {
-				if (this.byId.has(id)) return false;
+				if (this.#knows(id)) return false;
 				const text = content.text.slice(0, MAX_TEXT);
 				const record: ChatMessage = {
 					id,
@@ -232,7 +311,7 @@ export class History {
 			}
 			case 'progress': {
 				// Shared progress (§12): kept as its own kind; the screens fold a sender's items into a chart.
-				if (this.byId.has(id)) return false;
+				if (this.#knows(id)) return false;
 				this.put({
 					id,
 					group: this.group,
@@ -288,12 +367,14 @@ export class History {
 
 	/** Updates the display name shown on a sender's messages once their profile arrives. */
 	rename(sender: string, name: string): void {
+		if (this.#unloaded.size > 0) this.#names.set(sender, name);
 		for (const m of this.byId.values()) if (m.sender === sender && m.senderName !== name) this.put({ ...m, senderName: name });
 	}
 
 	/** Drops messages older than the group's retention (seconds; 0 keeps everything). */
 	expire(retention: number, now: number): void {
-		if (retention <= 0) return;
+		// The oldest messages are the ones not read yet: they expire once read (transcript.ts reads them).
+		if (retention <= 0 || !this.complete) return;
 		for (const m of [...this.byId.values()]) {
 			if (m.status === 'sent' && now - m.ts > retention * 1000) {
 				if (m.kind !== 'system') for (const gone of this.contentIds(m)) this.gone.add(gone);

@@ -60,6 +60,7 @@ export async function sendPairReport(core: ClientCore, pair: string, messageIds:
 		throw new ProtocolError('PROTOCOL_BAD_REPORT', why);
 	}
 	const inputs: ReportInput[] = [];
+	await p.transcript.readAll();
 	for (const id of disclosedIds(p.transcript.history, messageIds)) {
 		const record = await p.franking.get(id);
 		if (!record) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message cannot be reported from this device');

@@ -94,6 +94,8 @@ export async function sendReport(
 		}
 	}
 	const inputs: ReportInput[] = [];
+	// What was shown of a chosen message (its latest edit, a hide) may sit in messages not read yet.
+	await g.transcript.readAll();
 	for (const id of disclosedIds(g.transcript.history, messageIds)) {
 		const record = await g.franking.get(id);
 		if (!record) throw new ProtocolError('PROTOCOL_BAD_REPORT', 'that message cannot be reported from this device');

@@ -5,6 +5,7 @@
  *   moderator                deployment moderator keys, pinned on first use
  *   g/<group>/session        GroupSession state
  *   g/<group>/m/<id>         chat messages (ChatMessage)
+ *   g/<group>/x              message index head; g/<group>/x/<n> its chunks (message-index.ts, §8)
  *   g/<group>/f/<id>         franking material of received messages, for reports
  *   g/<group>/o/<n>          outbox items, in order
  *   g/<group>/w              warnings
@@ -62,6 +63,8 @@ export const keys = {
 	session: (g: string) => `g/${g}/session`,
 	message: (g: string, id: string) => `g/${g}/m/${id}`,
 	messages: (g: string) => `g/${g}/m/`,
+	index: (g: string) => `g/${g}/x`,
+	indexChunk: (g: string, n: number) => `g/${g}/x/${n}`,
 	franking: (g: string, id: string) => `g/${g}/f/${id}`,
 	frankingAll: (g: string) => `g/${g}/f/`,
 	outbox: (g: string, n: number) => `g/${g}/o/${String(n).padStart(12, '0')}`,

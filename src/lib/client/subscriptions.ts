@@ -5,6 +5,7 @@
  * group the user left. A removal keeps nothing of the group on the device but a local notice.
  */
 import type { ClientCore } from './core.ts';
+import type { ClientEvent } from './api.ts';
 import { RelayError } from './connection.ts';
 import type { GroupEvents, GroupHandle } from './group.ts';
 import { act, pump } from './actions.ts';
@@ -15,11 +16,24 @@ import { jsonPut, keys, prefixDeletes } from './store.ts';
 import { del, type KvOp } from '../storage/kv.ts';
 import { REMOVED_NOTICE } from '../words/notices.ts';
 import { membersBanned } from './service-bans.ts';
+import { yieldToPage } from '../core/yield.ts';
 
-/** Backlog entries are verified in runs of at most this many (one relay page). */
+/** Backlog entries are collected into runs of at most this many (one relay page) for verification. */
 const BACKLOG_BATCH = 256;
 /** A partial backlog run is applied this long after its last entry, so waiters are not held up. */
 const BACKLOG_FLUSH_MS = 5;
+/**
+ * Work done between two breaths of the page while catching up (issue 15): runs are verified,
+ * decrypted and applied in slices sized to take about this long, and the page handles input and
+ * paints between slices, so a backlog of thousands never freezes it.
+ */
+const SLICE_MS = 8;
+/** Bounds of a slice, in entries. */
+const SLICE_MIN = 32;
+const SLICE_START = 64;
+
+/** What the subscription hands to the group, in relay order. */
+type Step = { kind: 'backlog'; items: RelayEntry[] } | { kind: 'live'; item: RelayEntry } | { kind: 'progress'; head: number; live: boolean };
 
 /** `refused`: called when the relay refuses the subscription for good (e.g. not a member). */
 export async function attach(core: ClientCore, g: GroupHandle, refused?: (error: RelayError) => void): Promise<void> {
@@ -30,12 +44,73 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 	// linked signatures (§5.4 "Backlog"); live entries are applied one by one with the live checks.
 	let backlog: RelayEntry[] = [];
 	let timer: ReturnType<typeof setTimeout> | null = null;
+	// Everything is applied in order through one queue, in time slices (`pump`): a live entry or
+	// the relay's `live` frame never overtakes backlog entries still waiting to be verified, so
+	// the catch-up bar goes only once every entry before it is verified and applied (P6).
+	const queue: Step[] = [];
+	let pumping = false;
+	let slice = SLICE_START;
+	const held = new Map<string, ClientEvent>();
+	const release = () => {
+		for (const event of held.values()) core.emit(event);
+		held.clear();
+	};
+	/** Whether the relay is still sending backlog (its progress frames); `g.sync` follows in queue order. */
+	let catchingUp = g.sync !== null;
+	const pump = async () => {
+		if (pumping) return;
+		pumping = true;
+		try {
+			let since = performance.now();
+			while (queue.length > 0) {
+				const step = queue[0]!;
+				if (step.kind === 'backlog') {
+					const part = step.items.splice(0, slice);
+					if (step.items.length === 0) queue.shift();
+					const started = performance.now();
+					applyEntries(core, g, part, false, held);
+					// Sized so that a slice takes about SLICE_MS on this device, now.
+					const perEntry = (performance.now() - started) / part.length;
+					slice = Math.max(SLICE_MIN, Math.min(BACKLOG_BATCH, Math.floor(SLICE_MS / Math.max(perEntry, 0.01))));
+				} else if (step.kind === 'live') {
+					queue.shift();
+					release();
+					applyEntries(core, g, [step.item], true);
+				} else {
+					queue.shift();
+					release();
+					progress(step.head, step.live);
+				}
+				if (queue.length > 0 && performance.now() - since >= SLICE_MS) {
+					release();
+					await yieldToPage();
+					since = performance.now();
+				}
+			}
+		} finally {
+			release();
+			pumping = false;
+		}
+	};
+	const enqueue = (step: Step) => {
+		queue.push(step);
+		void pump();
+	};
 	const flush = () => {
 		if (timer) clearTimeout(timer);
 		timer = null;
 		const items = backlog;
 		backlog = [];
-		if (items.length) applyEntries(core, g, items, false);
+		if (items.length) enqueue({ kind: 'backlog', items });
+	};
+	const progress = (head: number, live: boolean) => {
+		if (core.locked || core.groups.get(g.id) !== g) return;
+		// Entries up to `live.seq` were all sent or are gone (retention, an erased message,
+		// §9.8a): the cursor moves past them, so the next live entry raises no false gap.
+		if (live) g.caughtUp(head);
+		g.sync = live ? null : { start: g.cursor, head };
+		core.emit({ type: 'groups' });
+		if (live) void runDue(core, g);
 	};
 	await core.conn
 		.of(g.session.me)
@@ -45,9 +120,9 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 			cursor: g.cursor,
 			onEntry: (frame) => {
 				const item: RelayEntry = frame.stamp ? { seq: frame.seq, ts: frame.ts, entry: frame.entry, stamp: frame.stamp } : { seq: frame.seq, ts: frame.ts, entry: frame.entry };
-				if (!g.sync) {
+				if (!catchingUp) {
 					flush();
-					applyEntries(core, g, [item], true);
+					enqueue({ kind: 'live', item });
 					return;
 				}
 				backlog.push(item);
@@ -56,12 +131,9 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 			},
 			onProgress: ({ head, live }) => {
 				flush();
-				// Entries up to `live.seq` were all sent or are gone (retention, an erased message,
-				// §9.8a): the cursor moves past them, so the next live entry raises no false gap.
-				if (live) g.caughtUp(head);
-				g.sync = live ? null : { start: g.cursor, head };
-				core.emit({ type: 'groups' });
-				if (live) void runDue(core, g);
+				// Known at once (the next entry is live or backlog by it); applied in order.
+				catchingUp = !live;
+				enqueue({ kind: 'progress', head, live });
 			},
 			onRefused: (error) => refused?.(error),
 			onBanned: (banned) => membersBanned(core, g, banned)
@@ -71,24 +143,33 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 		});
 }
 
-function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], live: boolean): void {
+/**
+ * Applies entries and tells the screens. `held`: notices that only say "look again" (messages,
+ * members, the group list) are collected there instead, and sent once per slice of a catch-up,
+ * so the screens redraw once per slice rather than once per run.
+ */
+function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], live: boolean, held?: Map<string, ClientEvent>): void {
+	const notify = (event: ClientEvent) => {
+		if (held && (event.type === 'messages' || event.type === 'members' || event.type === 'groups')) held.set(`${event.type}:${'group' in event ? event.group : ''}`, event);
+		else core.emit(event);
+	};
 	// After lock() the keys are gone: an entry still in flight is left for the next unlock.
 	if (core.locked || core.groups.get(g.id) !== g) return;
 	const wasRemoved = g.session.data.removed;
 	const on: GroupEvents = {
 		messages: () => {
-			core.emit({ type: 'messages', group: g.id });
+			notify({ type: 'messages', group: g.id });
 			// My reports from a pair that met here show their status in the pair (§13.6, §6.3).
-			for (const pair of new Set(Object.values(g.cases.data.mine).flatMap((m) => (m.pair && !m.dismissed ? [m.pair] : [])))) core.emit({ type: 'members', group: pair });
+			for (const pair of new Set(Object.values(g.cases.data.mine).flatMap((m) => (m.pair && !m.dismissed ? [m.pair] : [])))) notify({ type: 'members', group: pair });
 		},
-		members: () => core.emit({ type: 'members', group: g.id }),
+		members: () => notify({ type: 'members', group: g.id }),
 		warning: (warning) => core.emit({ type: 'warning', group: g.id, warning }),
 		removed: () => core.emit({ type: 'removed', group: g.id })
 	};
 	if (live) g.apply(items[0]!, on, true);
 	else g.applyBacklog(items, on);
 	core.scheduleSave(g);
-	core.emit({ type: 'groups' });
+	notify({ type: 'groups' });
 	if (!wasRemoved && g.session.data.removed) {
 		core.conn.removeKey(g.session.me);
 		void purgeRemoved(core, g).catch(() => undefined);

@@ -32,6 +32,16 @@ function recordsKv(db: IDBPDatabase): Kv {
 			});
 			return out;
 		},
+		async getMany(keys) {
+			// Every value in one read transaction, in the order asked.
+			if (keys.length === 0) return [];
+			const tx = db.transaction(RECORDS, 'readonly');
+			const values = await Promise.all([...keys.map((key) => tx.store.get(key)), tx.done]);
+			return values.slice(0, keys.length).map((v: unknown) => (v instanceof Uint8Array ? v : undefined));
+		},
+		async count(prefix) {
+			return db.count(RECORDS, IDBKeyRange.bound(prefix, prefix + '\uffff', false, false));
+		},
 		async batch(ops) {
 			if (ops.length === 0) return;
 			// One readwrite transaction: IndexedDB commits all of it or, on any failure, none.

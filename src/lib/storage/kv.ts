@@ -18,6 +18,29 @@ export interface Kv {
 	 * `keys` then `get` for a Kv without it.
 	 */
 	entries?(prefix: string): Promise<[string, Uint8Array][]>;
+	/**
+	 * The values of `keys`, in the order asked (undefined where a record is missing), read in one
+	 * pass (one IndexedDB transaction). Optional: `getManyOf` falls back to `get` key by key.
+	 */
+	getMany?(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>;
+	/**
+	 * How many records sit under `prefix`, without reading or opening any value (the sealed store
+	 * counts hashed names). Optional: `countOf` falls back to `keys`.
+	 */
+	count?(prefix: string): Promise<number>;
+}
+
+/** The values of `keys` in one pass when the Kv can (Kv.getMany), else key by key. */
+export async function getManyOf(kv: Kv, keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+	if (kv.getMany) return kv.getMany(keys);
+	const out: (Uint8Array | undefined)[] = [];
+	for (const key of keys) out.push(await kv.get(key));
+	return out;
+}
+
+/** How many records sit under `prefix` (Kv.count when the Kv has it). */
+export async function countOf(kv: Kv, prefix: string): Promise<number> {
+	return kv.count ? kv.count(prefix) : (await kv.keys(prefix)).length;
 }
 
 /** Every record under `prefix`, in one pass when the Kv can (Kv.entries), else key by key. */
@@ -56,6 +79,14 @@ export function memoryKv(map = new Map<string, Uint8Array>()): Kv {
 		},
 		async entries(prefix) {
 			return [...map.entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]): [string, Uint8Array] => [k, v.slice()]);
+		},
+		async getMany(keys) {
+			return keys.map((key) => map.get(key)?.slice());
+		},
+		async count(prefix) {
+			let n = 0;
+			for (const k of map.keys()) if (k.startsWith(prefix)) n += 1;
+			return n;
 		},
 		async batch(ops) {
 			// Copied before anything changes, then applied without an await: all or nothing.

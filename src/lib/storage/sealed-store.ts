@@ -10,7 +10,8 @@ import { toB64 } from '../core/bytes.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { sodium } from '../crypto/sodium.ts';
 import { NAMED_PREFIX, namingKey, openNamedRecord, openRecord, routeAlias, sealNamedRecord, storedName } from '../crypto/vault.ts';
-import { del, entriesOf, put, type Kv, type KvOp } from './kv.ts';
+import { yieldToPage } from '../core/yield.ts';
+import { countOf, del, entriesOf, getManyOf, put, type Kv, type KvOp } from './kv.ts';
 
 /** The store label of records written before names were hashed (§8); read once, to move them. */
 export const RECORD_STORE = 'records';
@@ -23,6 +24,9 @@ export interface SealedStore extends Kv {
 	routeAlias(groupId: string): string;
 }
 
+/** Work between two pauses while sealing a large batch. */
+const SEAL_SLICE_MS = 8;
+
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
@@ -32,6 +36,31 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 	const live = () => {
 		if (keys === null) throw new ProtocolError('PROTOCOL_LOCKED', 'local data is locked');
 		return keys;
+	};
+	let writes: Promise<unknown> = Promise.resolve();
+	/** Seals `ops` and writes them as one batch of the table below. */
+	const write = async (ops: readonly KvOp[]): Promise<void> => {
+		const sealed: KvOp[] = [];
+		// A large batch (a catch-up's save) is sealed in slices of about 8 ms, the page running
+		// between them; it is still written as one batch, all or nothing. The keys are looked up
+		// again after each pause: a lock meanwhile stops it before anything is written.
+		let since = performance.now();
+		for (const op of ops) {
+			if (performance.now() - since >= SEAL_SLICE_MS) {
+				await yieldToPage();
+				since = performance.now();
+			}
+			const k = live();
+			const stored = storedName(k.name, op.key);
+			sealed.push(op.type === 'put' ? put(stored, sealNamedRecord(k.storage, stored, op.key, op.value)) : del(stored));
+		}
+		live();
+		await kv.batch(sealed);
+		ops.forEach((op, i) => {
+			const stored = sealed[i]!.key;
+			if (op.type === 'put') names.set(stored, op.key);
+			else names.delete(stored);
+		});
 	};
 	const open = (stored: string, sealed: Uint8Array) => {
 		const record = openNamedRecord(live().storage, stored, sealed);
@@ -52,6 +81,22 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 			const record = open(stored, sealed);
 			if (record.name !== name) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'record is stored under another name');
 			return record.value;
+		},
+		async getMany(asked) {
+			const k = live();
+			const stored = asked.map((name) => storedName(k.name, name));
+			const sealed = await getManyOf(kv, stored);
+			return sealed.map((bytes, i) => {
+				if (bytes === undefined) return undefined;
+				const record = open(stored[i]!, bytes);
+				if (record.name !== asked[i]) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'record is stored under another name');
+				return record.value;
+			});
+		},
+		async count(prefix) {
+			if (prefix !== '' && !prefix.endsWith('/')) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a listed prefix ends with "/"');
+			// Hashed names only: nothing is read or opened, so this is what the files show anyway (§8).
+			return countOf(kv, storedName(live().name, prefix));
 		},
 		async keys(prefix) {
 			if (prefix !== '' && !prefix.endsWith('/')) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a listed prefix ends with "/"');
@@ -77,18 +122,12 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 			}
 			return out.sort(([a], [b]) => byCodeUnit(a, b));
 		},
-		async batch(ops) {
-			const k = live();
-			const sealed = ops.map((op): KvOp => {
-				const stored = storedName(k.name, op.key);
-				return op.type === 'put' ? put(stored, sealNamedRecord(k.storage, stored, op.key, op.value)) : del(stored);
-			});
-			await kv.batch(sealed);
-			ops.forEach((op, i) => {
-				const stored = sealed[i]!.key;
-				if (op.type === 'put') names.set(stored, op.key);
-				else names.delete(stored);
-			});
+		batch(ops) {
+			// Batches are sealed and written one after another, in the order asked: a large one
+			// pauses while it is sealed, and a later one must not land before it.
+			const run = writes.then(() => write(ops));
+			writes = run.catch(() => undefined);
+			return run;
 		},
 		lock() {
 			if (keys !== null) {
