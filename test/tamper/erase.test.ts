@@ -8,7 +8,7 @@
 import { expect, test } from 'vitest';
 import { Tamperer, makeGroup, selfKey, type EntryFrame } from './setup.ts';
 import { useWorld } from './world-per-test.ts';
-import { startClient, texts, until, warningKinds, type TestClient } from '../integration/harness.ts';
+import { captureEntries, startClient, texts, until, warningKinds, type TestClient } from '../integration/harness.ts';
 import { sodium } from '../../src/lib/crypto/sodium.ts';
 import { toB64 } from '../../src/lib/core/bytes.ts';
 
@@ -29,17 +29,26 @@ async function cyAway() {
 		world.clients.cy = again;
 		return again;
 	};
-	return { group, ash, bo, back };
+	/** Waits until the relay has stored an erase: the sender asks for it after its delete is acknowledged, so seeing the delete does not mean the erase is done. */
+	const untilErased = async () => {
+		const end = Date.now() + 10_000;
+		while (!(await captureEntries(world.relay.url, ash, group)).some((e) => (e.entry as { erased?: unknown }).erased)) {
+			if (Date.now() > end) throw new Error('the erase was not stored within 10 s');
+			await new Promise((r) => setTimeout(r, 100));
+		}
+	};
+	return { group, ash, bo, back, untilErased };
 }
 
 test('P6 transcript integrity: a member who syncs after a sender deleted and erased a message sees it deleted and no warning', async () => {
-	const { group, ash, bo, back } = await cyAway();
+	const { group, ash, bo, back, untilErased } = await cyAway();
 	await bo.client.send(group, { text: 'I should not have said this' });
 	await bo.client.send(group, { text: 'and this stays' });
 	await until(() => bo.client.messages(group).find((m) => m.text === 'I should not have said this')?.status === 'sent');
 	const regret = bo.client.messages(group).find((m) => m.text === 'I should not have said this')!;
 	await bo.client.deleteMessage(group, regret.id);
 	await until(() => !texts(ash, group).includes('I should not have said this'));
+	await untilErased();
 	await ash.client.send(group, { text: 'thank you, Bo' });
 
 	const tamper = new Tamperer();
@@ -79,18 +88,20 @@ test('P6 transcript integrity: a relay that drops a message and serves a tombsto
 }, 40_000);
 
 test('P6 transcript integrity: a relay that keeps a sender\'s genuine erase but drops the sender\'s delete is named, and the sender is not said to have erased without deleting for everyone', async () => {
-	const { group, ash, bo, back } = await cyAway();
+	const { group, ash, bo, back, untilErased } = await cyAway();
 	await bo.client.send(group, { text: 'I should not have said this' });
 	await until(() => bo.client.messages(group).find((m) => m.text === 'I should not have said this')?.status === 'sent');
 	const regret = bo.client.messages(group).find((m) => m.text === 'I should not have said this')!;
 	await bo.client.deleteMessage(group, regret.id);
 	await until(() => !texts(ash, group).includes('I should not have said this'));
 	// Bo's erase of the relay's copy follows its delete (a moment later, in the background).
-	await new Promise((r) => setTimeout(r, 1_000));
+	await untilErased();
 	await bo.client.send(group, { text: 'bo later' });
 	await ash.client.send(group, { text: 'thank you, Bo' });
 
-	// The relay serves Bo's signed tombstone, and drops the entry at its `by`: Bo's delete.
+	// The relay serves Bo's signed tombstone, and drops the entry at its `by`: Bo's delete. It
+	// numbers the entries after it one lower, so Bo's next message ("bo later") comes at `by`: only
+	// the counter the delete held, skipped, shows that it was dropped (§9.8a, review of issue 9, D).
 	const tamper = new Tamperer();
 	let by = -1;
 	tamper.rule = (f) => {

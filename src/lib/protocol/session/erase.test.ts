@@ -50,6 +50,18 @@ describe('erased messages in the backlog (§9.8a)', () => {
 		expect(texts(events)).toEqual(['two', 'three']);
 	});
 
+	test('P6 transcript integrity: a relay that drops the sender\'s delete and numbers the entries after it one lower is named, not the sender (review of issue 9, D)', () => {
+		const { w, ash, said, erase } = setup();
+		// "two" stands for Bo's delete of "one", which the relay drops; "three" takes its seq, so a
+		// message of Bo's opens at the tombstone's `by`, after Bo's counter 2 was skipped.
+		erase(0, said[1]!.seq);
+		w.log.splice(w.log.indexOf(said[1]!), 1);
+		said[2]!.seq = said[1]!.seq;
+		const events = w.sync(ash);
+		expect(abouts(events)).toEqual(['gap', 'erase-delete-missing']);
+		expect(texts(events)).toEqual(['three']);
+	});
+
 	test('P6 transcript integrity: a tombstone not signed by the sender is the relay\'s: a warning, and the missing message is a gap', () => {
 		const { w, ash, said, erase } = setup();
 		erase(0, said[1]!.seq, ash.id.signSk);

@@ -57,7 +57,9 @@ export function receiveErased(data: SessionData, primitives: Primitives, item: R
  * After the entry `item` was processed into `events`: a tombstone expecting its `delete` at this
  * seq is settled. The sender's message there must delete the erased one; another message of the
  * sender's opened there means the sender erased a message it never deleted for everyone; nothing
- * of the sender's opened there (an entry past `by` without it) means the relay dropped the delete. A message held for its sender's hello cannot be judged: nothing is said.
+ * of the sender's opened there (an entry past `by` without it), or one opened after a skipped counter of
+ * the sender's (the delete dropped and the entries renumbered), means the relay dropped the delete. A
+ * message held for its sender's hello cannot be judged: nothing is said.
  */
 export function settleErasures(data: SessionData, item: RelayEntry, events: SessionEvent[]): SessionEvent[] {
 	const pending = data.erasures;
@@ -72,7 +74,10 @@ export function settleErasures(data: SessionData, item: RelayEntry, events: Sess
 		if (held || deleted) return false;
 		// Only a message of the sender's, opened at `by`, that is not the delete is the sender's doing;
 		// nothing opened there (a gap, an entry that is not the sender's message) is the relay's (§9.8a).
-		const opened = p.by === item.seq && events.some((e) => e.type === 'message' && e.address.sender === p.sender);
+		// A counter of the sender's skipped just before it (a `gap`) means the delete that held it was
+		// dropped and the entries after it renumbered: the relay's doing too (review of issue 9, D).
+		const skipped = events.some((e) => e.type === 'warning' && e.about === 'gap' && e.detail?.sender === p.sender);
+		const opened = p.by === item.seq && !skipped && events.some((e) => e.type === 'message' && e.address.sender === p.sender);
 		if (opened) out.push(warning('gap', 'PROTOCOL_GAP', 'erased-without-delete', item.ts, { sender: p.sender, epoch: p.epoch, from: p.ctr, to: p.ctr }));
 		else out.push(warning('gap', 'PROTOCOL_GAP', 'erase-delete-missing', item.ts, { sender: p.sender, epoch: p.epoch, from: p.ctr, to: p.ctr }));
 		return false;
