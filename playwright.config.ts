@@ -14,9 +14,12 @@ process.env.E2E_DATA_DIR = dataDir;
 export default defineConfig({
 	testDir: 'test/browser',
 	outputDir: 'test-results',
-	fullyParallel: false,
-	// Two files at a time (E2E_WORKERS to change it): the tests wait on the network and timers more
-	// than on the CPU, and each uses its own people and groups on the one relay.
+	// Every test uses its own people and groups on the one relay, so tests (not whole files) are
+	// shared out: a long file no longer leaves the other worker idle at the end. A file whose
+	// tests must stay together says so (test.describe.configure({ mode: 'default' })).
+	fullyParallel: true,
+	// Two tests at a time (E2E_WORKERS to change it): the tests wait on the network and timers more
+	// than on the CPU.
 	workers: Number(process.env.E2E_WORKERS ?? 2),
 	retries: 0,
 	timeout: 60_000,

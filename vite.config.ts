@@ -74,9 +74,14 @@ export default defineConfig({
 	],
 	resolve: crisisFile ? { alias: [{ find: /^\.\/crisis\.json$/, replacement: resolve(crisisFile) }] } : {},
 	test: {
-		include: ['src/**/*.{test,spec}.ts', 'server/**/*.{test,spec}.ts', 'test/**/*.test.ts'],
-		exclude: ['test/browser/**', 'node_modules/**'],
 		testTimeout: 30_000,
-		hookTimeout: 30_000
+		hookTimeout: 30_000,
+		projects: [
+			// The unit tests under src/ share one module graph per worker (no module-level state, stubs
+			// restored after each test): a fresh worker per file cost more than the tests themselves.
+			{ extends: true, test: { name: 'unit', include: ['src/**/*.{test,spec}.ts'], isolate: false } },
+			// Relays, servers, clients and stores: each file in its own worker.
+			{ extends: true, test: { name: 'relay', include: ['server/**/*.{test,spec}.ts', 'test/**/*.test.ts'], exclude: ['test/browser/**', 'node_modules/**'] } }
+		]
 	}
 });

@@ -96,10 +96,15 @@ export async function createGroup(page: Page, name: string, options: { descripti
 export async function createInvite(page: Page, group: string, role: 'member' | 'listener' = 'member'): Promise<string> {
 	await page.goto(groupPath(page, group, 'invite'));
 	if (role === 'listener') await page.getByLabel('Joins as').selectOption('listener');
-	const before = await page.getByTestId('invite-link').count();
 	await page.getByRole('button', { name: 'Create invite link' }).click();
-	await expect(page.getByTestId('invite-link')).toHaveCount(before + 1, { timeout: 20_000 });
-	const link = await page.getByTestId('invite-link').last().inputValue();
+	// The new invite is the one whose QR code the page opens at once. Counting the rows instead
+	// raced the page's own loading: the earlier links could appear after the count was taken
+	// and pass for the new one (two links made back to back got the same one).
+	const fresh = page.getByTestId('invite').filter({ has: page.getByRole('img', { name: 'QR code of the invite link' }) });
+	await expect(fresh).toHaveCount(1, { timeout: 20_000 });
+	await expect(fresh).toContainText(`Invite link · ${role}`);
+	const link = await fresh.getByTestId('invite-link').inputValue();
+	expect(link, 'the new invite shows its link').toMatch(/#./);
 	const id = groupIdOfLink(link);
 	handles.set(id, group);
 	rememberGroup(page, id);

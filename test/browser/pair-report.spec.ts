@@ -7,29 +7,12 @@
  * report verified and names Ash, the circle's member. Axe scans and screenshots of the form and
  * the inbox at phone and desktop size.
  */
-import AxeBuilder from '@axe-core/playwright';
-import { expect as baseExpect, test, type Page } from '@playwright/test';
+import { expect as baseExpect, test } from '@playwright/test';
+import { checkScreen } from './screen-check.ts';
 import { askSponsor, createGroup, createInvite, groupPath, joinByLink, messageAction, newPerson, offerToSponsor, send } from './helpers.ts';
 
 // The machine is shared by many runs: generous waits, never timed assertions.
 const expect = baseExpect.configure({ timeout: 30_000 });
-
-const SIZES = [
-	{ name: 'phone', width: 390, height: 844 },
-	{ name: 'desktop', width: 1280, height: 800 }
-];
-
-async function checkScreen(page: Page, name: string): Promise<void> {
-	for (const size of SIZES) {
-		await page.setViewportSize({ width: size.width, height: size.height });
-		await page.waitForTimeout(300);
-		const results = await new AxeBuilder({ page }).analyze();
-		const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-		expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), `${name} at ${size.name} size`).toEqual([]);
-		await page.screenshot({ path: `test-results/screenshots/${name}-${size.name}.png`, fullPage: true });
-	}
-	await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 const HURT = 'Honestly you are wasting my evenings';
 
@@ -37,7 +20,7 @@ test('a pair message reported to the moderators of the group where they met reac
 	test.setTimeout(600_000);
 	const cy = await newPerson(browser, 'Cy Stone');
 	const group = await createGroup(cy.page, 'Friday circle');
-	// One link (ten uses) for both: a second link made right after the first can race the list.
+	// One link (ten uses) for both.
 	const link = await createInvite(cy.page, group);
 	const ash = await newPerson(browser, 'Ash Morrow');
 	await joinByLink(ash, link);

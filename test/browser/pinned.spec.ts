@@ -202,7 +202,8 @@ test.describe('installable and pinned', () => {
 });
 
 test.describe('the pinned build on a changing server', () => {
-	test.describe.configure({ timeout: 120_000 });
+	// One after another in one worker: each needs one of the two second-server ports for its whole run.
+	test.describe.configure({ mode: 'default', timeout: 120_000 });
 
 	test('a new build is offered with its fingerprint and runs only after the user accepts it', async ({ browser }) => {
 		const dir = copyBuild();

@@ -24,11 +24,22 @@ export async function noSeriousAxe(page: Page, what: string): Promise<void> {
 export async function checkScreen(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
 	for (const size of SIZES) {
 		await page.setViewportSize({ width: size.width, height: size.height });
-		await page.waitForTimeout(300);
+		await settled(page);
 		await noSeriousAxe(page, `${name} at ${size.name} size`);
 		await page.screenshot({ path: `test-results/screenshots/${name}-${size.name}.png`, fullPage: options.fullPage ?? true });
 	}
 	await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/**
+ * Waits until the page has drawn its new layout and every transition is over (the buttons fade
+ * their colours, also when the colour scheme changes), instead of a fixed pause.
+ */
+export async function settled(page: Page): Promise<void> {
+	await page.evaluate(async () => {
+		await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+		await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined)));
+	});
 }
 
 /** Every file below `dir`, recursively (one that disappears while listed is left out). */

@@ -219,8 +219,16 @@ export class UnseenClient implements UnseenClientApi {
 		const g = this.#core.group(group);
 		const { secret, key } = newInvite(group);
 		try {
-			await act(this.#core, g, () => ({ kind: 'invite', secret, expires: this.#core.now() + options.expiresInMs, maxUses: options.maxUses, role: options.role }));
+			// The link is kept before the op leaves: act announces the new invite as soon as it is
+			// applied, and the invite screen must never show it without its link (views name the
+			// current head in it, §7). An invite that never reached the log takes its link along.
 			g.invites.set(key, inviteLink(this.#core.origin, group, secret, g.session.state!.head));
+			try {
+				await act(this.#core, g, () => ({ kind: 'invite', secret, expires: this.#core.now() + options.expiresInMs, maxUses: options.maxUses, role: options.role }));
+			} catch (error) {
+				g.invites.forget(key);
+				throw error;
+			}
 			await g.save();
 		} finally {
 			sodium().memzero(secret);

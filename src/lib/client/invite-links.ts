@@ -2,7 +2,7 @@
  * The invite links I created in a group. The group log keeps only each invite's public key; the
  * link (which holds the secret) exists on this device alone, so the invite screen can show it again.
  */
-import type { Kv, KvOp } from '../storage/kv.ts';
+import { del, type Kv, type KvOp } from '../storage/kv.ts';
 import { jsonPut, keys, listJson, type StagedPart } from './store.ts';
 
 export class InviteLinks implements StagedPart {
@@ -31,6 +31,12 @@ export class InviteLinks implements StagedPart {
 		this.#dirty.add(key);
 	}
 
+	/** Forgets a link whose invite never reached the log (its record, if saved meanwhile, goes at the next save). */
+	forget(key: string): void {
+		delete this.#links[key];
+		this.#dirty.add(key);
+	}
+
 	/** Forgets every link in memory without writing (a removal deletes the records; lock). */
 	reset(): void {
 		this.#links = {};
@@ -38,9 +44,9 @@ export class InviteLinks implements StagedPart {
 	}
 
 	stage(ops: KvOp[]): () => void {
-		const dirty = [...this.#dirty].filter((key) => key in this.#links);
+		const dirty = [...this.#dirty];
 		this.#dirty.clear();
-		for (const key of dirty) ops.push(jsonPut(keys.invite(this.#group, key), { link: this.#links[key] }));
+		for (const key of dirty) ops.push(key in this.#links ? jsonPut(keys.invite(this.#group, key), { link: this.#links[key] }) : del(keys.invite(this.#group, key)));
 		return () => dirty.forEach((key) => this.#dirty.add(key));
 	}
 }
