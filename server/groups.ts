@@ -15,7 +15,7 @@ import type { GroupCommit } from './group-commit.ts';
 import { nodePrimitives } from './primitives.ts';
 import { computeStamp } from './stamp.ts';
 import { StoreConflict, type EntryRecord, type FedEntry, type GroupHead, type MidRecord, type RelayStore, type StoredGroup } from './store.ts';
-import type { Subscription } from './subscription.ts';
+import { standingIn, type Subscription } from './subscription.ts';
 
 export type AppendDone = (error: RelayError | null, result?: MidRecord) => void;
 
@@ -323,7 +323,7 @@ export class GroupLog {
 			g.fanned = seq;
 			if (g.subs.size === 0) return;
 			const wire = wireFrame(frame);
-			for (const sub of g.subs) sub.offer(seq, wire, kind === 'op' && !Object.hasOwn(stateAfter.members, sub.as));
+			for (const sub of g.subs) sub.offer(seq, wire, kind === 'op' ? standingIn(stateAfter, sub.as) : undefined);
 		});
 	}
 
@@ -363,8 +363,8 @@ export class GroupLog {
 		mem.fanned = e.seq;
 		if (mem.subs.size === 0) return;
 		const wire = wireFrame(e.frame);
-		const members = e.kind === 'op' ? new Set(e.members) : undefined;
-		for (const sub of mem.subs) sub.offer(e.seq, wire, members !== undefined && !members.has(sub.as));
+		const after = e.kind === 'op' ? { members: e.members ?? [], pending: e.pending ?? [] } : undefined;
+		for (const sub of mem.subs) sub.offer(e.seq, wire, after && standingIn(after, sub.as));
 	}
 
 	/** Reads the entries after `fanned` from the store and fans them out, until none is left. */
@@ -372,7 +372,7 @@ export class GroupLog {
 		if (mem.filling) return;
 		mem.filling = true;
 		try {
-			let members: Set<string> | undefined;
+			let after: GroupState | undefined;
 			for (;;) {
 				mem.refill = false;
 				const page = await this.#store.range(mem.id, mem.fanned, 256);
@@ -382,9 +382,9 @@ export class GroupLog {
 					mem.fanned = record.seq;
 					if (record.kind === 'erased') continue;
 					// The members after this op are not in the record: the group's current ones stand in.
-					if (record.kind === 'op') members ??= new Set(Object.keys((await this.#store.loadGroup(mem.id))?.state.members ?? {}));
+					if (record.kind === 'op') after ??= (await this.#store.loadGroup(mem.id))?.state ?? { ...mem.committed.state, members: {}, pending: undefined };
 					const wire = wireFrame(record.frame);
-					for (const sub of mem.subs) sub.offer(record.seq, wire, record.kind === 'op' && !members!.has(sub.as));
+					for (const sub of mem.subs) sub.offer(record.seq, wire, record.kind === 'op' ? standingIn(after!, sub.as) : undefined);
 				}
 			}
 		} catch {

@@ -16,7 +16,7 @@ import { verifyEd25519 } from './primitives.ts';
 import { checkStamp, pairMetTag } from './stamp.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { DEPLOYMENT_TARGET, type RelayStore } from './store.ts';
-import { Subscription } from './subscription.ts';
+import { standingIn, Subscription } from './subscription.ts';
 
 type Frame<T extends ClientFrame['t']> = Extract<ClientFrame, { t: T }>;
 
@@ -86,15 +86,18 @@ const isModerator = (state: GroupState, key: string) => may.moderate(state, key)
 export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<'sub'>): Promise<void> {
 	requireKey(conn, f.as);
 	requireNotBanned(ctx, f.as);
-	const sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, ctx.groups);
+	let sub!: Subscription;
 	let liveFrom: number | null = null;
 	let banned: string[] = [];
 	await ctx.groups.catchUp(f.group);
 	while (liveFrom === null) {
 		const mem = await ctx.groups.get(f.group);
 		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
-		// Checked in the same turn as joining the fan-out, so no removal can slip in between.
-		if (!Object.hasOwn(mem.committed.state.members, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
+		// Checked in the same turn as joining the fan-out, so no removal can slip in between. A
+		// pending requester (§13.8) subscribes to the group's ops only (§9.5).
+		const standing = standingIn(mem.committed.state, f.as);
+		if (standing === 'out') throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
+		sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, ctx.groups, standing === 'member');
 		conn.subscription(f.group)?.close();
 		// Only keys the group's own log lists as members: nothing new about membership (§9.8b).
 		banned = [...ctx.banned].filter((key) => Object.hasOwn(mem.committed.state.members, key));

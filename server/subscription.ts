@@ -9,6 +9,18 @@ import type { Closable, Connection } from './connection.ts';
 import { CLOSE_SLOW } from './connection.ts';
 import type { RelayStore } from './store.ts';
 
+/**
+ * Where the subscriber stands after an op (§9.5): a member, a pending requester (§13.8), or
+ * neither (removed, declined): its subscription then ends after that op.
+ */
+export type Standing = 'member' | 'pending' | 'out';
+
+/** `as`'s standing in a state after an op: its members and its pending join requests. */
+export function standingIn(state: { members: object; pending?: object } | { members: readonly string[]; pending?: readonly string[] }, as: string): Standing {
+	const has = (c: object | readonly string[] | undefined) => (Array.isArray(c) ? c.includes(as) : c !== undefined && Object.hasOwn(c, as));
+	return has(state.members) ? 'member' : has(state.pending) ? 'pending' : 'out';
+}
+
 /** Where the subscription is fanned out from (GroupLog): told when it ends. */
 export interface FanOut {
 	unsubscribe(sub: Subscription): void;
@@ -31,14 +43,20 @@ export class Subscription implements Closable {
 	#heldBytes = 0;
 	readonly #limit: number;
 	readonly #fanOut: FanOut;
+	/**
+	 * False while the subscriber is a pending requester (§9.5, §13.8): it gets op entries only,
+	 * until an op makes it a member. Updated as ops are offered, in seq order.
+	 */
+	#member: boolean;
 
-	constructor(conn: Connection, group: string, as: string, after: number, heldLimit: number, fanOut: FanOut) {
+	constructor(conn: Connection, group: string, as: string, after: number, heldLimit: number, fanOut: FanOut, member = true) {
 		this.conn = conn;
 		this.group = group;
 		this.as = as;
 		this.#last = after;
 		this.#limit = heldLimit;
 		this.#fanOut = fanOut;
+		this.#member = member;
 	}
 
 	get closed(): boolean {
@@ -47,10 +65,14 @@ export class Subscription implements Closable {
 
 	/**
 	 * A committed entry from fan-out, as `wireFrame` built it once for every subscriber.
-	 * `ends`: this entry removed the subscriber from the group.
+	 * `after`: for an op, where the subscriber stands after it (`out` ends the subscription after
+	 * this entry); absent for a message, which a pending requester never receives.
 	 */
-	offer(seq: number, wire: Buffer, ends: boolean): void {
+	offer(seq: number, wire: Buffer, after?: Standing): void {
 		if (this.#mode === 'closed') return;
+		if (after === undefined && !this.#member) return;
+		if (after === 'member') this.#member = true;
+		const ends = after === 'out';
 		if (this.#mode === 'backlog') {
 			this.#held!.push({ seq, wire, ends });
 			this.#heldBytes += wire.length;
@@ -71,6 +93,11 @@ export class Subscription implements Closable {
 			let written: Promise<void> | undefined;
 			for (const record of page) {
 				if (record.seq > liveFrom) break;
+				// A pending requester (§9.5): op entries only. It was not a member at any entry of the backlog.
+				if (!this.#member && record.kind !== 'op') {
+					cursor = record.seq;
+					continue;
+				}
 				// A tombstone (§9.8a) is served with the sender's signed erase; one stored before that
 				// (no frame) is skipped like an entry removed by retention, `live` moving the cursor past it.
 				if (record.kind === 'erased' && record.frame === '') {
