@@ -384,7 +384,7 @@ export class GroupLog {
 					// The members after this op are not in the record: the group's current ones stand in.
 					if (record.kind === 'op') after ??= (await this.#store.loadGroup(mem.id))?.state ?? { ...mem.committed.state, members: {}, pending: undefined };
 					const wire = wireFrame(record.frame);
-					for (const sub of mem.subs) sub.offer(record.seq, wire, record.kind === 'op' ? standingIn(after!, sub.as) : undefined);
+					for (const sub of mem.subs) sub.offer(record.seq, wire, record.kind === 'op' ? (sub.pending ? answered(record.frame, sub.as) : standingIn(after!, sub.as)) : undefined);
 				}
 			}
 		} catch {
@@ -530,6 +530,21 @@ function senderOf(frame: string): string | undefined {
 		return typeof sender === 'string' ? sender : undefined;
 	} catch {
 		return undefined;
+	}
+}
+
+/**
+ * Gap filling (§14.3) for a pending requester's feed (§9.5): the state after each op of the gap
+ * is not at hand, so the op itself says whether it answers the request (an approve or decline
+ * naming `as`). A revocation that drops the request keeps the feed open; the requester's client
+ * reads the drop from the revoke it receives.
+ */
+function answered(frame: string, as: string): 'pending' | 'out' {
+	try {
+		const op = (JSON.parse(frame) as { entry?: { op?: { kind?: unknown; target?: unknown } } }).entry?.op;
+		return (op?.kind === 'approve' || op?.kind === 'decline') && op.target === as ? 'out' : 'pending';
+	} catch {
+		return 'pending';
 	}
 }
 

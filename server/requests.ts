@@ -97,7 +97,8 @@ export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<
 		// pending requester (§13.8) subscribes to the group's ops only (§9.5).
 		const standing = standingIn(mem.committed.state, f.as);
 		if (standing === 'out') throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
-		sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, ctx.groups, standing === 'member');
+		const member = mem.committed.state.members[f.as];
+		sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, ctx.groups, member ? { pending: false, since: member.since } : { pending: true });
 		conn.subscription(f.group)?.close();
 		// Only keys the group's own log lists as members: nothing new about membership (§9.8b).
 		banned = [...ctx.banned].filter((key) => Object.hasOwn(mem.committed.state.members, key));

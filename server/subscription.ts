@@ -44,19 +44,36 @@ export class Subscription implements Closable {
 	readonly #limit: number;
 	readonly #fanOut: FanOut;
 	/**
-	 * False while the subscriber is a pending requester (§9.5, §13.8): it gets op entries only,
-	 * until an op makes it a member. Updated as ops are offered, in seq order.
+	 * Fixed when the subscription starts (§9.5): `pending`, a requester waiting for approval
+	 * (§13.8), gets op entries only and its subscription ends after the op that answers it;
+	 * a member (`since` = the epoch it joined in) gets no message entry of an earlier epoch.
 	 */
-	#member: boolean;
+	readonly #standing: { pending: true } | { pending: false; since: number };
 
-	constructor(conn: Connection, group: string, as: string, after: number, heldLimit: number, fanOut: FanOut, member = true) {
+	constructor(conn: Connection, group: string, as: string, after: number, heldLimit: number, fanOut: FanOut, standing: { pending: true } | { pending: false; since: number } = { pending: false, since: 0 }) {
 		this.conn = conn;
 		this.group = group;
 		this.as = as;
 		this.#last = after;
 		this.#limit = heldLimit;
 		this.#fanOut = fanOut;
-		this.#member = member;
+		this.#standing = standing;
+	}
+
+	/** A pending requester's subscription (ops only, §9.5). */
+	get pending(): boolean {
+		return this.#standing.pending;
+	}
+
+	/** Whether a stored record of the backlog is for this subscriber (§9.5). */
+	#serves(record: { kind: string; frame: string }): boolean {
+		if (record.kind === 'op') return true;
+		if (this.#standing.pending) return false;
+		if (this.#standing.since === 0) return true;
+		// A member gets no message (nor tombstone) of an epoch before it joined: their senders,
+		// times and sizes are for those who were there. The epoch is in the clear in the frame.
+		const epoch = /"epoch":(\d+)/.exec(record.frame);
+		return epoch !== null && Number(epoch[1]) >= this.#standing.since;
 	}
 
 	get closed(): boolean {
@@ -70,9 +87,10 @@ export class Subscription implements Closable {
 	 */
 	offer(seq: number, wire: Buffer, after?: Standing): void {
 		if (this.#mode === 'closed') return;
-		if (after === undefined && !this.#member) return;
-		if (after === 'member') this.#member = true;
-		const ends = after === 'out';
+		if (after === undefined && this.#standing.pending) return;
+		// A pending requester's feed ends after the op that answers it: its approve (it then
+		// subscribes again as a member), its decline or the revocation of its link (§9.5).
+		const ends = after === 'out' || (this.#standing.pending && after === 'member');
 		if (this.#mode === 'backlog') {
 			this.#held!.push({ seq, wire, ends });
 			this.#heldBytes += wire.length;
@@ -93,8 +111,7 @@ export class Subscription implements Closable {
 			let written: Promise<void> | undefined;
 			for (const record of page) {
 				if (record.seq > liveFrom) break;
-				// A pending requester (§9.5): op entries only. It was not a member at any entry of the backlog.
-				if (!this.#member && record.kind !== 'op') {
+				if (!this.#serves(record)) {
 					cursor = record.seq;
 					continue;
 				}

@@ -3,7 +3,9 @@
  * message entry, until its approve; a decline ends its subscription; a join that bypasses
  * approval is refused. The relay applies the clients' own rules (§3.3).
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { toB64 } from '../../src/lib/core/bytes.ts';
 import { chained, epochFields, rand } from './fixtures/ops.ts';
 import { identity, type TestIdentity } from '../kit/identities.ts';
 import { appendOp, createGroup, sendMessage, type TestGroup } from './fixtures/group.ts';
@@ -29,15 +31,18 @@ async function waiting(who: TestIdentity = identity()) {
 	const key = identity();
 	const invite = { key: key.sign, expires: Date.now() + 60_000, maxUses: 2, role: 'member' };
 	expect((await appendOp(admin, g, chained(g.at, g.admin, 'invite', { invite, body: rand(64) }))).t).toBe('ok');
-	const request = chained(g.at, who, 'request', { member: { sign: who.sign, box: who.box, role: 'member' }, invite: key.sign, rk: identity().box, body: rand(200) }, key);
+	const request = chained(g.at, who, 'request', { member: { sign: who.sign, box: who.box, role: 'member' }, invite: key.sign, rk: identity().box, body: noteBody() }, key);
 	expect(await appendOp(admin, g, request)).toMatchObject({ t: 'ok' });
 	return { admin, g, key, who };
 }
 
+/** A request note of the right shape (§13.8): one wrap, nonce, tag and a short content; random bytes the relay cannot open. */
+const noteBody = () => toB64(Buffer.concat([Buffer.from([1]), randomBytes(80 + 24 + 16 + 40)]));
+
 const approve = (g: TestGroup, by: TestIdentity, target: TestIdentity) => chained(g.at, by, 'approve', { target: target.sign, ...epochFields(g.epoch + 1, [g.admin.sign, target.sign]) });
 
 describe('approval of new members on the relay (§13.8)', () => {
-	test('P5: a pending requester subscribes to ops only: no message entry until its approve, then every one', async () => {
+	test('P5: a pending requester subscribes to ops only: no message entry; its feed ends at its approve; as a member it gets no message from before', async () => {
 		const { admin, g, who } = await waiting();
 		await sendMessage(admin, g, g.admin, 0);
 		const newcomer = await client();
@@ -50,11 +55,28 @@ describe('approval of new members on the relay (§13.8)', () => {
 		expect(await appendOp(admin, g, chained(g.at, g.admin, 'hide', { target: 4 }))).toMatchObject({ t: 'ok', seq: 6 });
 		await newcomer.waitFor((f) => f.t === 'entry' && f.seq === 6);
 		expect(newcomer.entries().map((e) => e.seq)).toEqual([1, 2, 3, 6]);
-		// Its approve makes it a member: from then on it gets messages too, on the same subscription.
+		// Its approve ends the ops-only feed; subscribed again as a member, even from the start, it
+		// gets every op but no message entry from before it was let in (H1), and those after.
 		expect(await appendOp(admin, g, approve(g, g.admin, who))).toMatchObject({ t: 'ok', seq: 7 });
+		await newcomer.waitFor((f) => f.t === 'entry' && f.seq === 7);
 		await sendMessage(admin, g, g.admin, 0);
-		await newcomer.waitFor((f) => f.t === 'entry' && f.seq === 8);
-		expect(newcomer.entries().map((e) => e.seq)).toEqual([1, 2, 3, 6, 7, 8]);
+		const again = await client();
+		await again.auth(who);
+		await again.request({ t: 'sub', group: g.group, as: who.sign, after: 0 });
+		await again.waitFor((f) => f.t === 'entry' && f.seq === 8);
+		expect(again.entries().map((e) => e.seq)).toEqual([1, 2, 3, 6, 7, 8]);
+		expect(newcomer.entries().map((e) => e.seq)).toEqual([1, 2, 3, 6, 7]);
+	});
+
+	test('H1: an approve during a slow ops-only backlog sends no message entry from before it', async () => {
+		const { admin, g, who } = await waiting();
+		for (let i = 0; i < 40; i++) await sendMessage(admin, g, g.admin, i);
+		const newcomer = await client();
+		await newcomer.auth(who);
+		void newcomer.request({ t: 'sub', group: g.group, as: who.sign, after: 0 });
+		expect(await appendOp(admin, g, approve(g, g.admin, who))).toMatchObject({ t: 'ok', seq: 44 });
+		await newcomer.waitFor((f) => f.t === 'entry' && f.seq === 44);
+		expect(newcomer.entries().map((e) => e.seq)).toEqual([1, 2, 3, 44]);
 	});
 
 	test('a pending requester may not post (RELAY_FORBIDDEN)', async () => {
@@ -101,7 +123,7 @@ describe('approval of new members on the relay (§13.8)', () => {
 		const key = identity();
 		expect((await appendOp(admin, g, chained(g.at, g.admin, 'invite', { invite: { key: key.sign, expires: Date.now() + 60_000, maxUses: 2, role: 'member' }, body: rand(64) }))).t).toBe('ok');
 		const who = identity();
-		expect((await appendOp(admin, g, chained(g.at, who, 'request', { member: { sign: who.sign, box: who.box, role: 'member' }, invite: key.sign, rk: identity().box, body: rand(200) }, key))).t).toBe('ok');
+		expect((await appendOp(admin, g, chained(g.at, who, 'request', { member: { sign: who.sign, box: who.box, role: 'member' }, invite: key.sign, rk: identity().box, body: noteBody() }, key))).t).toBe('ok');
 		const all = [g.admin.sign, member.sign, who.sign];
 		const byMember = await appendOp(admin, g, chained(g.at, member, 'approve', { target: who.sign, ...epochFields(1, all) }));
 		expect(String(byMember.message)).toMatch(/^PROTOCOL_NOT_ALLOWED/);

@@ -10,7 +10,8 @@ import { newReceiveKeyPair } from '../session/receive-keys.ts';
 import * as b from './build.ts';
 import { opInviteSigningBytes } from './hash.ts';
 import { applyOp } from './state.ts';
-import { context, person, type Person, type TestLog } from './testkit.ts';
+import { context, memberOf, person, type Person, type TestLog } from './testkit.ts';
+import { MAX_PENDING } from './rules.ts';
 import { alice, bob, carol, dave, eve, fullGroup, invite, loadCast } from './state.fixture.ts';
 import { nodePrimitives } from '../../../../server/primitives.ts';
 import { expectCode } from '../../../../test/kit/expect-code.ts';
@@ -115,6 +116,29 @@ describe('request (§13.8)', () => {
 		const other = invite(log, alice);
 		const signedByOther = b.buildRequest({ ...log.state, invites: { ...log.state.invites, [other.key]: log.state.invites[inv.key]! } }, eve, other.secret, fromB64(newReceiveKeyPair().pk), note);
 		expectCode(() => applyOp(log.state, { ...op, inviteSig: signedByOther.inviteSig }, log.ctx), 'PROTOCOL_BAD_SIGNATURE');
+	});
+
+	test('M3: at most MAX_PENDING requests wait at once (PROTOCOL_NOT_ALLOWED), and a padded note is PROTOCOL_BAD_FRAME', () => {
+		const { log, inv } = approvalGroup({ maxUses: 1000 });
+		for (let i = 0; i < MAX_PENDING; i++) log.append(request(log, inv.secret, person(`asker ${i}`)).op);
+		expectCode(() => applyOp(log.state, request(log, inv.secret).op, log.ctx), 'PROTOCOL_NOT_ALLOWED');
+		log.append(b.buildDecline(log.state, bob, person('asker 0').b64));
+		const { op } = request(log, inv.secret);
+		const bytes = fromB64(op.body);
+		const padded = b.signOp<typeof op>({ ...op, body: toB64(new Uint8Array([...bytes, ...new Uint8Array(4000)])), inviteSig: '' }, eve);
+		padded.inviteSig = toB64(sodium().crypto_sign_detached(opInviteSigningBytes(padded), inviteKeys(inv.secret, log.state.group).signSk));
+		expectCode(() => applyOp(log.state, padded, log.ctx), 'PROTOCOL_BAD_FRAME');
+		// More wraps than there are moderators and admins (two here): refused too.
+		const extra = b.signOp<typeof op>({ ...op, body: toB64(new Uint8Array([3, ...bytes.subarray(1), ...new Uint8Array(80)])), inviteSig: '' }, eve);
+		extra.inviteSig = toB64(sodium().crypto_sign_detached(opInviteSigningBytes(extra), inviteKeys(inv.secret, log.state.group).signSk));
+		expectCode(() => applyOp(log.state, extra, log.ctx), 'PROTOCOL_BAD_FRAME');
+		expect(log.append(op).pending![eve.b64]).toBeDefined();
+	});
+
+	test('M1: an admin may not add someone who is waiting (PROTOCOL_NOT_ALLOWED): a request is answered by approve or decline', () => {
+		const { log, inv } = approvalGroup();
+		log.append(request(log, inv.secret).op);
+		expectCode(() => applyOp(log.state, b.buildAdd(log.state, alice, memberOf(eve, 'member')).op, log.ctx), 'PROTOCOL_NOT_ALLOWED');
 	});
 
 	test('a request is accepted while a rekey is pending (it seals nothing)', () => {

@@ -88,6 +88,7 @@ export function approve(state: GroupState, author: string, target: string): Verd
 	return asMember(state, author, (me) => {
 		if (RANK[me.role] < RANK.moderator) return notAllowed('only a moderator or an admin may let someone in');
 		if (!isPending(state, target)) return no('PROTOCOL_UNKNOWN_MEMBER', 'nobody with this key is waiting to join');
+		if (has(state.members, target)) return notAllowed('already a member');
 		const waiting = state.pending![target]!;
 		if (waiting.role === 'listener' && !state.settings.listeners) return notAllowed('this group no longer allows listeners');
 		return YES;
@@ -160,7 +161,9 @@ export function add(state: GroupState, author: string, sign: string): Verdict {
 		all(
 			() => notInPairs(state, 'add'),
 			() => (me.role === 'admin' ? YES : notAllowed('only an admin may add a member')),
-			() => (has(state.members, sign) ? notAllowed('already a member') : YES)
+			() => (has(state.members, sign) ? notAllowed('already a member') : YES),
+			// A waiting requester is let in by an approve, never added around its request (§13.8).
+			() => (isPending(state, sign) ? notAllowed('this person is waiting to join: approve or decline the request') : YES)
 		)
 	);
 }

@@ -152,9 +152,33 @@ export function applyJoin(next: GroupState, op: OpOf<'join'>, now: number): void
 	next.members = { ...next.members, [op.author]: { ...op.member, since: op.epoch, invite: op.invite } };
 }
 
+/** At most this many requests wait at once in a group (§13.8): the rules are the bound, so the relay enforces it too. */
+export const MAX_PENDING = 50;
+/** The longest content of a request note (§13.8): `cjson({note, profile: {name}})` with 500 and 64 units, each escaped to 6 bytes. */
+export const MAX_REQUEST_CONTENT = 3417;
+const MIN_REQUEST_CONTENT = 24;
+
+/**
+ * The shape of a request's note (§13.8), checked without opening it: `n` wraps, 1 ≤ n ≤ the
+ * number of moderators and admins (at most 160), then a nonce, a tag and a content no longer
+ * than the longest note. So a request cannot carry padding, nor more wraps than there are readers.
+ */
+function requireNoteShape(next: GroupState, body: string): void {
+	const bytes = fromB64(body, 'body');
+	const readers = Math.min(160, Object.values(next.members).filter((m) => may.RANK[m.role] >= may.RANK.moderator).length);
+	const n = bytes[0] ?? 0;
+	const content = bytes.length - 1 - 80 * n - 24 - 16;
+	if (n < 1 || n > readers || content < MIN_REQUEST_CONTENT || content > MAX_REQUEST_CONTENT) {
+		throw new ProtocolError('PROTOCOL_BAD_FRAME', 'body: a request note is sealed to 1 to the number of moderators and admins, with a note of bounded size');
+	}
+}
+
 /** §13.8: a newcomer asks to join; one use of the invite is spent, and the request waits. */
 export function applyRequest(next: GroupState, op: OpOf<'request'>, now: number): void {
-	next.invites = { ...next.invites, [op.invite]: spendInvite(next, op, now) };
+	const spent = spendInvite(next, op, now);
+	if (Object.keys(next.pending ?? {}).length >= MAX_PENDING) throw notAllowed(`at most ${MAX_PENDING} people wait to join at once: a moderator answers some first`);
+	requireNoteShape(next, op.body);
+	next.invites = { ...next.invites, [op.invite]: spent };
 	const role = op.member.role as 'member' | 'listener';
 	next.pending = { ...next.pending, [op.author]: { box: op.member.box, role, invite: op.invite, rk: op.rk, at: now } };
 }
