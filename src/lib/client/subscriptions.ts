@@ -15,6 +15,7 @@ import { jsonPut, keys, prefixDeletes } from './store.ts';
 import { del, type KvOp } from '../storage/kv.ts';
 import { REMOVED_NOTICE } from '../words/notices.ts';
 import { membersBanned } from './service-bans.ts';
+import { afterRequestEntries, isWaiting, requestRefused } from './approval.ts';
 
 /** Backlog entries are verified in runs of at most this many (one relay page). */
 const BACKLOG_BATCH = 256;
@@ -22,9 +23,13 @@ const BACKLOG_BATCH = 256;
 const BACKLOG_FLUSH_MS = 5;
 
 /** `refused`: called when the relay refuses the subscription for good (e.g. not a member). */
-export async function attach(core: ClientCore, g: GroupHandle, refused?: (error: RelayError) => void): Promise<void> {
+export async function attach(core: ClientCore, g: GroupHandle, onRefused?: (error: RelayError) => void): Promise<void> {
 	core.groups.set(g.id, g);
-	if (g.session.data.removed) return;
+	if (g.session.data.removed || g.session.data.requestEnded) return;
+	const refused = (error: RelayError) => {
+		requestRefused(core, g, error);
+		onRefused?.(error);
+	};
 	if (!core.conn.hasKey(g.session.me)) core.addKey(g);
 	// Backlog entries (before the relay's `live` frame) are collected and verified as a run with
 	// linked signatures (§5.4 "Backlog"); live entries are applied one by one with the live checks.
@@ -75,6 +80,7 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 	// After lock() the keys are gone: an entry still in flight is left for the next unlock.
 	if (core.locked || core.groups.get(g.id) !== g) return;
 	const wasRemoved = g.session.data.removed;
+	const wasWaiting = isWaiting(g);
 	const on: GroupEvents = {
 		messages: () => {
 			core.emit({ type: 'messages', group: g.id });
@@ -94,6 +100,7 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 		void purgeRemoved(core, g).catch(() => undefined);
 		return;
 	}
+	afterRequestEntries(core, g, wasWaiting);
 	if (!live) return;
 	if (sponsorStepsMayBeDue(g)) void runSponsorDue(core);
 	const last = items[items.length - 1]!;
