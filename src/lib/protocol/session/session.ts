@@ -147,7 +147,8 @@ export class GroupSession {
 		const now = this.clock();
 		const events: SessionEvent[] = [];
 		if (options.live) {
-			if (previous > 0 && item.seq !== previous + 1) {
+			// A waiting requester's feed carries ops only (§9.5): the messages between them are not missing.
+			if (previous > 0 && item.seq !== previous + 1 && !may.isPending(data.log, data.me)) {
 				events.push(warning('gap', WARNING_CODE.seqGap, 'seq-gap', item.ts, { from: previous + 1, to: item.seq - 1 }));
 			}
 			if (Math.abs(item.ts - now) > MAX_CLOCK_SKEW_MS) {
