@@ -10,6 +10,9 @@ export const APPROVE_CHOICES: readonly { value: boolean; label: string }[] = [
 	{ value: true, label: 'New members wait for approval' }
 ];
 
+/** In the group's summary line on People. */
+export const APPROVE_ON = 'New members wait for approval';
+
 /** On the join screen of a group with approval. */
 export const ASK_INTRO = 'New members of this group wait for a moderator to let them in. Until then you will not see any messages.';
 /** The longest note (UTF-16 units), as §13.8 and crypto/join-request.ts `MAX_REQUEST_NOTE` allow. */
