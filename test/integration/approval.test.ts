@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaults, startClient, startRelay, stopAll, texts, until, type Relay, type TestClient } from './harness.ts';
+import { startWorld, type World } from '../tamper/setup.ts';
+import type { Frame, Link } from '../tamper/proxy.ts';
 
 let relay: Relay | null = null;
 const clients: TestClient[] = [];
@@ -91,5 +93,80 @@ describe('approval of new members with real clients (§13.8)', () => {
 		await until(() => rae.client.summary(group)?.role === 'member' && rae.client.summary(group)?.waiting === undefined, 20_000);
 		await mo.client.send(group, { text: 'Welcome, Rae.' });
 		await until(() => texts(rae, group).includes('Welcome, Rae.'), 20_000);
+	});
+});
+
+/**
+ * A withdrawal racing another op (R2-2): the relay (honest, behind a proxy that only delays what
+ * reaches Nia) receives Nia's withdrawal after an op she has not seen yet. Ash, Mo (moderator)
+ * and Nia through a proxy; the proxy holds Nia's incoming entries until her next append.
+ */
+async function racingCircle() {
+	const world = await startWorld(['ash', 'mo', 'nia']);
+	const { ash, mo, nia } = world.clients as Record<'ash' | 'mo' | 'nia', TestClient>;
+	const group = await ash!.client.createGroup({ ...defaults, name: 'Thursday circle', pseudonym: 'Ash' });
+	const first = await ash!.client.createInvite(group, { expiresInMs: 3_600_000, maxUses: 1, role: 'member' });
+	await mo!.client.joinWithInvite(first.link, 'Mo');
+	await until(() => ash!.client.members(group).length === 2);
+	await ash!.client.setRole(group, ash!.client.members(group).find((m) => !m.self)!.sign, 'moderator');
+	await ash!.client.setSafety(group, { slow: 0, links: 'any', approve: true });
+	await until(() => mo!.client.summary(group)?.settings.approve === true && mo!.client.summary(group)?.role === 'moderator');
+	const invite = await ash!.client.createInvite(group, { expiresInMs: 3_600_000, maxUses: 3, role: 'member' });
+	await nia!.client.joinWithInvite(invite.link, 'Nia', 'Hello.');
+	await until(() => mo!.client.joinRequests(group).length === 1);
+	let holding = false;
+	const held: Array<[Frame, Link]> = [];
+	world.proxy.onDown('nia', (frame, link) => {
+		if (holding && frame.t === 'entry') {
+			held.push([frame, link]);
+			return [];
+		}
+		return [frame];
+	});
+	// Nia's first append after `hold()` goes out built on her old head; then she sees what was held.
+	world.proxy.onUp('nia', (frame) => {
+		if (holding && frame.t === 'append') {
+			holding = false;
+			setTimeout(() => held.splice(0).forEach(([f, link]) => link.toClient(f)), 0);
+		}
+		return [frame];
+	});
+	const posted = () => world.proxy.sent('nia').filter((f) => f.t === 'append' && (f.entry as { msg?: unknown }).msg !== undefined);
+	return { world, group, ash: ash!, mo: mo!, nia: nia!, hold: () => void (holding = true), heldCount: () => held.length, posted };
+}
+
+describe('a withdrawal racing another op (§13.8, R2-2)', () => {
+	let world: World | null = null;
+	afterEach(async () => {
+		await world?.close();
+		world = null;
+	});
+
+	test('an unrelated op lands first: the withdrawal is built again on the new head and lands', { timeout: 60_000 }, async () => {
+		const r = await racingCircle();
+		world = r.world;
+		r.hold();
+		await r.ash.client.createInvite(r.group, { expiresInMs: 3_600_000, maxUses: 1, role: 'member' });
+		await until(() => r.heldCount() > 0);
+		await r.nia.client.withdrawRequest(r.group);
+		await until(() => r.mo.client.joinRequests(r.group).length === 0 && r.ash.client.joinRequests(r.group).length === 0);
+		await until(() => r.nia.client.groups().length === 0);
+		expect(r.nia.events).toContainEqual({ type: 'request-ended', group: r.group, how: 'withdrawn' });
+	});
+
+	test('the approve lands first: Nia leaves at once, posting nothing in her name, and keeps nothing', { timeout: 60_000 }, async () => {
+		const r = await racingCircle();
+		world = r.world;
+		r.hold();
+		await r.mo.client.approveRequest(r.group, r.mo.client.joinRequests(r.group)[0]!.sign);
+		await until(() => r.heldCount() > 0);
+		await r.nia.client.withdrawRequest(r.group);
+		await until(() => r.nia.client.groups().length === 0);
+		expect(r.nia.events).toContainEqual({ type: 'request-ended', group: r.group, how: 'withdrawn' });
+		expect(r.nia.events.some((e) => e.type === 'approved')).toBe(false);
+		// The group sees her leave; no hello (nor anything else) went out with her name.
+		await until(() => r.ash.client.members(r.group).length === 2 && r.mo.client.members(r.group).length === 2);
+		expect(r.posted()).toEqual([]);
+		expect(r.ash.client.members(r.group).some((m) => m.name === 'Nia')).toBe(false);
 	});
 });

@@ -10,6 +10,7 @@ import type { JoinRequestView } from './api.ts';
 import type { GroupHandle } from './group.ts';
 import { act } from './actions.ts';
 import { attach, forget } from './subscriptions.ts';
+import { catchUp } from './outbox.ts';
 import { RelayError } from './connection.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { buildDecline } from '../protocol/group/build.ts';
@@ -35,7 +36,8 @@ export function afterRequestEntries(core: ClientCore, g: GroupHandle, wasWaiting
 		return;
 	}
 	if (g.session.state && Object.hasOwn(g.session.state.members, data.me)) {
-		core.emit({ type: 'approved', group: g.id });
+		// Withdrawing: subscribed as a member only to leave (runDue posts nothing meanwhile).
+		if (!data.withdrawing) core.emit({ type: 'approved', group: g.id });
 		void attach(core, g);
 	}
 }
@@ -53,21 +55,65 @@ export function requestRefused(core: ClientCore, g: GroupHandle, error: RelayErr
 	core.emit({ type: 'groups' });
 }
 
-/** The requester withdraws its own request: a `decline` naming itself, signed by its key. */
+/** Attempts at a withdrawal before giving up with an error the screen shows. */
+const MAX_WITHDRAW_ATTEMPTS = 5;
+/** Leaves still running after a withdrawal that lost the race to an approve, per group. */
+const leaving = new WeakMap<GroupHandle, Promise<void>>();
+
+/**
+ * The requester withdraws its own request: a `decline` naming itself, signed by its key (§13.8).
+ * Another op landing first (CONFLICT, or INVALID_OP when it answered the request) is not taken
+ * as an answer: the device catches up and decides from the verified log. Still waiting: the
+ * decline is built again on the new head. Declined or dropped meanwhile: done. Approved
+ * meanwhile: the person asked to go, so the device leaves with a `leave` op, posting nothing
+ * before it (`withdrawing` holds the hello back), and keeps nothing.
+ */
 export async function withdraw(core: ClientCore, g: GroupHandle): Promise<void> {
-	if (g.session.data.requestEnded === 'unknown') return forget(core, g);
-	if (!isWaiting(g)) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'this request is no longer waiting');
-	const log = g.session.state!;
-	const op = buildDecline(log, { signPk: g.session.id.signPk, signSk: g.session.id.signSk }, g.session.me);
-	applyOp(log, op, { now: core.now(), primitives: g.session.primitives });
-	try {
-		const ok = await core.conn.of(g.session.me).request({ t: 'append', group: g.id, mid: newMid(), entry: { op } });
-		await g.waitFor(ok.seq ?? 0);
-	} catch (error) {
-		// Answered meanwhile (an approve or a decline landed first): the log says which (L2).
-		if (error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_INVALID_OP')) return;
-		throw error;
+	const data = g.session.data;
+	if (data.requestEnded === 'unknown') return forget(core, g);
+	if (!isWaiting(g) && !data.withdrawing) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'this request is no longer waiting');
+	if (!data.withdrawing) {
+		data.withdrawing = true;
+		g.markDirty();
+		await g.save();
 	}
+	let lastError: unknown = null;
+	for (let attempt = 0; attempt < MAX_WITHDRAW_ATTEMPTS; attempt++) {
+		core.requireUnlocked();
+		if (data.requestEnded) return;
+		if (g.session.state && Object.hasOwn(g.session.state.members, data.me)) return leaveAfterWithdrawal(core, g);
+		const log = g.session.state!;
+		const op = buildDecline(log, { signPk: g.session.id.signPk, signSk: g.session.id.signSk }, g.session.me);
+		applyOp(log, op, { now: core.now(), primitives: g.session.primitives });
+		try {
+			const ok = await core.conn.of(g.session.me).request({ t: 'append', group: g.id, mid: newMid(), entry: { op } });
+			await g.waitFor(ok.seq ?? 0);
+			return;
+		} catch (error) {
+			if (!(error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_INVALID_OP'))) throw error;
+			// Something landed first (R2-2): read it, then decide again from the verified log.
+			lastError = error;
+			await catchUp(g);
+		}
+	}
+	throw lastError instanceof RelayError ? lastError : new RelayError('RELAY_CONFLICT', 'the group kept changing; try again');
+}
+
+/**
+ * An approve landed before the person's withdrawal: they are a member who asked to go. Leaves
+ * once (a second caller waits for the same leave) and keeps nothing of the group.
+ */
+export function leaveAfterWithdrawal(core: ClientCore, g: GroupHandle): Promise<void> {
+	const running = leaving.get(g);
+	if (running) return running;
+	const run = (async () => {
+		if (!g.session.data.removed) await act(core, g, () => ({ kind: 'leave' }));
+		await forget(core, g);
+		core.emit({ type: 'request-ended', group: g.id, how: 'withdrawn' });
+	})();
+	leaving.set(g, run);
+	void run.catch(() => leaving.delete(g));
+	return run;
 }
 
 /** A moderator lets `target` in (§13.8): a new epoch sealed to every member and to it. */

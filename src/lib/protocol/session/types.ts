@@ -122,6 +122,12 @@ export interface SessionData {
 	 */
 	requestEnded?: 'declined' | 'withdrawn' | 'link' | 'unknown';
 	/**
+	 * The person asked to withdraw their request (§13.8) and it is not settled yet: nothing is
+	 * posted in their name meanwhile (no hello, no key op); if an approve landed first, this
+	 * device leaves the group instead of greeting it.
+	 */
+	withdrawing?: true;
+	/**
 	 * Moderators only (§13.8): the name and note of each waiting request, opened with my box key
 	 * when the request arrived (null: not sealed to me). Dropped once the request is answered.
 	 */
