@@ -83,6 +83,32 @@ async function requireGroup(ctx: RequestContext, group: string): Promise<GroupSt
 /** Moderators and admins read reports and check stamps: the clients' own answer (may.ts). */
 const isModerator = (state: GroupState, key: string) => may.moderate(state, key).ok;
 
+/** How many ops after a requester's cursor are searched for the decline that answered it (§9.5). */
+export const ANSWER_SCAN_OPS = 2048;
+
+/**
+ * The seq of the `decline` naming `as` among the first `ANSWER_SCAN_OPS` ops after `after`, or
+ * null (§9.5): a requester declined while away may still fetch its answer. A decline's target
+ * must be pending (the rules), so finding one proves `as` was waiting until that op. The search
+ * reads the stored ops only (LevelDB and Redis alike) and is bounded.
+ */
+async function declinedAt(ctx: RequestContext, group: string, as: string, after: number, head: number): Promise<number | null> {
+	let cursor = after;
+	let scanned = 0;
+	while (scanned < ANSWER_SCAN_OPS && cursor < head) {
+		const page = await ctx.store.ops(group, cursor, Math.min(ctx.config.pageSize, ANSWER_SCAN_OPS - scanned));
+		if (page.length === 0) return null;
+		for (const record of page) {
+			if (record.seq > head) return null;
+			const op = (JSON.parse(record.frame) as { entry?: { op?: { kind?: unknown; target?: unknown } } }).entry?.op;
+			if (op?.kind === 'decline' && op.target === as) return record.seq;
+			cursor = record.seq;
+		}
+		scanned += page.length;
+	}
+	return null;
+}
+
 export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<'sub'>): Promise<void> {
 	requireKey(conn, f.as);
 	requireNotBanned(ctx, f.as);
@@ -96,7 +122,20 @@ export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<
 		// Checked in the same turn as joining the fan-out, so no removal can slip in between. A
 		// pending requester (§13.8) subscribes to the group's ops only (§9.5).
 		const standing = standingIn(mem.committed.state, f.as);
-		if (standing === 'out') throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
+		if (standing === 'out') {
+			// A requester declined while away (review R2-1, M5): ops only, up to and including
+			// its decline, then the feed ends. Nothing later, and never a message.
+			const until = await declinedAt(ctx, f.group, f.as, f.after, mem.committed.head.seq);
+			if (until === null) throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
+			const answered = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, { unsubscribe: () => undefined }, { pending: true });
+			conn.subscription(f.group)?.close();
+			if (conn.closed) return;
+			conn.subscribed(f.group, answered);
+			conn.send(ok(f.id, { head: until }));
+			await answered.run(ctx.store, until, ctx.config.pageSize);
+			answered.close();
+			return;
+		}
 		const member = mem.committed.state.members[f.as];
 		sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, ctx.groups, member ? { pending: false, since: member.since } : { pending: true });
 		conn.subscription(f.group)?.close();

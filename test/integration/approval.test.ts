@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaults, startClient, startRelay, stopAll, texts, until, type Relay, type TestClient } from './harness.ts';
 import { startWorld, type World } from '../tamper/setup.ts';
+import { memoryKv } from '../../src/lib/storage/kv.ts';
 import type { Frame, Link } from '../tamper/proxy.ts';
 
 let relay: Relay | null = null;
@@ -71,6 +72,22 @@ describe('approval of new members with real clients (§13.8)', () => {
 		await until(() => ola.client.groups().length === 0);
 		expect(ola.events).toContainEqual({ type: 'request-ended', group, how: 'declined' });
 		expect(mo.client.summary(group)?.joinRequests).toBeUndefined();
+	});
+
+	test('declined while away (R2-1, M5): on its return the newcomer fetches the signed decline, keeps nothing, and is told calmly', async () => {
+		const { mo, group, link } = await circle();
+		const store = memoryKv();
+		const ola = await startClient(relay!.url, store);
+		await ola.client.joinWithInvite(link, 'Ola');
+		await until(() => mo.client.joinRequests(group).length === 1);
+		await ola.client.stop();
+		await mo.client.declineRequest(group, mo.client.joinRequests(group)[0]!.sign);
+		await mo.client.send(group, { text: 'After the decline.' });
+		const back = await startClient(relay!.url, store);
+		clients.push(back);
+		await until(() => back.client.groups().length === 0);
+		expect(back.events).toContainEqual({ type: 'request-ended', group, how: 'declined' });
+		expect(texts(back, group)).toEqual([]);
 	});
 
 	test('a newcomer withdraws its request; with a relay restart while another waits, the approve still lands', async () => {

@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Tamperer, isEntry, startWorld, type EntryFrame, type World } from './setup.ts';
+import type { Link } from './proxy.ts';
 import { defaults, texts, until, type TestClient } from '../integration/harness.ts';
 import { ready } from '../../src/lib/crypto/sodium.ts';
 import { deriveIdentity, newIdentityNonce, newRoot } from '../../src/lib/crypto/identity.ts';
@@ -109,5 +110,37 @@ describe('approval of new members against a tampering relay (§13.8)', () => {
 		tamper.inject({ ...approve });
 		await until(() => bo.client.summary(group)?.frozen !== undefined);
 		expect(bo.client.summary(group)!.frozen!.code).toBe('PROTOCOL_REPLAY');
+	});
+	test('a relay that refuses a waiting requester does not stop it: it says it is still trying, and learns its approve afterwards (R2-1)', { timeout: 60_000 }, async () => {
+		const { tamper, group, ash, nia, niaKey } = await setup('nia');
+		let link: Link | null = null;
+		world!.proxy.onDown('nia', (frame, l) => {
+			link = l;
+			return tamper.hook(frame, l);
+		});
+		let refusing = true;
+		let refused = 0;
+		// The relay answers Nia's subscriptions to the group with RELAY_FORBIDDEN for a while.
+		world!.proxy.onUp('nia', (frame, l) => {
+			if (refusing && frame.t === 'sub' && frame.group === group) {
+				refused++;
+				l.toClient({ t: 'err', re: frame.id, code: 'RELAY_FORBIDDEN', message: 'not a member of this group' });
+				return [];
+			}
+			return [frame];
+		});
+		await ash.client.createInvite(group, { expiresInMs: 3_600_000, maxUses: 1, role: 'member' });
+		await until(() => link !== null);
+		// A network drop: Nia reconnects and subscribes again, and is refused.
+		(link as unknown as Link).close();
+		await until(() => refused >= 1);
+		await until(() => nia.client.summary(group)?.waiting === 'unknown');
+		expect(nia.client.groups().map((g) => g.id)).toContain(group);
+		// The relay lets it through again: the device asks again by itself, and waits as before.
+		refusing = false;
+		await until(() => nia.client.summary(group)?.waiting === 'pending', 20_000);
+		await ash.client.approveRequest(group, niaKey);
+		await until(() => nia.client.summary(group)?.role === 'member' && nia.client.summary(group)?.waiting === undefined, 20_000);
+		await until(() => ash.client.members(group).some((m) => m.name === 'Nia'), 20_000);
 	});
 });

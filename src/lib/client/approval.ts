@@ -11,7 +11,7 @@ import type { GroupHandle } from './group.ts';
 import { act } from './actions.ts';
 import { attach, forget } from './subscriptions.ts';
 import { catchUp } from './outbox.ts';
-import { RelayError } from './connection.ts';
+import { DEFAULT_BACKOFF, RelayError, backoffDelay } from './connection.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { buildDecline } from '../protocol/group/build.ts';
 import * as may from '../protocol/group/may.ts';
@@ -20,7 +20,8 @@ import { newMid } from '../protocol/session/send.ts';
 
 /** Whether this device's identity in `g` is waiting for a moderator (§13.8). */
 export function isWaiting(g: GroupHandle): boolean {
-	return may.isPending(g.session.state, g.session.me) && !g.session.data.requestEnded;
+	const ended = g.session.data.requestEnded;
+	return may.isPending(g.session.state, g.session.me) && (!ended || ended === 'unknown');
 }
 
 /**
@@ -38,18 +39,41 @@ export function afterRequestEntries(core: ClientCore, g: GroupHandle, wasWaiting
 	if (g.session.state && Object.hasOwn(g.session.state.members, data.me)) {
 		// Withdrawing: subscribed as a member only to leave (runDue posts nothing meanwhile).
 		if (!data.withdrawing) core.emit({ type: 'approved', group: g.id });
+		requestReached(core, g);
 		void attach(core, g);
 	}
 }
 
+/** Subscription retries of a waiting requester the relay refused, per group (for the backoff). */
+const refusals = new WeakMap<GroupHandle, number>();
+
 /**
- * The relay refused a waiting requester's subscription (§13.8): its request was answered while it
- * was away, or the relay lies. Nothing is wiped; the screen says we could not confirm, and the
- * person may forget the group.
+ * The relay refused a waiting requester's subscription (§13.8, review R2-1): its request was
+ * answered in a way it cannot fetch, or the relay lies or fails. Never final: nothing is wiped,
+ * the screen says we could not reach the group and are still trying, and the subscription is
+ * tried again with the usual backoff until a verified answer arrives or the person forgets the
+ * group. `unknown` is cleared once a subscription is accepted again.
  */
 export function requestRefused(core: ClientCore, g: GroupHandle, error: RelayError): void {
 	if (error.code !== 'RELAY_FORBIDDEN' || !isWaiting(g)) return;
-	g.session.data.requestEnded = 'unknown';
+	if (g.session.data.requestEnded !== 'unknown') {
+		g.session.data.requestEnded = 'unknown';
+		g.markDirty();
+		core.scheduleSave(g);
+		core.emit({ type: 'groups' });
+	}
+	const attempt = refusals.get(g) ?? 0;
+	refusals.set(g, attempt + 1);
+	setTimeout(() => {
+		if (core.groups.get(g.id) === g && g.session.data.requestEnded === 'unknown') void attach(core, g);
+	}, backoffDelay(attempt, DEFAULT_BACKOFF));
+}
+
+/** A subscription was accepted again: the request is plainly waiting (or answered) again. */
+export function requestReached(core: ClientCore, g: GroupHandle): void {
+	refusals.delete(g);
+	if (g.session.data.requestEnded !== 'unknown') return;
+	delete g.session.data.requestEnded;
 	g.markDirty();
 	core.scheduleSave(g);
 	core.emit({ type: 'groups' });

@@ -15,7 +15,7 @@ import { jsonPut, keys, prefixDeletes } from './store.ts';
 import { del, type KvOp } from '../storage/kv.ts';
 import { REMOVED_NOTICE } from '../words/notices.ts';
 import { membersBanned } from './service-bans.ts';
-import { afterRequestEntries, isWaiting, requestRefused } from './approval.ts';
+import { afterRequestEntries, isWaiting, requestReached, requestRefused } from './approval.ts';
 
 /** Backlog entries are verified in runs of at most this many (one relay page). */
 const BACKLOG_BATCH = 256;
@@ -25,7 +25,8 @@ const BACKLOG_FLUSH_MS = 5;
 /** `refused`: called when the relay refuses the subscription for good (e.g. not a member). */
 export async function attach(core: ClientCore, g: GroupHandle, onRefused?: (error: RelayError) => void): Promise<void> {
 	core.groups.set(g.id, g);
-	if (g.session.data.removed || g.session.data.requestEnded) return;
+	const ended = g.session.data.requestEnded;
+	if (g.session.data.removed || (ended && ended !== 'unknown')) return;
 	const refused = (error: RelayError) => {
 		requestRefused(core, g, error);
 		onRefused?.(error);
@@ -64,6 +65,7 @@ export async function attach(core: ClientCore, g: GroupHandle, onRefused?: (erro
 				// Entries up to `live.seq` were all sent or are gone (retention, an erased message,
 				// §9.8a): the cursor moves past them, so the next live entry raises no false gap.
 				if (live) g.caughtUp(head);
+				if (live) requestReached(core, g);
 				g.sync = live ? null : { start: g.cursor, head };
 				core.emit({ type: 'groups' });
 				if (live) void runDue(core, g);

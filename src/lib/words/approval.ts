@@ -27,8 +27,8 @@ export const WAITING_TITLE = 'Waiting for a moderator to let you in';
 export const WAITING_TEXT = 'Your request has been sent. You can close the app: when a moderator lets you in, the conversation will open here. You will see what is said from then on.';
 export const WITHDRAW = 'Withdraw my request';
 export const WITHDRAW_CONFIRM = 'Withdraw your request to join? You can ask again later with a link that still works.';
-export const UNKNOWN_TITLE = 'We could not confirm what happened to your request';
-export const UNKNOWN_TEXT = 'The server no longer has your request waiting, and this device did not see the answer. You may have been let in or not while you were away. You can forget this group here, or ask for a new link.';
+export const UNKNOWN_TITLE = 'Could not reach the group; still trying';
+export const UNKNOWN_TEXT = 'Your request is still waiting on this device. We keep trying to reach the group and will show the answer as soon as it comes. You can also forget this group here.';
 export const FORGET = 'Forget this group';
 
 /** When the request ended without being let in. */

@@ -117,8 +117,9 @@ export interface SessionData {
 	/**
 	 * My request to join is no longer waiting and I was not let in (§13.8): `declined` by a
 	 * moderator, `withdrawn` by me, `link` dropped with its revoked invite, all read from verified
-	 * ops; `unknown` when the relay refused my subscription while I was waiting (it was answered
-	 * while I was away, or the relay lies): the keys stay until the person chooses to forget.
+	 * ops; `unknown` while the relay refuses my subscription as I wait (review R2-1): not an end,
+	 * the subscription is tried again with backoff and `unknown` cleared once accepted; the keys
+	 * stay until a verified answer or until the person chooses to forget.
 	 */
 	requestEnded?: 'declined' | 'withdrawn' | 'link' | 'unknown';
 	/**
