@@ -4,9 +4,17 @@
  * and posts; another is declined and keeps nothing; a relay restart while a request waits.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { defaults, startClient, startRelay, stopAll, texts, until, type Relay, type TestClient } from './harness.ts';
+import { defaults, startClient, startRelay, stopAll, texts, until, untilKeysSettled, type Relay, type TestClient } from './harness.ts';
 import { startWorld, type World } from '../tamper/setup.ts';
 import { memoryKv } from '../../src/lib/storage/kv.ts';
+import { TestClient as RawClient } from '../relay/fixtures/relay.ts';
+import { buildRequest } from '../../src/lib/protocol/group/build.ts';
+import { deriveIdentity, newIdentityNonce, newRoot } from '../../src/lib/crypto/identity.ts';
+import { parseInviteLink } from '../../src/lib/crypto/invite.ts';
+import { sodium } from '../../src/lib/crypto/sodium.ts';
+import { labelled } from '../../src/lib/core/cjson.ts';
+import { LABEL } from '../../src/lib/core/labels.ts';
+import { toB64 } from '../../src/lib/core/bytes.ts';
 import type { Frame, Link } from '../tamper/proxy.ts';
 
 let relay: Relay | null = null;
@@ -185,5 +193,52 @@ describe('a withdrawal racing another op (§13.8, R2-2)', () => {
 		await until(() => r.ash.client.members(r.group).length === 2 && r.mo.client.members(r.group).length === 2);
 		expect(r.posted()).toEqual([]);
 		expect(r.ash.client.members(r.group).some((m) => m.name === 'Nia')).toBe(false);
+	});
+});
+
+describe('request notes are for moderators only (§13.8, review M6)', () => {
+	afterEach(async () => {
+		await stopAll(clients, relay);
+		relay = null;
+	});
+
+	test('a member never shows a note sealed to its own box key, not even once made a moderator while the request waits', { timeout: 60_000 }, async () => {
+		relay = await startRelay();
+		const [ash, bo] = await Promise.all([startClient(relay.url), startClient(relay.url)]);
+		clients.push(ash, bo);
+		const group = await ash.client.createGroup({ ...defaults, name: 'Circle', pseudonym: 'Ash' });
+		const first = await ash.client.createInvite(group, { expiresInMs: 3_600_000, maxUses: 1, role: 'member' });
+		await bo.client.joinWithInvite(first.link, 'Bo');
+		await until(() => ash.client.members(group).length === 2);
+		await ash.client.setSafety(group, { slow: 0, links: 'any', approve: true });
+		const invite = await ash.client.createInvite(group, { expiresInMs: 3_600_000, maxUses: 3, role: 'member' });
+		await untilKeysSettled([ash, bo], group);
+		await until(() => bo.client.state(group)?.head === ash.client.state(group)?.head);
+		// A requester seals its note to Bo (a plain member) alone: it builds on a copy of the state
+		// where Bo is the only moderator. The rules see one wrap for one moderator (Ash): it passes.
+		const state = ash.client.state(group)!;
+		const boSign = ash.client.members(group).find((m) => !m.self)!.sign;
+		const ashSign = ash.client.members(group).find((m) => m.self)!.sign;
+		const forged = { ...state, members: { ...state.members, [boSign]: { ...state.members[boSign]!, role: 'moderator' as const }, [ashSign]: { ...state.members[ashSign]!, role: 'member' as const } } };
+		const sly = deriveIdentity(newRoot(), newIdentityNonce());
+		const op = buildRequest(forged, sly, parseInviteLink(invite.link).secret, sodium().crypto_box_keypair().publicKey, { profile: { name: 'Sly' }, note: 'Bo, meet me outside after the meeting.' });
+		const raw = await RawClient.connect(relay.url);
+		try {
+			const key = toB64(sly.signPk);
+			const sig = toB64(sodium().crypto_sign_detached(labelled(LABEL.relayAuth, { challenge: (raw.hello as { challenge: string }).challenge, key }), sly.signSk));
+			expect(await raw.request({ t: 'auth', key, sig })).toMatchObject({ t: 'ok' });
+			expect(await raw.request({ t: 'append', group, mid: toB64(sodium().randombytes_buf(16)), entry: { op } })).toMatchObject({ t: 'ok' });
+		} finally {
+			raw.close();
+		}
+		await until(() => ash.client.joinRequests(group).length === 1);
+		await until(() => bo.client.state(group)?.pending !== undefined && Object.keys(bo.client.state(group)!.pending!).length === 1);
+		// Ash (the moderator the note should have been for) cannot open it; Bo, a member, shows nothing.
+		expect(ash.client.joinRequests(group)[0]).toMatchObject({ name: null, note: null });
+		expect(bo.client.joinRequests(group)).toEqual([]);
+		// Made a moderator while the request waits: Bo sees the request, still without its words.
+		await ash.client.setRole(group, boSign, 'moderator');
+		await until(() => bo.client.joinRequests(group).length === 1);
+		expect(bo.client.joinRequests(group)[0]).toMatchObject({ name: null, note: null });
 	});
 });
