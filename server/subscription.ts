@@ -21,6 +21,23 @@ export function standingIn(state: { members: object; pending?: object } | { memb
 	return has(state.members) ? 'member' : has(state.pending) ? 'pending' : 'out';
 }
 
+/**
+ * The epoch of a stored message entry (`entry.msg.epoch`) or tombstone (`entry.erased.epoch`),
+ * read from the parsed frame's structure (review R2-3: never the first `"epoch"` in the text);
+ * null when the frame has neither (a member is then not served it).
+ */
+export function recordEpoch(frame: string): number | null {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(frame);
+	} catch {
+		return null;
+	}
+	const entry = (parsed as { entry?: { msg?: { epoch?: unknown }; erased?: { epoch?: unknown } } } | null)?.entry;
+	const epoch = entry?.msg?.epoch ?? entry?.erased?.epoch;
+	return typeof epoch === 'number' && Number.isSafeInteger(epoch) && epoch >= 0 ? epoch : null;
+}
+
 /** Where the subscription is fanned out from (GroupLog): told when it ends. */
 export interface FanOut {
 	unsubscribe(sub: Subscription): void;
@@ -72,8 +89,8 @@ export class Subscription implements Closable {
 		if (this.#standing.since === 0) return true;
 		// A member gets no message (nor tombstone) of an epoch before it joined: their senders,
 		// times and sizes are for those who were there. The epoch is in the clear in the frame.
-		const epoch = /"epoch":(\d+)/.exec(record.frame);
-		return epoch !== null && Number(epoch[1]) >= this.#standing.since;
+		const epoch = recordEpoch(record.frame);
+		return epoch !== null && epoch >= this.#standing.since;
 	}
 
 	get closed(): boolean {
