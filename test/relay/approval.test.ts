@@ -86,7 +86,7 @@ describe('approval of new members on the relay (§13.8)', () => {
 		expect(await sendMessage(newcomer, g, who, 0)).toMatchObject({ code: 'RELAY_FORBIDDEN' });
 	});
 
-	test('a decline ends the requester\'s subscription after the decline; a new sub as that key is RELAY_FORBIDDEN', async () => {
+	test('a decline ends the requester\'s subscription after the decline; subscribing again, it gets the ops up to its decline only (R2-1), and past it RELAY_FORBIDDEN', async () => {
 		const { admin, g, who } = await waiting();
 		const newcomer = await client();
 		await newcomer.auth(who);
@@ -101,7 +101,17 @@ describe('approval of new members on the relay (§13.8)', () => {
 		await later.request({ t: 'sub', group: g.group, as: g.admin.sign, after: 0 });
 		await later.waitFor((f) => f.t === 'entry' && f.seq === 6);
 		expect(newcomer.entries().map((e) => e.seq)).toEqual([1, 2, 3, 4]);
-		expect(await newcomer.request({ t: 'sub', group: g.group, as: who.sign, after: 0 })).toMatchObject({ code: 'RELAY_FORBIDDEN' });
+		// Declined while away: from a cursor before its decline it is served the ops up to and
+		// including the decline, `live` there, and nothing after (not the hide, not the message).
+		const back = await client();
+		await back.auth(who);
+		expect(await back.request({ t: 'sub', group: g.group, as: who.sign, after: 2 })).toMatchObject({ t: 'ok', head: 4 });
+		await back.waitFor((f) => f.t === 'live');
+		expect(back.frames.find((f) => f.t === 'live')).toMatchObject({ seq: 4 });
+		await appendOp(admin, g, chained(g.at, g.admin, 'hide', { target: 1 }));
+		await later.waitFor((f) => f.t === 'entry' && f.seq === 7);
+		expect(back.entries().map((e) => e.seq)).toEqual([3, 4]);
+		expect(await back.request({ t: 'sub', group: g.group, as: who.sign, after: 4 })).toMatchObject({ code: 'RELAY_FORBIDDEN' });
 	});
 
 	test('P2: while approval is on, a join through a usable invite is refused (RELAY_INVALID_OP, PROTOCOL_NOT_ALLOWED)', async () => {
