@@ -25,8 +25,8 @@ export interface GroupSummary {
 	memberCount: number;
 	settings: { retention: number; listeners: boolean; listenersMaySpeak: boolean; invite: 'admins' | 'members'; slow: number; links: 'any' | 'none'; approve: boolean };
 	/**
-	 * My own request to join is waiting for a moderator (`pending`), or the relay no longer
-	 * knows it and this device could not confirm how it ended (`unknown`, §13.8).
+	 * My own request to join is waiting for a moderator (`pending`), or still waiting on this
+	 * device while the relay refuses its subscription (`unknown`, §13.8): the device keeps trying.
 	 */
 	waiting?: 'pending' | 'unknown';
 	/** For moderators and admins: requests to join waiting for an answer (§13.8). */
