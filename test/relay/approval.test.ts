@@ -114,6 +114,24 @@ describe('approval of new members on the relay (§13.8)', () => {
 		expect(await back.request({ t: 'sub', group: g.group, as: who.sign, after: 4 })).toMatchObject({ code: 'RELAY_FORBIDDEN' });
 	});
 
+	test('a requester whose link was revoked while it was away gets the ops up to that revocation only (R2-1), and past it RELAY_FORBIDDEN', async () => {
+		const { admin, g, key, who } = await waiting();
+		expect(await appendOp(admin, g, chained(g.at, g.admin, 'revoke', { invite: key.sign }))).toMatchObject({ t: 'ok', seq: 4 });
+		expect(await appendOp(admin, g, chained(g.at, g.admin, 'hide', { target: 1 }))).toMatchObject({ t: 'ok', seq: 5 });
+		const back = await client();
+		await back.auth(who);
+		expect(await back.request({ t: 'sub', group: g.group, as: who.sign, after: 3 })).toMatchObject({ t: 'ok', head: 4 });
+		await back.waitFor((f) => f.t === 'live');
+		expect(back.frames.find((f) => f.t === 'live')).toMatchObject({ seq: 4 });
+		expect(back.entries().map((e) => e.seq)).toEqual([4]);
+		expect(await back.request({ t: 'sub', group: g.group, as: who.sign, after: 4 })).toMatchObject({ code: 'RELAY_FORBIDDEN' });
+		// A key that never asked is refused whatever its cursor.
+		const stranger = identity();
+		const other = await client();
+		await other.auth(stranger);
+		expect(await other.request({ t: 'sub', group: g.group, as: stranger.sign, after: 0 })).toMatchObject({ code: 'RELAY_FORBIDDEN' });
+	});
+
 	test('P2: while approval is on, a join through a usable invite is refused (RELAY_INVALID_OP, PROTOCOL_NOT_ALLOWED)', async () => {
 		const admin = await client();
 		const g = await createGroup(admin, { approve: true });
