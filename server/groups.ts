@@ -16,8 +16,8 @@ import { OPS_PER_HOUR, OpBudget, REKEYS_PER_HOUR } from './op-budget.ts';
 import { nodePrimitives } from './primitives.ts';
 import { RecentPosts } from './slow-mode.ts';
 import { computeStamp } from './stamp.ts';
-import { StoreConflict, type EntryRecord, type FedEntry, type GroupHead, type MidRecord, type RelayStore } from './store.ts';
-import type { Subscription } from './subscription.ts';
+import { StoreConflict, type EntryRecord, type FedEntry, type GroupHead, type MidRecord, type RelayStore, type StoredGroup } from './store.ts';
+import { standingIn, type Subscription } from './subscription.ts';
 
 export type AppendDone = (error: RelayError | null, result?: MidRecord) => void;
 
@@ -283,7 +283,7 @@ export class GroupLog {
 			g.fanned = seq;
 			if (g.subs.size === 0) return;
 			const wire = wireFrame(frame);
-			for (const sub of g.subs) sub.offer(seq, wire, kind === 'op' && !Object.hasOwn(stateAfter.members, sub.as));
+			for (const sub of g.subs) sub.offer(seq, wire, kind === 'op' ? standingIn(stateAfter, sub.as) : undefined);
 		});
 	}
 
@@ -319,8 +319,8 @@ export class GroupLog {
 		mem.fanned = e.seq;
 		if (mem.subs.size === 0) return;
 		const wire = wireFrame(e.frame);
-		const members = e.kind === 'op' ? new Set(e.members) : undefined;
-		for (const sub of mem.subs) sub.offer(e.seq, wire, members !== undefined && !members.has(sub.as));
+		const after = e.kind === 'op' ? { members: e.members ?? [], pending: e.pending ?? [] } : undefined;
+		for (const sub of mem.subs) sub.offer(e.seq, wire, after && standingIn(after, sub.as));
 	}
 
 	/** Reads the entries after `fanned` from the store and fans them out, until none is left. */
@@ -328,7 +328,7 @@ export class GroupLog {
 		if (mem.filling) return;
 		mem.filling = true;
 		try {
-			let members: Set<string> | undefined;
+			let after: GroupState | undefined;
 			for (;;) {
 				mem.refill = false;
 				const page = await this.#store.range(mem.id, mem.fanned, 256);
@@ -338,9 +338,9 @@ export class GroupLog {
 					mem.fanned = record.seq;
 					if (record.kind === 'erased') continue;
 					// The members after this op are not in the record: the group's current ones stand in.
-					if (record.kind === 'op') members ??= new Set(Object.keys((await this.#store.loadGroup(mem.id))?.state.members ?? {}));
+					if (record.kind === 'op') after ??= (await this.#store.loadGroup(mem.id))?.state ?? { ...mem.committed.state, members: {}, pending: undefined };
 					const wire = wireFrame(record.frame);
-					for (const sub of mem.subs) sub.offer(record.seq, wire, record.kind === 'op' && !members!.has(sub.as));
+					for (const sub of mem.subs) sub.offer(record.seq, wire, record.kind === 'op' ? (sub.pending ? answered(record.frame, sub.as) : standingIn(after!, sub.as)) : undefined);
 				}
 			}
 		} catch {
@@ -451,6 +451,21 @@ export class GroupLog {
 		const wait = mem.posts.wait(state, msg.sender, ts);
 		if (wait > 0) throw new RelayError('RELAY_SLOW_MODE', `this group is in slow mode: the next message may go in ${Math.ceil(wait / 1000)} s`, undefined, wait);
 		return computeStamp(this.#stampSecret, { c: msg.c, sender: msg.sender, group: req.group, seq, ts });
+	}
+}
+
+/**
+ * Gap filling (§14.3) for a pending requester's feed (§9.5): the state after each op of the gap
+ * is not at hand, so the op itself says whether it answers the request (an approve or decline
+ * naming `as`). A revocation that drops the request keeps the feed open; the requester's client
+ * reads the drop from the revoke it receives.
+ */
+function answered(frame: string, as: string): 'pending' | 'out' {
+	try {
+		const op = (JSON.parse(frame) as { entry?: { op?: { kind?: unknown; target?: unknown } } }).entry?.op;
+		return (op?.kind === 'approve' || op?.kind === 'decline') && op.target === as ? 'out' : 'pending';
+	} catch {
+		return 'pending';
 	}
 }
 

@@ -16,7 +16,7 @@ import { verifyEd25519 } from './primitives.ts';
 import { checkStamp, pairMetTag } from './stamp.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { DEPLOYMENT_TARGET, type RelayStore } from './store.ts';
-import { Subscription } from './subscription.ts';
+import { standingIn, Subscription } from './subscription.ts';
 
 type Frame<T extends ClientFrame['t']> = Extract<ClientFrame, { t: T }>;
 
@@ -83,18 +83,98 @@ async function requireGroup(ctx: RequestContext, group: string): Promise<GroupSt
 /** Moderators and admins read reports and check stamps: the clients' own answer (may.ts). */
 const isModerator = (state: GroupState, key: string) => may.moderate(state, key).ok;
 
+/** How many stored entries around a requester's cursor are searched for its answer (§9.5). */
+export const ANSWER_SCAN_OPS = 2048;
+
+type ScannedOp = { kind?: unknown; author?: unknown; target?: unknown; invite?: unknown };
+const opOf = (frame: string): ScannedOp | undefined => (JSON.parse(frame) as { entry?: { op?: ScannedOp } }).entry?.op;
+
+/** The invite of `as`'s `request` op among the `ANSWER_SCAN_OPS` entries before seq `before`. */
+async function requestInviteBefore(ctx: RequestContext, group: string, as: string, before: number): Promise<{ invite: string; seq: number } | null> {
+	let cursor = before;
+	let scanned = 0;
+	while (scanned < ANSWER_SCAN_OPS && cursor > 1) {
+		const page = await ctx.store.rangeBack(group, cursor, Math.min(ctx.config.pageSize, ANSWER_SCAN_OPS - scanned));
+		if (page.length === 0) return null;
+		for (const record of page) {
+			cursor = record.seq;
+			if (record.kind !== 'op') continue;
+			const op = opOf(record.frame);
+			if (op?.kind === 'request' && op.author === as && typeof op.invite === 'string') return { invite: op.invite, seq: record.seq };
+		}
+		scanned += page.length;
+	}
+	return null;
+}
+
+/**
+ * The seq of the op that answered `as`'s request, found among the first `ANSWER_SCAN_OPS` ops
+ * after `after`, or null (§9.5, review R2-1): a `decline` naming it (a decline's target must be
+ * pending, so this proves it waited), or, once its own `request` op is found (in those ops or
+ * among the entries before `after`), the first later op that revoked its link: a `revoke` of
+ * it, or the `leave` or `remove` of the link's author. Reads the stored log only (LevelDB and
+ * Redis alike), bounded.
+ */
+async function answeredAt(ctx: RequestContext, group: string, state: GroupState, as: string, after: number, head: number): Promise<number | null> {
+	let request: { invite: string; seq: number } | null | undefined;
+	const dropped = (op: ScannedOp, seq: number): boolean => {
+		if (!request || seq <= request.seq) return false;
+		const author = Object.hasOwn(state.invites, request.invite) ? state.invites[request.invite]!.author : undefined;
+		if (op.kind === 'revoke') return op.invite === request.invite;
+		if (op.kind === 'leave') return author !== undefined && op.author === author;
+		if (op.kind === 'remove') return author !== undefined && op.target === author;
+		return false;
+	};
+	let cursor = after;
+	let scanned = 0;
+	while (scanned < ANSWER_SCAN_OPS && cursor < head) {
+		const page = await ctx.store.ops(group, cursor, Math.min(ctx.config.pageSize, ANSWER_SCAN_OPS - scanned));
+		if (page.length === 0) return null;
+		for (const record of page) {
+			if (record.seq > head) return null;
+			cursor = record.seq;
+			const op = opOf(record.frame);
+			if (!op) continue;
+			if (op.kind === 'decline' && op.target === as) return record.seq;
+			if (op.kind === 'request' && op.author === as && typeof op.invite === 'string') request = { invite: op.invite, seq: record.seq };
+			if (request === undefined && (op.kind === 'revoke' || op.kind === 'leave' || op.kind === 'remove')) request = await requestInviteBefore(ctx, group, as, after + 1);
+			if (dropped(op, record.seq)) return record.seq;
+		}
+		scanned += page.length;
+	}
+	return null;
+}
+
 export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<'sub'>): Promise<void> {
 	requireKey(conn, f.as);
 	requireNotBanned(ctx, f.as);
-	const sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, ctx.groups);
+	let sub!: Subscription;
 	let liveFrom: number | null = null;
 	let banned: string[] = [];
 	await ctx.groups.catchUp(f.group);
 	while (liveFrom === null) {
 		const mem = await ctx.groups.get(f.group);
 		if (!mem) throw new RelayError('RELAY_NO_GROUP', 'unknown group');
-		// Checked in the same turn as joining the fan-out, so no removal can slip in between.
-		if (!Object.hasOwn(mem.committed.state.members, f.as)) throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
+		// Checked in the same turn as joining the fan-out, so no removal can slip in between. A
+		// pending requester (§13.8) subscribes to the group's ops only (§9.5).
+		const standing = standingIn(mem.committed.state, f.as);
+		if (standing === 'out') {
+			// A requester answered while away (review R2-1, M5): ops only, up to and including
+			// its decline or the revocation of its link, then the feed ends. Nothing later, and
+			// never a message.
+			const until = await answeredAt(ctx, f.group, mem.committed.state, f.as, f.after, mem.committed.head.seq);
+			if (until === null) throw new RelayError('RELAY_FORBIDDEN', 'not a member of this group');
+			const answered = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, { unsubscribe: () => undefined }, { pending: true });
+			conn.subscription(f.group)?.close();
+			if (conn.closed) return;
+			conn.subscribed(f.group, answered);
+			conn.send(ok(f.id, { head: until }));
+			await answered.run(ctx.store, until, ctx.config.pageSize);
+			answered.close();
+			return;
+		}
+		const member = mem.committed.state.members[f.as];
+		sub = new Subscription(conn, f.group, f.as, f.after, ctx.config.highWaterMark, ctx.groups, member ? { pending: false, since: member.since } : { pending: true });
 		conn.subscription(f.group)?.close();
 		// Only keys the group's own log lists as members: nothing new about membership (§9.8b).
 		banned = [...ctx.banned].filter((key) => Object.hasOwn(mem.committed.state.members, key));

@@ -165,6 +165,7 @@ export class RedisStore implements RelayStore {
 		const list = appends.map(({ group, record, head, state }): CommitItem => {
 			const fed: FedEntry = { group, seq: record.seq, ts: record.ts, kind: record.kind as 'op' | 'msg', frame: record.frame };
 			if (state) fed.members = Object.keys(state.members ?? {});
+			if (state?.pending) fed.pending = Object.keys(state.pending);
 			const mid: MidRecord = { seq: record.seq, ts: record.ts, stamp: record.stamp };
 			return {
 				g: group,

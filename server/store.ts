@@ -131,6 +131,8 @@ export interface FedEntry {
 	frame: string;
 	/** Ops only: the member keys after the op (a removed subscriber stops at its removal). */
 	members?: string[];
+	/** Ops only: the keys with a pending join request after the op (§9.5, §13.8), when any. */
+	pending?: string[];
 }
 
 export interface EntryFeed {

@@ -9,6 +9,35 @@ import type { Closable, Connection } from './connection.ts';
 import { CLOSE_SLOW } from './connection.ts';
 import type { RelayStore } from './store.ts';
 
+/**
+ * Where the subscriber stands after an op (§9.5): a member, a pending requester (§13.8), or
+ * neither (removed, declined): its subscription then ends after that op.
+ */
+export type Standing = 'member' | 'pending' | 'out';
+
+/** `as`'s standing in a state after an op: its members and its pending join requests. */
+export function standingIn(state: { members: object; pending?: object } | { members: readonly string[]; pending?: readonly string[] }, as: string): Standing {
+	const has = (c: object | readonly string[] | undefined) => (Array.isArray(c) ? c.includes(as) : c !== undefined && Object.hasOwn(c, as));
+	return has(state.members) ? 'member' : has(state.pending) ? 'pending' : 'out';
+}
+
+/**
+ * The epoch of a stored message entry (`entry.msg.epoch`) or tombstone (`entry.erased.epoch`),
+ * read from the parsed frame's structure (review R2-3: never the first `"epoch"` in the text);
+ * null when the frame has neither (a member is then not served it).
+ */
+export function recordEpoch(frame: string): number | null {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(frame);
+	} catch {
+		return null;
+	}
+	const entry = (parsed as { entry?: { msg?: { epoch?: unknown }; erased?: { epoch?: unknown } } } | null)?.entry;
+	const epoch = entry?.msg?.epoch ?? entry?.erased?.epoch;
+	return typeof epoch === 'number' && Number.isSafeInteger(epoch) && epoch >= 0 ? epoch : null;
+}
+
 /** Where the subscription is fanned out from (GroupLog): told when it ends. */
 export interface FanOut {
 	unsubscribe(sub: Subscription): void;
@@ -31,14 +60,37 @@ export class Subscription implements Closable {
 	#heldBytes = 0;
 	readonly #limit: number;
 	readonly #fanOut: FanOut;
+	/**
+	 * Fixed when the subscription starts (§9.5): `pending`, a requester waiting for approval
+	 * (§13.8), gets op entries only and its subscription ends after the op that answers it;
+	 * a member (`since` = the epoch it joined in) gets no message entry of an earlier epoch.
+	 */
+	readonly #standing: { pending: true } | { pending: false; since: number };
 
-	constructor(conn: Connection, group: string, as: string, after: number, heldLimit: number, fanOut: FanOut) {
+	constructor(conn: Connection, group: string, as: string, after: number, heldLimit: number, fanOut: FanOut, standing: { pending: true } | { pending: false; since: number } = { pending: false, since: 0 }) {
 		this.conn = conn;
 		this.group = group;
 		this.as = as;
 		this.#last = after;
 		this.#limit = heldLimit;
 		this.#fanOut = fanOut;
+		this.#standing = standing;
+	}
+
+	/** A pending requester's subscription (ops only, §9.5). */
+	get pending(): boolean {
+		return this.#standing.pending;
+	}
+
+	/** Whether a stored record of the backlog is for this subscriber (§9.5). */
+	#serves(record: { kind: string; frame: string }): boolean {
+		if (record.kind === 'op') return true;
+		if (this.#standing.pending) return false;
+		if (this.#standing.since === 0) return true;
+		// A member gets no message (nor tombstone) of an epoch before it joined: their senders,
+		// times and sizes are for those who were there. The epoch is in the clear in the frame.
+		const epoch = recordEpoch(record.frame);
+		return epoch !== null && epoch >= this.#standing.since;
 	}
 
 	get closed(): boolean {
@@ -47,10 +99,15 @@ export class Subscription implements Closable {
 
 	/**
 	 * A committed entry from fan-out, as `wireFrame` built it once for every subscriber.
-	 * `ends`: this entry removed the subscriber from the group.
+	 * `after`: for an op, where the subscriber stands after it (`out` ends the subscription after
+	 * this entry); absent for a message, which a pending requester never receives.
 	 */
-	offer(seq: number, wire: Buffer, ends: boolean): void {
+	offer(seq: number, wire: Buffer, after?: Standing): void {
 		if (this.#mode === 'closed') return;
+		if (after === undefined && this.#standing.pending) return;
+		// A pending requester's feed ends after the op that answers it: its approve (it then
+		// subscribes again as a member), its decline or the revocation of its link (§9.5).
+		const ends = after === 'out' || (this.#standing.pending && after === 'member');
 		if (this.#mode === 'backlog') {
 			this.#held!.push({ seq, wire, ends });
 			this.#heldBytes += wire.length;
@@ -71,6 +128,10 @@ export class Subscription implements Closable {
 			let written: Promise<void> | undefined;
 			for (const record of page) {
 				if (record.seq > liveFrom) break;
+				if (!this.#serves(record)) {
+					cursor = record.seq;
+					continue;
+				}
 				// A tombstone (§9.8a) is served with the sender's signed erase; one stored before that
 				// (no frame) is skipped like an entry removed by retention, `live` moving the cursor past it.
 				if (record.kind === 'erased' && record.frame === '') {

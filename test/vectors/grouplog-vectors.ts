@@ -42,6 +42,10 @@ export const GROUP_INPUTS = {
 	settingsBody: { name: 'Tuesday evening circle', description: 'Still a quiet place' },
 	hide: { reason: 'shared someone else’s details' },
 	warn: { text: 'Please have another look at the group’s guidelines.' },
+	/** §13.8: settings with approval on, and the two requests' notes. */
+	approveSettings: { retention: 86400, rotate: 2592000, invite: 'members', listeners: true, listenersMaySpeak: false, pair: false, approve: true },
+	request: { profile: { name: 'Kai' }, note: 'A friend from the Thursday meeting sent me the link.' },
+	request2: { profile: { name: 'Lee' } },
 	/** A pair's genesis: the settings `buildPair` writes, and its body. */
 	pairSettings: { retention: 0, rotate: 0, invite: 'admins', listeners: false, listenersMaySpeak: false, pair: true },
 	pairGenesis: { name: '', description: '', profile: { name: 'Sam' } }
@@ -56,8 +60,8 @@ export function storedSeals(value: unknown): string[] {
 	if (value === null || typeof value !== 'object') return [];
 	const o = value as Record<string, unknown>;
 	if (typeof o.to === 'string' && typeof o.box === 'string') return [o.box];
-	// A `warn` body (§13.5): n, then n sealed note keys of 80 bytes each.
-	if (o.kind === 'warn' && typeof o.body === 'string') {
+	// A `warn` or `request` body (§13.5, §13.8): n, then n sealed note keys of 80 bytes each.
+	if ((o.kind === 'warn' || o.kind === 'request') && typeof o.body === 'string') {
 		const bytes = fromB64(o.body);
 		return Array.from({ length: bytes[0] ?? 0 }, (_, i) => toB64(bytes.subarray(1 + i * 80, 1 + (i + 1) * 80)));
 	}
@@ -138,15 +142,15 @@ export async function groupLogVectors(previous: PreviousVectors = {}): Promise<R
 		return { root: toB64(fill(n)), nonce: toB64(fill(n + 0x80)), signPk: toB64(id.signPk), signSk: toB64(id.signSk), boxPk: toB64(id.boxPk), boxSk: toB64(id.boxSk) };
 	});
 
-	const [sam, alex, river, jo] = [1, 2, 3, 4].map(personOf) as [Identity, Identity, Identity, Identity];
-	const people = [sam, alex, river, jo];
+	const [sam, alex, river, jo, kai, lee] = [1, 2, 3, 4, 5, 6].map(personOf) as [Identity, Identity, Identity, Identity, Identity, Identity];
+	const people = [sam, alex, river, jo, kai, lee];
 	const inviteSecret = fill(0x1a);
 	// Receive keys (§4.4): rk n = crypto_box_seed_keypair(fill(0xd0 + n)), as an Identity-shaped pair for the seal reuse.
 	const rkPair = (n: number) => {
 		const kp = sodium().crypto_box_seed_keypair(fill(0xd0 + n));
 		return { boxPk: kp.publicKey, boxSk: kp.privateKey } as Identity;
 	};
-	const rks = [1, 2, 3, 4, 5, 6, 7].map(rkPair);
+	const rks = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(rkPair);
 	const rk = (n: number) => rks[n - 1]!.boxPk;
 	const group = reuseStoredSeals(storedSeals(previous.group), [...people, ...rks], () => {
 		// Group log, one op of every kind but `end`: genesis (sam admin, alex member; rk 1) → key
@@ -179,7 +183,20 @@ export async function groupLogVectors(previous: PreviousVectors = {}): Promise<R
 		// Issue 12 (§13.4, §13.5): sam shows message 7 again, then sends jo a private note sealed to
 		// jo and sam (the note key is fill(0xe5), its nonce fill(0xb6, 24); readers in that order).
 		s = log.push(b.buildUnhide(s, sam, 7, { at: T + 13_000 }), T + 13_000);
-		log.push(b.buildWarn(s, sam, toB64(jo.signPk), GROUP_INPUTS.warn.text, { at: T + 14_000, secret: fill(0xe5), nonce: fill(0xb6, 24) }), T + 14_000, { bodyNonce: fill(0xb6, 24), content: { target: toB64(jo.signPk), text: GROUP_INPUTS.warn.text } });
+		s = log.push(b.buildWarn(s, sam, toB64(jo.signPk), GROUP_INPUTS.warn.text, { at: T + 14_000, secret: fill(0xe5), nonce: fill(0xb6, 24) }), T + 14_000, { bodyNonce: fill(0xb6, 24), content: { target: toB64(jo.signPk), text: GROUP_INPUTS.warn.text } });
+		// Issue 12 (§13.8), appended after: sam turns approval on (body under epoch 4's meta key),
+		// makes a second invite (secret fill(0x1b), two uses); kai asks (rk 8; note key fill(0xe6),
+		// nonce fill(0xb7, 24), sealed to sam alone), sam approves (epoch 5, secret fill(0xe7), rk 9;
+		// kai's copy sealed to rk 8); lee asks (rk 10; note key fill(0xe8), nonce fill(0xb9, 24)),
+		// sam declines.
+		const metaKey4 = b.metaKeyOf(fill(0xe4), s.group);
+		s = log.push(b.buildSettings(s, sam, GROUP_INPUTS.approveSettings, GROUP_INPUTS.settingsBody, metaKey4, { at: T + 15_000, nonce: fill(0xb8, 24) }), T + 15_000, { bodyNonce: fill(0xb8, 24), content: GROUP_INPUTS.settingsBody });
+		const inviteSecret2 = fill(0x1b);
+		s = log.push(b.buildInvite(s, sam, { secret: inviteSecret2, expires: T + 86_400_000, maxUses: 2, role: 'member', content: GROUP_INPUTS.invite }, { at: T + 16_000, nonce: fill(0xba, 24) }), T + 16_000, { bodyNonce: fill(0xba, 24), content: GROUP_INPUTS.invite, inviteSecret: inviteSecret2 });
+		s = log.push(b.buildRequest(s, kai, inviteSecret2, rk(8), GROUP_INPUTS.request, { at: T + 17_000, secret: fill(0xe6), nonce: fill(0xb7, 24) }), T + 17_000, { bodyNonce: fill(0xb7, 24), content: GROUP_INPUTS.request });
+		s = log.push(b.buildApprove(s, sam, toB64(kai.signPk), { at: T + 18_000, secret: fill(0xe7), rk: rk(9) }).op, T + 18_000, { secret: fill(0xe7) });
+		s = log.push(b.buildRequest(s, lee, inviteSecret2, rk(10), GROUP_INPUTS.request2, { at: T + 19_000, secret: fill(0xe8), nonce: fill(0xb9, 24) }), T + 19_000, { bodyNonce: fill(0xb9, 24), content: GROUP_INPUTS.request2 });
+		log.push(b.buildDecline(s, sam, toB64(lee.signPk), { at: T + 20_000 }), T + 20_000);
 
 		// A one-to-one pair (the only place `end` is allowed): genesis (sam, alex) → end (alex).
 		const pairLog = new VectorLog();
@@ -190,13 +207,14 @@ export async function groupLogVectors(previous: PreviousVectors = {}): Promise<R
 
 		return {
 			description:
-				'people: identity n = deriveIdentity(fill(n), fill(n + 0x80)); sam = 1, alex = 2, river = 3, jo = 4. Each entry: the op, ' +
+				'people: identity n = deriveIdentity(fill(n), fill(n + 0x80)); sam = 1, alex = 2, river = 3, jo = 4, kai = 5, lee = 6. Each entry: the op, ' +
 				'the relay time it was applied at (now), its op hash and signing bytes, the epoch secret it starts (secret), the AEAD nonce ' +
 				'and plaintext of its body (bodyNonce, content) and an invite op\'s secret (inviteSecret). Bodies: genesis and join under the ' +
 				'meta key of the epoch they start, settings and hide under the current epoch\'s (the last secret before them), invite under ' +
 				'the invite\'s own key. `state` is the state after every entry; `pair` is a second log (a pair, ended, without receive ' +
 				'keys). Receive keys (§4.4): receiveKeys[n - 1] = crypto_box_seed_keypair(fill(0xd0 + n)); each box is sealed to the ' +
-				'op\'s rk for its author, else to the recipient\'s rk in the state before the op, else to its box key.',
+				'op\'s rk for its author, else to the recipient\'s rk in the state before the op (an approve\'s target: its pending rk), else to its box key. ' +
+				'A request\'s body (§13.8) is a note sealed to the moderators and admins; it opens with their box keys, and content is its plaintext.',
 			receiveKeys: rks.map((k) => ({ pk: toB64(k.boxPk), sk: toB64(k.boxSk) })),
 			inputs: GROUP_INPUTS,
 			entries: log.entries,

@@ -83,8 +83,8 @@ describe('§3.1 op schema per kind', () => {
 		const expected = ['v', 'kind', 'author', 'at', 'sig', ...(kind === 'genesis' ? [] : ['group', 'parent']), ...names(row[1]!), ...(body === 'none' ? [] : ['body'])];
 		expect(Object.keys(entries).sort()).toEqual(expected.sort());
 		if (body !== 'none') expect(entries.body!.type === 'optional', `${kind}.body optional`).toBe(body === 'optional');
-		// `rk` (§4.4) is optional on the epoch kinds and required on `key`.
-		if (entries.rk) expect(entries.rk.type === 'optional', `${kind}.rk optional`).toBe(kind !== 'key');
+		// `rk` (§4.4) is optional on the epoch kinds and required on `key` and `request`.
+		if (entries.rk) expect(entries.rk.type === 'optional', `${kind}.rk optional`).toBe(kind !== 'key' && kind !== 'request');
 	});
 });
 
@@ -93,15 +93,17 @@ describe('§3.5 state shape, against every state in group.json', () => {
 	const members = rows.map((r) => names(r[0]!)[0]!);
 	const states = [...group.entries, ...group.pair.entries].map((e) => e.state as Record<string, unknown>);
 
-	test('the spec\'s members are the state\'s; every one is present but asks and muted, which are present only when non-empty', () => {
-		const optional = ['asks', 'muted'];
+	test('the spec\'s members are the state\'s; every one is present but asks, muted and pending, which are present only when non-empty', () => {
+		const optional = ['asks', 'muted', 'pending'];
 		expect(members).toEqual(expect.arrayContaining(optional));
 		expect(states.some((s) => 'asks' in s)).toBe(true);
+		expect(states.some((s) => 'pending' in s)).toBe(true);
 		for (const state of states) {
 			const required = members.filter((m) => !optional.includes(m));
 			expect(Object.keys(state).filter((k) => !optional.includes(k)).sort()).toEqual(required.sort());
 			if ('asks' in state) expect((state.asks as unknown[]).length).toBeGreaterThan(0);
 			if ('muted' in state) expect(Object.keys(state.muted as object).length).toBeGreaterThan(0);
+			if ('pending' in state) expect(Object.keys(state.pending as object).length).toBeGreaterThan(0);
 			expect(typeof state.commit).toBe('string');
 		}
 	});

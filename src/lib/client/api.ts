@@ -26,7 +26,14 @@ export interface GroupSummary {
 	unread: number;
 	lastActivity: number;
 	memberCount: number;
-	settings: { retention: number; listeners: boolean; listenersMaySpeak: boolean; invite: 'admins' | 'members'; slow: number; links: 'any' | 'none' };
+	settings: { retention: number; listeners: boolean; listenersMaySpeak: boolean; invite: 'admins' | 'members'; slow: number; links: 'any' | 'none'; approve: boolean };
+	/**
+	 * My own request to join is waiting for a moderator (`pending`), or still waiting on this
+	 * device while the relay refuses its subscription (`unknown`, §13.8): the device keeps trying.
+	 */
+	waiting?: 'pending' | 'unknown';
+	/** For moderators and admins: requests to join waiting for an answer (§13.8). */
+	joinRequests?: number;
 	/**
 	 * Slow mode (§13.7): the relay time (ms) until which the composer asks me to wait after my
 	 * last post; absent when slow mode is off, spares me, or I have not posted. Compare with the clock.
@@ -241,6 +248,23 @@ export interface InvitePreview {
 	inviterName: string | null;
 	role: 'member' | 'listener';
 	expires: number;
+	/** New members of this group wait for a moderator (§13.8): the newcomer asks, with an optional note. */
+	approve: boolean;
+}
+
+/** A request to join waiting for a moderator (§13.8), as a moderator's device sees it. */
+export interface JoinRequestView {
+	/** The requester's key in the group. */
+	sign: string;
+	/** The name they gave (their own choice), or null when their note was not sealed to this device. */
+	name: string | null;
+	note: string | null;
+	role: 'member' | 'listener';
+	/** Relay time of the request (ms). */
+	at: number;
+	/** Which link they came through: its creator's name, and whether it is one of mine. */
+	linkBy: string | null;
+	linkMine: boolean;
 }
 
 export interface CreateGroupOptions {
@@ -263,6 +287,10 @@ export type ClientEvent =
 	| { type: 'members'; group: string }
 	| { type: 'warning'; group: string; warning: Warning }
 	| { type: 'removed'; group: string }
+	/** My request to join ended without my being let in (§13.8); the group is gone from this device. */
+	| { type: 'request-ended'; group: string; how: 'declined' | 'withdrawn' | 'link' }
+	/** A moderator let me in (§13.8). */
+	| { type: 'approved'; group: string }
 	/** Not about one group: e.g. the service moderator key changed. */
 	| { type: 'service-warning'; warning: Warning }
 	/** lock() finished: keys are wiped; drop this client and show the unlock screen. */
@@ -310,7 +338,18 @@ export interface UnseenClientApi {
 	createInvite(group: string, options: { expiresInMs: number; maxUses: number; role: 'member' | 'listener' }): Promise<InviteView>;
 	revokeInvite(group: string, key: string): Promise<void>;
 	previewInvite(link: string): Promise<InvitePreview>;
-	joinWithInvite(link: string, pseudonym: string): Promise<string>;
+	/**
+	 * Joins through an invite; in a group where new members wait for approval (§13.8) it asks to
+	 * join instead, with `note` for the moderators (optional, at most 500 characters), and the
+	 * group shows as waiting until a moderator answers.
+	 */
+	joinWithInvite(link: string, pseudonym: string, note?: string): Promise<string>;
+	/** Waiting requests to join, for moderators and admins (§13.8); empty for everyone else. */
+	joinRequests(group: string): JoinRequestView[];
+	approveRequest(group: string, sign: string): Promise<void>;
+	declineRequest(group: string, sign: string): Promise<void>;
+	/** The requester withdraws its request (or, when its outcome could not be confirmed, forgets the group). */
+	withdrawRequest(group: string): Promise<void>;
 
 	/** One-to-one pairs (§3.3): a code with the public keys of a fresh pseudonym for a pair, to give to the other person. */
 	offerPair(): Promise<string>;
@@ -375,8 +414,11 @@ export interface UnseenClientApi {
 	warn(group: string, member: string, text: string): Promise<void>;
 	/** From the report inbox (§13.6): sends `member` the note, then records the report as resolved with "warned". */
 	warnFromReport(group: string, caseId: string, member: string, text: string): Promise<void>;
-	/** Admins: the group's safety settings (§13.7), slow mode in seconds (0 = off) and the link limit. A signed `settings` op. */
-	setSafety(group: string, safety: { slow: number; links: 'any' | 'none' }): Promise<void>;
+	/**
+	 * Admins: the group's safety settings (§13.7, §13.8), slow mode in seconds (0 = off), the link
+	 * limit and (when given) whether new members wait for approval. A signed `settings` op.
+	 */
+	setSafety(group: string, safety: { slow: number; links: 'any' | 'none'; approve?: boolean }): Promise<void>;
 	/** Moderator inbox: reports addressed to me in this group, each message verified. */
 	reports(group: string): Promise<ReportView[]>;
 	/** Report inbox (§13.6): take a report (in review by me); the reporter hears it was received. */

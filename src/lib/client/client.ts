@@ -5,7 +5,7 @@
  * (member actions, outbox pump), report-actions.ts, sponsor-actions.ts, moderator.ts (pinned
  * service moderator), views.ts.
  */
-import type { QuietHours, ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, MemberView, CaseView, MyReportView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
+import type { QuietHours, ChatMessage, ClientEvent, ConnectionState, CreateGroupOptions, GroupSummary, InvitePreview, InviteView, JoinRequestView, MemberView, CaseView, MyReportView, ReportReadersView, ReportView, ServiceModeratorView, UnseenClientApi, Warning } from './api.ts';
 import { act, enqueueContent, pump } from './actions.ts';
 import type { Backoff } from './connection.ts';
 import { ConnectionPool } from './pool.ts';
@@ -23,6 +23,7 @@ import { noteCase, recordOutcome, takeCase } from './case-actions.ts';
 import type { Outcome } from '../crypto/report-case.ts';
 import { getJson, keys, putJson } from './store.ts';
 import { attach, forget } from './subscriptions.ts';
+import * as approval from './approval.ts';
 import { runDue } from './due.ts';
 import * as sponsors from './sponsor-actions.ts';
 import { pairView, sponsorshipView } from './sponsor-views.ts';
@@ -252,8 +253,25 @@ export class UnseenClient implements UnseenClientApi {
 		}
 	}
 
-	joinWithInvite(link: string, pseudonym: string): Promise<string> {
-		return joinWithInvite(this.#core, link, pseudonym);
+	joinWithInvite(link: string, pseudonym: string, note?: string): Promise<string> {
+		return joinWithInvite(this.#core, link, pseudonym, note);
+	}
+
+	joinRequests(group: string): JoinRequestView[] {
+		const g = this.#core.groups.get(group);
+		return g ? approval.joinRequests(g) : [];
+	}
+
+	async approveRequest(group: string, sign: string): Promise<void> {
+		await approval.approve(this.#core, this.#core.group(group), sign);
+	}
+
+	async declineRequest(group: string, sign: string): Promise<void> {
+		await approval.decline(this.#core, this.#core.group(group), sign);
+	}
+
+	async withdrawRequest(group: string): Promise<void> {
+		await approval.withdraw(this.#core, this.#core.group(group));
 	}
 
 	offerPair(): Promise<string> {
@@ -325,14 +343,15 @@ export class UnseenClient implements UnseenClientApi {
 		if (texts.some((t) => t !== undefined && containsLink(t))) may.enforce(may.link(g.session.data.log, g.session.me));
 	}
 
-	async setSafety(group: string, safety: { slow: number; links: 'any' | 'none' }): Promise<void> {
+	async setSafety(group: string, safety: { slow: number; links: 'any' | 'none'; approve?: boolean }): Promise<void> {
 		const g = this.#core.group(group);
 		await act(this.#core, g, () => {
 			const log = g.session.state;
 			if (!log) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'you are not a member of this group');
 			// Off is written as absent (§3.2), so a group that never used these keeps its settings as they were.
-			const { slow: _slow, links: _links, ...rest } = log.settings;
-			const settings = { ...rest, ...(safety.slow > 0 ? { slow: safety.slow } : {}), ...(safety.links === 'none' ? { links: 'none' as const } : {}) };
+			const { slow: _slow, links: _links, approve: _approve, ...rest } = log.settings;
+			const approve = safety.approve ?? log.settings.approve === true;
+			const settings = { ...rest, ...(safety.slow > 0 ? { slow: safety.slow } : {}), ...(safety.links === 'none' ? { links: 'none' as const } : {}), ...(approve ? { approve: true as const } : {}) };
 			return { kind: 'settings', settings, name: g.session.data.name, description: g.session.data.description };
 		});
 	}

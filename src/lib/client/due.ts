@@ -10,12 +10,19 @@ import type { ClientCore } from './core.ts';
 import type { GroupHandle } from './group.ts';
 import { helloAcked, helloStep, keyFailed, keyStalled, keyStep, recoveryStep, restoreStep } from '../protocol/session/send.ts';
 import { RelayError } from './connection.ts';
+import { leaveAfterWithdrawal } from './approval.ts';
 import { keyDue } from '../protocol/group/may.ts';
 import type { SendStep } from '../protocol/session/types.ts';
 
 /** Sends whatever the session has due for `g`, one run per group at a time. */
 export function runDue(core: ClientCore, g: GroupHandle): Promise<void> {
 	const data = g.session.data;
+	// The person asked to withdraw (§13.8): nothing goes out in their name; if they were let in
+	// meanwhile, this device leaves instead (also after a reload mid-withdrawal).
+	if (data.withdrawing) {
+		if (!core.locked && !g.sync && !data.removed && data.log && Object.hasOwn(data.log.members, data.me)) return leaveAfterWithdrawal(core, g).catch(() => undefined);
+		return Promise.resolve();
+	}
 	if (core.locked || g.sync || data.removed || data.frozen || (!data.helloDue && data.recover === undefined && !data.restored && !keyDue(data.log, data.me))) return Promise.resolve();
 	const previous = core.dueRuns.get(g.id) ?? Promise.resolve();
 	const run = previous.then(() => sendDue(core, g)).catch(() => undefined);

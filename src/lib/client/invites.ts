@@ -55,7 +55,7 @@ export async function fetchInvite(conn: Connection, link: string, primitives: Pr
 		if (!inviteOp || inviteOp.kind !== 'invite') throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'invite not found in the group log');
 		const body = openInviteBody(keys, group, inviteOp.body);
 		return {
-			preview: { group, name: body.name, description: body.description, inviterName: body.inviter.name || null, role: invite.role, expires: invite.expires },
+			preview: { group, name: body.name, description: body.description, inviterName: body.inviter.name || null, role: invite.role, expires: invite.expires, approve: state.settings.approve === true },
 			ops,
 			inviter: invite.author,
 			secret

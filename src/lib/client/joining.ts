@@ -9,7 +9,7 @@ import { GroupHandle } from './group.ts';
 import { fetchInvite, type FetchedInvite } from './invites.ts';
 import { attach } from './subscriptions.ts';
 import { jsonPut, keys, prefixDeletes, putJson } from './store.ts';
-import { buildGenesis, buildJoin, type EpochBuild } from '../protocol/group/build.ts';
+import { buildGenesis, buildJoin, buildRequest, type EpochBuild } from '../protocol/group/build.ts';
 import { opHashB64 } from '../protocol/group/state.ts';
 import { GroupSession } from '../protocol/session/session.ts';
 import { newMid } from '../protocol/session/send.ts';
@@ -61,7 +61,14 @@ export async function foundGroup(core: ClientCore, nonce: string, id: Identity, 
 	return group;
 }
 
-export async function joinWithInvite(core: ClientCore, link: string, pseudonym: string): Promise<string> {
+/** A join op (§7): the epoch secret it starts is not kept; the session reads it back from the log. */
+function joinOp(session: GroupSession, id: Identity, inviteSecret: Uint8Array, pseudonym: string) {
+	const { op, secret } = buildJoin(session.state!, id, inviteSecret, { profile: { name: pseudonym } }, { rk: makeReceiveKey(session.data) });
+	sodium().memzero(secret);
+	return op;
+}
+
+export async function joinWithInvite(core: ClientCore, link: string, pseudonym: string, note?: string): Promise<string> {
 	const { device, primitives } = core.requireDevice();
 	let fetched: FetchedInvite | null = null;
 	for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
@@ -81,8 +88,10 @@ export async function joinWithInvite(core: ClientCore, link: string, pseudonym: 
 		session.data.description = fetched.preview.description;
 		// Names travel in hellos; until the inviter speaks, the invite body is how we know theirs.
 		if (fetched.preview.inviterName) session.data.profiles[fetched.inviter] = fetched.preview.inviterName;
-		const { op, secret } = buildJoin(session.state!, id, fetched.secret, { profile: { name: pseudonym } }, { rk: makeReceiveKey(session.data) });
-		sodium().memzero(secret);
+		// A group whose new members wait (§13.8): ask, with the first receive key the approve will be sealed to.
+		const op = session.state!.settings.approve
+			? buildRequest(session.state!, id, fetched.secret, makeReceiveKey(session.data), { profile: { name: pseudonym }, ...(note?.trim() ? { note: note.trim() } : {}) })
+			: joinOp(session, id, fetched.secret, pseudonym);
 		const g = GroupHandle.fresh(core.store, session);
 		core.addKey(g);
 		try {
@@ -91,6 +100,7 @@ export async function joinWithInvite(core: ClientCore, link: string, pseudonym: 
 			sodium().memzero(fetched.secret);
 			// Entries between the invite log and my join are messages of epochs I may not read.
 			session.data.cursor = (ok.seq ?? 1) - 1;
+			if (op.kind === 'request') session.data.profiles[session.me] = pseudonym;
 			device.remember(group, nonce);
 			// Coming back after a removal: the old notice and session go, the new membership starts clean.
 			if (existing) {

@@ -17,6 +17,7 @@ import { del, type KvOp } from '../storage/kv.ts';
 import { REMOVED_NOTICE } from '../words/notices.ts';
 import { membersBanned } from './service-bans.ts';
 import { yieldToPage } from '../core/yield.ts';
+import { afterRequestEntries, isWaiting, requestReached, requestRefused } from './approval.ts';
 
 /** Backlog entries are collected into runs of at most this many (one relay page) for verification. */
 const BACKLOG_BATCH = 256;
@@ -36,9 +37,14 @@ const SLICE_START = 64;
 type Step = { kind: 'backlog'; items: RelayEntry[] } | { kind: 'live'; item: RelayEntry } | { kind: 'progress'; head: number; live: boolean };
 
 /** `refused`: called when the relay refuses the subscription for good (e.g. not a member). */
-export async function attach(core: ClientCore, g: GroupHandle, refused?: (error: RelayError) => void): Promise<void> {
+export async function attach(core: ClientCore, g: GroupHandle, onRefused?: (error: RelayError) => void): Promise<void> {
 	core.groups.set(g.id, g);
-	if (g.session.data.removed) return;
+	const ended = g.session.data.requestEnded;
+	if (g.session.data.removed || (ended && ended !== 'unknown')) return;
+	const refused = (error: RelayError) => {
+		requestRefused(core, g, error);
+		onRefused?.(error);
+	};
 	if (!core.conn.hasKey(g.session.me)) core.addKey(g);
 	// Backlog entries (before the relay's `live` frame) are collected and verified as a run with
 	// linked signatures (§5.4 "Backlog"); live entries are applied one by one with the live checks.
@@ -108,6 +114,7 @@ export async function attach(core: ClientCore, g: GroupHandle, refused?: (error:
 		// Entries up to `live.seq` were all sent or are gone (retention, an erased message,
 		// §9.8a): the cursor moves past them, so the next live entry raises no false gap.
 		if (live) g.caughtUp(head);
+		if (live) requestReached(core, g);
 		g.sync = live ? null : { start: g.cursor, head };
 		core.emit({ type: 'groups' });
 		if (live) void runDue(core, g);
@@ -156,6 +163,7 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 	// After lock() the keys are gone: an entry still in flight is left for the next unlock.
 	if (core.locked || core.groups.get(g.id) !== g) return;
 	const wasRemoved = g.session.data.removed;
+	const wasWaiting = isWaiting(g);
 	const on: GroupEvents = {
 		messages: () => {
 			notify({ type: 'messages', group: g.id });
@@ -175,6 +183,7 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 		void purgeRemoved(core, g).catch(() => undefined);
 		return;
 	}
+	afterRequestEntries(core, g, wasWaiting);
 	if (!live) return;
 	if (sponsorStepsMayBeDue(g)) void runSponsorDue(core);
 	const last = items[items.length - 1]!;

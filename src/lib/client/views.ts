@@ -93,7 +93,8 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 			listenersMaySpeak: log.settings.listenersMaySpeak,
 			invite: log.settings.invite,
 			slow: log.settings.slow ?? 0,
-			links: log.settings.links ?? 'any'
+			links: log.settings.links ?? 'any',
+			approve: log.settings.approve === true
 		},
 		can: groupCan(log, data.me, standingOf(g.session)),
 		askingToSpeak: data.removed
@@ -108,6 +109,10 @@ export function summary(g: Pick<GroupHandle, 'id' | 'session' | 'sync' | 'cursor
 	if (!may.link(log, data.me).ok) out.noLinks = true;
 	// Open reports, for moderators only (§13.6): a member's device has no cases to count.
 	if (g.cases && !data.removed && may.moderate(log, data.me).ok) out.openReports = g.cases.openCount();
+	// Approval (§13.8): my own request, or, for moderators, how many wait.
+	if (may.isPending(log, data.me) && data.requestEnded === 'unknown') out.waiting = 'unknown';
+	else if (may.isPending(log, data.me) && !data.requestEnded) out.waiting = 'pending';
+	if (!data.removed && log.pending && may.moderate(log, data.me).ok) out.joinRequests = Object.keys(log.pending).length;
 	if (g.sync && g.sync.head > g.cursor) out.sync = { done: Math.max(0, g.cursor - g.sync.start), total: Math.max(1, g.sync.head - g.sync.start) };
 	return out;
 }

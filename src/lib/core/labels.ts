@@ -62,6 +62,8 @@ export const LABEL = {
 	reportFeedback: 'unseen/v1/report-feedback',
 	/** AD of a moderator's warning note, the body of a `warn` op (§13.5). */
 	warn: 'unseen/v1/warn',
+	/** AD of a newcomer's note to the moderators, the body of a `request` op (§13.8). */
+	joinRequest: 'unseen/v1/join-request',
 	// MACs
 	/** MAC of the hello binding `{group, epoch, sender, esk}` (§5.1); the key comes from `pairMacKey`. */
 	pairMac: 'unseen/v1/pair-mac',

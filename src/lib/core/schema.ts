@@ -73,6 +73,8 @@ export const settingsSchema = v.strictObject({
 	slow: v.optional(v.pipe(uint, v.maxValue(86_400))),
 	/** Link limit (§13.7): "none" = only moderators and admins post links; absent = any. */
 	links: v.optional(v.picklist(['any', 'none'])),
+	/** Approval of new members (§13.8): `true` = a newcomer asks (`request`) and a moderator approves; absent = off. */
+	approve: v.optional(v.literal(true)),
 	/** Only in a pair's genesis: H("unseen/v1/pair-met", {met, s}) (§3.2, §9.7). */
 	met: v.optional(key32)
 });
@@ -150,7 +152,13 @@ export const opSchema = v.variant('kind', [
 	// A listener asks to speak (§3.3): recorded in the state until their role changes.
 	v.strictObject({ kind: v.literal('ask'), ...chained }),
 	// Any member publishes a fresh receive key (§4.4), once per epoch, naming the current epoch.
-	v.strictObject({ kind: v.literal('key'), ...chained, epoch: uint, rk: key32 })
+	v.strictObject({ kind: v.literal('key'), ...chained, epoch: uint, rk: key32 }),
+	// A newcomer asks to join a group with approval (§13.8): no epoch fields, a note sealed to the moderators.
+	v.strictObject({ kind: v.literal('request'), ...chained, member: memberSchema, invite: key32, rk: key32, body, inviteSig: sig64 }),
+	// A moderator lets a pending requester in (§13.8): a new epoch sealed to the members and to it.
+	v.strictObject({ kind: v.literal('approve'), ...chained, target: key32, ...epochFields }),
+	// A moderator refuses a pending request, or the requester withdraws it (§13.8).
+	v.strictObject({ kind: v.literal('decline'), ...chained, target: key32 })
 ]);
 export type Op = v.InferOutput<typeof opSchema>;
 

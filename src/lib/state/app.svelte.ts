@@ -50,6 +50,8 @@ class AppState {
 	/** The default pseudonym chosen at onboarding (each group may use another). */
 	profileName = $state('');
 	notices = $state<Notice[]>([]);
+	/** A join request of mine that ended without my being let in (§13.8): its group is gone; its page says so calmly. */
+	requestEnded = $state<{ group: string; how: 'declined' | 'withdrawn' | 'link' } | null>(null);
 	failure = $state('');
 	/** A lock in progress: unlocking waits for it, so an old client never outlives a new one. */
 	#locking: Promise<void> | null = null;
@@ -342,6 +344,7 @@ class AppState {
 		if (event.type === 'service-warning') this.#notify(warningText(event.warning));
 		// The client locked itself (or finished our lock): the same path as "Lock now".
 		if (event.type === 'locked' && !this.#locking && this.phase === 'ready') void this.lockNow();
+		if (event.type === 'request-ended') this.requestEnded = { group: event.group, how: event.how };
 		if (event.type === 'removed') {
 			const name = this.#client?.groups().find((g) => g.id === event.group)?.name ?? 'a group';
 			this.#notify(`You are no longer a member of ${name}. Its messages were deleted from this device.`, event.group);

@@ -7,7 +7,7 @@
  * the list are left alone.
  */
 import { SvelteMap } from 'svelte/reactivity';
-import type { ChatMessage, ClientEvent, GroupSummary, InviteView, MemberView, MyReportView, UnseenClientApi, Warning } from '../client/api.ts';
+import type { ChatMessage, ClientEvent, GroupSummary, InviteView, JoinRequestView, MemberView, MyReportView, UnseenClientApi, Warning } from '../client/api.ts';
 import { Lazy } from './lazy.svelte.ts';
 
 /** Summaries are small plain data: equal JSON means nothing on screen would change. */
@@ -27,6 +27,7 @@ export class GroupView {
 	readonly #invites: Lazy<InviteView[]>;
 	readonly #serviceRemovals: Lazy<ReturnType<UnseenClientApi['serviceRemovals']>>;
 	readonly #myReports: Lazy<MyReportView[]>;
+	readonly #joinRequests: Lazy<JoinRequestView[]>;
 
 	constructor(client: UnseenClientApi, id: string) {
 		this.id = id;
@@ -37,6 +38,12 @@ export class GroupView {
 		this.#invites = new Lazy(() => client.invites(id));
 		this.#serviceRemovals = new Lazy(() => client.serviceRemovals?.(id) ?? { me: false, others: [] });
 		this.#myReports = new Lazy(() => client.myReports(id));
+		this.#joinRequests = new Lazy(() => client.joinRequests(id));
+	}
+
+	/** Requests to join waiting for a moderator (§13.8), for moderators and admins. */
+	get joinRequests(): JoinRequestView[] {
+		return this.#joinRequests.current;
 	}
 
 	/** Service bans heard of this session (§9.8b): me, and members the service removed. */
@@ -86,6 +93,7 @@ export class GroupView {
 		// A member's new name shows in the transcript too; an op changes members and invites.
 		if (event === 'members' || event === 'removed') {
 			this.#members.invalidate();
+			this.#joinRequests.invalidate();
 			this.#serviceRemovals.invalidate();
 			this.#invites.invalidate();
 			this.#messages.invalidate();

@@ -14,6 +14,8 @@ import { groupContext, newEpochSecret, sealEpochKeys } from '../../crypto/epoch.
 import { inviteKeys, sealInviteBody, wipeInviteKeys, type InviteBody } from '../../crypto/invite.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import { sealWarn } from '../../crypto/warn-note.ts';
+import { MAX_REQUEST_READERS, sealRequest, type RequestNote } from '../../crypto/join-request.ts';
+import { RANK } from './may.ts';
 import { encryptOpBody, type OpBody } from './body.ts';
 import { opInviteSigningBytes, opSigningBytes } from './hash.ts';
 import type { GroupState } from './types.ts';
@@ -173,6 +175,58 @@ export function buildJoin(
 	} finally {
 		wipeInviteKeys(keys);
 	}
+}
+
+/**
+ * The box keys a join request is sealed to (§13.8): every moderator and admin of `state`, highest
+ * role first, then the lowest `since`, then the smallest `sign`, at most MAX_REQUEST_READERS.
+ */
+export function requestReaders(state: GroupState): string[] {
+	return Object.values(state.members)
+		.filter((m) => RANK[m.role] >= RANK.moderator)
+		.sort((a, b) => RANK[b.role] - RANK[a.role] || a.since - b.since || (a.sign < b.sign ? -1 : 1))
+		.slice(0, MAX_REQUEST_READERS)
+		.map((m) => m.box);
+}
+
+/**
+ * The newcomer's request to join a group with approval (§13.8): signed by its new identity,
+ * co-signed by the invite key, no epoch fields; `rk` its first receive key (public half), to
+ * which the approving epoch is sealed; the name and note sealed to the moderators.
+ */
+export function buildRequest(state: GroupState, joiner: Boxed, inviteSecret: Uint8Array, rk: Uint8Array, note: RequestNote, opts: BuildOptions = {}): OpOf<'request'> {
+	const keys = inviteKeys(inviteSecret, state.group);
+	try {
+		const inviteKey = toB64(keys.signPk);
+		const invite = Object.prototype.hasOwnProperty.call(state.invites, inviteKey) ? state.invites[inviteKey] : undefined;
+		if (!invite) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite is not in the group log');
+		const member: Member = { sign: toB64(joiner.signPk), box: toB64(joiner.boxPk), role: invite.role };
+		const fixed = opts.secret && opts.nonce ? { key: opts.secret, nonce: opts.nonce } : undefined;
+		const body = sealRequest(state.group, member.sign, inviteKey, note, requestReaders(state), fixed);
+		const unsigned = { ...chained(state, 'request', joiner, opts), member, invite: inviteKey, rk: toB64(rk), body };
+		const op = signOp<OpOf<'request'>>({ ...unsigned, inviteSig: '' } as Omit<OpOf<'request'>, 'sig'>, joiner);
+		op.inviteSig = toB64(sodium().crypto_sign_detached(opInviteSigningBytes(op), keys.signSk));
+		return op;
+	} finally {
+		wipeInviteKeys(keys);
+	}
+}
+
+/**
+ * A moderator lets the pending requester `target` in (§13.8): a new epoch sealed to every member
+ * and to the request's `rk`.
+ */
+export function buildApprove(state: GroupState, author: Signer, target: string, opts: BuildOptions = {}): EpochBuild<'approve'> {
+	const waiting = state.pending && Object.prototype.hasOwnProperty.call(state.pending, target) ? state.pending[target]! : undefined;
+	if (!waiting) throw new ProtocolError('PROTOCOL_UNKNOWN_MEMBER', 'nobody with this key is waiting to join');
+	const newcomer: Member = { sign: target, box: waiting.box, role: waiting.role, rk: waiting.rk };
+	const { secret, fields } = epochFields(state, [...membersOf(state), newcomer], toB64(author.signPk), opts);
+	return { op: signOp<OpOf<'approve'>>({ ...chained(state, 'approve', author, opts), target, ...fields }, author), secret };
+}
+
+/** A moderator declines the pending request of `target`, or the requester withdraws its own (§13.8). */
+export function buildDecline(state: GroupState, author: Signer, target: string, opts: BuildOptions = {}): OpOf<'decline'> {
+	return signOp<OpOf<'decline'>>({ ...chained(state, 'decline', author, opts), target }, author);
 }
 
 export function buildAdd(state: GroupState, author: Signer, member: Member, opts: BuildOptions = {}): EpochBuild<'add'> {

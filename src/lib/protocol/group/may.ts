@@ -52,6 +52,61 @@ export function join(state: GroupState, author: string): Verdict {
 	return YES;
 }
 
+/**
+ * Whether `author` may ask to join (§3.3, `request`; §13.8): the group has not ended and
+ * `author` is neither a member nor already waiting. The invite's checks are the rule's business.
+ */
+export function request(state: GroupState, author: string): Verdict {
+	if (state.ended) return no('PROTOCOL_GROUP_ENDED', 'this pair has ended');
+	if (has(state.members, author)) return notAllowed('already a member');
+	if (isPending(state, author)) return notAllowed('already waiting for a moderator');
+	return YES;
+}
+
+/** Whether `sign` has a join request waiting for a moderator (§13.8). */
+export function isPending(state: GroupState | null, sign: string): boolean {
+	return !!state?.pending && has(state.pending, sign);
+}
+
+/**
+ * The author-membership step of §3.3 for any op: `join` and `request` need a newcomer, a
+ * pending requester may only withdraw (a `decline` of itself), everyone else must be a member.
+ */
+export function author(state: GroupState, kind: string, sign: string, target?: string): Verdict {
+	if (kind === 'join' || kind === 'request') return request(state, sign);
+	if (kind === 'decline' && target === sign && isPending(state, sign)) return state.ended ? no('PROTOCOL_GROUP_ENDED', 'this pair has ended') : YES;
+	return act(state, sign);
+}
+
+/**
+ * Whether `author` may let the pending requester `target` in (§3.3, `approve`; §13.8): a
+ * moderator or an admin; a request never asks for more than `member`. A target without a
+ * pending request is `PROTOCOL_UNKNOWN_MEMBER` (a request whose link was revoked is dropped,
+ * §3.3); a listener's, where the group no longer allows listeners, `PROTOCOL_NOT_ALLOWED`.
+ */
+export function approve(state: GroupState, author: string, target: string): Verdict {
+	return asMember(state, author, (me) => {
+		if (RANK[me.role] < RANK.moderator) return notAllowed('only a moderator or an admin may let someone in');
+		if (!isPending(state, target)) return no('PROTOCOL_UNKNOWN_MEMBER', 'nobody with this key is waiting to join');
+		if (has(state.members, target)) return notAllowed('already a member');
+		const waiting = state.pending![target]!;
+		if (waiting.role === 'listener' && !state.settings.listeners) return notAllowed('this group no longer allows listeners');
+		return YES;
+	});
+}
+
+/**
+ * Whether `author` may decline the pending request of `target` (§3.3, `decline`; §13.8): a
+ * moderator or an admin, or the requester itself (withdrawing).
+ */
+export function decline(state: GroupState, author: string, target: string): Verdict {
+	const common = author === target && isPending(state, author) ? (state.ended ? no('PROTOCOL_GROUP_ENDED', 'this pair has ended') : YES) : act(state, author);
+	if (!common.ok) return common;
+	if (!isPending(state, target)) return no('PROTOCOL_UNKNOWN_MEMBER', 'nobody with this key is waiting to join');
+	if (target === author) return YES;
+	return RANK[state.members[author]!.role] >= RANK.moderator ? YES : notAllowed('only a moderator or an admin may decline a request');
+}
+
 /** Runs the common checks, then `rule` with the author's member record. */
 function asMember(state: GroupState, author: string, rule: (me: MemberState) => Verdict): Verdict {
 	const common = act(state, author);
@@ -106,7 +161,9 @@ export function add(state: GroupState, author: string, sign: string): Verdict {
 		all(
 			() => notInPairs(state, 'add'),
 			() => (me.role === 'admin' ? YES : notAllowed('only an admin may add a member')),
-			() => (has(state.members, sign) ? notAllowed('already a member') : YES)
+			() => (has(state.members, sign) ? notAllowed('already a member') : YES),
+			// A waiting requester is let in by an approve, never added around its request (§13.8).
+			() => (isPending(state, sign) ? notAllowed('this person is waiting to join: approve or decline the request') : YES)
 		)
 	);
 }

@@ -7,6 +7,7 @@
  * longer makes sense (e.g. `PROTOCOL_UNKNOWN_MEMBER` when the target was removed meanwhile).
  */
 import type { InviteBody } from '../../crypto/invite.ts';
+import type { RequestNote } from '../../crypto/join-request.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import type { Member, Op, Role, Settings } from '../../core/schema.ts';
 import type { OpBody } from './body.ts';
@@ -30,7 +31,10 @@ export type OpIntent =
 	| { kind: 'warn'; target: string; text: string }
 	| { kind: 'end' }
 	| { kind: 'ask' }
-	| { kind: 'key'; rk: Uint8Array };
+	| { kind: 'key'; rk: Uint8Array }
+	| { kind: 'request'; inviteSecret: Uint8Array; rk: Uint8Array; note: RequestNote }
+	| { kind: 'approve'; target: string }
+	| { kind: 'decline'; target: string };
 
 export interface IntentOptions extends build.BuildOptions {
 	/** Meta key of `state.epoch`: needed by `settings` and by `hide` with a reason. */
@@ -85,6 +89,12 @@ export function buildFromIntent(state: GroupState, signer: build.Boxed, intent: 
 			return { op: build.buildAsk(state, signer, opts) };
 		case 'key':
 			return { op: build.buildKey(state, signer, intent.rk, opts) };
+		case 'request':
+			return { op: build.buildRequest(state, signer, intent.inviteSecret, intent.rk, intent.note, opts) };
+		case 'approve':
+			return build.buildApprove(state, signer, intent.target, opts);
+		case 'decline':
+			return { op: build.buildDecline(state, signer, intent.target, opts) };
 	}
 }
 

@@ -11,7 +11,7 @@ import type { Op } from '../../core/schema.ts';
 import * as may from './may.ts';
 
 export { has } from './may.ts';
-import type { GroupState } from './types.ts';
+import type { GroupState, InviteState } from './types.ts';
 
 type OpOf<K extends Op['kind']> = Extract<Op, { kind: K }>;
 
@@ -39,13 +39,35 @@ function withoutMember(next: GroupState, sign: string): void {
 	next.members = members;
 	// A former member knows the secrets of the invites it made: they must not let it back in.
 	let invites = next.invites;
+	const revoked = new Set<string>();
 	for (const [key, invite] of Object.entries(next.invites)) {
 		if (invite.author === sign && !invite.revoked) {
 			if (invites === next.invites) invites = { ...next.invites };
 			invites[key] = { ...invite, revoked: true };
+			revoked.add(key);
 		}
 	}
 	next.invites = invites;
+	withoutRequestsThrough(next, revoked);
+}
+
+/**
+ * A revoked link lets nobody in, waiting or not (§3.3): the pending requests made through the
+ * invites in `revoked` are dropped in the same step.
+ */
+function withoutRequestsThrough(next: GroupState, revoked: ReadonlySet<string>): void {
+	if (!next.pending || revoked.size === 0) return;
+	const kept = Object.entries(next.pending).filter(([, p]) => !revoked.has(p.invite));
+	if (kept.length === Object.keys(next.pending).length) return;
+	if (kept.length > 0) next.pending = Object.fromEntries(kept);
+	else delete next.pending;
+}
+
+function withoutPending(next: GroupState, sign: string): void {
+	const pending = { ...next.pending };
+	delete pending[sign];
+	if (Object.keys(pending).length > 0) next.pending = pending;
+	else delete next.pending;
 }
 
 /**
@@ -78,8 +100,8 @@ export function requireUsableKeys(op: Op): void {
 		if (m.rk !== undefined) boxKeys.push([`${path}.rk`, m.rk]);
 	};
 	if (op.kind === 'genesis') op.members.forEach((m, i) => member(m, `members[${i}]`));
-	if (op.kind === 'join' || op.kind === 'add') member(op.member, 'member');
-	if (op.kind === 'join') signKeys.push(['invite', op.invite]);
+	if (op.kind === 'join' || op.kind === 'request' || op.kind === 'add') member(op.member, 'member');
+	if (op.kind === 'join' || op.kind === 'request') signKeys.push(['invite', op.invite]);
 	if (op.kind === 'invite') signKeys.push(['invite.key', op.invite.key]);
 	if ('rk' in op && op.rk !== undefined) boxKeys.push(['rk', op.rk]);
 	for (const [path, key] of signKeys) {
@@ -103,19 +125,76 @@ export function applyInvite(next: GroupState, op: OpOf<'invite'>, now: number): 
 export function applyRevoke(next: GroupState, op: OpOf<'revoke'>): void {
 	may.enforce(may.revoke(next, op.author, op.invite));
 	next.invites = { ...next.invites, [op.invite]: { ...next.invites[op.invite]!, revoked: true } };
+	withoutRequestsThrough(next, new Set([op.invite]));
 }
 
-export function applyJoin(next: GroupState, op: OpOf<'join'>, now: number): void {
+/**
+ * The checks a `join` and a `request` share (§3.3), in order: the invite is usable at `now`, the
+ * group's approval setting fits the kind, the member entry is the author's with the invite's
+ * role. Returns the invite with its use counted.
+ */
+function spendInvite(next: GroupState, op: OpOf<'join'> | OpOf<'request'>, now: number): InviteState {
 	if (!may.has(next.invites, op.invite)) throw inviteInvalid('unknown invite');
 	const invite = next.invites[op.invite]!;
 	if (invite.revoked) throw inviteInvalid('invite was revoked');
 	if (now >= invite.expires) throw inviteInvalid('invite expired');
 	if (invite.uses >= invite.maxUses) throw inviteInvalid('invite is used up');
 	if (invite.role === 'listener' && !next.settings.listeners) throw inviteInvalid('this group no longer allows listeners');
-	if (op.member.sign !== op.author) throw notAllowed('a join adds its own author');
+	if (op.kind === 'join' && next.settings.approve) throw notAllowed('new members of this group wait for a moderator: ask to join instead');
+	if (op.kind === 'request' && !next.settings.approve) throw notAllowed('this group does not ask new members to wait: join instead');
+	if (op.member.sign !== op.author) throw notAllowed(`a ${op.kind} names its own author`);
 	if (op.member.role !== invite.role) throw notAllowed(`this invite grants the role ${invite.role}`);
-	next.invites = { ...next.invites, [op.invite]: { ...invite, uses: invite.uses + 1 } };
+	return { ...invite, uses: invite.uses + 1 };
+}
+
+export function applyJoin(next: GroupState, op: OpOf<'join'>, now: number): void {
+	next.invites = { ...next.invites, [op.invite]: spendInvite(next, op, now) };
 	next.members = { ...next.members, [op.author]: { ...op.member, since: op.epoch, invite: op.invite } };
+}
+
+/** At most this many requests wait at once in a group (§13.8): the rules are the bound, so the relay enforces it too. */
+export const MAX_PENDING = 50;
+/** The longest content of a request note (§13.8): `cjson({note, profile: {name}})` with 500 and 64 units, each escaped to 6 bytes. */
+export const MAX_REQUEST_CONTENT = 3417;
+const MIN_REQUEST_CONTENT = 24;
+
+/**
+ * The shape of a request's note (§13.8), checked without opening it: `n` wraps, 1 ≤ n ≤ the
+ * number of moderators and admins (at most 160), then a nonce, a tag and a content no longer
+ * than the longest note. So a request cannot carry padding, nor more wraps than there are readers.
+ */
+function requireNoteShape(next: GroupState, body: string): void {
+	const bytes = fromB64(body, 'body');
+	const readers = Math.min(160, Object.values(next.members).filter((m) => may.RANK[m.role] >= may.RANK.moderator).length);
+	const n = bytes[0] ?? 0;
+	const content = bytes.length - 1 - 80 * n - 24 - 16;
+	if (n < 1 || n > readers || content < MIN_REQUEST_CONTENT || content > MAX_REQUEST_CONTENT) {
+		throw new ProtocolError('PROTOCOL_BAD_FRAME', 'body: a request note is sealed to 1 to the number of moderators and admins, with a note of bounded size');
+	}
+}
+
+/** §13.8: a newcomer asks to join; one use of the invite is spent, and the request waits. */
+export function applyRequest(next: GroupState, op: OpOf<'request'>, now: number): void {
+	const spent = spendInvite(next, op, now);
+	if (Object.keys(next.pending ?? {}).length >= MAX_PENDING) throw notAllowed(`at most ${MAX_PENDING} people wait to join at once: a moderator answers some first`);
+	requireNoteShape(next, op.body);
+	next.invites = { ...next.invites, [op.invite]: spent };
+	const role = op.member.role as 'member' | 'listener';
+	next.pending = { ...next.pending, [op.author]: { box: op.member.box, role, invite: op.invite, rk: op.rk, at: now } };
+}
+
+/** §13.8: a moderator lets a pending requester in, in the new epoch; its first receive key is the request's. */
+export function applyApprove(next: GroupState, op: OpOf<'approve'>): void {
+	may.enforce(may.approve(next, op.author, op.target));
+	const waiting = next.pending![op.target]!;
+	withoutPending(next, op.target);
+	next.members = { ...next.members, [op.target]: { sign: op.target, box: waiting.box, role: waiting.role, since: op.epoch, invite: waiting.invite, rk: waiting.rk, rkAt: op.epoch } };
+}
+
+/** §13.8: a moderator refuses a request, or the requester withdraws it. The invite's use is not returned. */
+export function applyDecline(next: GroupState, op: OpOf<'decline'>): void {
+	may.enforce(may.decline(next, op.author, op.target));
+	withoutPending(next, op.target);
 }
 
 export function applyAdd(next: GroupState, op: OpOf<'add'>): void {
@@ -129,7 +208,10 @@ export function applyRemove(next: GroupState, op: OpOf<'remove'>): void {
 	withoutMember(next, op.target);
 	// The removed member holds the secret of the invite it joined through: withdraw that link too.
 	const invite = joinedWith === undefined ? undefined : next.invites[joinedWith];
-	if (invite && !invite.revoked) next.invites = { ...next.invites, [invite.key]: { ...invite, revoked: true } };
+	if (invite && !invite.revoked) {
+		next.invites = { ...next.invites, [invite.key]: { ...invite, revoked: true } };
+		withoutRequestsThrough(next, new Set([invite.key]));
+	}
 }
 
 export function applyLeave(next: GroupState, op: OpOf<'leave'>): void {

@@ -17,10 +17,10 @@ export { opHash, opHashB64, opInviteSigningBytes, opSigningBytes, unsignedOp } f
 type EpochOp = Extract<Op, { commit: string }>;
 
 /** Kinds that carry epoch fields (`epoch`, `keys`, `commit`) and start a new epoch. */
-export const EPOCH_KINDS: ReadonlySet<Op['kind']> = new Set(['genesis', 'join', 'add', 'remove', 'rekey']);
+export const EPOCH_KINDS: ReadonlySet<Op['kind']> = new Set(['genesis', 'join', 'add', 'remove', 'rekey', 'approve']);
 
 /** While a rekey is pending (after a leave) only these kinds are accepted, besides epoch kinds. */
-const ALLOWED_WHILE_REKEY_PENDING: ReadonlySet<Op['kind']> = new Set(['leave', 'revoke', 'end', 'ask', 'key']);
+const ALLOWED_WHILE_REKEY_PENDING: ReadonlySet<Op['kind']> = new Set(['leave', 'revoke', 'end', 'ask', 'key', 'request', 'decline']);
 
 /** Parses an op from `unknown` (wire or storage). Throws PROTOCOL_BAD_FRAME listing the bad paths. */
 export function parseOp(value: unknown): Op {
@@ -38,8 +38,8 @@ function verifySignatures(op: Op, ctx: ApplyContext): void {
 	if (!verify(raw(op.sig), opSigningBytes(op), raw(op.author))) {
 		throw new ProtocolError('PROTOCOL_BAD_SIGNATURE', `${op.kind} op signature does not verify`);
 	}
-	if (op.kind === 'join' && !verify(raw(op.inviteSig), opInviteSigningBytes(op), raw(op.invite))) {
-		throw new ProtocolError('PROTOCOL_BAD_SIGNATURE', 'join op is not signed by the invite key');
+	if ((op.kind === 'join' || op.kind === 'request') && !verify(raw(op.inviteSig), opInviteSigningBytes(op), raw(op.invite))) {
+		throw new ProtocolError('PROTOCOL_BAD_SIGNATURE', `${op.kind} op is not signed by the invite key`);
 	}
 }
 
@@ -122,7 +122,7 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 		if (applied(op.parent)) throw new ProtocolError('PROTOCOL_FORK', 'a second op names an already-used parent');
 		throw new ProtocolError('PROTOCOL_BAD_PARENT', 'parent is not the head of the log');
 	}
-	may.enforce(op.kind === 'join' ? may.join(state, op.author) : may.act(state, op.author));
+	may.enforce(may.author(state, op.kind, op.author, op.kind === 'decline' ? op.target : undefined));
 	rules.requireUsableKeys(op);
 	verifySignatures(op, ctx);
 	if (state.needsRekey && !EPOCH_KINDS.has(op.kind) && !ALLOWED_WHILE_REKEY_PENDING.has(op.kind)) {
@@ -183,6 +183,15 @@ export function applyOp(state: GroupState | null, input: Op, ctx: ApplyContext):
 			break;
 		case 'key':
 			rules.applyKey(next, op);
+			break;
+		case 'request':
+			rules.applyRequest(next, op, ctx.now);
+			break;
+		case 'approve':
+			rules.applyApprove(next, op);
+			break;
+		case 'decline':
+			rules.applyDecline(next, op);
 			break;
 	}
 	if (isEpochOp(op)) applyEpochFields(next, op, state.epoch + 1, ctx.now);

@@ -81,4 +81,21 @@ export interface GroupState {
 	 * post. Absent when empty, so states of logs without mutes are unchanged.
 	 */
 	muted?: Record<string, number>;
+	/**
+	 * Join requests not yet answered (§13.8): sign pk → what the `approve` needs. Absent when
+	 * empty, so states of logs without requests are unchanged.
+	 */
+	pending?: Record<string, PendingState>;
+}
+
+/** One unanswered `request` (§3.5, §13.8). */
+export interface PendingState {
+	box: string;
+	role: 'member' | 'listener';
+	/** The invite it asked through (a use was spent). */
+	invite: string;
+	/** Its first receive key: the approving epoch is sealed to it (§4.4). */
+	rk: string;
+	/** Relay time of the request (ms). */
+	at: number;
 }

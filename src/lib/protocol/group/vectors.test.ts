@@ -3,6 +3,7 @@
  * group.json holds an op of every kind (checked); each is verified, not just replayed.
  */
 import { openWarn } from '../../crypto/warn-note.ts';
+import { openRequest } from '../../crypto/join-request.ts';
 import { beforeAll, describe, expect, test } from 'vitest';
 import identityJson from '../../../../test/vectors/identity.json' with { type: 'json' };
 import groupJson from '../../../../test/vectors/group.json' with { type: 'json' };
@@ -94,7 +95,7 @@ describe('known-answer vectors', () => {
 	test.each(logs)('%s log: hashes, signing bytes, signatures, sealed keys, commitments, bodies, the state after each op and the final state', (_name, entries, finalState) => {
 		const na = sodium();
 		const primitives = sodiumPrimitives();
-		const byAuthor = new Map([1, 2, 3, 4].map(person).map((p) => [toB64(p.signPk), p]));
+		const byAuthor = new Map([1, 2, 3, 4, 5, 6].map(person).map((p) => [toB64(p.signPk), p]));
 		const inviteSecrets = new Map<string, string>();
 		const receiveKeys = new Map((groupJson as unknown as { receiveKeys: { pk: string; sk: string }[] }).receiveKeys.map((k) => [k.pk, k.sk]));
 		let state: GroupState | null = null;
@@ -115,7 +116,8 @@ describe('known-answer vectors', () => {
 				for (const k of op.keys) {
 					// §4.2: the author's own rk, else the recipient's rk before the op, else its box key.
 					const to = byAuthor.get(k.to)!;
-					const rk = k.to === op.author && op.rk ? op.rk : state && Object.hasOwn(state.members, k.to) ? state.members[k.to]!.rk : undefined;
+					const pending = op.kind === 'approve' && k.to === op.target ? state!.pending![k.to]!.rk : undefined;
+					const rk = k.to === op.author && op.rk ? op.rk : (pending ?? (state && Object.hasOwn(state.members, k.to) ? state.members[k.to]!.rk : undefined));
 					const boxPk = rk ? fromB64(rk) : to.boxPk;
 					const boxSk = rk ? fromB64(receiveKeys.get(rk)!) : to.boxSk;
 					expect(toB64(openEpochSecret(op, group, { sign: k.to, boxPk, boxSk })), at).toBe(entry.secret);
@@ -127,7 +129,7 @@ describe('known-answer vectors', () => {
 				expect(entry.inviteSecret, at).toBeDefined();
 				inviteSecrets.set(op.invite.key, entry.inviteSecret!);
 			}
-			if (op.kind === 'join') {
+			if (op.kind === 'join' || op.kind === 'request') {
 				const keys = inviteKeys(fromB64(inviteSecrets.get(op.invite)!), op.group);
 				expect(toB64(na.crypto_sign_detached(opInviteSigningBytes(op), keys.signSk)), at).toBe(op.inviteSig);
 			}
@@ -142,6 +144,12 @@ describe('known-answer vectors', () => {
 					const note = content as { target: string };
 					const readers = [note.target, ...Object.values(state!.members).filter((m) => m.role === 'admin' || m.role === 'moderator').map((m) => m.sign)];
 					for (const reader of readers) expect(openWarn(group, op.author, byAuthor.get(reader)!, op.body), at).toEqual(content);
+					body = op.body;
+				} else if (op.kind === 'request') {
+					// §13.8: the note opens for each moderator and admin, with their box keys, and for nobody else.
+					const readers = Object.values(state!.members).filter((m) => m.role === 'admin' || m.role === 'moderator').map((m) => m.sign);
+					for (const reader of readers) expect(openRequest(group, op.author, op.invite, byAuthor.get(reader)!, op.body), at).toEqual(content);
+					expect(openRequest(group, op.author, op.invite, byAuthor.get(op.author)!, op.body), at).toBeNull();
 					body = op.body;
 				} else if (op.kind === 'invite') {
 					const keys = inviteKeys(fromB64(entry.inviteSecret!), op.group);

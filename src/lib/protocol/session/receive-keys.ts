@@ -71,7 +71,8 @@ export function pendingReceiveKey(data: SessionData): Uint8Array {
  */
 export function openingKey(data: SessionData, op: Extract<Op, { commit: string }>, prev: GroupState | null, id: Identity): { boxPk: Uint8Array; boxSk: Uint8Array; own: boolean } {
 	const entries = op.kind === 'genesis' ? op.members : op.kind === 'add' ? [op.member] : [];
-	const first = entries.find((m) => m.sign === data.me)?.rk;
+	// The approve of my request is sealed to the first receive key the request published (§13.8).
+	const first = entries.find((m) => m.sign === data.me)?.rk ?? (op.kind === 'approve' && op.target === data.me ? prev?.pending?.[data.me]?.rk : undefined);
 	const wanted = op.author === data.me && op.rk !== undefined ? op.rk : (recordedKey(prev, data.me) ?? first);
 	if (wanted === undefined) return { boxPk: id.boxPk, boxSk: id.boxSk, own: false };
 	const held = data.receiveKeys?.find((k) => k.pk === wanted);

@@ -34,7 +34,10 @@ export type Action =
 	| { kind: 'mute'; target: string; duration: number }
 	| { kind: 'unhide'; seq: number }
 	| { kind: 'warn'; target: string; text: string }
-	| { kind: 'end' };
+	| { kind: 'end' }
+	/** A moderator answers a join request (§13.8). */
+	| { kind: 'approve'; target: string }
+	| { kind: 'decline'; target: string };
 
 export const newMid = (): string => toB64(sodium().randombytes_buf(16));
 
@@ -103,6 +106,12 @@ export function buildAction(session: GroupSession, action: Action, now: number):
 			break;
 		case 'end':
 			op = build.buildEnd(log, signer);
+			break;
+		case 'approve':
+			({ op, secret } = build.buildApprove(log, signer, action.target, { rk: pendingReceiveKey(session.data) }));
+			break;
+		case 'decline':
+			op = build.buildDecline(log, signer, action.target);
 			break;
 	}
 	// `rk`: the newest key of mine the log does not record yet, else a fresh one: an epoch op built

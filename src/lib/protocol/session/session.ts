@@ -17,6 +17,7 @@ import { deriveEpochKeys, groupContext, openEpochSecret } from '../../crypto/epo
 import type { Identity } from '../../crypto/identity.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import { openWarn } from '../../crypto/warn-note.ts';
+import { openRequest } from '../../crypto/join-request.ts';
 import { closeEpochs, pruneKeys, wipeDeparted } from './keys.ts';
 import { dropAllReceiveKeys, dropReplacedKeys, openingKey, recordedKey } from './receive-keys.ts';
 import { receiveErased, settleErasures } from './erase.ts';
@@ -146,7 +147,8 @@ export class GroupSession {
 		const now = this.clock();
 		const events: SessionEvent[] = [];
 		if (options.live) {
-			if (previous > 0 && item.seq !== previous + 1) {
+			// A waiting requester's feed carries ops only (§9.5): the messages between them are not missing.
+			if (previous > 0 && item.seq !== previous + 1 && !may.isPending(data.log, data.me)) {
 				events.push(warning('gap', WARNING_CODE.seqGap, 'seq-gap', item.ts, { from: previous + 1, to: item.seq - 1 }));
 			}
 			if (Math.abs(item.ts - now) > MAX_CLOCK_SKEW_MS) {
@@ -224,6 +226,14 @@ export class GroupSession {
 		const events: SessionEvent[] = [{ type: 'op', op, seq: item.seq, ts: item.ts, ...(linkWithdrawn(prev, next, op) ? { linkWithdrawn: true } : {}) }];
 		const wasMember = !!prev && has(prev.members, data.me);
 		const isMember = has(next.members, data.me);
+		// My request to join ended without an approve (§13.8): a decline, my withdrawal, or its link revoked.
+		if (may.isPending(prev, data.me) && !isMember && !may.isPending(next, data.me)) {
+			this.wipeKeys();
+			const how = op.kind === 'decline' && op.target === data.me ? (op.author === data.me ? 'withdrawn' : 'declined') : 'link';
+			data.requestEnded = how;
+			events.push({ type: 'request-ended', how });
+			return events;
+		}
 		if (wasMember && !isMember) {
 			this.wipeKeys();
 			data.removed = true;
@@ -243,6 +253,16 @@ export class GroupSession {
 			}
 			if (!wasMember) data.joinedEpoch = next.epoch;
 			if (!wasMember && op.kind === 'join' && op.author === data.me) data.unconfirmed = { at: next.length, by: next.invites[op.invite]!.author };
+			// Let in by a moderator (§13.8, §7): confirmed, as after a join, by the invite's author.
+			if (!wasMember && op.kind === 'approve' && op.target === data.me) {
+				data.unconfirmed = { at: next.length, by: next.invites[next.members[data.me]!.invite!]!.author };
+				events.push({ type: 'approved' });
+				// The members have no join body with my name (§13.8): my hello tells them at once.
+				if (may.post(next, data.me).ok) {
+					data.helloDue = true;
+					events.push({ type: 'hello-due' });
+				}
+			}
 			const newcomer = wasMember && Object.keys(next.members).some((m) => !has(prev!.members, m));
 			// Only someone who may post has a name to tell and keys to heal with (listeners do not).
 			if (newcomer && !data.recover && may.post(next, data.me).ok) {
@@ -255,6 +275,7 @@ export class GroupSession {
 		if (op.kind === 'hide') events.push({ type: 'hidden', seq: op.target });
 		if (op.kind === 'unhide') events.push({ type: 'unhidden', seq: op.target });
 		if (op.kind === 'warn' && isMember) events.push(...this.readWarn(op, next, item));
+		if (op.kind === 'request' || (data.requestNotes && !next.pending)) this.readRequest(op, prev, next);
 		// A pair that has ended takes no more messages: every key of it goes now (§3.3).
 		if (op.kind === 'end') events.push(...closeEpochs(data, item.ts));
 		events.push(...this.readBody(op, next));
@@ -359,6 +380,23 @@ export class GroupSession {
 		return [{ type: 'warned', seq: item.seq, ts: item.ts, author: op.author, target: note.target, text: note.text }];
 	}
 
+	/**
+	 * A join request's note (§13.8), opened only when I am a moderator or an admin at its place
+	 * (review M6: the requester picks the wraps, so a note could otherwise reach anyone). Answered
+	 * requests' notes are dropped.
+	 */
+	private readRequest(op: Op, prev: GroupState | null, next: GroupState): void {
+		const data = this.data;
+		const notes = { ...data.requestNotes };
+		for (const sign of Object.keys(notes)) if (!may.isPending(next, sign)) delete notes[sign];
+		if (op.kind === 'request' && prev && may.moderate(prev, data.me).ok) {
+			const note = openRequest(data.group, op.author, op.invite, { boxPk: this.id.boxPk, boxSk: this.id.boxSk }, op.body);
+			notes[op.author] = note ? { name: note.profile.name, ...(note.note ? { note: note.note } : {}) } : null;
+		}
+		if (Object.keys(notes).length > 0) data.requestNotes = notes;
+		else delete data.requestNotes;
+	}
+
 	private readGenesisName(op: Op | undefined): void {
 		if (!op || op.kind !== 'genesis') return;
 		const meta = this.metaKey(0);
@@ -414,6 +452,7 @@ function withSeenIndex(data: SessionData): SessionData {
 
 /** The epoch op was sealed to a receive key of mine that this device does not hold (§4.4): an older backup, not anyone's fault. */
 function keyLost(data: SessionData, op: Extract<Op, { commit: string }>, prev: GroupState | null): boolean {
-	const wanted = op.author === data.me && op.rk !== undefined ? op.rk : recordedKey(prev, data.me);
+	const waiting = op.kind === 'approve' && op.target === data.me ? prev?.pending?.[data.me]?.rk : undefined;
+	const wanted = op.author === data.me && op.rk !== undefined ? op.rk : (recordedKey(prev, data.me) ?? waiting);
 	return wanted !== undefined && !data.receiveKeys?.some((k) => k.pk === wanted);
 }

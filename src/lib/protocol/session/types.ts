@@ -115,6 +115,25 @@ export interface SessionData {
 	 */
 	unconfirmed?: { at: number; by: string };
 	/**
+	 * My request to join is no longer waiting and I was not let in (§13.8): `declined` by a
+	 * moderator, `withdrawn` by me, `link` dropped with its revoked invite, all read from verified
+	 * ops; `unknown` while the relay refuses my subscription as I wait (review R2-1): not an end,
+	 * the subscription is tried again with backoff and `unknown` cleared once accepted; the keys
+	 * stay until a verified answer or until the person chooses to forget.
+	 */
+	requestEnded?: 'declined' | 'withdrawn' | 'link' | 'unknown';
+	/**
+	 * The person asked to withdraw their request (§13.8) and it is not settled yet: nothing is
+	 * posted in their name meanwhile (no hello, no key op); if an approve landed first, this
+	 * device leaves the group instead of greeting it.
+	 */
+	withdrawing?: true;
+	/**
+	 * Moderators only (§13.8): the name and note of each waiting request, opened with my box key
+	 * when the request arrived (null: not sealed to me). Dropped once the request is answered.
+	 */
+	requestNotes?: Record<string, { name: string; note?: string } | null>;
+	/**
 	 * Restored from a backup (§8): the copy that made the backup may have sent with the counters
 	 * this state still holds, so a new epoch (my own `rekey`) comes before anything I send.
 	 */
@@ -208,6 +227,10 @@ export type SessionEvent =
 	 */
 	| { type: 'profile'; sender: string; name: string; address?: Address; franking?: FrankingRecord | null }
 	| { type: 'removed' }
+	/** My join request ended without my being let in (§13.8), read from a verified op. */
+	| { type: 'request-ended'; how: 'declined' | 'withdrawn' | 'link' }
+	/** A moderator let me in (§13.8): subscribe again as a member. */
+	| { type: 'approved' }
 	/** Send `helloStep` now: a newcomer (or a recovery) needs my hello before my next message. */
 	| { type: 'hello-due' }
 	/** My copy of the current epoch cannot be read: post a `rekey` (any member may) to recover. */
