@@ -160,10 +160,7 @@ export function buildJoin(
 ): EpochBuild<'join'> {
 	const keys = inviteKeys(inviteSecret, state.group);
 	try {
-		const inviteKey = toB64(keys.signPk);
-		const invite = Object.prototype.hasOwnProperty.call(state.invites, inviteKey) ? state.invites[inviteKey] : undefined;
-		if (!invite) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite is not in the group log');
-		const member: Member = { sign: toB64(joiner.signPk), box: toB64(joiner.boxPk), role: invite.role };
+		const { inviteKey, member } = invitedMember(state, keys.signPk, joiner);
 		const { secret, fields } = epochFields(state, [...membersOf(state), member], member.sign, opts);
 		const metaKey = metaKeyOf(secret, state.group);
 		const body = encryptOpBody(metaKey, content, { group: state.group, kind: 'join', author: member.sign, epoch: fields.epoch }, opts.nonce);
@@ -197,10 +194,7 @@ export function requestReaders(state: GroupState): string[] {
 export function buildRequest(state: GroupState, joiner: Boxed, inviteSecret: Uint8Array, rk: Uint8Array, note: RequestNote, opts: BuildOptions = {}): OpOf<'request'> {
 	const keys = inviteKeys(inviteSecret, state.group);
 	try {
-		const inviteKey = toB64(keys.signPk);
-		const invite = Object.prototype.hasOwnProperty.call(state.invites, inviteKey) ? state.invites[inviteKey] : undefined;
-		if (!invite) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite is not in the group log');
-		const member: Member = { sign: toB64(joiner.signPk), box: toB64(joiner.boxPk), role: invite.role };
+		const { inviteKey, member } = invitedMember(state, keys.signPk, joiner);
 		const fixed = opts.secret && opts.nonce ? { key: opts.secret, nonce: opts.nonce } : undefined;
 		const body = sealRequest(state.group, member.sign, inviteKey, note, requestReaders(state), fixed);
 		const unsigned = { ...chained(state, 'request', joiner, opts), member, invite: inviteKey, rk: toB64(rk), body };
@@ -316,4 +310,12 @@ export function buildAsk(state: GroupState, author: Signer, opts: BuildOptions =
 /** Publishes the author's fresh receive key `rk` (public half) in the current epoch (§4.4). */
 export function buildKey(state: GroupState, author: Signer, rk: Uint8Array, opts: BuildOptions = {}): OpOf<'key'> {
 	return signOp<OpOf<'key'>>({ ...chained(state, 'key', author, opts), epoch: state.epoch, rk: toB64(rk) }, author);
+}
+
+/** The invite (from the invite's sign key) a joiner or requester uses, and the member record it asks for. */
+function invitedMember(state: GroupState, invitePk: Uint8Array, joiner: Boxed): { inviteKey: string; member: Member } {
+	const inviteKey = toB64(invitePk);
+	const invite = Object.prototype.hasOwnProperty.call(state.invites, inviteKey) ? state.invites[inviteKey] : undefined;
+	if (!invite) throw new ProtocolError('PROTOCOL_INVITE_INVALID', 'this invite is not in the group log');
+	return { inviteKey, member: { sign: toB64(joiner.signPk), box: toB64(joiner.boxPk), role: invite.role } };
 }
