@@ -23,7 +23,7 @@
  * activity, measured by a script in the page (addInitScript) that the app knows nothing of.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,8 @@ import { memoryKv } from '../src/lib/storage/kv.ts';
 
 const root = join(import.meta.dirname, '..');
 const COUNT = Number(process.env.BENCH_BROWSER_COUNT ?? 10_000);
+/** A file to write a CPU profile of the catch-up's page to (see startProfile). */
+const PROFILE = process.env.BENCH_PROFILE;
 /** Writers, the host among them (each awaits its sends one by one, so several write at once). */
 const WRITERS = 4;
 const CHROMIUM = '/usr/bin/chromium';
@@ -94,6 +96,8 @@ function instrument(): void {
 		shownAt: number | null;
 		doneAt: number | null;
 		firstEntryAt: number | null;
+		lastEntryAt: number | null;
+		entries: number;
 		writes: number;
 		lastWriteAt: number;
 		lastWriteStartAt: number;
@@ -105,6 +109,8 @@ function instrument(): void {
 		shownAt: null,
 		doneAt: null,
 		firstEntryAt: null,
+		lastEntryAt: null,
+		entries: 0,
 		writes: 0,
 		lastWriteAt: 0,
 		lastWriteStartAt: 0,
@@ -171,7 +177,10 @@ function instrument(): void {
 		constructor(url: string | URL, protocols?: string | string[]) {
 			super(url, protocols);
 			this.addEventListener('message', (e) => {
-				if (bench.firstEntryAt === null && typeof e.data === 'string' && e.data.startsWith('{"t":"entry"')) bench.firstEntryAt = performance.now();
+				if (typeof e.data !== 'string' || !e.data.startsWith('{"t":"entry"')) return;
+				bench.lastEntryAt = performance.now();
+				bench.firstEntryAt ??= bench.lastEntryAt;
+				bench.entries++;
 			});
 		}
 	};
@@ -197,6 +206,8 @@ interface PageTimes {
 	shownAt: number;
 	doneAt: number;
 	firstEntryAt: number | null;
+	lastEntryAt: number | null;
+	entries: number;
 	lastWriteAt: number;
 	longest: number;
 }
@@ -218,9 +229,9 @@ async function settled(page: Page, timeoutMs: number, from: number): Promise<Pag
 		{ timeout: timeoutMs, polling: 100 }
 	);
 	return page.evaluate((start) => {
-		const b = (window as unknown as { __bench: { shownAt: number; doneAt: number; firstEntryAt: number | null; lastWriteAt: number; longTasks: { start: number; duration: number }[] } }).__bench;
+		const b = (window as unknown as { __bench: { shownAt: number; doneAt: number; firstEntryAt: number | null; lastEntryAt: number | null; entries: number; lastWriteAt: number; longTasks: { start: number; duration: number }[] } }).__bench;
 		const longest = Math.max(0, ...b.longTasks.filter((t) => t.start + t.duration >= start).map((t) => t.duration));
-		return { shownAt: b.shownAt, doneAt: b.doneAt, firstEntryAt: b.firstEntryAt, lastWriteAt: b.lastWriteAt, longest };
+		return { shownAt: b.shownAt, doneAt: b.doneAt, firstEntryAt: b.firstEntryAt, lastEntryAt: b.lastEntryAt, entries: b.entries, lastWriteAt: b.lastWriteAt, longest };
 	}, from);
 }
 
@@ -239,6 +250,27 @@ async function onboard(page: Page, name: string): Promise<void> {
 	await page.getByLabel('Your name in groups').fill(name);
 	await page.getByRole('button', { name: 'Start' }).click();
 	await page.getByRole('heading', { name: 'Your groups' }).waitFor({ timeout: 30_000 });
+}
+
+/**
+ * BENCH_PROFILE=file.cpuprofile: a CPU profile of the catch-up's page (CDP Profiler, 250 µs
+ * samples), from before the navigation to the end of the catch-up, for Chromium's DevTools or
+ * `node bench/profile-summary.ts file`. The profile slows what it measures: its figures are not
+ * to be compared with a run without it.
+ */
+async function startProfile(context: BrowserContext, page: Page): Promise<{ stop(): Promise<void> }> {
+	const cdp = await context.newCDPSession(page);
+	await cdp.send('Profiler.enable');
+	await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+	await cdp.send('Profiler.start');
+	return {
+		async stop() {
+			const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
+			writeFileSync(PROFILE!, JSON.stringify(profile));
+			log(`CPU profile of the catch-up written to ${PROFILE}`);
+			await cdp.detach();
+		}
+	};
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
@@ -313,9 +345,11 @@ export async function run(): Promise<{ browser: Record<string, unknown> }> {
 		// Backlog: Bo opens the group's address in a new tab.
 		log(`written in ${(writeMs / 1000).toFixed(1)} s; the member comes back`);
 		page = await context.newPage();
+		const profiler = PROFILE ? await startProfile(context, page) : null;
 		await page.goto(groupPath, { waitUntil: 'commit' });
 		await watch(page, newest);
 		const backlog = await settled(page, 600_000, 0);
+		if (profiler) await profiler.stop();
 		const backlogEnd = Math.max(backlog.doneAt, backlog.lastWriteAt);
 		const backlogStart = backlog.firstEntryAt ?? 0;
 
@@ -360,6 +394,8 @@ export async function run(): Promise<{ browser: Record<string, unknown> }> {
 				[`backlog${n}_ms`]: round(backlogEnd - backlogStart),
 				[`backlog${n}_from_open_ms`]: round(backlogEnd),
 				[`backlog${n}_shown_ms`]: round(backlog.shownAt - backlogStart),
+				[`backlog${n}_received_ms`]: round((backlog.lastEntryAt ?? backlogStart) - backlogStart),
+				[`backlog${n}_entries`]: backlog.entries,
 				[`backlog${n}_longest_task_ms`]: round(backlog.longest),
 				[`reload${n}_longest_task_ms`]: round(reload.longest),
 				[`heap${n}_mb`]: round(heap.usedSize / 2 ** 20),

@@ -4,7 +4,7 @@
  * react to what it changed (a removal, a leave that calls for a rekey), and forget a
  * group the user left. A removal keeps nothing of the group on the device but a local notice.
  */
-import type { ClientCore } from './core.ts';
+import { CATCH_UP_SAVE_MS, type ClientCore } from './core.ts';
 import type { ClientEvent } from './api.ts';
 import { RelayError } from './connection.ts';
 import type { GroupEvents, GroupHandle } from './group.ts';
@@ -32,6 +32,12 @@ const SLICE_MS = 8;
 /** Bounds of a slice, in entries. */
 const SLICE_MIN = 32;
 const SLICE_START = 64;
+/**
+ * While catching up, the screens are told at most this often (and once at the end): each telling
+ * redraws the message list at the newest messages, so telling them after every 8 ms slice spent
+ * most of a long catch-up drawing messages that scrolled away at once (issue 15).
+ */
+const SCREENS_MS = 1_000;
 
 /** What the subscription hands to the group, in relay order. */
 type Step = { kind: 'backlog'; items: RelayEntry[] } | { kind: 'live'; item: RelayEntry } | { kind: 'progress'; head: number; live: boolean };
@@ -57,9 +63,30 @@ export async function attach(core: ClientCore, g: GroupHandle, onRefused?: (erro
 	let pumping = false;
 	let slice = SLICE_START;
 	const held = new Map<string, ClientEvent>();
+	let told = 0;
+	let later: ReturnType<typeof setTimeout> | null = null;
 	const release = () => {
+		if (later) clearTimeout(later);
+		later = null;
+		told = performance.now();
 		for (const event of held.values()) core.emit(event);
 		held.clear();
+	};
+	/**
+	 * After a pump, while the catch-up goes on: the page drains the queue faster than entries
+	 * arrive, and a redraw each time it does would again be one per few milliseconds. The screens
+	 * are told when a second has passed since the last time (by a timer if nothing else comes).
+	 */
+	const releaseSoon = () => {
+		if (held.size === 0 || later) return;
+		if (g.sync === null || performance.now() - told >= SCREENS_MS) return release();
+		later = setTimeout(
+			() => {
+				later = null;
+				if (!pumping) release();
+			},
+			SCREENS_MS - (performance.now() - told)
+		);
 	};
 	/** Whether the relay is still sending backlog (its progress frames); `g.sync` follows in queue order. */
 	let catchingUp = g.sync !== null;
@@ -88,14 +115,14 @@ export async function attach(core: ClientCore, g: GroupHandle, onRefused?: (erro
 					progress(step.head, step.live);
 				}
 				if (queue.length > 0 && performance.now() - since >= SLICE_MS) {
-					release();
+					if (performance.now() - told >= SCREENS_MS) release();
 					await yieldToPage();
 					since = performance.now();
 				}
 			}
 		} finally {
-			release();
 			pumping = false;
+			releaseSoon();
 		}
 	};
 	const enqueue = (step: Step) => {
@@ -115,6 +142,8 @@ export async function attach(core: ClientCore, g: GroupHandle, onRefused?: (erro
 		// §9.8a): the cursor moves past them, so the next live entry raises no false gap.
 		if (live) g.caughtUp(head);
 		if (live) requestReached(core, g);
+		// Caught up: what the catch-up applied is written now, not a quarter second later.
+		if (live) core.saveNow(g);
 		g.sync = live ? null : { start: g.cursor, head };
 		core.emit({ type: 'groups' });
 		if (live) void runDue(core, g);
@@ -176,7 +205,7 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 	};
 	if (live) g.apply(items[0]!, on, true);
 	else g.applyBacklog(items, on);
-	core.scheduleSave(g);
+	core.scheduleSave(g, live ? undefined : CATCH_UP_SAVE_MS);
 	notify({ type: 'groups' });
 	if (!wasRemoved && g.session.data.removed) {
 		core.conn.removeKey(g.session.me);

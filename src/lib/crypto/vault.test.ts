@@ -8,8 +8,15 @@ import {
 	exportBackup,
 	importBackup,
 	newStorageKey,
+	namedRecordKey,
+	namingKey,
+	openNamedRecord,
+	openNamedRecordUnder,
 	openRecord,
+	sealNamedRecord,
+	sealNamedRecordUnder,
 	sealRecord,
+	storedName,
 	unwrapStorageKey,
 	wrapStorageKey,
 	type WrappedKey
@@ -156,6 +163,31 @@ describe('records', () => {
 			expectCode(() => openRecord(key, 'messages', 'k', bad), 'PROTOCOL_DECRYPT_FAILED');
 		}
 		expectCode(() => openRecord(key, 'messages', 'k', sealed.subarray(0, 30)), 'PROTOCOL_DECRYPT_FAILED');
+	});
+
+	test('names and seals are the same whether or not the leading segments and the record key are kept between records', () => {
+		const key = newStorageKey();
+		const nameKey = namingKey(key);
+		const prefixes = new Map<string, string>();
+		const names = ['g/abc/m/1', 'g/abc/m/2', 'g/abc/', 'g/abd/m/1', 'device', 'g/abc/m/1', 'g/', ''];
+		for (const name of names) expect(storedName(nameKey, name, prefixes)).toBe(storedName(nameKey, name));
+		// Only leading segments are kept, never a whole record name (each is hashed once anyway).
+		expect([...prefixes.keys()].sort()).toEqual(['g', 'g/abc', 'g/abc/m', 'g/abd', 'g/abd/m']);
+		const nonce = new Uint8Array(24).fill(7);
+		const record = namedRecordKey(key);
+		const stored = storedName(nameKey, 'g/abc/m/1');
+		const sealed = sealNamedRecordUnder(record, stored, 'g/abc/m/1', utf8('one day at a time'), nonce);
+		expect(toB64(sealed)).toBe(toB64(sealNamedRecord(key, stored, 'g/abc/m/1', utf8('one day at a time'), nonce)));
+		expect(openNamedRecord(key, stored, sealed).name).toBe('g/abc/m/1');
+		expectCode(() => openNamedRecordUnder(record, storedName(nameKey, 'g/abc/m/2'), sealed), 'PROTOCOL_DECRYPT_FAILED');
+	});
+
+	test('the cache of leading segments stays bounded', () => {
+		const nameKey = namingKey(newStorageKey());
+		const prefixes = new Map<string, string>();
+		for (let i = 0; i < 5_000; i++) storedName(nameKey, `g/${i}/m/x`, prefixes);
+		expect(prefixes.size).toBeLessThanOrEqual(4_096);
+		expect(storedName(nameKey, 'g/7/m/x', prefixes)).toBe(storedName(nameKey, 'g/7/m/x'));
 	});
 
 	test('sealing the same value twice gives different bytes (random nonce)', () => {

@@ -24,7 +24,7 @@ import { LABEL } from '../core/labels.ts';
 import { b64, uint } from '../core/schema.ts';
 import { aeadDecrypt, aeadEncrypt } from './aead.ts';
 import { kdf } from './chain.ts';
-import { ready, sodium } from './sodium.ts';
+import { randomBytes, ready, sodium } from './sodium.ts';
 
 export const ARGON2_OPS = 3;
 export const ARGON2_MEM = 64 * 1024 * 1024;
@@ -170,21 +170,32 @@ function recordKey(storageKey: Uint8Array, store: string): Uint8Array {
 
 /** Encrypts one record, bound to its store and key: it cannot be moved to another slot. */
 export function sealRecord(storageKey: Uint8Array, store: string, key: string, value: Uint8Array, nonce?: Uint8Array): Uint8Array {
-	const s = sodium();
 	const k = recordKey(storageKey, store);
-	const n = nonce ?? s.randombytes_buf(NONCE);
-	const ct = aeadSeal(k, n, value, labelled(LABEL.storageAd, { store, key }));
-	s.memzero(k);
-	return concat(n, ct);
+	try {
+		return sealUnder(k, store, key, value, nonce);
+	} finally {
+		sodium().memzero(k);
+	}
+}
+
+function sealUnder(k: Uint8Array, store: string, key: string, value: Uint8Array, nonce?: Uint8Array): Uint8Array {
+	const n = nonce ?? randomBytes(NONCE);
+	return concat(n, aeadSeal(k, n, value, labelled(LABEL.storageAd, { store, key })));
 }
 
 /** Decrypts one record. PROTOCOL_DECRYPT_FAILED if it was changed, moved, or sealed under another key. */
 export function openRecord(storageKey: Uint8Array, store: string, key: string, sealed: Uint8Array): Uint8Array {
-	const s = sodium();
-	if (sealed.length < NONCE + 16) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'record is truncated');
 	const k = recordKey(storageKey, store);
+	try {
+		return openUnder(k, store, key, sealed);
+	} finally {
+		sodium().memzero(k);
+	}
+}
+
+function openUnder(k: Uint8Array, store: string, key: string, sealed: Uint8Array): Uint8Array {
+	if (sealed.length < NONCE + 16) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'record is truncated');
 	const value = aeadOpen(k, sealed.subarray(0, NONCE), sealed.subarray(NONCE), labelled(LABEL.storageAd, { store, key }));
-	s.memzero(k);
 	if (!value) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', `record ${store}/${key} does not decrypt`);
 	return value;
 }
@@ -218,29 +229,76 @@ const NAMED_STORE = 'named';
  * The stored name of a record name or of a prefix ending in '/' (§8): each segment becomes a
  * keyed hash of the whole path up to it, so listing a prefix stays a prefix scan.
  */
-export function storedName(nameKey: Uint8Array, name: string): string {
+export function storedName(nameKey: Uint8Array, name: string, prefixes?: Map<string, string>): string {
 	if (name === '') return NAMED_PREFIX;
 	const segments = name.split('/');
 	const isPrefix = segments.at(-1) === '';
 	if (isPrefix) segments.pop();
 	if (name.includes('\0') || segments.some((s) => s === '')) throw new ProtocolError('PROTOCOL_BAD_FRAME', `record name ${JSON.stringify(name)} has an empty segment or a NUL`);
-	const hashed = segments.map((_, i) => toB64(kdf(nameKey, LABEL.storageSegment, utf8(segments.slice(0, i + 1).join('/'))).subarray(0, 16)));
+	const hashed: string[] = [];
+	let path = '';
+	for (let i = 0; i < segments.length; i++) {
+		path = i === 0 ? segments[0]! : `${path}/${segments[i]}`;
+		// `prefixes`: the hashes of leading segments already computed (a group's records share
+		// them), so a catch-up's thousands of names cost one hash each instead of four.
+		const last = i === segments.length - 1 && !isPrefix;
+		let h = last ? undefined : prefixes?.get(path);
+		if (h === undefined) {
+			h = toB64(kdf(nameKey, LABEL.storageSegment, utf8(path)).subarray(0, 16));
+			if (!last && prefixes) {
+				if (prefixes.size >= MAX_PREFIXES) prefixes.clear();
+				prefixes.set(path, h);
+			}
+		}
+		hashed.push(h);
+	}
 	return NAMED_PREFIX + hashed.join('/') + (isPrefix ? '/' : '');
 }
 
+/** Bound of a storedName prefix cache. */
+const MAX_PREFIXES = 4_096;
+
 /** Seals a record under its stored name; the value carries its own name, so listing can recover it. */
 export function sealNamedRecord(storageKey: Uint8Array, stored: string, name: string, value: Uint8Array, nonce?: Uint8Array): Uint8Array {
-	const plain = concat(utf8(name), new Uint8Array([0]), value);
+	const k = namedRecordKey(storageKey);
 	try {
-		return sealRecord(storageKey, NAMED_STORE, stored, plain, nonce);
+		return sealNamedRecordUnder(k, stored, name, value, nonce);
 	} finally {
-		sodium().memzero(plain);
+		sodium().memzero(k);
 	}
 }
 
 /** Opens a record sealed by sealNamedRecord. PROTOCOL_DECRYPT_FAILED if it was changed, moved or is malformed. */
 export function openNamedRecord(storageKey: Uint8Array, stored: string, sealed: Uint8Array): { name: string; value: Uint8Array } {
-	const plain = openRecord(storageKey, NAMED_STORE, stored, sealed);
+	const k = namedRecordKey(storageKey);
+	try {
+		return openNamedRecordUnder(k, stored, sealed);
+	} finally {
+		sodium().memzero(k);
+	}
+}
+
+/**
+ * The key that seals every named record (§8: the record key of the store "named"), for a store
+ * that seals and opens many records: derived once instead of once per record. The caller wipes it.
+ */
+export function namedRecordKey(storageKey: Uint8Array): Uint8Array {
+	return recordKey(storageKey, NAMED_STORE);
+}
+
+/** sealNamedRecord under a key from namedRecordKey (the same bytes). */
+export function sealNamedRecordUnder(recordKey: Uint8Array, stored: string, name: string, value: Uint8Array, nonce?: Uint8Array): Uint8Array {
+	const plain = concat(utf8(name), new Uint8Array([0]), value);
+	try {
+		return sealUnder(recordKey, NAMED_STORE, stored, plain, nonce);
+	} finally {
+		sodium().memzero(plain);
+	}
+}
+
+/** openNamedRecord under a key from namedRecordKey. */
+export function openNamedRecordUnder(recordKey: Uint8Array, stored: string, sealed: Uint8Array): { name: string; value: Uint8Array } {
+	const plain = openUnder(recordKey, NAMED_STORE, stored, sealed);
 	const end = plain.indexOf(0);
 	if (end < 0) throw new ProtocolError('PROTOCOL_DECRYPT_FAILED', 'record has no name');
 	return { name: fromUtf8(plain.subarray(0, end)), value: plain.slice(end + 1) };

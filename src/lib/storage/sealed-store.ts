@@ -9,7 +9,7 @@
 import { toB64 } from '../core/bytes.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { sodium } from '../crypto/sodium.ts';
-import { NAMED_PREFIX, namingKey, openNamedRecord, openRecord, routeAlias, sealNamedRecord, storedName } from '../crypto/vault.ts';
+import { NAMED_PREFIX, namedRecordKey, namingKey, openNamedRecordUnder, openRecord, routeAlias, sealNamedRecord, sealNamedRecordUnder, storedName } from '../crypto/vault.ts';
 import { yieldToPage } from '../core/yield.ts';
 import { countOf, del, entriesOf, getManyOf, put, type Kv, type KvOp } from './kv.ts';
 
@@ -30,9 +30,13 @@ const SEAL_SLICE_MS = 8;
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
-	let keys: { storage: Uint8Array; name: Uint8Array } | null = { storage: storageKey, name: namingKey(storageKey) };
+	/** `record`: the one key every named record is sealed with, derived once (vault.ts namedRecordKey). */
+	let keys: { storage: Uint8Array; name: Uint8Array; record: Uint8Array } | null = { storage: storageKey, name: namingKey(storageKey), record: namedRecordKey(storageKey) };
 	/** Stored name → name, for names this store has written, read or listed. */
 	const names = new Map<string, string>();
+	/** Hashes of leading name segments (storedName's cache); forgotten with the keys. */
+	const prefixes = new Map<string, string>();
+	const hashed = (nameKey: Uint8Array, name: string) => storedName(nameKey, name, prefixes);
 	const live = () => {
 		if (keys === null) throw new ProtocolError('PROTOCOL_LOCKED', 'local data is locked');
 		return keys;
@@ -51,8 +55,8 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 				since = performance.now();
 			}
 			const k = live();
-			const stored = storedName(k.name, op.key);
-			sealed.push(op.type === 'put' ? put(stored, sealNamedRecord(k.storage, stored, op.key, op.value)) : del(stored));
+			const stored = hashed(k.name, op.key);
+			sealed.push(op.type === 'put' ? put(stored, sealNamedRecordUnder(k.record, stored, op.key, op.value)) : del(stored));
 		}
 		live();
 		await kv.batch(sealed);
@@ -63,7 +67,7 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 		});
 	};
 	const open = (stored: string, sealed: Uint8Array) => {
-		const record = openNamedRecord(live().storage, stored, sealed);
+		const record = openNamedRecordUnder(live().record, stored, sealed);
 		names.set(stored, record.name);
 		return record;
 	};
@@ -75,7 +79,7 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 			return routeAlias(live().storage, groupId);
 		},
 		async get(name) {
-			const stored = storedName(live().name, name);
+			const stored = hashed(live().name, name);
 			const sealed = await kv.get(stored);
 			if (sealed === undefined) return undefined;
 			const record = open(stored, sealed);
@@ -84,7 +88,7 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 		},
 		async getMany(asked) {
 			const k = live();
-			const stored = asked.map((name) => storedName(k.name, name));
+			const stored = asked.map((name) => hashed(k.name, name));
 			const sealed = await getManyOf(kv, stored);
 			return sealed.map((bytes, i) => {
 				if (bytes === undefined) return undefined;
@@ -96,12 +100,12 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 		async count(prefix) {
 			if (prefix !== '' && !prefix.endsWith('/')) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a listed prefix ends with "/"');
 			// Hashed names only: nothing is read or opened, so this is what the files show anyway (§8).
-			return countOf(kv, storedName(live().name, prefix));
+			return countOf(kv, hashed(live().name, prefix));
 		},
 		async keys(prefix) {
 			if (prefix !== '' && !prefix.endsWith('/')) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a listed prefix ends with "/"');
 			const out: string[] = [];
-			for (const stored of await kv.keys(storedName(live().name, prefix))) {
+			for (const stored of await kv.keys(hashed(live().name, prefix))) {
 				let name = names.get(stored);
 				if (name === undefined) {
 					const sealed = await kv.get(stored);
@@ -116,7 +120,7 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 			if (prefix !== '' && !prefix.endsWith('/')) throw new ProtocolError('PROTOCOL_BAD_FRAME', 'a listed prefix ends with "/"');
 			const out: [string, Uint8Array][] = [];
 			// Each sealed record is opened once, for its name and its value together.
-			for (const [stored, sealed] of await entriesOf(kv, storedName(live().name, prefix))) {
+			for (const [stored, sealed] of await entriesOf(kv, hashed(live().name, prefix))) {
 				const record = open(stored, sealed);
 				if (record.name.startsWith(prefix)) out.push([record.name, record.value]);
 			}
@@ -133,9 +137,11 @@ export function sealedStore(kv: Kv, storageKey: Uint8Array): SealedStore {
 			if (keys !== null) {
 				sodium().memzero(keys.storage);
 				sodium().memzero(keys.name);
+				sodium().memzero(keys.record);
 			}
 			keys = null;
 			names.clear();
+			prefixes.clear();
 		}
 	};
 }

@@ -11,8 +11,24 @@ function startOfDay(ts: number): number {
 	return d.getTime();
 }
 
+/**
+ * One formatter per locale and style: `toLocaleTimeString` builds a new one at every call, which
+ * cost a catch-up of 2,000 messages two thirds of a second of rendering (issue 15).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: string | undefined, style: 'time' | 'weekday' | 'date'): Intl.DateTimeFormat {
+	const key = `${style}\u0000${locale ?? ''}`;
+	let f = formatters.get(key);
+	if (!f) {
+		const options: Intl.DateTimeFormatOptions = style === 'time' ? { hour: '2-digit', minute: '2-digit' } : style === 'weekday' ? { weekday: 'long' } : { day: 'numeric', month: 'long', year: 'numeric' };
+		f = new Intl.DateTimeFormat(locale, options);
+		formatters.set(key, f);
+	}
+	return f;
+}
+
 export function timeOfDay(ts: number, locale?: string): string {
-	return new Date(ts).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+	return formatter(locale, 'time').format(ts);
 }
 
 /** "Today", "Yesterday", a weekday within the last week, else a date. */
@@ -20,8 +36,8 @@ export function dayLabel(ts: number, now: number, locale?: string): string {
 	const days = Math.round((startOfDay(now) - startOfDay(ts)) / DAY);
 	if (days === 0) return 'Today';
 	if (days === 1) return 'Yesterday';
-	if (days > 1 && days < 7) return new Date(ts).toLocaleDateString(locale, { weekday: 'long' });
-	return new Date(ts).toLocaleDateString(locale, { day: 'numeric', month: 'long', year: 'numeric' });
+	if (days > 1 && days < 7) return formatter(locale, 'weekday').format(ts);
+	return formatter(locale, 'date').format(ts);
 }
 
 export function sameDay(a: number, b: number): boolean {
