@@ -36,6 +36,8 @@ const root = join(import.meta.dirname, '..');
 const COUNT = Number(process.env.BENCH_BROWSER_COUNT ?? 10_000);
 /** A file to write a CPU profile of the catch-up's page to (see startProfile). */
 const PROFILE = process.env.BENCH_PROFILE;
+/** A file to write a Chromium trace of the catch-up to (devtools.timeline: tasks, layout, IndexedDB, WebSocket). */
+const TRACE = process.env.BENCH_TRACE;
 /** Writers, the host among them (each awaits its sends one by one, so several write at once). */
 const WRITERS = 4;
 const CHROMIUM = '/usr/bin/chromium';
@@ -346,10 +348,12 @@ export async function run(): Promise<{ browser: Record<string, unknown> }> {
 		log(`written in ${(writeMs / 1000).toFixed(1)} s; the member comes back`);
 		page = await context.newPage();
 		const profiler = PROFILE ? await startProfile(context, page) : null;
+		if (TRACE) await browser.startTracing(page, { path: TRACE, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
 		await page.goto(groupPath, { waitUntil: 'commit' });
 		await watch(page, newest);
 		const backlog = await settled(page, 600_000, 0);
 		if (profiler) await profiler.stop();
+		if (TRACE) await browser.stopTracing();
 		const backlogEnd = Math.max(backlog.doneAt, backlog.lastWriteAt);
 		const backlogStart = backlog.firstEntryAt ?? 0;
 

@@ -169,7 +169,7 @@ export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<
 			if (conn.closed) return;
 			conn.subscribed(f.group, answered);
 			conn.send(ok(f.id, { head: until }));
-			await answered.run(ctx.store, until, ctx.config.pageSize);
+			await answered.run(ctx.store, until, ctx.config.pageSize, f.batch === true);
 			answered.close();
 			return;
 		}
@@ -183,7 +183,7 @@ export async function handleSub(ctx: RequestContext, conn: Connection, f: Frame<
 	if (conn.closed) return sub.close();
 	conn.subscribed(f.group, sub);
 	conn.send(ok(f.id, banned.length > 0 ? { head: liveFrom, banned } : { head: liveFrom }));
-	await sub.run(ctx.store, liveFrom, ctx.config.pageSize);
+	await sub.run(ctx.store, liveFrom, ctx.config.pageSize, f.batch === true);
 }
 
 export function handleUnsub(conn: Connection, f: Frame<'unsub'>): void {

@@ -8,6 +8,7 @@
 import type { Closable, Connection } from './connection.ts';
 import { CLOSE_SLOW } from './connection.ts';
 import type { RelayStore } from './store.ts';
+import { BATCH_BYTES, MAX_BATCH_ITEMS } from '../src/lib/protocol/wire.ts';
 
 /**
  * Where the subscriber stands after an op (§9.5): a member, a pending requester (§13.8), or
@@ -118,38 +119,39 @@ export class Subscription implements Closable {
 		this.#deliver(seq, wire, ends);
 	}
 
-	/** Streams the backlog `(after, liveFrom]`, then switches to live. */
-	async run(store: RelayStore, liveFrom: number, pageSize: number): Promise<void> {
+	/**
+	 * Streams the backlog `(after, liveFrom]`, then switches to live. `batch`: the backlog goes
+	 * as `entries` frames, several entries each (§9.5 "Backlog in batches").
+	 */
+	async run(store: RelayStore, liveFrom: number, pageSize: number, batch = false): Promise<void> {
 		let cursor = this.#last;
 		while (cursor < liveFrom && this.#mode === 'backlog') {
 			const page = await store.range(this.group, cursor, Math.min(pageSize, liveFrom - cursor));
 			if (this.#mode !== 'backlog') return;
 			if (page.length === 0) break;
-			let written: Promise<void> | undefined;
+			const frames: string[] = [];
 			for (const record of page) {
 				if (record.seq > liveFrom) break;
-				if (!this.#serves(record)) {
-					cursor = record.seq;
-					continue;
-				}
+				cursor = record.seq;
+				if (!this.#serves(record)) continue;
 				// A tombstone (§9.8a) is served with the sender's signed erase; one stored before that
 				// (no frame) is skipped like an entry removed by retention, `live` moving the cursor past it.
-				if (record.kind === 'erased' && record.frame === '') {
-					cursor = record.seq;
-					continue;
-				}
-				const isLast = record === page[page.length - 1];
-				if (isLast) {
+				if (record.kind === 'erased' && record.frame === '') continue;
+				frames.push(record.frame);
+			}
+			const texts = batch ? batches(this.group, frames) : frames;
+			let written: Promise<void> | undefined;
+			for (const [i, text] of texts.entries()) {
+				if (i === texts.length - 1) {
 					let queued = false;
 					written = new Promise((resolve) => {
-						queued = this.conn.send(record.frame, () => resolve());
+						queued = this.conn.send(text, () => resolve());
 					});
 					// A connection that is closing never calls back: stop here instead of waiting.
 					if (!queued) return;
-				} else if (!this.conn.send(record.frame)) {
+				} else if (!this.conn.send(text)) {
 					return;
 				}
-				cursor = record.seq;
 			}
 			// Backpressure: the next page is read only once this one has left the process.
 			if (written) await written;
@@ -179,4 +181,30 @@ export class Subscription implements Closable {
 		// A removed member receives its removal op and nothing after it.
 		if (ends) this.close();
 	}
+}
+
+/**
+ * One page's entry frames as `entries` frames (§9.5): each item is the stored entry frame as it
+ * is, so nothing is parsed or serialised again; a batch closes at MAX_BATCH_ITEMS items or before
+ * its text would pass BATCH_BYTES, and a larger entry travels alone.
+ */
+export function batches(group: string, frames: readonly string[]): string[] {
+	const head = `{"t":"entries","group":${JSON.stringify(group)},"items":[`;
+	const out: string[] = [];
+	let items: string[] = [];
+	let bytes = 0;
+	const close = () => {
+		if (items.length > 0) out.push(`${head}${items.join(',')}]}`);
+		items = [];
+		bytes = Buffer.byteLength(head) + 2;
+	};
+	close();
+	for (const frame of frames) {
+		const size = Buffer.byteLength(frame) + 1;
+		if (items.length >= MAX_BATCH_ITEMS || (items.length > 0 && bytes + size > BATCH_BYTES)) close();
+		items.push(frame);
+		bytes += size;
+	}
+	close();
+	return out;
 }

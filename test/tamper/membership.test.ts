@@ -95,7 +95,8 @@ describe('P2 members control membership, against a tampering relay', () => {
 	test('P2 a forked log is detected: a client shown a different op on the same parent freezes when the other surfaces', async () => {
 		const { tamper, group, ash, bo, cy } = await setup();
 		await ash.client.setRole(group, selfKey(cy, group), 'admin');
-		await until(() => bo.client.members(group).find((m) => m.sign === selfKey(cy, group))?.role === 'admin');
+		// Cy acts as an admin below: its own client must know it is one, not only Bo's.
+		await until(() => [bo, cy].every((p) => p.client.members(group).find((m) => m.sign === selfKey(cy, group))?.role === 'admin'));
 		// Two admins act at once on the same head. The relay keeps Ash's op and tells Cy
 		// RELAY_CONFLICT, but a lying relay shows Bo the losing op instead of the winning one.
 		const parent = ash.client.state(group)!;

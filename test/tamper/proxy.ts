@@ -106,10 +106,16 @@ export async function startTamperProxy(relayUrl: string, options: { app?: string
 			for (const text of queued.splice(0)) relay.send(text);
 		});
 		relay.on('message', (data) => {
-			const frame = JSON.parse(String(data)) as Frame;
-			log(seenDown, who, frame);
-			const hook = down.get(who) ?? down.get('*');
-			for (const out of hook ? hook(frame, link) : [frame]) link.toClient(out);
+			const parsed = JSON.parse(String(data)) as Frame;
+			// A batch of backlog entries (§9.5) is passed on as its entry frames, one by one, so
+			// every hook sees (and may drop, change or reorder) each entry as before; the client
+			// takes either form.
+			const frames = parsed.t === 'entries' && Array.isArray(parsed.items) ? (parsed.items as Frame[]) : [parsed];
+			for (const frame of frames) {
+				log(seenDown, who, frame);
+				const hook = down.get(who) ?? down.get('*');
+				for (const out of hook ? hook(frame, link) : [frame]) link.toClient(out);
+			}
 		});
 		client.on('message', (data) => {
 			const frame = JSON.parse(String(data)) as Frame;

@@ -111,6 +111,8 @@ export class Connection {
 	private readonly keys = new Map<string, Signer>();
 	private readonly authed = new Set<string>();
 	private readonly subs = new Map<string, Subscription>();
+	/** Whether `sub` asks for the backlog in batches (§9.5); false after a relay refused the field, until its next hello. */
+	private batching = true;
 	private readonly stateListeners = new Set<(state: ConnectionState) => void>();
 	private readonly onlineListeners = new Set<() => void>();
 
@@ -261,6 +263,7 @@ export class Connection {
 		switch (frame.t) {
 			case 'hello':
 				this.hello = frame;
+				this.batching = true;
 				this.clockOffset = frame.time - Date.now();
 				void this.resume();
 				return;
@@ -278,12 +281,15 @@ export class Connection {
 				else waiting.reject(new RelayError(frame.code, frame.message, frame.head, frame.retry));
 				return;
 			}
-			case 'entry': {
-				const sub = this.subs.get(frame.group);
-				// Entries at or below the cursor were already delivered (resubscribe overlap).
-				if (!sub || frame.seq <= sub.cursor) return;
-				sub.cursor = frame.seq;
-				sub.onEntry(frame);
+			case 'entry':
+				this.entry(frame);
+				return;
+			case 'entries': {
+				// A batch of backlog entries (§9.5): each item exactly its entry frame, in order. One of
+				// another group makes the whole batch malformed, ignored like any other (the gap check
+				// then names the relay for the entries it held).
+				if (frame.items.some((item) => item.group !== frame.group)) return;
+				for (const item of frame.items) this.entry(item);
 				return;
 			}
 			case 'live': {
@@ -336,12 +342,30 @@ export class Connection {
 		this.authed.add(key);
 	}
 
+	private entry(frame: EntryFrame): void {
+		const sub = this.subs.get(frame.group);
+		// Entries at or below the cursor were already delivered (resubscribe overlap).
+		if (!sub || frame.seq <= sub.cursor) return;
+		sub.cursor = frame.seq;
+		sub.onEntry(frame);
+	}
+
 	private async sendSub(sub: Subscription): Promise<void> {
 		// The backlog starts at once after the `ok`: announce it before its first entry is handled.
-		await this.request({ t: 'sub', group: sub.group, as: sub.as, after: sub.cursor }, (ok) => {
-			if (ok.head !== undefined) sub.onProgress?.({ head: ok.head, live: false });
-			if (ok.banned?.length) sub.onBanned?.(ok.banned);
-		});
+		const ask = (batch: boolean) =>
+			this.request({ t: 'sub', group: sub.group, as: sub.as, after: sub.cursor, ...(batch ? { batch: true as const } : {}) }, (ok) => {
+				if (ok.head !== undefined) sub.onProgress?.({ head: ok.head, live: false });
+				if (ok.banned?.length) sub.onBanned?.(ok.banned);
+			});
+		try {
+			await ask(this.batching);
+		} catch (error) {
+			// A relay that does not know `batch` (an older one: its schema is strict) refuses the
+			// frame naming the field; this connection asks without it from then on (§9.5).
+			if (!(this.batching && error instanceof RelayError && error.code === 'RELAY_BAD_FRAME' && /\bbatch\b/.test(error.message))) throw error;
+			this.batching = false;
+			await ask(false);
+		}
 	}
 
 	/** A definitive refusal drops the key or subscription; a transport failure aborts the resume. */

@@ -26,29 +26,58 @@ export function toB64(bytes: Uint8Array): string {
 	return out;
 }
 
+/** The 6-bit value of a base64url character code, or -1. */
+const sextet = (c: number): number => (c < 128 ? LOOKUP[c]! : -1);
+
+/**
+ * The length `text` decodes to when it is canonical base64url (§1.2: the alphabet above, no
+ * padding, zero tail bits), else -1. Checks without decoding: schemas check every byte field of
+ * every frame this way, and only the fields used are decoded (issue 15).
+ */
+export function b64Length(text: string): number {
+	const n = text.length;
+	if (n % 4 === 1) return -1;
+	for (let i = 0; i < n; i++) if (sextet(text.charCodeAt(i)) < 0) return -1;
+	const rest = n % 4;
+	// The last character of a 2- or 3-character tail carries 4 or 2 bits that must be zero.
+	if (rest === 2 && (sextet(text.charCodeAt(n - 1)) & 15) !== 0) return -1;
+	if (rest === 3 && (sextet(text.charCodeAt(n - 1)) & 3) !== 0) return -1;
+	return Math.floor((n * 3) / 4);
+}
+
 /** Decodes base64url (no padding). Throws PROTOCOL_BAD_ENCODING on any other character or a non-canonical tail. */
 export function fromB64(text: string, field = 'value'): Uint8Array {
 	if (typeof text !== 'string' || text.length % 4 === 1) {
 		throw new ProtocolError('PROTOCOL_BAD_ENCODING', `${field} is not base64url`);
 	}
-	const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+	const n = text.length;
+	const out = new Uint8Array(Math.floor((n * 3) / 4));
+	const full = n - (n % 4);
 	let o = 0;
-	let acc = 0;
-	let bits = 0;
-	for (let i = 0; i < text.length; i++) {
-		const c = text.charCodeAt(i);
-		const v = c < 128 ? LOOKUP[c]! : -1;
-		if (v < 0) throw new ProtocolError('PROTOCOL_BAD_ENCODING', `${field} is not base64url`);
-		acc = (acc << 6) | v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (acc >> bits) & 0xff;
-		}
+	// Four characters (three bytes) at a time; a bad character makes the OR negative.
+	for (let i = 0; i < full; i += 4) {
+		const a = sextet(text.charCodeAt(i));
+		const b = sextet(text.charCodeAt(i + 1));
+		const c = sextet(text.charCodeAt(i + 2));
+		const d = sextet(text.charCodeAt(i + 3));
+		if ((a | b | c | d) < 0) throw new ProtocolError('PROTOCOL_BAD_ENCODING', `${field} is not base64url`);
+		const x = (a << 18) | (b << 12) | (c << 6) | d;
+		out[o++] = x >> 16;
+		out[o++] = (x >> 8) & 0xff;
+		out[o++] = x & 0xff;
 	}
-	// Leftover bits must be zero so that every byte string has exactly one encoding.
-	if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) {
-		throw new ProtocolError('PROTOCOL_BAD_ENCODING', `${field} has a non-canonical base64url tail`);
+	const rest = n - full;
+	if (rest > 0) {
+		const a = sextet(text.charCodeAt(full));
+		const b = sextet(text.charCodeAt(full + 1));
+		const c = rest === 3 ? sextet(text.charCodeAt(full + 2)) : 0;
+		if ((a | b | c) < 0) throw new ProtocolError('PROTOCOL_BAD_ENCODING', `${field} is not base64url`);
+		// Leftover bits must be zero so that every byte string has exactly one encoding.
+		if ((rest === 2 && (b & 15) !== 0) || (rest === 3 && (c & 3) !== 0)) {
+			throw new ProtocolError('PROTOCOL_BAD_ENCODING', `${field} has a non-canonical base64url tail`);
+		}
+		out[o++] = (a << 2) | (b >> 4);
+		if (rest === 3) out[o++] = ((b & 15) << 4) | (c >> 2);
 	}
 	return out;
 }

@@ -4,7 +4,7 @@
  * Byte fields are base64url strings whose decoded length is checked here.
  */
 import * as v from 'valibot';
-import { fromB64 } from './bytes.ts';
+import { b64Length } from './bytes.ts';
 
 /**
  * A canonical base64url string (§1.2) that decodes to exactly `length` bytes (or within
@@ -23,12 +23,8 @@ export function b64(length: number | [number, number]) {
 		v.maxLength(maxChars, `must decode to ${want} bytes, got more`),
 		v.rawCheck(({ dataset, addIssue }) => {
 			if (!dataset.typed || dataset.issues) return;
-			let n: number;
-			try {
-				n = fromB64(dataset.value).length;
-			} catch {
-				return addIssue({ message: 'is not canonical base64url' });
-			}
+			const n = b64Length(dataset.value);
+			if (n < 0) return addIssue({ message: 'is not canonical base64url' });
 			if (n < min || n > max) addIssue({ message: `must decode to ${want} bytes, got ${n}` });
 		})
 	);

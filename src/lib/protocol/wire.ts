@@ -17,7 +17,8 @@ const sealedFor = v.pipe(
 export const clientFrameSchema = v.variant('t', [
 	v.strictObject({ t: v.literal('auth'), id: requestId, key: key32, sig: sig64 }),
 	v.strictObject({ t: v.literal('append'), id: requestId, group: key32, mid: b64(16), entry: entrySchema }),
-	v.strictObject({ t: v.literal('sub'), id: requestId, group: key32, as: key32, after: uint }),
+	// `batch`: the backlog comes as `entries` frames (§9.5 "Backlog in batches").
+	v.strictObject({ t: v.literal('sub'), id: requestId, group: key32, as: key32, after: uint, batch: v.optional(v.literal(true)) }),
 	v.strictObject({ t: v.literal('unsub'), id: requestId, group: key32 }),
 	v.strictObject({ t: v.literal('invite'), id: requestId, group: key32, key: key32, sig: sig64, after: v.optional(uint) }),
 	v.strictObject({
@@ -83,6 +84,20 @@ export const relayErrorCodes = [
 export type RelayErrorCode = (typeof relayErrorCodes)[number];
 
 const storedOp = v.strictObject({ seq: uint, ts: uint, op: opSchema });
+
+const entryFrameSchema = v.strictObject({
+	t: v.literal('entry'),
+	group: key32,
+	seq: uint,
+	ts: uint,
+	entry: storedEntrySchema,
+	stamp: v.optional(key32)
+});
+
+/** At most this many entries in one `entries` frame: one storage page (§9.5). */
+export const MAX_BATCH_ITEMS = 256;
+/** An `entries` frame closes before its text would pass this many bytes (§9.5). */
+export const BATCH_BYTES = 128 * 1024;
 const storedReport = v.strictObject({ seq: uint, ts: uint, sealed: sealedFor });
 
 export const relayFrameSchema = v.variant('t', [
@@ -119,14 +134,9 @@ export const relayFrameSchema = v.variant('t', [
 		/** RELAY_SLOW_MODE: ms until the append may pass (§13.7). */
 		retry: v.optional(uint)
 	}),
-	v.strictObject({
-		t: v.literal('entry'),
-		group: key32,
-		seq: uint,
-		ts: uint,
-		entry: storedEntrySchema,
-		stamp: v.optional(key32)
-	}),
+	entryFrameSchema,
+	/** A batch of backlog entries, each exactly its `entry` frame (§9.5 "Backlog in batches"). */
+	v.strictObject({ t: v.literal('entries'), group: key32, items: v.pipe(v.array(entryFrameSchema), v.minLength(1), v.maxLength(MAX_BATCH_ITEMS)) }),
 	v.strictObject({ t: v.literal('live'), group: key32, seq: uint }),
 	/** Pushed to a group's subscribers when the deployment moderator bans one of its members (§9.8b). */
 	v.strictObject({ t: v.literal('banned'), group: key32, keys: v.pipe(v.array(key32), v.minLength(1), v.maxLength(10_000)) })

@@ -2,7 +2,7 @@
  * IndexedDB backend (idb). One database, two object stores: `records` (sealed bytes keyed by the
  * client's record key) and `meta` (the wrapped storage key). Browser only.
  */
-import { openDB, deleteDB, type IDBPDatabase } from 'idb';
+import { openDB, deleteDB, unwrap, type IDBPDatabase } from 'idb';
 import type { DeviceBackend, Kv } from './kv.ts';
 
 export const DATABASE_NAME = 'unseen';
@@ -45,10 +45,14 @@ function recordsKv(db: IDBPDatabase): Kv {
 		async batch(ops) {
 			if (ops.length === 0) return;
 			// One readwrite transaction: IndexedDB commits all of it or, on any failure, none.
+			// The requests go to the plain object store: idb's wrapper would listen to each one, and
+			// every request's success event is then a task of its own on the page (two per message
+			// in a catch-up, issue 15). A failed request aborts the transaction, which tx.done reports.
 			const tx = db.transaction(RECORDS, 'readwrite');
+			const store = unwrap(tx.store);
 			for (const op of ops) {
-				if (op.type === 'put') void tx.store.put(op.value, op.key);
-				else void tx.store.delete(op.key);
+				if (op.type === 'put') store.put(op.value, op.key);
+				else store.delete(op.key);
 			}
 			await tx.done;
 		}
