@@ -10,7 +10,8 @@
  * Node clients (the real client code) write COUNT messages into the group, the last one from the
  * host after all others are stored. Then:
  *   - backlog: the member opens the group's address in a new tab and catches up. Measured from
- *     the first backlog entry the page receives on its WebSocket (and, separately, from the
+ *     the first backlog entry the page receives on its WebSocket (an entry frame or a batch of
+ *     them; and, separately, from the
  *     navigation start) to the newest message's text visible on screen with the catch-up finished
  *     (the "Catching up" progress gone) and every IndexedDB write it caused completed; the longest
  *     main-thread task in that span (PerformanceObserver 'longtask').
@@ -179,10 +180,13 @@ function instrument(): void {
 		constructor(url: string | URL, protocols?: string | string[]) {
 			super(url, protocols);
 			this.addEventListener('message', (e) => {
-				if (typeof e.data !== 'string' || !e.data.startsWith('{"t":"entry"')) return;
+				if (typeof e.data !== 'string') return;
+				// One entry frame, or a batch of them (PROTOCOL §9.5 "Backlog in batches").
+				const count = e.data.startsWith('{"t":"entry",') ? 1 : e.data.startsWith('{"t":"entries",') ? (JSON.parse(e.data) as { items: unknown[] }).items.length : 0;
+				if (count === 0) return;
 				bench.lastEntryAt = performance.now();
 				bench.firstEntryAt ??= bench.lastEntryAt;
-				bench.entries++;
+				bench.entries += count;
 			});
 		}
 	};

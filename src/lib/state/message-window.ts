@@ -31,6 +31,8 @@ export interface Range {
 
 /** Messages shown when a group opens (the newest). */
 export const WINDOW_SIZE = 100;
+/** Of those, drawn in the first paint (more than a tall screen holds); the rest follow it. */
+export const FIRST_DRAW = 24;
 /** Messages added at a time when the reader reaches either end of the window. */
 export const WINDOW_PAGE = 50;
 /** The most messages kept in the DOM by paging; the far end is dropped beyond it. */
