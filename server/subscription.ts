@@ -131,7 +131,13 @@ export class Subscription implements Closable {
 			if (page.length === 0) break;
 			const frames: string[] = [];
 			for (const record of page) {
-				if (record.seq > liveFrom) break;
+				// Past the backlog: whatever lay between the cursor and `liveFrom` is gone (retention,
+				// §9.10), so the backlog is done. Without moving the cursor the same page was read
+				// again, forever (review of issue 15, finding 1).
+				if (record.seq > liveFrom) {
+					cursor = liveFrom;
+					break;
+				}
 				cursor = record.seq;
 				if (!this.#serves(record)) continue;
 				// A tombstone (§9.8a) is served with the sender's signed erase; one stored before that

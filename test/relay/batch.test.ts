@@ -65,3 +65,21 @@ describe('backlog in batches', () => {
 		expect(batches(group, [])).toEqual([]);
 	});
 });
+
+describe('a backlog whose last entries are gone', () => {
+	test('ends with live at liveFrom instead of reading the same page again, batched or not (P11)', async () => {
+		const { Subscription } = await import('../../server/subscription.ts');
+		for (const batch of [false, true]) {
+			const sent: string[] = [];
+			const conn = { closed: false, send: (text: string, done?: () => void) => (sent.push(text), done?.(), true), sendWire: () => true, close: () => undefined, unsubscribed: () => undefined };
+			let reads = 0;
+			// Entries 96..100 went (retention); 101 was appended after the subscription began.
+			const store = { range: async () => (reads++, [{ seq: 101, ts: 1, kind: 'msg' as const, frame: '{"t":"entry"}' }]) };
+			const sub = new Subscription(conn as never, 'G'.repeat(43), 'A'.repeat(43), 95, 1 << 22, { unsubscribe: () => undefined }, { pending: false, since: 0 });
+			await sub.run(store as never, 100, 256, batch);
+			expect(reads).toBe(1);
+			expect(sent).toEqual([JSON.stringify({ t: 'live', group: 'G'.repeat(43), seq: 100 })]);
+			sub.close();
+		}
+	});
+});

@@ -107,15 +107,22 @@ export async function startTamperProxy(relayUrl: string, options: { app?: string
 		});
 		relay.on('message', (data) => {
 			const parsed = JSON.parse(String(data)) as Frame;
-			// A batch of backlog entries (§9.5) is passed on as its entry frames, one by one, so
-			// every hook sees (and may drop, change or reorder) each entry as before; the client
-			// takes either form.
-			const frames = parsed.t === 'entries' && Array.isArray(parsed.items) ? (parsed.items as Frame[]) : [parsed];
-			for (const frame of frames) {
+			const hook = down.get(who) ?? down.get('*');
+			const pass = (frame: Frame): Frame[] => {
 				log(seenDown, who, frame);
-				const hook = down.get(who) ?? down.get('*');
-				for (const out of hook ? hook(frame, link) : [frame]) link.toClient(out);
+				return hook ? hook(frame, link) : [frame];
+			};
+			if (parsed.t !== 'entries' || !Array.isArray(parsed.items)) {
+				for (const out of pass(parsed)) link.toClient(out);
+				return;
 			}
+			// A batch of backlog entries (§9.5): every hook sees (and may drop, change, reorder or
+			// add to) each entry as a single frame, as before; what comes out goes to the client as
+			// a batch again when it is only entries of the batch's group, so the client's batch path
+			// is what the tampering tests attack, else frame by frame in order.
+			const out = (parsed.items as Frame[]).flatMap(pass);
+			if (out.length > 0 && out.every((f) => f.t === 'entry' && f.group === parsed.group)) link.toClient({ ...parsed, items: out });
+			else for (const f of out) link.toClient(f);
 		});
 		client.on('message', (data) => {
 			const frame = JSON.parse(String(data)) as Frame;

@@ -137,22 +137,23 @@ describe('backlog in batches (§9.5)', () => {
 		return { seqs, live: () => live };
 	}
 
-	test('asks for batches and takes every item in order; a batch with an item of another group is ignored whole', async () => {
+	test('asks for batches and takes every item in order; an item that is malformed or of another group is dropped alone', async () => {
 		const { group, entries } = await realEntries();
 		const other = (await realEntries()).group;
 		const [e1, e2, e3, e4] = entries;
 		const fake = await fakeRelay((sub, send) => {
 			send({ t: 'ok', re: sub.id, head: 4 });
-			send({ t: 'entries', group, items: [e1, e2] });
-			send({ t: 'entries', group, items: [e3, { ...e4, group: other }] });
+			send({ t: 'entries', group, items: [e1, { ...e2, seq: -1 }] });
+			send({ t: 'entries', group, items: [{ ...e2, group: other }, e3] });
 			send({ t: 'entries', group, items: [e4] });
 			send({ t: 'live', group, seq: 4 });
 		});
 		const seen = await follow(fake.url, group);
 		await until(() => seen.live());
 		expect(fake.subs[0]).toMatchObject({ batch: true });
-		// Entry 3 came only in the refused batch: it is missing (the session's gap check names the relay).
-		expect(seen.seqs).toEqual([1, 2, 4]);
+		// Entry 2 came only malformed or as another group's: it is missing (the session's gap
+		// check names the relay), and its neighbours are all there.
+		expect(seen.seqs).toEqual([1, 3, 4]);
 	});
 
 	test('a relay that does not know `batch` is asked again without it, and its single frames are taken', async () => {

@@ -8,7 +8,7 @@
 import { toB64 } from '../core/bytes.ts';
 import { labelled } from '../core/cjson.ts';
 import { LABEL } from '../core/labels.ts';
-import { parseRelayFrame, type ClientFrame, type RelayErrorCode, type RelayFrame } from '../protocol/wire.ts';
+import { parseBatchItem, parseRelayFrame, type ClientFrame, type RelayErrorCode, type RelayFrame } from '../protocol/wire.ts';
 import type { ConnectionState } from './api.ts';
 
 export type OkFrame = Extract<RelayFrame, { t: 'ok' }>;
@@ -285,11 +285,13 @@ export class Connection {
 				this.entry(frame);
 				return;
 			case 'entries': {
-				// A batch of backlog entries (§9.5): each item exactly its entry frame, in order. One of
-				// another group makes the whole batch malformed, ignored like any other (the gap check
-				// then names the relay for the entries it held).
-				if (frame.items.some((item) => item.group !== frame.group)) return;
-				for (const item of frame.items) this.entry(item);
+				// A batch of backlog entries (§9.5): each item exactly its entry frame, in order. An item
+				// that is malformed or of another group is ignored like a single malformed frame; the
+				// gap check then names the relay for it (§5.4).
+				for (const item of frame.items) {
+					const entry = parseBatchItem(item, frame.group);
+					if (entry) this.entry(entry);
+				}
 				return;
 			}
 			case 'live': {

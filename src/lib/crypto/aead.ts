@@ -6,7 +6,7 @@
  */
 import { concat } from '../core/bytes.ts';
 import { ProtocolError } from '../core/errors.ts';
-import { randomBytes, sodium } from './sodium.ts';
+import { randomNonce, sodium } from './sodium.ts';
 
 export const AEAD_NONCE_BYTES = 24;
 export const AEAD_TAG_BYTES = 16;
@@ -29,7 +29,7 @@ export function aeadDecrypt(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint
 
 /** `nonce ‖ XChaCha20-Poly1305(key, nonce, plaintext, ad)`; `nonce` is random unless given (vectors). */
 export function aeadSeal(key: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, nonce?: Uint8Array): Uint8Array {
-	const n = nonce ?? randomBytes(AEAD_NONCE_BYTES);
+	const n = nonce ?? randomNonce(AEAD_NONCE_BYTES);
 	return concat(n, aeadEncrypt(key, n, plaintext, ad));
 }
 

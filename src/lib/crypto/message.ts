@@ -24,7 +24,7 @@ import { b64, key32, sig64, type Envelope, type EnvelopeHeader } from '../core/s
 import { MAX_CONTENT_BYTES, encodeContent, parseContent, type Content } from '../core/content.ts';
 import { AEAD_NONCE_BYTES, aeadDecrypt, aeadEncrypt } from './aead.ts';
 import { checkCommitment, commit, newFrankingKey } from './franking.ts';
-import { randomBytes, sodium } from './sodium.ts';
+import { randomNonce, sodium } from './sodium.ts';
 
 export { buildHello, buildHelloFor, verifyHello, newEpochSigningKey, pairMacKey } from './hello.ts';
 export type { Content, HelloContent, MessageRef } from '../core/content.ts';
@@ -107,7 +107,7 @@ export function encryptMessage(input: EncryptInput): Encrypted {
 	const prev = input.prev ? toB64(input.prev) : undefined;
 	const inner = utf8(canonicalJson({ body: toB64(contentBytes), fk: toB64(frankingKey), prev, sig: toB64(sig) }));
 	const padded = pad(inner);
-	const nonce = input.nonce ?? randomBytes(AEAD_NONCE_BYTES);
+	const nonce = input.nonce ?? randomNonce(AEAD_NONCE_BYTES);
 	const ct = aeadEncrypt(input.msgKey, nonce, padded, adOf(header));
 	s.memzero(inner);
 	s.memzero(padded);

@@ -19,15 +19,28 @@ export function sodium(): Sodium {
 	return sodiumModule;
 }
 
+/** Nonces drawn per refill of the pool (PROTOCOL §1.1 "Random nonces"). */
+const NONCES_PER_SEED = 256;
+let pool: Uint8Array = new Uint8Array(0);
+let used = 0;
+
 /**
- * `n` bytes from the platform's CSPRNG (Web Crypto `getRandomValues`, in browsers and Node 22),
- * the same source libsodium.js draws from. libsodium's own `randombytes_buf` calls into it four
- * bytes at a time from WebAssembly; nonces for the many records of a catch-up are drawn here in
- * one call each instead (issue 15).
+ * A fresh random nonce of `n` bytes (24 for XChaCha20-Poly1305) for a message or a stored record
+ * (PROTOCOL §1.1 "Random nonces"): the next unused slice of a pool that libsodium expands from a
+ * 32-byte seed (`randombytes_buf_deterministic`, ChaCha20), a fresh `randombytes_buf(32)` seed
+ * per NONCES_PER_SEED nonces. libsodium's `randombytes_buf` reads the platform's source four
+ * bytes per call from WebAssembly, which made a nonce per record cost a catch-up of thousands
+ * of records a noticeable part of its time (issue 15). Nonces are public; the pool is not a secret.
  */
-export function randomBytes(n: number): Uint8Array {
-	const out = new Uint8Array(n);
-	// getRandomValues fills at most 65,536 bytes per call.
-	for (let at = 0; at < n; at += 65_536) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(n, at + 65_536)));
+export function randomNonce(n: number): Uint8Array {
+	if (used + n > pool.length) {
+		const s = sodium();
+		const seed = s.randombytes_buf(32);
+		pool = s.randombytes_buf_deterministic(Math.max(n, 24) * NONCES_PER_SEED, seed);
+		s.memzero(seed);
+		used = 0;
+	}
+	const out = pool.slice(used, used + n);
+	used += n;
 	return out;
 }

@@ -24,7 +24,7 @@ import { LABEL } from '../core/labels.ts';
 import { b64, uint } from '../core/schema.ts';
 import { aeadDecrypt, aeadEncrypt } from './aead.ts';
 import { kdf } from './chain.ts';
-import { randomBytes, ready, sodium } from './sodium.ts';
+import { randomNonce, ready, sodium } from './sodium.ts';
 
 export const ARGON2_OPS = 3;
 export const ARGON2_MEM = 64 * 1024 * 1024;
@@ -179,7 +179,7 @@ export function sealRecord(storageKey: Uint8Array, store: string, key: string, v
 }
 
 function sealUnder(k: Uint8Array, store: string, key: string, value: Uint8Array, nonce?: Uint8Array): Uint8Array {
-	const n = nonce ?? randomBytes(NONCE);
+	const n = nonce ?? randomNonce(NONCE);
 	return concat(n, aeadSeal(k, n, value, labelled(LABEL.storageAd, { store, key })));
 }
 

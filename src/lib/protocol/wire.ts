@@ -135,8 +135,12 @@ export const relayFrameSchema = v.variant('t', [
 		retry: v.optional(uint)
 	}),
 	entryFrameSchema,
-	/** A batch of backlog entries, each exactly its `entry` frame (§9.5 "Backlog in batches"). */
-	v.strictObject({ t: v.literal('entries'), group: key32, items: v.pipe(v.array(entryFrameSchema), v.minLength(1), v.maxLength(MAX_BATCH_ITEMS)) }),
+	/**
+	 * A batch of backlog entries, each exactly its `entry` frame (§9.5 "Backlog in batches"). The
+	 * items are parsed one by one (`parseBatchItem`), so one the client cannot read is dropped like
+	 * a single malformed frame, not with its neighbours.
+	 */
+	v.strictObject({ t: v.literal('entries'), group: key32, items: v.pipe(v.array(v.unknown()), v.minLength(1), v.maxLength(MAX_BATCH_ITEMS)) }),
 	v.strictObject({ t: v.literal('live'), group: key32, seq: uint }),
 	/** Pushed to a group's subscribers when the deployment moderator bans one of its members (§9.8b). */
 	v.strictObject({ t: v.literal('banned'), group: key32, keys: v.pipe(v.array(key32), v.minLength(1), v.maxLength(10_000)) })
@@ -169,6 +173,12 @@ function parseWith<T>(schema: v.GenericSchema<unknown, T>, types: readonly strin
 /** Relay side: a frame from a client, as text. */
 export const parseClientFrame = (raw: unknown): ParseResult<ClientFrame> =>
 	parseWith(clientFrameSchema, CLIENT_FRAME_TYPES, raw);
+
+/** Client side: one item of an `entries` batch of `group` (§9.5): an entry frame of that group, or null. */
+export function parseBatchItem(item: unknown, group: string): v.InferOutput<typeof entryFrameSchema> | null {
+	const parsed = v.safeParse(entryFrameSchema, item);
+	return parsed.success && parsed.output.group === group ? parsed.output : null;
+}
 
 /** Client side: a frame from the relay, as text. */
 export const parseRelayFrame = (raw: unknown): ParseResult<RelayFrame> => parseWith(relayFrameSchema, null, raw);

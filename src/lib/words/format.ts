@@ -17,7 +17,9 @@ function startOfDay(ts: number): number {
  */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(locale: string | undefined, style: 'time' | 'weekday' | 'date'): Intl.DateTimeFormat {
-	const key = `${style}\u0000${locale ?? ''}`;
+	// A formatter keeps the zone it was made in: one made before the device moved zone (or
+	// before a summer-time change) is not used after it.
+	const key = `${style}\u0000${locale ?? ''}\u0000${new Date().getTimezoneOffset()}`;
 	let f = formatters.get(key);
 	if (!f) {
 		const options: Intl.DateTimeFormatOptions = style === 'time' ? { hour: '2-digit', minute: '2-digit' } : style === 'weekday' ? { weekday: 'long' } : { day: 'numeric', month: 'long', year: 'numeric' };
