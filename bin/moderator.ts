@@ -121,7 +121,8 @@ const KEY = /^[A-Za-z0-9_-]{43}$/;
 
 async function ban(args: string[], banned: boolean): Promise<void> {
 	const [key, ...rest] = args;
-	if (key === undefined || key.startsWith('-')) throw new UsageError(`${banned ? 'ban' : 'unban'} needs the member's key, as a verified report shows it`);
+	// A key may itself begin with '-' (one base64url character in 64): it is a key, not an option.
+	if (key === undefined || (key.startsWith('-') && !KEY.test(key))) throw new UsageError(`${banned ? 'ban' : 'unban'} needs the member's key, as a verified report shows it`);
 	if (!KEY.test(key)) throw new UsageError(`"${key}" is not a member key (43 characters of base64url, as a verified report shows it)`);
 	const values = options(rest, { keys: { type: 'string' }, relay: { type: 'string' }, origin: { type: 'string' } });
 	const keyFile = required(values, 'keys');

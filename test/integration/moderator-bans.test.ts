@@ -213,3 +213,18 @@ test('members see the service\'s removal: the admin\'s client removes the banned
 	await until(() => texts(bo, id).includes('after Cy left'), 10_000, 'Bo reads on');
 	expect(texts(cy, id)).not.toContain('after Cy left');
 }, 120_000);
+
+test('a key that begins with "-" (one in 64 do) is taken as the key to ban, not as an option; a bare option is still refused', async () => {
+	const { file } = await relayWithModerator();
+	// A real per-group key: an Ed25519 public key whose base64url starts with '-'.
+	let key = '';
+	while (!key.startsWith('-')) key = toB64(sodium().crypto_sign_keypair().publicKey);
+	const banned = await tool('ban', key, '--keys', file, '--relay', relay!.wsUrl);
+	expect(banned.code, banned.stderr).toBe(0);
+	expect((await tool('bans', '--keys', file, '--relay', relay!.wsUrl)).stdout).toContain(key);
+	const unbanned = await tool('unban', key, '--keys', file, '--relay', relay!.wsUrl);
+	expect(unbanned.code, unbanned.stderr).toBe(0);
+	const option = await tool('ban', '--keys', file, '--relay', relay!.wsUrl);
+	expect(option.code).not.toBe(0);
+	expect(option.stderr).toContain("ban needs the member's key");
+});
