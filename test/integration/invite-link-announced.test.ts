@@ -31,3 +31,21 @@ describe('invite links', () => {
 		expect(ash!.client.invites(group).map((i) => i.role)).toEqual(['member', 'listener']);
 	});
 });
+
+describe('acting while the connection is on its way', () => {
+	test('an invite created as the app opens, before its connection is online, waits for it and is made (not "not connected")', async () => {
+		relay = await startRelay();
+		const first = await startClient(relay.url);
+		const group = await first.client.createGroup({ ...defaults, name: 'Early circle', pseudonym: 'Ash' });
+		await first.client.stop();
+		// The same device opens again and acts at once, while its group's connection is connecting.
+		const { createClient } = await import('../../src/lib/client/index.ts');
+		const again = createClient({ relayUrl: relay.url, store: first.store, origin: 'https://unseen.test', backoff: { initialMs: 50, maxMs: 400 } });
+		clients = [{ client: again, store: first.store, events: [] }];
+		await again.start();
+		expect(again.connection).not.toBe('online');
+		const invite = await again.createInvite(group, { expiresInMs: 3_600_000, maxUses: 2, role: 'member' });
+		expect(invite.link).toMatch(/#./);
+		expect(again.invites(group).map((i) => i.key)).toContain(invite.key);
+	});
+});

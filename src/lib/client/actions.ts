@@ -15,6 +15,12 @@ import type { Content } from '../protocol/session/types.ts';
 import type { GroupEvents, GroupHandle } from './group.ts';
 
 const MAX_REBASES = 5;
+/**
+ * An action taken while the group's connection is still on its way (the app just opened, or is
+ * reconnecting) waits this long for it before sending, instead of failing at once with
+ * CLIENT_OFFLINE: a person who opens the invite screen and creates a link at once gets the link.
+ */
+const CONNECTING_WAIT_MS = 10_000;
 const STALLED_RETRY_MS = 1_000;
 /** A wake-up for a waiting item comes this much after its time, so that it does not land a hair early. */
 const WAKE_SLACK_MS = 50;
@@ -34,6 +40,7 @@ function buildOp(g: GroupHandle, action: Action | { kind: 'ask' }, now: number):
 
 /** Appends a member action and waits until it is applied. Returns its relay seq. */
 export async function act(core: ClientCore, g: GroupHandle, action: ActionBuilder): Promise<number> {
+	if (core.conn.of(g.session.me).state === 'connecting') await core.conn.ready(g.session.me, CONNECTING_WAIT_MS);
 	for (let attempt = 0; attempt < MAX_REBASES; attempt++) {
 		core.requireUnlocked();
 		const a = action();

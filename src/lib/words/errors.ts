@@ -21,7 +21,9 @@ const SENTENCES: Record<string, string> = {
 	PROTOCOL_MODERATOR_CHANGED: "The service's moderator key has changed since you first connected. Check its fingerprint before sending a report to it.",
 	RELAY_RATE_LIMITED: 'Too much at once. Wait a moment and try again.',
 	RELAY_OP_LIMIT: 'Too many changes to this group in the last hour. Try again later.',
-	RELAY_CONFLICT: 'The group changed at the same moment. Try again.'
+	RELAY_CONFLICT: 'The group changed at the same moment. Try again.',
+	CLIENT_OFFLINE: 'Not connected to the server right now, so nothing was sent. Try again when the connection is back.',
+	CLIENT_TIMEOUT: 'The server did not answer in time, so this may not have gone through. Check, then try again.'
 };
 
 const FALLBACK = 'Something went wrong. Try again in a moment.';
