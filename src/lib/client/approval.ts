@@ -107,20 +107,23 @@ export async function withdraw(core: ClientCore, g: GroupHandle): Promise<void> 
 		if (data.requestEnded) return;
 		if (g.session.state && Object.hasOwn(g.session.state.members, data.me)) return leaveAfterWithdrawal(core, g);
 		const log = g.session.state!;
-		const op = buildDecline(log, { signPk: g.session.id.signPk, signSk: g.session.id.signSk }, g.session.me);
-		applyOp(log, op, { now: core.now(), primitives: g.session.primitives });
 		try {
+			const op = buildDecline(log, { signPk: g.session.id.signPk, signSk: g.session.id.signSk }, g.session.me);
+			// My own log may be between two states here (an approve or decline being applied):
+			// a refusal by it is read like the relay's, after catching up (R2-2).
+			applyOp(log, op, { now: core.now(), primitives: g.session.primitives });
 			const ok = await core.conn.of(g.session.me).request({ t: 'append', group: g.id, mid: newMid(), entry: { op } });
 			await g.waitFor(ok.seq ?? 0);
 			return;
 		} catch (error) {
-			if (!(error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_INVALID_OP'))) throw error;
+			const refused = error instanceof ProtocolError || (error instanceof RelayError && (error.code === 'RELAY_CONFLICT' || error.code === 'RELAY_INVALID_OP'));
+			if (!refused) throw error;
 			// Something landed first (R2-2): read it, then decide again from the verified log.
 			lastError = error;
 			await catchUp(g);
 		}
 	}
-	throw lastError instanceof RelayError ? lastError : new RelayError('RELAY_CONFLICT', 'the group kept changing; try again');
+	throw lastError instanceof RelayError || lastError instanceof ProtocolError ? lastError : new RelayError('RELAY_CONFLICT', 'the group kept changing; try again');
 }
 
 /**

@@ -17,8 +17,6 @@ import type { Kv } from '../storage/kv.ts';
 
 /** Saves are coalesced: a burst of entries writes once, this long after the first. */
 const SAVE_DELAY_MS = 20;
-/** The same during a catch-up (see scheduleSave). */
-export const CATCH_UP_SAVE_MS = 250;
 /** Expired keys are wiped this often while the client runs, not only when entries arrive (§4.3). */
 export const PRUNE_INTERVAL_MS = 3 * 60 * 1000;
 
@@ -125,28 +123,15 @@ export class ClientCore {
 		this.conn.addKey(g.session.me, (m) => sodium().crypto_sign_detached(m, signSk));
 	}
 
-	/**
-	 * Saves the group's changes after `delayMs` (coalescing everything changed meanwhile into one
-	 * batch). A catch-up passes CATCH_UP_SAVE_MS: its slices come every few milliseconds, and one
-	 * batch per quarter second writes the same records with a fraction of the batches; the
-	 * relay's cursor is saved in the same batch, so whatever a closed tab had not saved is
-	 * fetched again.
-	 */
-	scheduleSave(g: GroupHandle, delayMs = SAVE_DELAY_MS): void {
+	scheduleSave(g: GroupHandle): void {
 		if (this.locked || this.saveTimers.has(g.id)) return;
 		this.saveTimers.set(
 			g.id,
 			setTimeout(() => {
 				this.saveTimers.delete(g.id);
 				void g.save().catch(() => undefined);
-			}, delayMs)
+			}, SAVE_DELAY_MS)
 		);
-	}
-
-	/** Saves the group's changes now, instead of when its timer runs. */
-	saveNow(g: GroupHandle): void {
-		this.cancelSave(g);
-		if (!this.locked) void g.save().catch(() => undefined);
 	}
 
 	/** Writes every pending change now (cancelling the coalescing timers). */

@@ -4,7 +4,7 @@
  * react to what it changed (a removal, a leave that calls for a rekey), and forget a
  * group the user left. A removal keeps nothing of the group on the device but a local notice.
  */
-import { CATCH_UP_SAVE_MS, type ClientCore } from './core.ts';
+import type { ClientCore } from './core.ts';
 import type { ClientEvent } from './api.ts';
 import { RelayError } from './connection.ts';
 import type { GroupEvents, GroupHandle } from './group.ts';
@@ -142,8 +142,6 @@ export async function attach(core: ClientCore, g: GroupHandle, onRefused?: (erro
 		// §9.8a): the cursor moves past them, so the next live entry raises no false gap.
 		if (live) g.caughtUp(head);
 		if (live) requestReached(core, g);
-		// Caught up: what the catch-up applied is written now, not a quarter second later.
-		if (live) core.saveNow(g);
 		g.sync = live ? null : { start: g.cursor, head };
 		core.emit({ type: 'groups' });
 		if (live) void runDue(core, g);
@@ -205,7 +203,7 @@ function applyEntries(core: ClientCore, g: GroupHandle, items: RelayEntry[], liv
 	};
 	if (live) g.apply(items[0]!, on, true);
 	else g.applyBacklog(items, on);
-	core.scheduleSave(g, live ? undefined : CATCH_UP_SAVE_MS);
+	core.scheduleSave(g);
 	notify({ type: 'groups' });
 	if (!wasRemoved && g.session.data.removed) {
 		core.conn.removeKey(g.session.me);
